@@ -1,0 +1,706 @@
+//! Building snapshots: a full compile from a [`Model`], and one [`Change`]
+//! applied to a copy that shares everything the change does not touch.
+//!
+//! Every edit first changes the source data (members, roles, back
+//! references), then answers which compiled access it made stale; `apply`
+//! refreshes just that, `compile` rebuilds every project once at the end.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use imbl::OrdMap;
+
+use super::access::{Access, RoleGrant};
+use super::{
+    EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, RoleData, Snapshot, UserData,
+};
+use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
+use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
+use crate::model::{
+    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants,
+    RoleSpec, UserSpec,
+};
+use crate::sets::ActionSet;
+
+/// The compiled access an edit made stale.
+#[must_use]
+enum Stale {
+    Nothing,
+    /// These users' entries in this project.
+    Users(ProjectId, Vec<UserId>),
+    /// One user's entries in these projects.
+    UserIn(UserId, Vec<ProjectId>),
+    /// Every entry of these projects (a role or privilege changed).
+    Perms(Vec<ProjectId>),
+    /// Member tables of these projects.
+    Rebuild(Vec<ProjectId>),
+}
+
+fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
+    if let Err(at) = items.binary_search(&item) {
+        items.insert(at, item);
+    }
+}
+
+fn remove_sorted<T: Ord>(items: &mut Vec<T>, item: &T) {
+    if let Ok(at) = items.binary_search(item) {
+        items.remove(at);
+    }
+}
+
+/// Allocates an id for the next item of a table.
+fn next_id(len: usize) -> u32 {
+    // Tables hold far fewer than 2^32 items: ids are dense and never reused.
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
+impl Snapshot {
+    /// Compiles a whole model.
+    ///
+    /// # Errors
+    /// The first inconsistency: a name used twice, or a reference to
+    /// something the model lacks.
+    pub fn compile(catalogue: Arc<Catalogue>, model: &Model) -> Result<Self, ModelError> {
+        let mut s = Self::empty(catalogue);
+        for env in model.environments.iter().filter(|e| e.project.is_none()) {
+            let _ = s.add_environment(env)?;
+        }
+        for user in &model.users {
+            let _ = s.put_user(user)?;
+        }
+        for group in &model.groups {
+            let _ = s.add_group(&group.name)?;
+            for member in &group.members {
+                let _ = s.add_group_member(&group.name, member)?;
+            }
+        }
+        for project in &model.projects {
+            let _ = s.put_project(project)?;
+        }
+        for env in model.environments.iter().filter(|e| e.project.is_some()) {
+            let _ = s.add_environment(env)?;
+        }
+        for role in &model.roles {
+            let _ = s.put_role(role)?;
+        }
+        for member in &model.members {
+            let _ = s.set_member(member)?;
+        }
+        let projects: Vec<ProjectId> = s.project_names.values().copied().collect();
+        for project in projects {
+            s.with_project(project, |s, data| data.access = s.build_access(data));
+        }
+        Ok(s)
+    }
+
+    /// A new snapshot with `change` applied; `self` is untouched.
+    ///
+    /// # Errors
+    /// A change that does not fit the model: unknown names, duplicates,
+    /// a member without roles.
+    pub fn apply(&self, change: &Change) -> Result<Self, ModelError> {
+        self.apply_all(std::slice::from_ref(change))
+    }
+
+    /// A new snapshot with every change applied in order, or none of them.
+    ///
+    /// # Errors
+    /// The first change that does not fit; `self` is untouched.
+    pub fn apply_all(&self, changes: &[Change]) -> Result<Self, ModelError> {
+        let mut s = self.clone();
+        for change in changes {
+            let stale = s.edit(change)?;
+            s.refresh(stale);
+        }
+        Ok(s)
+    }
+
+    fn edit(&mut self, change: &Change) -> Result<Stale, ModelError> {
+        match change {
+            Change::PutUser(spec) => self.put_user(spec),
+            Change::RemoveUser(name) => self.remove_user(name),
+            Change::AddGroup(name) => self.add_group(name),
+            Change::RemoveGroup(name) => self.remove_group(name),
+            Change::AddGroupMember { group, user } => self.add_group_member(group, user),
+            Change::RemoveGroupMember { group, user } => self.remove_group_member(group, user),
+            Change::PutProject(spec) => self.put_project(spec),
+            Change::RemoveProject(key) => self.remove_project(key),
+            Change::AddEnvironment(spec) => self.add_environment(spec),
+            Change::RemoveEnvironment(name) => self.remove_environment(name),
+            Change::PutRole(spec) => self.put_role(spec),
+            Change::RemoveRole { project, name } => self.remove_role(project.as_deref(), name),
+            Change::SetMember(spec) => self.set_member(spec),
+            Change::RemoveMember { project, principal } => self.remove_member(project, principal),
+        }
+    }
+
+    fn refresh(&mut self, stale: Stale) {
+        match stale {
+            Stale::Nothing => {}
+            Stale::Users(project, users) => self.refresh_users(project, &users),
+            Stale::UserIn(user, projects) => {
+                for project in projects {
+                    self.refresh_users(project, &[user]);
+                }
+            }
+            Stale::Perms(projects) => {
+                for project in projects {
+                    self.with_project(project, |s, data| {
+                        data.access.refresh_perms(s.grants_in(data.admin_removed), s.env_scoped);
+                    });
+                }
+            }
+            Stale::Rebuild(projects) => {
+                for project in projects {
+                    self.with_project(project, |s, data| data.access = s.build_access(data));
+                }
+            }
+        }
+    }
+
+    // ---- compiled access ------------------------------------------------
+
+    /// Runs `f` on a private copy of the project's data and stores it back.
+    fn with_project(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
+        let Some(mut data) = self.projects.get(project.index()).cloned().flatten() else {
+            return;
+        };
+        f(self, Arc::make_mut(&mut data));
+        self.projects.set(project.index(), Some(data));
+    }
+
+    fn grants_in(&self, admin_removed: ActionSet) -> impl Fn(RoleId) -> RoleGrant + '_ {
+        move |role| self.role_grant_with(role, admin_removed)
+    }
+
+    /// The sorted roles `user` holds in the project, directly or through groups.
+    pub(crate) fn roles_in(&self, data: &ProjectData, user: UserId) -> Vec<RoleId> {
+        let mut roles: Vec<RoleId> = data.users.get(&user).map(|r| r.to_vec()).unwrap_or_default();
+        if let Some(u) = self.user(user) {
+            for group in &u.groups {
+                if let Some(r) = data.groups.get(group) {
+                    roles.extend(r.iter().copied());
+                }
+            }
+        }
+        roles.sort_unstable();
+        roles.dedup();
+        roles
+    }
+
+    fn build_access(&self, data: &ProjectData) -> Access {
+        let mut users: BTreeSet<UserId> = data.users.keys().copied().collect();
+        for group in data.groups.keys() {
+            users.extend(self.group_members(*group).iter().copied());
+        }
+        let size = users.len();
+        Access::build(
+            users.into_iter().map(|u| (u, self.roles_in(data, u))),
+            size,
+            self.grants_in(data.admin_removed),
+            self.env_scoped,
+        )
+    }
+
+    fn refresh_users(&mut self, project: ProjectId, users: &[UserId]) {
+        self.with_project(project, |s, data| {
+            let mut new_sets = false;
+            for user in users {
+                let roles = s.roles_in(data, *user);
+                new_sets |= data.access.set_user(*user, roles);
+            }
+            if data.access.needs_compaction() {
+                data.access = s.build_access(data);
+            } else if new_sets {
+                data.access.refresh_perms(s.grants_in(data.admin_removed), s.env_scoped);
+            }
+        });
+    }
+
+    fn projects_holding(&self, role: RoleId) -> Vec<ProjectId> {
+        self.project_names
+            .values()
+            .copied()
+            .filter(|p| {
+                self.project(*p).is_some_and(|d| {
+                    d.users.values().chain(d.groups.values()).any(|r| r.contains(&role))
+                })
+            })
+            .collect()
+    }
+
+    fn projects_using(&self, role: RoleId) -> Vec<ProjectId> {
+        match self.role_data(role).and_then(|r| r.project) {
+            Some(project) => vec![project],
+            None => self
+                .project_names
+                .values()
+                .copied()
+                .filter(|p| self.project(*p).is_some_and(|d| d.access.uses_role(role)))
+                .collect(),
+        }
+    }
+
+    // ---- users and groups -----------------------------------------------
+
+    fn user_named(&self, name: &str) -> Result<UserId, ModelError> {
+        self.user_id(name).ok_or_else(|| ModelError::UnknownUser(name.to_owned()))
+    }
+
+    fn group_named(&self, name: &str) -> Result<GroupId, ModelError> {
+        self.group_id(name).ok_or_else(|| ModelError::UnknownGroup(name.to_owned()))
+    }
+
+    fn project_named(&self, key: &str) -> Result<ProjectId, ModelError> {
+        self.project_id(key).ok_or_else(|| ModelError::UnknownProject(key.to_owned()))
+    }
+
+    fn update_user(&mut self, user: UserId, f: impl FnOnce(&mut UserData)) {
+        if let Some(Some(data)) = self.users.get_mut(user.index()) {
+            f(Arc::make_mut(data));
+        }
+    }
+
+    fn update_group(&mut self, group: GroupId, f: impl FnOnce(&mut GroupData)) {
+        if let Some(Some(data)) = self.groups.get_mut(group.index()) {
+            f(Arc::make_mut(data));
+        }
+    }
+
+    fn put_user(&mut self, spec: &UserSpec) -> Result<Stale, ModelError> {
+        let user = match self.user_id(&spec.name) {
+            Some(user) => {
+                self.update_user(user, |u| {
+                    u.status = spec.status;
+                    u.admin = spec.admin;
+                    u.kind = spec.kind;
+                    u.account_permissions = spec.account_permissions;
+                });
+                user
+            }
+            None => {
+                let name: Arc<str> = spec.name.as_str().into();
+                let user = UserId(next_id(self.users.len()));
+                self.users.push(Some(Arc::new(UserData {
+                    name: Arc::clone(&name),
+                    status: spec.status,
+                    admin: spec.admin,
+                    kind: spec.kind,
+                    account_permissions: spec.account_permissions,
+                    groups: Vec::new(),
+                    projects: Vec::new(),
+                })));
+                self.user_flags.push(0);
+                self.user_names.insert(name, user);
+                user
+            }
+        };
+        let flags = self.user(user).map_or(0, UserData::flags);
+        self.user_flags.set(user.index(), flags);
+        if spec.admin {
+            self.admins.insert(user);
+        } else {
+            self.admins.remove(&user);
+        }
+        // Status and admin are flags read at check time: no table changes.
+        Ok(Stale::Nothing)
+    }
+
+    fn remove_user(&mut self, name: &str) -> Result<Stale, ModelError> {
+        let user = self.user_named(name)?;
+        let Some(data) = self.user(user).cloned() else {
+            return Ok(Stale::Nothing);
+        };
+        let mut projects: BTreeSet<ProjectId> = data.projects.iter().copied().collect();
+        for group in &data.groups {
+            projects.extend(self.group(*group).map(|g| g.projects.clone()).unwrap_or_default());
+            self.update_group(*group, |g| remove_sorted(&mut g.members, &user));
+        }
+        for project in &data.projects {
+            self.with_project(*project, |_, d| {
+                d.users.remove(&user);
+            });
+        }
+        self.users.set(user.index(), None);
+        self.user_flags.set(user.index(), 0);
+        self.user_names.remove(name);
+        self.admins.remove(&user);
+        Ok(Stale::UserIn(user, projects.into_iter().collect()))
+    }
+
+    fn add_group(&mut self, name: &str) -> Result<Stale, ModelError> {
+        if self.group_id(name).is_some() {
+            return Err(ModelError::AlreadyExists(name.to_owned()));
+        }
+        let name: Arc<str> = name.into();
+        let group = GroupId(next_id(self.groups.len()));
+        self.groups.push(Some(Arc::new(GroupData {
+            name: Arc::clone(&name),
+            members: Vec::new(),
+            projects: Vec::new(),
+        })));
+        self.group_names.insert(name, group);
+        Ok(Stale::Nothing)
+    }
+
+    fn remove_group(&mut self, name: &str) -> Result<Stale, ModelError> {
+        let group = self.group_named(name)?;
+        let Some(data) = self.group(group).cloned() else {
+            return Ok(Stale::Nothing);
+        };
+        for project in &data.projects {
+            self.with_project(*project, |_, d| {
+                d.groups.remove(&group);
+            });
+        }
+        for user in &data.members {
+            self.update_user(*user, |u| remove_sorted(&mut u.groups, &group));
+        }
+        self.groups.set(group.index(), None);
+        self.group_names.remove(name);
+        for project in &data.projects {
+            self.refresh_users(*project, &data.members);
+        }
+        Ok(Stale::Nothing)
+    }
+
+    fn add_group_member(&mut self, group: &str, user: &str) -> Result<Stale, ModelError> {
+        let (group, user) = (self.group_named(group)?, self.user_named(user)?);
+        self.update_group(group, |g| insert_sorted(&mut g.members, user));
+        self.update_user(user, |u| insert_sorted(&mut u.groups, group));
+        let projects = self.group(group).map(|g| g.projects.clone()).unwrap_or_default();
+        Ok(Stale::UserIn(user, projects))
+    }
+
+    fn remove_group_member(&mut self, group: &str, user: &str) -> Result<Stale, ModelError> {
+        let (group, user) = (self.group_named(group)?, self.user_named(user)?);
+        self.update_group(group, |g| remove_sorted(&mut g.members, &user));
+        self.update_user(user, |u| remove_sorted(&mut u.groups, &group));
+        let projects = self.group(group).map(|g| g.projects.clone()).unwrap_or_default();
+        Ok(Stale::UserIn(user, projects))
+    }
+
+    // ---- projects and environments ------------------------------------
+
+    fn admin_removed(&self, privileges: AdminPrivileges) -> ActionSet {
+        [
+            ("manage_members", privileges.manage_members),
+            ("manage_resources", privileges.manage_resources),
+            ("index_resources", privileges.index_resources),
+        ]
+        .into_iter()
+        .filter(|(_, kept)| !kept)
+        .filter_map(|(short, _)| self.catalogue.project_action(short))
+        .collect()
+    }
+
+    fn put_project(&mut self, spec: &ProjectSpec) -> Result<Stale, ModelError> {
+        let admin_removed = self.admin_removed(spec.admin_privileges);
+        if let Some(project) = self.project_id(&spec.key) {
+            self.with_project(project, |_, d| {
+                d.privileges = spec.admin_privileges;
+                d.admin_removed = admin_removed;
+            });
+            return Ok(Stale::Perms(vec![project]));
+        }
+        let key: Arc<str> = spec.key.as_str().into();
+        let project = ProjectId(next_id(self.projects.len()));
+        self.projects.push(Some(Arc::new(ProjectData {
+            key: Arc::clone(&key),
+            privileges: spec.admin_privileges,
+            admin_removed,
+            envs: Vec::new(),
+            roles: Vec::new(),
+            users: OrdMap::new(),
+            groups: OrdMap::new(),
+            access: Access::default(),
+        })));
+        self.project_names.insert(key, project);
+        Ok(Stale::Nothing)
+    }
+
+    fn remove_project(&mut self, key: &str) -> Result<Stale, ModelError> {
+        let project = self.project_named(key)?;
+        let Some(data) = self.project(project).cloned() else {
+            return Ok(Stale::Nothing);
+        };
+        for role in &data.roles {
+            self.roles.set(role.index(), None);
+        }
+        for env in &data.envs {
+            if let Some(name) = self.env_name(*env).map(str::to_owned) {
+                self.env_names.remove(name.as_str());
+            }
+            self.envs.set(env.index(), None);
+        }
+        for user in data.users.keys() {
+            self.update_user(*user, |u| remove_sorted(&mut u.projects, &project));
+        }
+        for group in data.groups.keys() {
+            self.update_group(*group, |g| remove_sorted(&mut g.projects, &project));
+        }
+        self.projects.set(project.index(), None);
+        self.project_names.remove(key);
+        Ok(Stale::Nothing)
+    }
+
+    fn add_environment(&mut self, spec: &EnvironmentSpec) -> Result<Stale, ModelError> {
+        if self.env_id(&spec.name).is_some() {
+            return Err(ModelError::AlreadyExists(spec.name.clone()));
+        }
+        let owner = spec.project.as_deref().map(|k| self.project_named(k)).transpose()?;
+        let taken = match owner.and_then(|p| self.project(p)) {
+            Some(data) => {
+                !PROJECT_ENV_SLOTS
+                    | data
+                        .envs
+                        .iter()
+                        .filter_map(|e| self.envs.get(e.index()).and_then(Option::as_ref))
+                        .fold(0, |m, e| m | 1u64 << e.slot)
+            }
+            None => PROJECT_ENV_SLOTS | self.global_env_slots,
+        };
+        if taken == u64::MAX {
+            return Err(ModelError::TooManyEnvironments(spec.name.clone()));
+        }
+        // trailing_ones of a mask with a zero bit is below 64.
+        let slot = taken.trailing_ones() as u8;
+        let env = EnvId(next_id(self.envs.len()));
+        let name: Arc<str> = spec.name.as_str().into();
+        self.envs.push(Some(EnvData { name: Arc::clone(&name), project: owner, slot }));
+        self.env_names.insert(name, env);
+        match owner {
+            Some(project) => self.with_project(project, |_, d| d.envs.push(env)),
+            None => self.global_env_slots |= 1 << slot,
+        }
+        Ok(Stale::Nothing)
+    }
+
+    fn remove_environment(&mut self, name: &str) -> Result<Stale, ModelError> {
+        if PROTECTED_ENVIRONMENTS.contains(&name) {
+            return Err(ModelError::ProtectedEnvironment(name.to_owned()));
+        }
+        let env = self.env_id(name).ok_or_else(|| ModelError::UnknownEnvironment(name.to_owned()))?;
+        let Some(data) = self.envs.get(env.index()).cloned().flatten() else {
+            return Ok(Stale::Nothing);
+        };
+        let candidates: Vec<RoleId> = match data.project {
+            Some(project) => self.project_roles(project).to_vec(),
+            None => (0..self.roles.len()).map(|i| RoleId(next_id(i))).collect(),
+        };
+        let mut stale: BTreeSet<ProjectId> = BTreeSet::new();
+        for role in candidates {
+            if !self.role_data(role).is_some_and(|r| r.envs.contains(&env)) {
+                continue;
+            }
+            stale.extend(self.projects_using(role));
+            if let Some(Some(r)) = self.roles.get_mut(role.index()) {
+                let r = Arc::make_mut(r);
+                r.envs.retain(|e| *e != env);
+                r.env_mask &= !(1u64 << data.slot);
+            }
+        }
+        match data.project {
+            Some(project) => self.with_project(project, |_, d| d.envs.retain(|e| *e != env)),
+            None => self.global_env_slots &= !(1u64 << data.slot),
+        }
+        self.envs.set(env.index(), None);
+        self.env_names.remove(name);
+        Ok(Stale::Perms(stale.into_iter().collect()))
+    }
+
+    // ---- roles and members ----------------------------------------------
+
+    fn role_actions(&self, grants: &RoleGrants) -> Result<(ActionSet, Option<Vec<String>>), ModelError> {
+        match grants {
+            RoleGrants::Categories(ids) => self
+                .catalogue
+                .expand_categories(ids.iter().map(String::as_str))
+                .map(|actions| (actions, Some(ids.clone())))
+                .map_err(|id| ModelError::UnknownCategory(id.to_owned())),
+            RoleGrants::Actions(names) => names
+                .iter()
+                .map(|n| {
+                    self.catalogue
+                        .resolve_action(n)
+                        .ok_or_else(|| ModelError::UnknownAction(n.clone()))
+                })
+                .collect::<Result<ActionSet, _>>()
+                .map(|actions| (actions, None)),
+        }
+    }
+
+    fn put_role(&mut self, spec: &RoleSpec) -> Result<Stale, ModelError> {
+        let project = spec.project.as_deref().map(|k| self.project_named(k)).transpose()?;
+        let (actions, categories) = self.role_actions(&spec.grants)?;
+        let mut envs = Vec::with_capacity(spec.environments.len());
+        let mut env_mask = 0u64;
+        for name in &spec.environments {
+            let env = self.env_id(name).filter(|e| match self.env_project(*e) {
+                None => true,
+                Some(owner) => Some(owner) == project,
+            });
+            let env = env.ok_or_else(|| ModelError::UnknownEnvironment(name.clone()))?;
+            let slot = self.envs.get(env.index()).and_then(Option::as_ref).map_or(0, |e| e.slot);
+            if env_mask & (1 << slot) == 0 {
+                env_mask |= 1 << slot;
+                envs.push(env);
+            }
+        }
+        let existing = match project {
+            None => self.global_roles.get(spec.name.as_str()).copied(),
+            Some(p) => self
+                .project_roles(p)
+                .iter()
+                .copied()
+                .find(|r| self.role_data(*r).is_some_and(|d| *d.name == *spec.name)),
+        };
+        let data = RoleData {
+            name: spec.name.as_str().into(),
+            project,
+            role_type: spec.role_type,
+            categories,
+            actions,
+            envs,
+            env_mask,
+        };
+        if let Some(role) = existing {
+            let stale = self.projects_using(role);
+            self.roles.set(role.index(), Some(Arc::new(data)));
+            return Ok(Stale::Perms(stale));
+        }
+        let clash = match project {
+            Some(_) => self.global_roles.contains_key(spec.name.as_str()),
+            None => self.project_names.values().any(|p| {
+                self.project_roles(*p)
+                    .iter()
+                    .any(|r| self.role_data(*r).is_some_and(|d| *d.name == *spec.name))
+            }),
+        };
+        if clash {
+            return Err(ModelError::AlreadyExists(spec.name.clone()));
+        }
+        let role = RoleId(next_id(self.roles.len()));
+        self.roles.push(Some(Arc::new(data)));
+        match project {
+            Some(p) => self.with_project(p, |_, d| d.roles.push(role)),
+            None => {
+                self.global_roles.insert(spec.name.as_str().into(), role);
+            }
+        }
+        Ok(Stale::Nothing)
+    }
+
+    fn remove_role(&mut self, project: Option<&str>, name: &str) -> Result<Stale, ModelError> {
+        let owner = project.map(|k| self.project_named(k)).transpose()?;
+        let role = match owner {
+            None => self.global_roles.get(name).copied(),
+            Some(p) => self.role_id(Some(p), name).filter(|r| self.role_data(*r).is_some_and(|d| d.project == Some(p))),
+        };
+        let role = role.ok_or_else(|| ModelError::UnknownRole(name.to_owned()))?;
+        let projects = self.projects_holding(role);
+        for project in &projects {
+            let mut dropped_users = Vec::new();
+            let mut dropped_groups = Vec::new();
+            self.with_project(*project, |_, d| {
+                d.users = strip_role(&d.users, role, &mut dropped_users);
+                d.groups = strip_role(&d.groups, role, &mut dropped_groups);
+            });
+            for user in dropped_users {
+                self.update_user(user, |u| remove_sorted(&mut u.projects, project));
+            }
+            for group in dropped_groups {
+                self.update_group(group, |g| remove_sorted(&mut g.projects, project));
+            }
+        }
+        match owner {
+            Some(p) => self.with_project(p, |_, d| d.roles.retain(|r| *r != role)),
+            None => {
+                self.global_roles.remove(name);
+            }
+        }
+        self.roles.set(role.index(), None);
+        Ok(Stale::Rebuild(projects))
+    }
+
+    fn member_roles(&self, project: ProjectId, names: &[String], member: &str) -> Result<Arc<[RoleId]>, ModelError> {
+        let mut roles = names
+            .iter()
+            .map(|n| self.role_id(Some(project), n).ok_or_else(|| ModelError::UnknownRole(n.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        roles.sort_unstable();
+        roles.dedup();
+        if roles.is_empty() {
+            return Err(ModelError::MemberNeedsRole(member.to_owned()));
+        }
+        Ok(roles.into())
+    }
+
+    fn set_member(&mut self, spec: &MemberSpec) -> Result<Stale, ModelError> {
+        let project = self.project_named(&spec.project)?;
+        match &spec.principal {
+            Principal::User(name) => {
+                let user = self.user_named(name)?;
+                let roles = self.member_roles(project, &spec.roles, name)?;
+                self.with_project(project, |_, d| {
+                    d.users.insert(user, roles);
+                });
+                self.update_user(user, |u| insert_sorted(&mut u.projects, project));
+                Ok(Stale::Users(project, vec![user]))
+            }
+            Principal::Group(name) => {
+                let group = self.group_named(name)?;
+                let roles = self.member_roles(project, &spec.roles, name)?;
+                self.with_project(project, |_, d| {
+                    d.groups.insert(group, roles);
+                });
+                self.update_group(group, |g| insert_sorted(&mut g.projects, project));
+                Ok(Stale::Users(project, self.group_members(group).to_vec()))
+            }
+        }
+    }
+
+    fn remove_member(&mut self, key: &str, principal: &Principal) -> Result<Stale, ModelError> {
+        let project = self.project_named(key)?;
+        match principal {
+            Principal::User(name) => {
+                let user = self.user_named(name)?;
+                self.with_project(project, |_, d| {
+                    d.users.remove(&user);
+                });
+                self.update_user(user, |u| remove_sorted(&mut u.projects, &project));
+                Ok(Stale::Users(project, vec![user]))
+            }
+            Principal::Group(name) => {
+                let group = self.group_named(name)?;
+                self.with_project(project, |_, d| {
+                    d.groups.remove(&group);
+                });
+                self.update_group(group, |g| remove_sorted(&mut g.projects, &project));
+                Ok(Stale::Users(project, self.group_members(group).to_vec()))
+            }
+        }
+    }
+}
+
+/// The members without `role`; those left with no role are dropped and reported.
+fn strip_role<K: Ord + Clone>(
+    members: &OrdMap<K, Arc<[RoleId]>>,
+    role: RoleId,
+    dropped: &mut Vec<K>,
+) -> OrdMap<K, Arc<[RoleId]>> {
+    let mut out = members.clone();
+    for (key, roles) in members {
+        if !roles.contains(&role) {
+            continue;
+        }
+        let rest: Vec<RoleId> = roles.iter().copied().filter(|r| *r != role).collect();
+        if rest.is_empty() {
+            out.remove(key);
+            dropped.push(key.clone());
+        } else {
+            out.insert(key.clone(), rest.into());
+        }
+    }
+    out
+}

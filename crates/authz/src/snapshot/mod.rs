@@ -1,0 +1,534 @@
+//! The compiled, immutable permission model that checks read. A snapshot is
+//! cheap to clone: its tables are chunked behind `Arc`s and persistent maps,
+//! so [`Snapshot::apply`] shares everything a change does not touch and
+//! readers of the old snapshot never wait.
+
+mod access;
+mod edit;
+mod table;
+
+use std::sync::Arc;
+
+use imbl::{HashMap as PMap, OrdMap, OrdSet};
+
+pub(crate) use access::Access;
+use crate::account::AccountPermissions;
+use crate::catalogue::{Catalogue, RoleType};
+use crate::chunk_vec::ChunkVec;
+use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
+use crate::model::{AdminPrivileges, UserKind, UserStatus};
+use crate::sets::ActionSet;
+
+/// A model that cannot be compiled, or a change that cannot be applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// No user has this name.
+    #[error("unknown user `{0}`")]
+    UnknownUser(String),
+    /// No group has this name.
+    #[error("unknown group `{0}`")]
+    UnknownGroup(String),
+    /// No project has this key.
+    #[error("unknown project `{0}`")]
+    UnknownProject(String),
+    /// No environment has this name (or it belongs to another project).
+    #[error("unknown environment `{0}`")]
+    UnknownEnvironment(String),
+    /// No role of this name is usable here.
+    #[error("unknown role `{0}`")]
+    UnknownRole(String),
+    /// The catalogue has no such action.
+    #[error("unknown action `{0}`")]
+    UnknownAction(String),
+    /// The catalogue has no such category.
+    #[error("unknown category `{0}`")]
+    UnknownCategory(String),
+    /// A user, group, project, environment or role of this name exists.
+    #[error("`{0}` already exists")]
+    AlreadyExists(String),
+    /// Every environment slot is taken (30 global, 30 per project, with room to spare).
+    #[error("no environment slot left for `{0}`")]
+    TooManyEnvironments(String),
+    /// `DEV` and `PROD` cannot be removed.
+    #[error("environment `{0}` is protected")]
+    ProtectedEnvironment(String),
+    /// A member needs at least one role.
+    #[error("member `{0}` needs at least one role")]
+    MemberNeedsRole(String),
+}
+
+const USER_EXISTS: u8 = 1;
+const USER_BLOCKED: u8 = 2;
+const USER_ADMIN: u8 = 4;
+/// Environment slots 0..32 are global, 32..64 belong to one project.
+const PROJECT_ENV_SLOTS: u64 = 0xFFFF_FFFF_0000_0000;
+
+#[derive(Clone, Debug)]
+pub(crate) struct UserData {
+    pub(crate) name: Arc<str>,
+    pub(crate) status: UserStatus,
+    pub(crate) admin: bool,
+    pub(crate) kind: UserKind,
+    pub(crate) account_permissions: AccountPermissions,
+    // INVARIANT: sorted, and `groups[g].members` holds this user for each g.
+    pub(crate) groups: Vec<GroupId>,
+    // INVARIANT: sorted: the projects with a direct membership of this user.
+    pub(crate) projects: Vec<ProjectId>,
+}
+
+impl UserData {
+    fn flags(&self) -> u8 {
+        let mut flags = USER_EXISTS;
+        if self.status.is_blocked() {
+            flags |= USER_BLOCKED;
+        }
+        if self.admin {
+            flags |= USER_ADMIN;
+        }
+        flags
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct GroupData {
+    pub(crate) name: Arc<str>,
+    // INVARIANT: sorted; mirrors `UserData::groups`.
+    pub(crate) members: Vec<UserId>,
+    // INVARIANT: sorted: the projects where this group is a member.
+    pub(crate) projects: Vec<ProjectId>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct EnvData {
+    pub(crate) name: Arc<str>,
+    pub(crate) project: Option<ProjectId>,
+    // INVARIANT: below 32 for global environments, 32..64 for project ones,
+    // unique among the environments visible in one project.
+    pub(crate) slot: u8,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RoleData {
+    pub(crate) name: Arc<str>,
+    pub(crate) project: Option<ProjectId>,
+    pub(crate) role_type: RoleType,
+    /// Basic-mode categories; `None` in Advanced mode.
+    pub(crate) categories: Option<Vec<String>>,
+    pub(crate) actions: ActionSet,
+    pub(crate) envs: Vec<EnvId>,
+    // INVARIANT: the slots of `envs`.
+    pub(crate) env_mask: u64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ProjectData {
+    pub(crate) key: Arc<str>,
+    pub(crate) privileges: AdminPrivileges,
+    /// Actions the ADMIN role loses here (privileges turned off).
+    pub(crate) admin_removed: ActionSet,
+    pub(crate) envs: Vec<EnvId>,
+    pub(crate) roles: Vec<RoleId>,
+    pub(crate) users: OrdMap<UserId, Arc<[RoleId]>>,
+    pub(crate) groups: OrdMap<GroupId, Arc<[RoleId]>>,
+    // INVARIANT: for every user u, `access` maps u to the sorted union of
+    // `users[u]` and `groups[g]` over u's groups g (absent when empty).
+    pub(crate) access: Access,
+}
+
+/// The compiled permission model. Clone it freely; derive new ones with
+/// [`Snapshot::apply`].
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    catalogue: Arc<Catalogue>,
+    env_scoped: ActionSet,
+    action_count: usize,
+    revision: u64,
+    // Read by every check.
+    user_flags: ChunkVec<u8>,
+    projects: ChunkVec<Option<Arc<ProjectData>>>,
+    envs: ChunkVec<Option<EnvData>>,
+    // Read by explanations, reverse questions and edits.
+    users: ChunkVec<Option<Arc<UserData>>>,
+    groups: ChunkVec<Option<Arc<GroupData>>>,
+    roles: ChunkVec<Option<Arc<RoleData>>>,
+    user_names: PMap<Arc<str>, UserId>,
+    group_names: PMap<Arc<str>, GroupId>,
+    project_names: PMap<Arc<str>, ProjectId>,
+    env_names: PMap<Arc<str>, EnvId>,
+    global_roles: OrdMap<Arc<str>, RoleId>,
+    global_env_slots: u64,
+    admins: OrdSet<UserId>,
+}
+
+/// Read-only view of a role.
+#[derive(Clone, Copy, Debug)]
+pub struct RoleView<'a> {
+    snapshot: &'a Snapshot,
+    data: &'a RoleData,
+}
+
+impl<'a> RoleView<'a> {
+    /// Name.
+    #[must_use]
+    pub fn name(&self) -> &'a str {
+        &self.data.name
+    }
+
+    /// The owning project's key, `None` for a global role.
+    #[must_use]
+    pub fn project(&self) -> Option<&'a str> {
+        self.data.project.and_then(|p| self.snapshot.project_key(p))
+    }
+
+    /// Whether the role is global (usable in every project).
+    #[must_use]
+    pub fn is_global(&self) -> bool {
+        self.data.project.is_none()
+    }
+
+    /// ADMIN, PREDEFINED, CUSTOM or CUSTOM_GLOBAL.
+    #[must_use]
+    pub fn role_type(&self) -> RoleType {
+        self.data.role_type
+    }
+
+    /// Basic-mode categories, `None` in Advanced mode.
+    #[must_use]
+    pub fn categories(&self) -> Option<&'a [String]> {
+        self.data.categories.as_deref()
+    }
+
+    /// Every action the role names (before any project's admin privileges).
+    #[must_use]
+    pub fn actions(&self) -> ActionSet {
+        self.data.actions
+    }
+
+    /// The environments the role is limited to.
+    #[must_use]
+    pub fn environments(&self) -> &'a [EnvId] {
+        &self.data.envs
+    }
+
+    /// The environment names the role is limited to.
+    pub fn environment_names(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let snapshot = self.snapshot;
+        self.data.envs.iter().filter_map(move |e| snapshot.env_name(*e))
+    }
+}
+
+impl Snapshot {
+    /// An empty snapshot of `catalogue`: no environment, role or user.
+    /// Use [`Snapshot::compile`] with [`crate::Model::new`] for a usable instance.
+    #[must_use]
+    pub fn empty(catalogue: Arc<Catalogue>) -> Self {
+        Self {
+            env_scoped: catalogue.env_scoped(),
+            action_count: catalogue.actions().len(),
+            catalogue,
+            revision: 0,
+            user_flags: ChunkVec::default(),
+            projects: ChunkVec::default(),
+            envs: ChunkVec::default(),
+            users: ChunkVec::default(),
+            groups: ChunkVec::default(),
+            roles: ChunkVec::default(),
+            user_names: PMap::new(),
+            group_names: PMap::new(),
+            project_names: PMap::new(),
+            env_names: PMap::new(),
+            global_roles: OrdMap::new(),
+            global_env_slots: 0,
+            admins: OrdSet::new(),
+        }
+    }
+
+    /// The catalogue the snapshot was compiled against.
+    #[must_use]
+    pub fn catalogue(&self) -> &Arc<Catalogue> {
+        &self.catalogue
+    }
+
+    /// The store revision this snapshot reflects.
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The same snapshot, labelled with `revision`.
+    #[must_use]
+    pub fn with_revision(mut self, revision: u64) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    /// A user's id by username.
+    #[must_use]
+    pub fn user_id(&self, name: &str) -> Option<UserId> {
+        self.user_names.get(name).copied()
+    }
+
+    /// A group's id by name.
+    #[must_use]
+    pub fn group_id(&self, name: &str) -> Option<GroupId> {
+        self.group_names.get(name).copied()
+    }
+
+    /// A project's id by key.
+    #[must_use]
+    pub fn project_id(&self, key: &str) -> Option<ProjectId> {
+        self.project_names.get(key).copied()
+    }
+
+    /// An environment's id by full name.
+    #[must_use]
+    pub fn env_id(&self, name: &str) -> Option<EnvId> {
+        self.env_names.get(name).copied()
+    }
+
+    /// A role usable in `project` (global, or that project's), by name;
+    /// `None` for the project means global roles only.
+    #[must_use]
+    pub fn role_id(&self, project: Option<ProjectId>, name: &str) -> Option<RoleId> {
+        if let Some(role) = self.global_roles.get(name) {
+            return Some(*role);
+        }
+        let project = self.project(project?)?;
+        project
+            .roles
+            .iter()
+            .copied()
+            .find(|r| self.role_data(*r).is_some_and(|d| &*d.name == name))
+    }
+
+    /// A username.
+    #[must_use]
+    pub fn user_name(&self, user: UserId) -> Option<&str> {
+        self.user(user).map(|u| &*u.name)
+    }
+
+    /// A user's status.
+    #[must_use]
+    pub fn user_status(&self, user: UserId) -> Option<UserStatus> {
+        self.user(user).map(|u| u.status)
+    }
+
+    /// Whether the user is a platform admin.
+    #[must_use]
+    pub fn is_admin(&self, user: UserId) -> bool {
+        self.user(user).is_some_and(|u| u.admin)
+    }
+
+    /// The user's account permissions (SPEC §3.1).
+    #[must_use]
+    pub fn account_permissions(&self, user: UserId) -> AccountPermissions {
+        self.user(user).map_or(AccountPermissions::NONE, |u| u.account_permissions)
+    }
+
+    /// The user's groups.
+    #[must_use]
+    pub fn user_groups(&self, user: UserId) -> &[GroupId] {
+        self.user(user).map_or(&[], |u| &u.groups)
+    }
+
+    /// A group's name.
+    #[must_use]
+    pub fn group_name(&self, group: GroupId) -> Option<&str> {
+        self.group(group).map(|g| &*g.name)
+    }
+
+    /// A group's users.
+    #[must_use]
+    pub fn group_members(&self, group: GroupId) -> &[UserId] {
+        self.group(group).map_or(&[], |g| &g.members)
+    }
+
+    /// A project's key.
+    #[must_use]
+    pub fn project_key(&self, project: ProjectId) -> Option<&str> {
+        self.project(project).map(|p| &*p.key)
+    }
+
+    /// A project's admin privileges.
+    #[must_use]
+    pub fn admin_privileges(&self, project: ProjectId) -> Option<AdminPrivileges> {
+        self.project(project).map(|p| p.privileges)
+    }
+
+    /// An environment's full name.
+    #[must_use]
+    pub fn env_name(&self, env: EnvId) -> Option<&str> {
+        self.envs.get(env.index()).and_then(Option::as_ref).map(|e| &*e.name)
+    }
+
+    /// The project owning an environment; `None` for a global one.
+    #[must_use]
+    pub fn env_project(&self, env: EnvId) -> Option<ProjectId> {
+        self.envs.get(env.index()).and_then(Option::as_ref).and_then(|e| e.project)
+    }
+
+    /// The environments visible in `project`: every global one, then its own.
+    #[must_use]
+    pub fn project_environments(&self, project: ProjectId) -> Vec<EnvId> {
+        let mut envs: Vec<EnvId> = self.global_environments();
+        if let Some(p) = self.project(project) {
+            envs.extend(p.envs.iter().copied());
+        }
+        envs
+    }
+
+    /// Every global environment, in creation order.
+    #[must_use]
+    pub fn global_environments(&self) -> Vec<EnvId> {
+        let mut envs: Vec<EnvId> = self
+            .env_names
+            .values()
+            .copied()
+            .filter(|e| self.env_project(*e).is_none())
+            .collect();
+        envs.sort();
+        envs
+    }
+
+    /// A role.
+    #[must_use]
+    pub fn role(&self, role: RoleId) -> Option<RoleView<'_>> {
+        self.role_data(role).map(|data| RoleView { snapshot: self, data })
+    }
+
+    /// The global roles, by name.
+    pub fn global_roles(&self) -> impl Iterator<Item = RoleId> + '_ {
+        self.global_roles.values().copied()
+    }
+
+    /// A project's own roles.
+    #[must_use]
+    pub fn project_roles(&self, project: ProjectId) -> &[RoleId] {
+        self.project(project).map_or(&[], |p| &p.roles)
+    }
+
+    /// Every project, by key.
+    pub fn projects(&self) -> impl Iterator<Item = (&str, ProjectId)> + '_ {
+        self.project_names.iter().map(|(k, v)| (&**k, *v))
+    }
+
+    /// Every user, by name.
+    pub fn users(&self) -> impl Iterator<Item = (&str, UserId)> + '_ {
+        self.user_names.iter().map(|(k, v)| (&**k, *v))
+    }
+
+    /// Every group, by name.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, GroupId)> + '_ {
+        self.group_names.iter().map(|(k, v)| (&**k, *v))
+    }
+
+    /// A project's direct user members and their roles.
+    pub fn user_members(&self, project: ProjectId) -> impl Iterator<Item = (UserId, &[RoleId])> + '_ {
+        self.project(project)
+            .into_iter()
+            .flat_map(|p| p.users.iter().map(|(u, r)| (*u, &**r)))
+    }
+
+    /// A project's group members and their roles.
+    pub fn group_members_of(&self, project: ProjectId) -> impl Iterator<Item = (GroupId, &[RoleId])> + '_ {
+        self.project(project)
+            .into_iter()
+            .flat_map(|p| p.groups.iter().map(|(g, r)| (*g, &**r)))
+    }
+
+    /// The active or invited platform admins.
+    pub fn active_admins(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.admins
+            .iter()
+            .copied()
+            .filter(|u| self.user_status(*u).is_some_and(|s| !s.is_blocked()))
+    }
+
+    /// Approximate heap bytes of the compiled access tables (the part checks read).
+    #[must_use]
+    pub fn access_heap_bytes(&self) -> usize {
+        self.projects
+            .iter()
+            .flatten()
+            .map(|p| p.access.heap_bytes())
+            .sum::<usize>()
+            + self.user_flags.len()
+    }
+
+    pub(crate) fn user(&self, user: UserId) -> Option<&UserData> {
+        self.users.get(user.index()).and_then(Option::as_deref)
+    }
+
+    pub(crate) fn group(&self, group: GroupId) -> Option<&GroupData> {
+        self.groups.get(group.index()).and_then(Option::as_deref)
+    }
+
+    pub(crate) fn project(&self, project: ProjectId) -> Option<&ProjectData> {
+        self.projects.get(project.index()).and_then(Option::as_deref)
+    }
+
+    pub(crate) fn role_data(&self, role: RoleId) -> Option<&RoleData> {
+        self.roles.get(role.index()).and_then(Option::as_deref)
+    }
+
+    /// The slot of `env` as seen from `project`: `None` when the environment
+    /// is unknown or belongs to another project.
+    #[inline]
+    pub(crate) fn env_slot(&self, env: EnvId, project: ProjectId) -> Option<u8> {
+        let data = self.envs.get(env.index())?.as_ref()?;
+        match data.project {
+            None => Some(data.slot),
+            Some(owner) if owner == project => Some(data.slot),
+            Some(_) => None,
+        }
+    }
+
+    /// What `role` grants in `project`: its actions (the ADMIN role without
+    /// the privileges the project turned off) and environment slots.
+    pub(crate) fn role_grant(&self, role: RoleId, project: &ProjectData) -> (ActionSet, u64) {
+        self.role_grant_with(role, project.admin_removed)
+    }
+
+    pub(crate) fn role_grant_with(&self, role: RoleId, admin_removed: ActionSet) -> (ActionSet, u64) {
+        match self.role_data(role) {
+            Some(r) if r.role_type == RoleType::Admin => (r.actions.difference(admin_removed), r.env_mask),
+            Some(r) => (r.actions, r.env_mask),
+            None => (ActionSet::EMPTY, 0),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn flags(&self, user: UserId) -> u8 {
+        self.user_flags.get(user.index()).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn env_scoped_actions(&self) -> ActionSet {
+        self.env_scoped
+    }
+
+    pub(crate) fn action_count(&self) -> usize {
+        self.action_count
+    }
+}
+
+pub(crate) use self::flags::{is_admin_flag, is_blocked_flag, is_known_flag};
+
+mod flags {
+    //! Bits of the per-user flag byte the check path reads.
+    use super::{USER_ADMIN, USER_BLOCKED, USER_EXISTS};
+
+    #[inline]
+    pub(crate) const fn is_known_flag(flags: u8) -> bool {
+        flags & USER_EXISTS != 0
+    }
+
+    #[inline]
+    pub(crate) const fn is_blocked_flag(flags: u8) -> bool {
+        flags & USER_BLOCKED != 0
+    }
+
+    #[inline]
+    pub(crate) const fn is_admin_flag(flags: u8) -> bool {
+        flags & USER_ADMIN != 0
+    }
+}

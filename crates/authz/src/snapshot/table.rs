@@ -1,0 +1,151 @@
+//! The per-project member table: an open-addressing hash table of 8-byte
+//! entries, user id → index of the user's role set in that project.
+
+use std::sync::Arc;
+
+use crate::ids::UserId;
+
+const MIN_SLOTS: usize = 8;
+
+/// Users of one project and their role-set index.
+#[derive(Clone, Debug)]
+pub(crate) struct MemberTable {
+    // INVARIANT: `slots.len()` is a power of two, at least twice `len`; a
+    // slot is 0 (empty) or `(user + 1) << 32 | set`; linear probing with no
+    // tombstones (removal shifts entries back).
+    slots: Arc<[u64]>,
+    shift: u32,
+    len: usize,
+}
+
+impl Default for MemberTable {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+#[inline]
+fn key(user: UserId) -> u64 {
+    u64::from(user.0) + 1
+}
+
+impl MemberTable {
+    pub(crate) fn with_capacity(entries: usize) -> Self {
+        let slots = (entries * 2).next_power_of_two().max(MIN_SLOTS);
+        Self {
+            slots: vec![0; slots].into(),
+            shift: 64 - slots.trailing_zeros(),
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn home(&self, user: UserId) -> usize {
+        // Fibonacci hashing: the high bits of the product spread dense ids.
+        // the shift leaves at most log2(slots) bits.
+        let home = (key(user).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
+        home
+    }
+
+    /// The role-set index of `user`, if it is in the table.
+    #[inline]
+    pub(crate) fn get(&self, user: UserId) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let wanted = key(user);
+        let mut i = self.home(user);
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if slot >> 32 == wanted {
+                // the low half is the set index.
+                return Some(slot as u32);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Every (user, set) pair, in slot order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (UserId, u32)> + '_ {
+        self.slots.iter().filter(|s| **s != 0).map(|s| {
+            // both halves are u32.
+            let pair = (UserId(((s >> 32) - 1) as u32), *s as u32);
+            pair
+        })
+    }
+
+    /// Sets `user`'s set index (inserting it), or removes it with `None`.
+    /// Answers the index it replaced.
+    pub(crate) fn set(&mut self, user: UserId, set: Option<u32>) -> Option<u32> {
+        let previous = self.get(user);
+        match (previous, set) {
+            (None, None) => {}
+            (Some(_), None) => self.remove(user),
+            (_, Some(set)) => {
+                if previous.is_none() && (self.len + 1) * 2 > self.slots.len() {
+                    self.grow();
+                }
+                self.insert(user, set, previous.is_none());
+            }
+        }
+        previous
+    }
+
+    fn grow(&mut self) {
+        let mut bigger = Self::with_capacity(self.slots.len());
+        for (user, set) in self.iter() {
+            bigger.insert(user, set, true);
+        }
+        *self = bigger;
+    }
+
+    fn insert(&mut self, user: UserId, set: u32, new: bool) {
+        let mask = self.slots.len() - 1;
+        let wanted = key(user);
+        let mut i = self.home(user);
+        let slots = Arc::make_mut(&mut self.slots);
+        while slots[i] != 0 && slots[i] >> 32 != wanted {
+            i = (i + 1) & mask;
+        }
+        slots[i] = wanted << 32 | u64::from(set);
+        if new {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, user: UserId) {
+        let mask = self.slots.len() - 1;
+        let wanted = key(user);
+        let mut hole = self.home(user);
+        let shift = self.shift;
+        let slots = Arc::make_mut(&mut self.slots);
+        while slots[hole] >> 32 != wanted {
+            hole = (hole + 1) & mask;
+        }
+        slots[hole] = 0;
+        self.len -= 1;
+        // Backward-shift: move later entries of the run into the hole when
+        // their home lies at or before it.
+        let mut i = (hole + 1) & mask;
+        while slots[i] != 0 {
+            // the shift leaves at most log2(slots) bits.
+            let home = ((slots[i] >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+            if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
+                slots[hole] = slots[i];
+                slots[i] = 0;
+                hole = i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Approximate heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.slots.len() * 8
+    }
+}
