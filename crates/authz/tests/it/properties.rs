@@ -1,0 +1,571 @@
+//! Properties on random models, against the naive reference of
+//! `reference.rs`: check, explain, the reverse questions, incremental
+//! changes, token scopes, monotonicity and blocked users.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use gatehouse_authz::{
+    AdminPrivileges, Catalogue, Change, Denial, EnvironmentSpec, Explanation, Grant, GroupSpec, Member, MemberSpec,
+    Model, Principal, ProjectSpec, Query, RoleGrants, RoleSpec, RoleType, ScopeEntrySpec, Snapshot, UserKind, UserSpec,
+    UserStatus,
+};
+use proptest::prelude::*;
+
+use crate::reference::{NamedGrant, Reference};
+
+/// A small deterministic generator (SplitMix64), so that one proptest seed
+/// describes a whole model.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    fn subset<T: Clone>(&mut self, items: &[T], max: usize) -> Vec<T> {
+        if items.is_empty() {
+            return Vec::new();
+        }
+        let n = self.below(max + 1);
+        (0..n).map(|_| self.pick(items).clone()).collect()
+    }
+}
+
+fn catalogue() -> Arc<Catalogue> {
+    crate::fixtures::platform()
+}
+
+fn random_status(rng: &mut Rng) -> UserStatus {
+    match rng.below(10) {
+        0 => UserStatus::Disabled,
+        1 => UserStatus::Locked,
+        2 | 3 => UserStatus::Invited,
+        _ => UserStatus::Active,
+    }
+}
+
+fn random_privileges(rng: &mut Rng) -> AdminPrivileges {
+    AdminPrivileges { manage_members: rng.chance(70), manage_resources: rng.chance(70), index_resources: rng.chance(70) }
+}
+
+/// Environments a role in `project` may name.
+fn env_choices(model: &Model, project: Option<&str>) -> Vec<String> {
+    model
+        .environments
+        .iter()
+        .filter(|e| e.project.is_none() || e.project.as_deref() == project && project.is_some())
+        .map(|e| e.name.clone())
+        .collect()
+}
+
+fn random_grants(rng: &mut Rng, cat: &Catalogue) -> RoleGrants {
+    if rng.chance(40) {
+        let ids: Vec<String> = cat.categories().iter().map(|c| c.id.clone()).collect();
+        let mut chosen = rng.subset(&ids, 3);
+        if chosen.is_empty() {
+            chosen.push(ids[0].clone());
+        }
+        RoleGrants::Categories(chosen)
+    } else {
+        let ids: Vec<String> = cat.actions().iter().map(|a| a.id.clone()).collect();
+        let mut chosen = rng.subset(&ids, 8);
+        chosen.push(rng.pick(&ids).clone());
+        // Advanced mode also takes JFrog wire names.
+        if rng.chance(20) {
+            chosen.push(cat.actions()[rng.below(cat.actions().len())].wire_name.clone());
+        }
+        RoleGrants::Actions(chosen)
+    }
+}
+
+fn random_role(rng: &mut Rng, cat: &Catalogue, model: &Model, name: String, project: Option<&str>) -> RoleSpec {
+    let envs = env_choices(model, project);
+    let mut environments = rng.subset(&envs, 3);
+    environments.sort();
+    environments.dedup();
+    RoleSpec {
+        name,
+        project: project.map(str::to_owned),
+        role_type: if project.is_some() { RoleType::Custom } else { RoleType::CustomGlobal },
+        grants: random_grants(rng, cat),
+        environments,
+    }
+}
+
+fn roles_usable(model: &Model, project: &str) -> Vec<String> {
+    model
+        .roles
+        .iter()
+        .filter(|r| r.project.is_none() || r.project.as_deref() == Some(project))
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+fn random_member(rng: &mut Rng, model: &Model, project: &str) -> Option<MemberSpec> {
+    let principal = if (rng.chance(65) || model.groups.is_empty()) && !model.users.is_empty() {
+        Principal::User(rng.pick(&model.users).name.clone())
+    } else if !model.groups.is_empty() {
+        Principal::Group(rng.pick(&model.groups).name.clone())
+    } else {
+        return None;
+    };
+    let usable = roles_usable(model, project);
+    let mut roles = rng.subset(&usable, 3);
+    roles.push(rng.pick(&usable).clone());
+    roles.sort();
+    roles.dedup();
+    Some(MemberSpec { project: project.into(), principal, roles })
+}
+
+fn set_member(model: &mut Model, spec: MemberSpec) {
+    model.members.retain(|m| !(m.project == spec.project && m.principal == spec.principal));
+    model.members.push(spec);
+}
+
+fn random_model(seed: u64) -> Model {
+    let cat = catalogue();
+    let mut rng = Rng(seed);
+    let mut model = Model::new(&cat);
+    for i in 0..2 + rng.below(5) {
+        model.users.push(UserSpec {
+            name: format!("u{i}"),
+            status: random_status(&mut rng),
+            admin: rng.chance(8),
+            kind: if rng.chance(10) { UserKind::Service } else { UserKind::Person },
+            account_permissions: Default::default(),
+        });
+    }
+    for i in 0..rng.below(4) {
+        let names: Vec<String> = model.users.iter().map(|u| u.name.clone()).collect();
+        let mut members = rng.subset(&names, 4);
+        members.sort();
+        members.dedup();
+        model.groups.push(GroupSpec { name: format!("g{i}"), members });
+    }
+    if rng.chance(30) {
+        model.environments.push(EnvironmentSpec { name: "STAGE".into(), project: None });
+    }
+    for i in 0..1 + rng.below(3) {
+        let key = format!("p{i}");
+        model.projects.push(ProjectSpec { key: key.clone(), admin_privileges: random_privileges(&mut rng) });
+        for env in ["QA", "UAT"].iter().take(rng.below(3)) {
+            model.environments.push(EnvironmentSpec { name: format!("{key}-{env}"), project: Some(key.clone()) });
+        }
+    }
+    for i in 0..rng.below(3) {
+        let role = random_role(&mut rng, &cat, &model, format!("G{i}"), None);
+        model.roles.push(role);
+    }
+    let keys: Vec<String> = model.projects.iter().map(|p| p.key.clone()).collect();
+    for key in &keys {
+        for i in 0..rng.below(4) {
+            let role = random_role(&mut rng, &cat, &model, format!("{key}-R{i}"), Some(key));
+            model.roles.push(role);
+        }
+        for _ in 0..rng.below(7) {
+            if let Some(member) = random_member(&mut rng, &model, key) {
+                set_member(&mut model, member);
+            }
+        }
+    }
+    model
+}
+
+/// Every question worth asking of a model: its names plus unknown ones.
+struct Universe {
+    users: Vec<String>,
+    projects: Vec<String>,
+    envs: Vec<Option<String>>,
+    actions: Vec<String>,
+}
+
+fn universe(model: &Model, cat: &Catalogue) -> Universe {
+    let mut users: Vec<String> = model.users.iter().map(|u| u.name.clone()).collect();
+    users.push("ghost".into());
+    let mut projects: Vec<String> = model.projects.iter().map(|p| p.key.clone()).collect();
+    projects.push("nowhere".into());
+    let mut envs: Vec<Option<String>> = model.environments.iter().map(|e| Some(e.name.clone())).collect();
+    envs.push(None);
+    envs.push(Some("NOPE".into()));
+    let actions = cat.actions().iter().map(|a| a.id.clone()).collect();
+    Universe { users, projects, envs, actions }
+}
+
+/// A decision by names, for comparing snapshots that number things differently.
+fn named(s: &Snapshot, user: &str, action: &str, project: &str, env: Option<&str>) -> Option<Result<Vec<NamedGrant>, Denial>> {
+    let q = match s.query(user, action, project, env) {
+        Err(_) => return None,
+        Ok(Err(denial)) => return Some(Err(denial)),
+        Ok(Ok(q)) => q,
+    };
+    let allowed = s.check(&q).unwrap();
+    let explained = s.explain(&q).unwrap();
+    assert_eq!(explained.is_allow(), allowed, "explain agrees with check for {user} {action} {project} {env:?}");
+    Some(match explained {
+        Explanation::Deny(denial) => Err(denial),
+        Explanation::Allow(grants) => {
+            let mut out: Vec<NamedGrant> = grants
+                .iter()
+                .filter_map(|g| match g {
+                    Grant::PlatformAdmin => None,
+                    Grant::Role { via, role } => {
+                        assert!(s.grant_allows(g, &q), "every reason really grants");
+                        let via = match via {
+                            Member::User(u) => Principal::User(s.user_name(*u).unwrap().to_owned()),
+                            Member::Group(g) => Principal::Group(s.group_name(*g).unwrap().to_owned()),
+                        };
+                        Some((via, s.role(*role).unwrap().name().to_owned()))
+                    }
+                })
+                .collect();
+            out.sort();
+            Ok(out)
+        }
+    })
+}
+
+fn for_each_question(u: &Universe, mut f: impl FnMut(&str, &str, &str, Option<&str>)) {
+    for user in &u.users {
+        for project in &u.projects {
+            for action in &u.actions {
+                for env in &u.envs {
+                    f(user, action, project, env.as_deref());
+                }
+            }
+        }
+    }
+}
+
+fn assert_matches_reference(s: &Snapshot, model: &Model) {
+    let cat = s.catalogue().clone();
+    let reference = Reference { catalogue: &cat, model };
+    for_each_question(&universe(model, &cat), |user, action, project, env| {
+        let scoped = cat.action(cat.resolve_action(action).unwrap()).env_scoped;
+        let got = named(s, user, action, project, env);
+        let want = reference.decide(user, action, project, env);
+        if env.is_none() && scoped {
+            // A validation error, not a deny, unless something is unknown first.
+            if got.is_some() {
+                assert!(matches!(want, Err(Denial::UnknownUser | Denial::UnknownProject)), "{user} {action} {project}");
+            }
+            return;
+        }
+        let want = want.map(|mut grants| {
+            grants.sort();
+            grants
+        });
+        assert_eq!(got, Some(want), "{user} may {action} in {project} {env:?}");
+    });
+}
+
+/// Every (user, action, project, env) decision of a snapshot, by names.
+fn decisions(s: &Snapshot, u: &Universe) -> Vec<Option<Result<Vec<NamedGrant>, Denial>>> {
+    let mut out = Vec::new();
+    for_each_question(u, |user, action, project, env| out.push(named(s, user, action, project, env)));
+    out
+}
+
+fn allowed_set(s: &Snapshot, u: &Universe) -> BTreeSet<(String, String, String, Option<String>)> {
+    let mut out = BTreeSet::new();
+    for_each_question(u, |user, action, project, env| {
+        if let Ok(Ok(q)) = s.query(user, action, project, env)
+            && s.check(&q).unwrap()
+        {
+            out.insert((user.to_owned(), action.to_owned(), project.to_owned(), env.map(str::to_owned)));
+        }
+    });
+    out
+}
+
+// ---- the model-side meaning of each change (the reference for `apply`) ----
+
+fn apply_to_model(model: &mut Model, change: &Change) {
+    match change {
+        Change::PutUser(spec) => match model.users.iter_mut().find(|u| u.name == spec.name) {
+            Some(u) => *u = spec.clone(),
+            None => model.users.push(spec.clone()),
+        },
+        Change::RemoveUser(name) => {
+            model.users.retain(|u| &u.name != name);
+            for g in &mut model.groups {
+                g.members.retain(|m| m != name);
+            }
+            model.members.retain(|m| m.principal != Principal::User(name.clone()));
+        }
+        Change::AddGroup(name) => model.groups.push(GroupSpec { name: name.clone(), members: vec![] }),
+        Change::RemoveGroup(name) => {
+            model.groups.retain(|g| &g.name != name);
+            model.members.retain(|m| m.principal != Principal::Group(name.clone()));
+        }
+        Change::AddGroupMember { group, user } => {
+            let g = model.groups.iter_mut().find(|g| &g.name == group).unwrap();
+            if !g.members.contains(user) {
+                g.members.push(user.clone());
+            }
+        }
+        Change::RemoveGroupMember { group, user } => {
+            model.groups.iter_mut().find(|g| &g.name == group).unwrap().members.retain(|m| m != user);
+        }
+        Change::PutProject(spec) => match model.projects.iter_mut().find(|p| p.key == spec.key) {
+            Some(p) => *p = spec.clone(),
+            None => model.projects.push(spec.clone()),
+        },
+        Change::RemoveProject(key) => {
+            model.projects.retain(|p| &p.key != key);
+            model.environments.retain(|e| e.project.as_ref() != Some(key));
+            model.roles.retain(|r| r.project.as_ref() != Some(key));
+            model.members.retain(|m| &m.project != key);
+        }
+        Change::AddEnvironment(spec) => model.environments.push(spec.clone()),
+        Change::RemoveEnvironment(name) => {
+            model.environments.retain(|e| &e.name != name);
+            for r in &mut model.roles {
+                r.environments.retain(|e| e != name);
+            }
+        }
+        Change::PutRole(spec) => {
+            match model.roles.iter_mut().find(|r| r.name == spec.name && r.project == spec.project) {
+                Some(r) => *r = spec.clone(),
+                None => model.roles.push(spec.clone()),
+            }
+        }
+        Change::RemoveRole { project, name } => {
+            model.roles.retain(|r| !(&r.name == name && &r.project == project));
+            for m in &mut model.members {
+                if project.is_none() || project.as_ref() == Some(&m.project) {
+                    m.roles.retain(|r| r != name);
+                }
+            }
+            model.members.retain(|m| !m.roles.is_empty());
+        }
+        Change::SetMember(spec) => set_member(model, spec.clone()),
+        Change::RemoveMember { project, principal } => {
+            model.members.retain(|m| !(&m.project == project && &m.principal == principal));
+        }
+    }
+}
+
+fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> {
+    let cat = catalogue();
+    let user = |rng: &mut Rng| model.users.get(rng.below(model.users.len().max(1))).map(|u| u.name.clone());
+    let group = |rng: &mut Rng| model.groups.get(rng.below(model.groups.len().max(1))).map(|g| g.name.clone());
+    let project = |rng: &mut Rng| model.projects.get(rng.below(model.projects.len().max(1))).map(|p| p.key.clone());
+    Some(match rng.below(15) {
+        0 => Change::PutUser(UserSpec {
+            name: if rng.chance(50) { user(rng)? } else { format!("new{serial}") },
+            status: random_status(rng),
+            admin: rng.chance(10),
+            kind: UserKind::Person,
+            account_permissions: Default::default(),
+        }),
+        1 => Change::RemoveUser(user(rng)?),
+        2 => Change::AddGroup(format!("ng{serial}")),
+        3 => Change::RemoveGroup(group(rng)?),
+        4 => Change::AddGroupMember { group: group(rng)?, user: user(rng)? },
+        5 => Change::RemoveGroupMember { group: group(rng)?, user: user(rng)? },
+        6 => Change::PutProject(ProjectSpec {
+            key: if rng.chance(60) { project(rng)? } else { format!("np{serial}") },
+            admin_privileges: random_privileges(rng),
+        }),
+        7 => Change::RemoveProject(project(rng)?),
+        8 => {
+            let owner = if rng.chance(50) { Some(project(rng)?) } else { None };
+            let name = match &owner {
+                Some(key) => format!("{key}-E{serial}"),
+                None => format!("E{serial}"),
+            };
+            Change::AddEnvironment(EnvironmentSpec { name, project: owner })
+        }
+        9 => {
+            let removable: Vec<&EnvironmentSpec> =
+                model.environments.iter().filter(|e| e.name != "DEV" && e.name != "PROD").collect();
+            Change::RemoveEnvironment(removable.get(rng.below(removable.len().max(1)))?.name.clone())
+        }
+        10 => {
+            let existing = model.roles.get(rng.below(model.roles.len()))?;
+            if existing.role_type == RoleType::Admin || existing.role_type == RoleType::Predefined {
+                // Predefined roles keep their actions; only environments change.
+                let mut role = existing.clone();
+                role.environments = rng.subset(&env_choices(model, None), 2);
+                role.environments.sort();
+                role.environments.dedup();
+                Change::PutRole(role)
+            } else {
+                Change::PutRole(random_role(rng, &cat, model, existing.name.clone(), existing.project.as_deref()))
+            }
+        }
+        11 => {
+            let owner = if rng.chance(60) { Some(project(rng)?) } else { None };
+            Change::PutRole(random_role(rng, &cat, model, format!("NR{serial}"), owner.as_deref()))
+        }
+        12 => {
+            let role = model.roles.get(rng.below(model.roles.len()))?;
+            Change::RemoveRole { project: role.project.clone(), name: role.name.clone() }
+        }
+        13 => {
+            let key = project(rng)?;
+            Change::SetMember(random_member(rng, model, &key)?)
+        }
+        _ => {
+            let m = model.members.get(rng.below(model.members.len().max(1)))?;
+            Change::RemoveMember { project: m.project.clone(), principal: m.principal.clone() }
+        }
+    })
+}
+
+fn cases() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(1_000);
+    ProptestConfig { cases, ..ProptestConfig::default() }
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    #[test]
+    fn check_and_explain_equal_the_reference(seed in any::<u64>()) {
+        let model = random_model(seed);
+        let s = Snapshot::compile(catalogue(), &model).unwrap();
+        assert_matches_reference(&s, &model);
+    }
+
+    #[test]
+    fn reverse_questions_agree_with_check(seed in any::<u64>()) {
+        let model = random_model(seed);
+        let s = Snapshot::compile(catalogue(), &model).unwrap();
+        let cat = s.catalogue().clone();
+        let users: Vec<_> = s.users().map(|(_, id)| id).collect();
+        for (_, project) in s.projects() {
+            let envs = s.project_environments(project);
+            for user in &users {
+                let perms = s.effective_permissions(*user, project).unwrap();
+                for action in cat.all_actions().iter() {
+                    let listed = perms.iter().find(|p| p.action == action);
+                    if cat.env_scoped().contains(action) {
+                        for env in &envs {
+                            let q = Query { user: *user, action, project, environment: Some(*env) };
+                            let in_list = listed.is_some_and(|p| p.environments.as_ref().unwrap().contains(env));
+                            prop_assert_eq!(s.check(&q).unwrap(), in_list);
+                        }
+                    } else {
+                        let q = Query { user: *user, action, project, environment: None };
+                        prop_assert_eq!(s.check(&q).unwrap(), listed.is_some());
+                        prop_assert!(listed.is_none_or(|p| p.environments.is_none()));
+                    }
+                    if let Some(p) = listed {
+                        prop_assert!(!p.grants.is_empty());
+                    }
+                }
+            }
+            for action in cat.all_actions().iter() {
+                let places: Vec<_> =
+                    if cat.env_scoped().contains(action) { envs.iter().copied().map(Some).collect() } else { vec![None] };
+                for environment in places {
+                    let who: BTreeSet<_> = s.who_can(project, action, environment).unwrap().into_iter().map(|a| a.user).collect();
+                    let expected: BTreeSet<_> = users
+                        .iter()
+                        .copied()
+                        .filter(|u| s.check(&Query { user: *u, action, project, environment }).unwrap())
+                        .collect();
+                    prop_assert_eq!(who, expected);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn incremental_changes_equal_recompiling(seed in any::<u64>(), steps in 1usize..12) {
+        let cat = catalogue();
+        let mut model = random_model(seed);
+        let mut s = Snapshot::compile(cat.clone(), &model).unwrap();
+        let mut rng = Rng(seed ^ 0xA5A5);
+        for step in 0..steps {
+            let Some(change) = random_change(&mut rng, &model, step) else { continue };
+            let Ok(next) = s.apply(&change) else { continue };
+            apply_to_model(&mut model, &change);
+            s = next;
+            let fresh = Snapshot::compile(cat.clone(), &model).unwrap();
+            let u = universe(&model, &cat);
+            prop_assert_eq!(decisions(&s, &u), decisions(&fresh, &u), "after {:?}", change);
+        }
+        assert_matches_reference(&s, &model);
+    }
+
+    #[test]
+    fn a_token_never_allows_more_than_its_user(seed in any::<u64>()) {
+        let model = random_model(seed);
+        let s = Snapshot::compile(catalogue(), &model).unwrap();
+        let mut rng = Rng(seed.rotate_left(7));
+        let cat = s.catalogue().clone();
+        let actions: Vec<String> = cat.actions().iter().map(|a| a.id.clone()).collect();
+        let entries: Vec<ScopeEntrySpec> = (0..1 + rng.below(3))
+            .map(|_| {
+                let project = rng.pick(&model.projects).key.clone();
+                let environments = rng.subset(&env_choices(&model, Some(&project)), 2);
+                ScopeEntrySpec { project, actions: rng.subset(&actions, 10), categories: vec![], environments }
+            })
+            .collect();
+        let scope = s.token_scope(&entries).unwrap();
+        for_each_question(&universe(&model, &cat), |user, action, project, env| {
+            if let Ok(Ok(q)) = s.query(user, action, project, env) {
+                let through_token = s.check_scoped(&q, &scope).unwrap();
+                assert!(!through_token || s.check(&q).unwrap());
+                let explained = s.explain_scoped(&q, &scope).unwrap();
+                assert_eq!(explained.is_allow(), through_token);
+                if s.check(&q).unwrap() && !through_token {
+                    assert_eq!(explained, Explanation::Deny(Denial::TokenScopeExcludes));
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn adding_a_grant_never_removes_an_allow(seed in any::<u64>()) {
+        let cat = catalogue();
+        let mut model = random_model(seed);
+        let before = Snapshot::compile(cat.clone(), &model).unwrap();
+        let mut rng = Rng(seed ^ 0x5151);
+        let key = rng.pick(&model.projects).key.clone();
+        let Some(mut grant) = random_member(&mut rng, &model, &key) else { return Ok(()) };
+        if let Some(existing) = model.members.iter().find(|m| m.project == key && m.principal == grant.principal) {
+            grant.roles.extend(existing.roles.iter().cloned());
+            grant.roles.sort();
+            grant.roles.dedup();
+        }
+        let after = before.apply(&Change::SetMember(grant.clone())).unwrap();
+        apply_to_model(&mut model, &Change::SetMember(grant));
+        let u = universe(&model, &cat);
+        let (was, now) = (allowed_set(&before, &u), allowed_set(&after, &u));
+        prop_assert!(was.is_subset(&now), "lost: {:?}", was.difference(&now).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_disabled_or_locked_user_is_denied_everything(seed in any::<u64>(), locked in any::<bool>()) {
+        let cat = catalogue();
+        let model = random_model(seed);
+        let mut s = Snapshot::compile(cat.clone(), &model).unwrap();
+        let status = if locked { UserStatus::Locked } else { UserStatus::Disabled };
+        for user in &model.users {
+            s = s.apply(&Change::PutUser(UserSpec { status, ..user.clone() })).unwrap();
+        }
+        let expected = if locked { Denial::UserLocked } else { Denial::UserDisabled };
+        for_each_question(&universe(&model, &cat), |user, action, project, env| {
+            if let Ok(Ok(q)) = s.query(user, action, project, env) {
+                assert!(!s.check(&q).unwrap());
+                assert_eq!(s.explain(&q).unwrap(), Explanation::Deny(expected));
+            }
+        });
+    }
+}

@@ -1,0 +1,87 @@
+//! The model edits whose `Snapshot::apply` time is measured: one member's
+//! roles, one group membership, one custom global role, each drawn at random
+//! from the generated workload.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use gatehouse_authz::{Change, MemberSpec, Principal, RoleType};
+use rand::seq::{IndexedRandom, index};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::workload::{Workload, custom_role, global_environments, resource_actions};
+
+/// `n` edits of each kind.
+pub struct Edits {
+    /// `Change::SetMember`: new roles for a direct user member of a project.
+    pub set_member: Vec<Change>,
+    /// `Change::AddGroupMember`: a user joins a group it is not in.
+    pub add_group_member: Vec<Change>,
+    /// `Change::PutRole`: new actions and environments for a custom global role.
+    pub put_global_role: Vec<Change>,
+}
+
+/// Draws `n` edits of each kind from `workload`, deterministically from `seed`.
+///
+/// # Errors
+/// A workload without user members, groups or custom global roles.
+pub fn draw(workload: &Workload, n: usize, seed: u64) -> Result<Edits> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6564_6974);
+    let model = &workload.model;
+    let global: Vec<&str> = model
+        .roles
+        .iter()
+        .filter(|r| r.role_type == RoleType::CustomGlobal)
+        .map(|r| r.name.as_str())
+        .collect();
+    let mut local: HashMap<&str, Vec<&str>> = HashMap::new();
+    for role in &model.roles {
+        if let Some(project) = &role.project {
+            local.entry(project).or_default().push(&role.name);
+        }
+    }
+    let user_members: Vec<&MemberSpec> =
+        model.members.iter().filter(|m| matches!(m.principal, Principal::User(_))).collect();
+
+    let mut set_member = Vec::with_capacity(n);
+    while set_member.len() < n {
+        let member = user_members.choose(&mut rng).context("no user member")?;
+        let pool: Vec<&str> =
+            global.iter().copied().chain(local.get(member.project.as_str()).into_iter().flatten().copied()).collect();
+        let k = rng.random_range(1..=3usize).min(pool.len());
+        let mut roles: Vec<String> =
+            index::sample(&mut rng, pool.len(), k).into_iter().filter_map(|i| pool.get(i).map(|r| (*r).to_owned())).collect();
+        roles.sort();
+        let mut current = member.roles.clone();
+        current.sort();
+        if roles.is_empty() || roles == current {
+            continue;
+        }
+        set_member.push(Change::SetMember(MemberSpec {
+            project: member.project.clone(),
+            principal: member.principal.clone(),
+            roles,
+        }));
+    }
+
+    let mut add_group_member = Vec::with_capacity(n);
+    while add_group_member.len() < n {
+        let group = model.groups.choose(&mut rng).context("no group")?;
+        let user = model.users.choose(&mut rng).context("no user")?;
+        if group.members.contains(&user.name) {
+            continue;
+        }
+        add_group_member.push(Change::AddGroupMember { group: group.name.clone(), user: user.name.clone() });
+    }
+
+    let resource = resource_actions(&workload.catalogue);
+    let envs = global_environments();
+    let mut put_global_role = Vec::with_capacity(n);
+    for _ in 0..n {
+        let name = global.choose(&mut rng).context("no custom global role")?;
+        let spec = custom_role(&mut rng, &workload.params, &resource, name, None, &envs, RoleType::CustomGlobal);
+        put_global_role.push(Change::PutRole(spec));
+    }
+    Ok(Edits { set_member, add_group_member, put_global_role })
+}

@@ -1,0 +1,85 @@
+//! Measuring tools: a counting global allocator, best-of timing of a pass
+//! over the checks, medians, and the process's peak memory.
+
+use std::alloc::System;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use cap::Cap;
+
+/// Every allocation of the bench binary goes through this counter (one
+/// relaxed atomic per allocation and free, for Gatehouse and Cedar alike).
+#[global_allocator]
+static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
+
+/// Heap bytes allocated and not yet freed by the whole process.
+#[must_use]
+pub fn live_heap_bytes() -> usize {
+    ALLOCATOR.allocated()
+}
+
+/// The fastest of `passes` runs of `pass` over `n` items, as items per second,
+/// and the value the last pass returned (for instance its allow count).
+///
+/// # Errors
+/// The first error a pass returns.
+pub fn best_rate(passes: usize, n: usize, mut pass: impl FnMut() -> Result<u64>) -> Result<(f64, u64)> {
+    let mut best = Duration::MAX;
+    let mut value = 0;
+    for _ in 0..passes.max(1) {
+        let start = Instant::now();
+        value = pass()?;
+        best = best.min(start.elapsed());
+    }
+    Ok((per_second(n, best), value))
+}
+
+/// Items per second.
+#[must_use]
+pub fn per_second(n: usize, elapsed: Duration) -> f64 {
+    n as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+/// Milliseconds, as a float.
+#[must_use]
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The median of `samples` in microseconds; 0 for none.
+#[must_use]
+pub fn median_us(mut samples: Vec<Duration>) -> f64 {
+    samples.sort_unstable();
+    samples.get(samples.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1e6)
+}
+
+/// Times `run` on each of `inputs` until all are done, or `budget` is spent
+/// and at least `min_samples` are taken. Answers the durations.
+///
+/// # Errors
+/// The first error `run` returns.
+pub fn sample<T>(
+    inputs: &[T],
+    min_samples: usize,
+    budget: Duration,
+    mut run: impl FnMut(&T) -> Result<Duration>,
+) -> Result<Vec<Duration>> {
+    let start = Instant::now();
+    let mut samples = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if samples.len() >= min_samples && start.elapsed() > budget {
+            break;
+        }
+        samples.push(run(input)?);
+    }
+    Ok(samples)
+}
+
+/// The process's peak resident memory (`VmHWM`), where Linux tells it.
+#[must_use]
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
