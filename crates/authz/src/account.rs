@@ -90,9 +90,7 @@ impl AccountPermissions {
 
     /// The permissions in wire order.
     pub fn iter(self) -> impl Iterator<Item = AccountPermission> {
-        AccountPermission::ALL
-            .into_iter()
-            .filter(move |p| self.contains(*p))
+        AccountPermission::ALL.into_iter().filter(move |p| self.contains(*p))
     }
 }
 

@@ -214,7 +214,11 @@ impl Snapshot {
             .get(&q.user)
             .map(|roles| (Member::User(q.user), roles))
             .into_iter()
-            .chain(user.groups.iter().filter_map(|g| project.groups.get(g).map(|roles| (Member::Group(*g), roles))));
+            .chain(
+                user.groups
+                    .iter()
+                    .filter_map(|g| project.groups.get(g).map(|roles| (Member::Group(*g), roles))),
+            );
         for (via, roles) in memberships {
             member = true;
             for role in roles.iter() {
@@ -261,7 +265,10 @@ impl Snapshot {
         project: &str,
         environment: Option<&str>,
     ) -> Result<Result<Query, Denial>, QueryError> {
-        let action = self.catalogue().resolve_action(action).ok_or(QueryError::UnknownAction)?;
+        let action = self
+            .catalogue()
+            .resolve_action(action)
+            .ok_or(QueryError::UnknownAction)?;
         if environment.is_none() && self.catalogue().env_scoped().contains(action) {
             return Err(QueryError::EnvironmentRequired);
         }
@@ -278,7 +285,12 @@ impl Snapshot {
                 None => return Ok(Err(Denial::UnknownEnvironment)),
             },
         };
-        Ok(Ok(Query { user, action, project, environment }))
+        Ok(Ok(Query {
+            user,
+            action,
+            project,
+            environment,
+        }))
     }
 
     /// Whether the grant really allows the query's action in its environment

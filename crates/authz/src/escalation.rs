@@ -57,13 +57,27 @@ impl Snapshot {
 
     /// Whether the actor holds `actions` in every one of `envs` in `project`
     /// (non-scoped actions once, whatever the environments).
-    fn holds_all(&self, actor: &Actor<'_>, project: ProjectId, actions: ActionSet, envs: &[EnvId]) -> Result<(), Escalation> {
+    fn holds_all(
+        &self,
+        actor: &Actor<'_>,
+        project: ProjectId,
+        actions: ActionSet,
+        envs: &[EnvId],
+    ) -> Result<(), Escalation> {
         let scoped = self.catalogue().env_scoped();
         for action in actions.iter() {
-            let places: Vec<Option<EnvId>> =
-                if scoped.contains(action) { envs.iter().copied().map(Some).collect() } else { vec![None] };
+            let places: Vec<Option<EnvId>> = if scoped.contains(action) {
+                envs.iter().copied().map(Some).collect()
+            } else {
+                vec![None]
+            };
             for environment in places {
-                let q = Query { user: actor.user, action, project, environment };
+                let q = Query {
+                    user: actor.user,
+                    action,
+                    project,
+                    environment,
+                };
                 if !self.check_scoped(&q, actor.scope).unwrap_or(false) {
                     return Err(Escalation::MissingAction { action, environment });
                 }
@@ -90,7 +104,11 @@ impl Snapshot {
         let Some(project) = project else {
             return Err(Escalation::AdminOnly);
         };
-        let manage_roles = self.catalogue().project_action("manage_roles").map(ActionSet::single).unwrap_or_default();
+        let manage_roles = self
+            .catalogue()
+            .project_action("manage_roles")
+            .map(ActionSet::single)
+            .unwrap_or_default();
         self.holds_all(actor, project, manage_roles, &[])?;
         self.holds_all(actor, project, actions, envs)
     }
@@ -110,7 +128,9 @@ impl Snapshot {
     ) -> Result<(), Escalation> {
         let admin = self.active_actor(actor)?;
         for role in roles {
-            let usable = self.role(*role).is_some_and(|r| r.is_global() || r.project() == self.project_key(project));
+            let usable = self
+                .role(*role)
+                .is_some_and(|r| r.is_global() || r.project() == self.project_key(project));
             if !usable {
                 return Err(Escalation::RoleNotInProject(*role));
             }
@@ -121,10 +141,16 @@ impl Snapshot {
         if member == Member::User(actor.user) {
             return Err(Escalation::SelfGrant);
         }
-        let manage_members = self.catalogue().project_action("manage_members").map(ActionSet::single).unwrap_or_default();
+        let manage_members = self
+            .catalogue()
+            .project_action("manage_members")
+            .map(ActionSet::single)
+            .unwrap_or_default();
         self.holds_all(actor, project, manage_members, &[])?;
         let Some(data) = self.project(project) else {
-            return Err(Escalation::RoleNotInProject(roles.first().copied().unwrap_or(RoleId(u32::MAX))));
+            return Err(Escalation::RoleNotInProject(
+                roles.first().copied().unwrap_or(RoleId(u32::MAX)),
+            ));
         };
         for role in roles {
             let (actions, _) = self.role_grant(*role, data);
@@ -153,8 +179,9 @@ impl Snapshot {
         if target == Some(actor.user) {
             return Err(Escalation::SelfGrant);
         }
-        let (held_now, admin_now) =
-            target.map_or((AccountPermissions::NONE, false), |t| (self.account_permissions(t), self.is_admin(t)));
+        let (held_now, admin_now) = target.map_or((AccountPermissions::NONE, false), |t| {
+            (self.account_permissions(t), self.is_admin(t))
+        });
         if admin != admin_now {
             return Err(Escalation::AdminOnly);
         }

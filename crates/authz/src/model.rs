@@ -98,7 +98,11 @@ pub struct AdminPrivileges {
 
 impl Default for AdminPrivileges {
     fn default() -> Self {
-        Self { manage_members: true, manage_resources: true, index_resources: true }
+        Self {
+            manage_members: true,
+            manage_resources: true,
+            index_resources: true,
+        }
     }
 }
 
@@ -189,7 +193,10 @@ impl Model {
         Self {
             environments: PROTECTED_ENVIRONMENTS
                 .iter()
-                .map(|name| EnvironmentSpec { name: (*name).to_owned(), project: None })
+                .map(|name| EnvironmentSpec {
+                    name: (*name).to_owned(),
+                    project: None,
+                })
                 .collect(),
             roles: catalogue
                 .predefined_roles()

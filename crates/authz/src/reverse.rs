@@ -44,11 +44,20 @@ impl Snapshot {
         let mut out = Vec::new();
         for action in self.catalogue().all_actions().iter() {
             let scoped = self.catalogue().env_scoped().contains(action);
-            let places: Vec<Option<EnvId>> = if scoped { envs.iter().copied().map(Some).collect() } else { vec![None] };
+            let places: Vec<Option<EnvId>> = if scoped {
+                envs.iter().copied().map(Some).collect()
+            } else {
+                vec![None]
+            };
             let mut allowed_in = Vec::new();
             let mut grants: Vec<Grant> = Vec::new();
             for environment in places {
-                let q = Query { user, action, project, environment };
+                let q = Query {
+                    user,
+                    action,
+                    project,
+                    environment,
+                };
                 if let Ok(Explanation::Allow(found)) = self.explain(&q) {
                     allowed_in.extend(environment);
                     for grant in found {
@@ -60,7 +69,11 @@ impl Snapshot {
             }
             if !grants.is_empty() {
                 grants.sort();
-                out.push(Permission { action, environments: scoped.then_some(allowed_in), grants });
+                out.push(Permission {
+                    action,
+                    environments: scoped.then_some(allowed_in),
+                    grants,
+                });
             }
         }
         Ok(out)
@@ -78,7 +91,12 @@ impl Snapshot {
         environment: Option<EnvId>,
     ) -> Result<Vec<Allowed>, QueryError> {
         // Validate the question even when the answer is "nobody".
-        let probe = Query { user: UserId(u32::MAX), action, project, environment };
+        let probe = Query {
+            user: UserId(u32::MAX),
+            action,
+            project,
+            environment,
+        };
         self.check(&probe)?;
         let Some(data) = self.project(project) else {
             return Ok(Vec::new());
@@ -90,7 +108,12 @@ impl Snapshot {
             if !seen.insert(user) {
                 continue;
             }
-            let q = Query { user, action, project, environment };
+            let q = Query {
+                user,
+                action,
+                project,
+                environment,
+            };
             if let Explanation::Allow(grants) = self.explain(&q)? {
                 out.push(Allowed { user, grants });
             }

@@ -107,8 +107,14 @@ impl Snapshot {
                     .collect::<Result<Vec<_>, _>>()?;
                 Some(envs)
             };
-            resolved.push(ScopeEntry { project, actions, environments });
+            resolved.push(ScopeEntry {
+                project,
+                actions,
+                environments,
+            });
         }
-        Ok(TokenScope { entries: Some(resolved) })
+        Ok(TokenScope {
+            entries: Some(resolved),
+        })
     }
 }

@@ -1,1 +1,91 @@
-fn main(){}
+//! The `gatehouse` binary: server and operator commands (SPEC §11).
+//!
+//! Today it inspects and validates permission catalogues; `serve`,
+//! `migrate`, `backup`, `restore` and the client commands arrive with the
+//! crates that implement them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use gatehouse_authz::Catalogue;
+
+mod catalogue_cmd;
+
+/// Gatehouse: self-hosted access management.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect or validate a permission catalogue (SPEC §3).
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogueCommand {
+    /// Print a catalogue's resource types, actions, categories and roles.
+    Show {
+        /// `platform`, `connect`, or the path of a custom catalogue file.
+        #[arg(default_value = "platform")]
+        catalogue: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate a custom catalogue file; errors name the file, line and field.
+    Validate {
+        /// The catalogue file.
+        file: PathBuf,
+    },
+}
+
+fn load(name_or_path: &str) -> anyhow::Result<Catalogue> {
+    if let Some(builtin) = Catalogue::builtin(name_or_path) {
+        return Ok(builtin?);
+    }
+    let text = std::fs::read_to_string(name_or_path).with_context(|| format!("cannot read `{name_or_path}`"))?;
+    Ok(Catalogue::parse(name_or_path, &text)?)
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Catalogue(CatalogueCommand::Show { catalogue, json }) => {
+            let catalogue = load(&catalogue)?;
+            let out = if json {
+                catalogue_cmd::to_json(&catalogue)?
+            } else {
+                catalogue_cmd::to_table(&catalogue)
+            };
+            println!("{out}");
+        }
+        Command::Catalogue(CatalogueCommand::Validate { file }) => {
+            let catalogue = load(&file.to_string_lossy())?;
+            println!(
+                "{}: catalogue `{}` is valid: {} resource types, {} actions, {} categories",
+                file.display(),
+                catalogue.name(),
+                catalogue.resource_types().len(),
+                catalogue.actions().len(),
+                catalogue.categories().len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -55,9 +55,14 @@ impl fmt::Display for CatalogueErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Syntax(message) => write!(f, "{message}"),
-            Self::InvalidId(id) => write!(f, "`{id}` is not a valid identifier (lowercase letters, digits and `_`, starting with a letter)"),
+            Self::InvalidId(id) => write!(
+                f,
+                "`{id}` is not a valid identifier (lowercase letters, digits and `_`, starting with a letter)"
+            ),
             Self::DuplicateResourceType(id) => write!(f, "resource type `{id}` is defined twice"),
-            Self::ReservedResourceType(id) => write!(f, "resource type `{id}` is reserved for the project-management actions"),
+            Self::ReservedResourceType(id) => {
+                write!(f, "resource type `{id}` is reserved for the project-management actions")
+            }
             Self::NoActions => write!(f, "a resource type needs at least one action"),
             Self::DuplicateAction(id) => write!(f, "action `{id}` is defined twice"),
             Self::DuplicateWireName(name) => write!(f, "wire name `{name}` is used twice"),
@@ -68,7 +73,10 @@ impl fmt::Display for CatalogueErrorKind {
             Self::UnknownCategory(id) => write!(f, "unknown category `{id}`"),
             Self::DuplicateRole(name) => write!(f, "role `{name}` is defined twice"),
             Self::EmptyRole => write!(f, "a predefined role needs at least one category"),
-            Self::UnknownEnvironment(name) => write!(f, "unknown environment `{name}`; predefined roles may name only `DEV` and `PROD`"),
+            Self::UnknownEnvironment(name) => write!(
+                f,
+                "unknown environment `{name}`; predefined roles may name only `DEV` and `PROD`"
+            ),
         }
     }
 }

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Action, Catalogue, CatalogueError, CatalogueErrorKind, Category, MAX_ACTIONS,
-    PROJECT_ADMIN_ROLE, PROTECTED_ENVIRONMENTS, PredefinedRole, ResourceType, RoleType,
+    Action, Catalogue, CatalogueError, CatalogueErrorKind, Category, MAX_ACTIONS, PROJECT_ADMIN_ROLE,
+    PROTECTED_ENVIRONMENTS, PredefinedRole, ResourceType, RoleType,
 };
 use crate::ids::ActionId;
 use crate::sets::ActionSet;
@@ -19,11 +19,27 @@ const PROJECT_TYPE: &str = "project";
 
 /// (short id, JFrog wire name, description) of the SPEC §3.2 actions.
 const PROJECT_ACTIONS: [(&str, &str, &str); 5] = [
-    ("manage_members", "MANAGE_MEMBERS", "Add, change and remove the project's members"),
-    ("manage_resources", "MANAGE_RESOURCES", "Register and remove the project's resources"),
+    (
+        "manage_members",
+        "MANAGE_MEMBERS",
+        "Add, change and remove the project's members",
+    ),
+    (
+        "manage_resources",
+        "MANAGE_RESOURCES",
+        "Register and remove the project's resources",
+    ),
     ("manage_roles", "MANAGE_ROLES", "Create and edit the project's roles"),
-    ("manage_environments", "MANAGE_ENVIRONMENTS", "Create and delete the project's environments"),
-    ("index_resources", "INDEX_RESOURCES", "Choose which resources are indexed for scanning"),
+    (
+        "manage_environments",
+        "MANAGE_ENVIRONMENTS",
+        "Create and delete the project's environments",
+    ),
+    (
+        "index_resources",
+        "INDEX_RESOURCES",
+        "Choose which resources are indexed for scanning",
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -87,20 +103,29 @@ impl Locator<'_> {
     fn error(&self, span: Range<usize>, field: String, kind: CatalogueErrorKind) -> CatalogueError {
         let end = span.start.min(self.text.len());
         let line = self.text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1;
-        CatalogueError { file: self.file.to_owned(), line, field, kind }
+        CatalogueError {
+            file: self.file.to_owned(),
+            line,
+            field,
+            kind,
+        }
     }
 }
 
 fn is_identifier(raw: &str) -> bool {
     (1..=32).contains(&raw.len())
         && raw.starts_with(|c: char| c.is_ascii_lowercase())
-        && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_wire_name(raw: &str) -> bool {
     (1..=64).contains(&raw.len())
         && raw.starts_with(|c: char| c.is_ascii_uppercase())
-        && raw.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_category_id(raw: &str) -> bool {
@@ -124,16 +149,31 @@ pub(super) fn parse(file: &str, text: &str) -> Result<Catalogue, CatalogueError>
     let at = Locator { file, text };
     let raw: RawCatalogue = toml::from_str(text).map_err(|e| {
         let message = e.message().trim().to_owned();
-        at.error(e.span().unwrap_or(0..0), field_of(&message), CatalogueErrorKind::Syntax(message))
+        at.error(
+            e.span().unwrap_or(0..0),
+            field_of(&message),
+            CatalogueErrorKind::Syntax(message),
+        )
     })?;
     let mut builder = Builder::default();
     builder.resource_types(&at, raw.resource_types)?;
     if builder.actions.len() > MAX_ACTIONS {
-        return Err(at.error(0..0, "resource_types".into(), CatalogueErrorKind::TooManyActions(builder.actions.len())));
+        return Err(at.error(
+            0..0,
+            "resource_types".into(),
+            CatalogueErrorKind::TooManyActions(builder.actions.len()),
+        ));
     }
     builder.categories(&at, raw.categories, raw.action_categories)?;
     builder.roles(&at, raw.predefined_roles)?;
-    let Builder { resource_types, actions, categories, predefined_roles, by_id, by_wire_name } = builder;
+    let Builder {
+        resource_types,
+        actions,
+        categories,
+        predefined_roles,
+        by_id,
+        by_wire_name,
+    } = builder;
     let env_scoped = actions
         .iter()
         .enumerate()
@@ -164,12 +204,22 @@ struct Builder {
 
 impl Builder {
     fn add_type(&mut self, id: &str, env_scoped: bool) -> usize {
-        self.resource_types.push(ResourceType { id: id.to_owned(), env_scoped, actions: Vec::new() });
+        self.resource_types.push(ResourceType {
+            id: id.to_owned(),
+            env_scoped,
+            actions: Vec::new(),
+        });
         self.resource_types.len() - 1
     }
 
     /// Adds an action; `Err` carries the kind of conflict.
-    fn add_action(&mut self, ty: usize, short: &str, wire: &str, description: String) -> Result<(), CatalogueErrorKind> {
+    fn add_action(
+        &mut self,
+        ty: usize,
+        short: &str,
+        wire: &str,
+        description: String,
+    ) -> Result<(), CatalogueErrorKind> {
         let env_scoped = self.resource_types[ty].env_scoped;
         let id = format!("{}.{short}", self.resource_types[ty].id);
         if self.by_id.contains_key(&id) {
@@ -183,7 +233,13 @@ impl Builder {
         self.by_id.insert(id.clone(), action);
         self.by_wire_name.insert(wire.to_owned(), action);
         self.resource_types[ty].actions.push(action);
-        self.actions.push(Action { id, wire_name: wire.to_owned(), description, resource_type: ty, env_scoped });
+        self.actions.push(Action {
+            id,
+            wire_name: wire.to_owned(),
+            description,
+            resource_type: ty,
+            env_scoped,
+        });
         Ok(())
     }
 
@@ -196,10 +252,18 @@ impl Builder {
                 return Err(at.error(rt.id.span(), field("id"), CatalogueErrorKind::InvalidId(id.clone())));
             }
             if id == PROJECT_TYPE {
-                return Err(at.error(rt.id.span(), field("id"), CatalogueErrorKind::ReservedResourceType(id.clone())));
+                return Err(at.error(
+                    rt.id.span(),
+                    field("id"),
+                    CatalogueErrorKind::ReservedResourceType(id.clone()),
+                ));
             }
             if !seen.insert(id.clone()) {
-                return Err(at.error(rt.id.span(), field("id"), CatalogueErrorKind::DuplicateResourceType(id.clone())));
+                return Err(at.error(
+                    rt.id.span(),
+                    field("id"),
+                    CatalogueErrorKind::DuplicateResourceType(id.clone()),
+                ));
             }
             if rt.actions.get_ref().is_empty() {
                 return Err(at.error(rt.actions.span(), field("actions"), CatalogueErrorKind::NoActions));
@@ -239,13 +303,25 @@ impl Builder {
             let field = |name: &str| format!("categories[{i}].{name}");
             let id = category.id.get_ref();
             if !is_category_id(id) {
-                return Err(at.error(category.id.span(), field("id"), CatalogueErrorKind::InvalidId(id.clone())));
+                return Err(at.error(
+                    category.id.span(),
+                    field("id"),
+                    CatalogueErrorKind::InvalidId(id.clone()),
+                ));
             }
             if !seen.insert(id.clone()) || id == "project.admin" {
-                return Err(at.error(category.id.span(), field("id"), CatalogueErrorKind::DuplicateCategory(id.clone())));
+                return Err(at.error(
+                    category.id.span(),
+                    field("id"),
+                    CatalogueErrorKind::DuplicateCategory(id.clone()),
+                ));
             }
             if category.actions.get_ref().is_empty() {
-                return Err(at.error(category.actions.span(), field("actions"), CatalogueErrorKind::EmptyCategory));
+                return Err(at.error(
+                    category.actions.span(),
+                    field("actions"),
+                    CatalogueErrorKind::EmptyCategory,
+                ));
             }
             let mut actions = ActionSet::EMPTY;
             for (j, action) in category.actions.get_ref().iter().enumerate() {
@@ -257,7 +333,11 @@ impl Builder {
                     }
                 }
             }
-            self.categories.push(Category { id: id.clone(), description: category.description, actions });
+            self.categories.push(Category {
+                id: id.clone(),
+                description: category.description,
+                actions,
+            });
         }
         if per_action {
             for (i, action) in self.actions.iter().enumerate() {
@@ -300,13 +380,25 @@ impl Builder {
             let field = |name: &str| format!("predefined_roles[{i}].{name}");
             let name = role.name.get_ref();
             if !is_role_name(name) {
-                return Err(at.error(role.name.span(), field("name"), CatalogueErrorKind::InvalidId(name.clone())));
+                return Err(at.error(
+                    role.name.span(),
+                    field("name"),
+                    CatalogueErrorKind::InvalidId(name.clone()),
+                ));
             }
             if self.predefined_roles.iter().any(|r| r.name.eq_ignore_ascii_case(name)) {
-                return Err(at.error(role.name.span(), field("name"), CatalogueErrorKind::DuplicateRole(name.clone())));
+                return Err(at.error(
+                    role.name.span(),
+                    field("name"),
+                    CatalogueErrorKind::DuplicateRole(name.clone()),
+                ));
             }
             if role.categories.get_ref().is_empty() {
-                return Err(at.error(role.categories.span(), field("categories"), CatalogueErrorKind::EmptyRole));
+                return Err(at.error(
+                    role.categories.span(),
+                    field("categories"),
+                    CatalogueErrorKind::EmptyRole,
+                ));
             }
             for (j, category) in role.categories.get_ref().iter().enumerate() {
                 if !self.categories.iter().any(|c| &c.id == category.get_ref()) {
@@ -324,7 +416,12 @@ impl Builder {
                 name: name.clone(),
                 description: role.description,
                 role_type: RoleType::Predefined,
-                categories: role.categories.into_inner().into_iter().map(Spanned::into_inner).collect(),
+                categories: role
+                    .categories
+                    .into_inner()
+                    .into_iter()
+                    .map(Spanned::into_inner)
+                    .collect(),
                 environments: role.environments.into_iter().map(Spanned::into_inner).collect(),
             });
         }

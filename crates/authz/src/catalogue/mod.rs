@@ -206,10 +206,7 @@ impl Catalogue {
     /// (`DELETE_OVERWRITE_REPOSITORY`).
     #[must_use]
     pub fn resolve_action(&self, name: &str) -> Option<ActionId> {
-        self.by_id
-            .get(name)
-            .or_else(|| self.by_wire_name.get(name))
-            .copied()
+        self.by_id.get(name).or_else(|| self.by_wire_name.get(name)).copied()
     }
 
     /// A category by id.

@@ -98,7 +98,10 @@ fn entries_of(grants: impl Iterator<Item = RoleGrant>, env_scoped: ActionSet, ou
         }
     }
     if !unscoped.is_empty() {
-        out.push(PermEntry { actions: unscoped, envs: u64::MAX });
+        out.push(PermEntry {
+            actions: unscoped,
+            envs: u64::MAX,
+        });
     }
     scoped.sort_by_key(|e| e.envs);
     out.extend(scoped);
@@ -140,7 +143,11 @@ impl Access {
             table.set(user, Some(set));
         }
         let perms = Arc::new(compute_perms(&sets, grant, env_scoped));
-        Self { table, sets: Arc::new(sets), perms }
+        Self {
+            table,
+            sets: Arc::new(sets),
+            perms,
+        }
     }
 
     /// Sets the roles of `user` (`roles` sorted, deduplicated; empty removes
@@ -155,7 +162,11 @@ impl Access {
         }
         let sets = Arc::make_mut(&mut self.sets);
         let before = sets.sets.len();
-        let new = if roles.is_empty() { None } else { Some(sets.intern(roles)) };
+        let new = if roles.is_empty() {
+            None
+        } else {
+            Some(sets.intern(roles))
+        };
         if let Some(old) = self.table.set(user, new) {
             sets.release(old);
         }
@@ -197,5 +208,8 @@ fn compute_perms(sets: &RoleSets, grant: impl Fn(RoleId) -> RoleGrant, env_scope
         entries_of(set.iter().map(|r| grant(*r)), env_scoped, &mut entries);
     }
     spans.push(entries.len() as u32);
-    Perms { spans: spans.into(), entries: entries.into() }
+    Perms {
+        spans: spans.into(),
+        entries: entries.into(),
+    }
 }

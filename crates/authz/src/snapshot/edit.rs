@@ -11,14 +11,11 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use super::access::{Access, RoleGrant};
-use super::{
-    EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, RoleData, Snapshot, UserData,
-};
+use super::{EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, RoleData, Snapshot, UserData};
 use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{
-    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants,
-    RoleSpec, UserSpec,
+    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants, RoleSpec, UserSpec,
 };
 use crate::sets::ActionSet;
 
@@ -222,9 +219,8 @@ impl Snapshot {
             .values()
             .copied()
             .filter(|p| {
-                self.project(*p).is_some_and(|d| {
-                    d.users.values().chain(d.groups.values()).any(|r| r.contains(&role))
-                })
+                self.project(*p)
+                    .is_some_and(|d| d.users.values().chain(d.groups.values()).any(|r| r.contains(&role)))
             })
             .collect()
     }
@@ -244,15 +240,18 @@ impl Snapshot {
     // ---- users and groups -----------------------------------------------
 
     fn user_named(&self, name: &str) -> Result<UserId, ModelError> {
-        self.user_id(name).ok_or_else(|| ModelError::UnknownUser(name.to_owned()))
+        self.user_id(name)
+            .ok_or_else(|| ModelError::UnknownUser(name.to_owned()))
     }
 
     fn group_named(&self, name: &str) -> Result<GroupId, ModelError> {
-        self.group_id(name).ok_or_else(|| ModelError::UnknownGroup(name.to_owned()))
+        self.group_id(name)
+            .ok_or_else(|| ModelError::UnknownGroup(name.to_owned()))
     }
 
     fn project_named(&self, key: &str) -> Result<ProjectId, ModelError> {
-        self.project_id(key).ok_or_else(|| ModelError::UnknownProject(key.to_owned()))
+        self.project_id(key)
+            .ok_or_else(|| ModelError::UnknownProject(key.to_owned()))
     }
 
     fn update_user(&mut self, user: UserId, f: impl FnOnce(&mut UserData)) {
@@ -467,7 +466,11 @@ impl Snapshot {
         let slot = taken.trailing_ones() as u8;
         let env = EnvId(next_id(self.envs.len()));
         let name: Arc<str> = spec.name.as_str().into();
-        self.envs.push(Some(EnvData { name: Arc::clone(&name), project: owner, slot }));
+        self.envs.push(Some(EnvData {
+            name: Arc::clone(&name),
+            project: owner,
+            slot,
+        }));
         self.env_names.insert(name, env);
         match owner {
             Some(project) => self.with_project(project, |_, d| d.envs.push(env)),
@@ -480,7 +483,9 @@ impl Snapshot {
         if PROTECTED_ENVIRONMENTS.contains(&name) {
             return Err(ModelError::ProtectedEnvironment(name.to_owned()));
         }
-        let env = self.env_id(name).ok_or_else(|| ModelError::UnknownEnvironment(name.to_owned()))?;
+        let env = self
+            .env_id(name)
+            .ok_or_else(|| ModelError::UnknownEnvironment(name.to_owned()))?;
         let Some(data) = self.envs.get(env.index()).cloned().flatten() else {
             return Ok(Stale::Nothing);
         };
@@ -541,7 +546,11 @@ impl Snapshot {
                 Some(owner) => Some(owner) == project,
             });
             let env = env.ok_or_else(|| ModelError::UnknownEnvironment(name.clone()))?;
-            let slot = self.envs.get(env.index()).and_then(Option::as_ref).map_or(0, |e| e.slot);
+            let slot = self
+                .envs
+                .get(env.index())
+                .and_then(Option::as_ref)
+                .map_or(0, |e| e.slot);
             if env_mask & (1 << slot) == 0 {
                 env_mask |= 1 << slot;
                 envs.push(env);
@@ -595,7 +604,9 @@ impl Snapshot {
         let owner = project.map(|k| self.project_named(k)).transpose()?;
         let role = match owner {
             None => self.global_roles.get(name).copied(),
-            Some(p) => self.role_id(Some(p), name).filter(|r| self.role_data(*r).is_some_and(|d| d.project == Some(p))),
+            Some(p) => self
+                .role_id(Some(p), name)
+                .filter(|r| self.role_data(*r).is_some_and(|d| d.project == Some(p))),
         };
         let role = role.ok_or_else(|| ModelError::UnknownRole(name.to_owned()))?;
         let projects = self.projects_holding(role);
@@ -626,7 +637,10 @@ impl Snapshot {
     fn member_roles(&self, project: ProjectId, names: &[String], member: &str) -> Result<Arc<[RoleId]>, ModelError> {
         let mut roles = names
             .iter()
-            .map(|n| self.role_id(Some(project), n).ok_or_else(|| ModelError::UnknownRole(n.clone())))
+            .map(|n| {
+                self.role_id(Some(project), n)
+                    .ok_or_else(|| ModelError::UnknownRole(n.clone()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         roles.sort_unstable();
         roles.dedup();

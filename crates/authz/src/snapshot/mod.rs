@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use imbl::{HashMap as PMap, OrdMap, OrdSet};
 
-pub(crate) use access::Access;
 use crate::account::AccountPermissions;
 use crate::catalogue::{Catalogue, RoleType};
 use crate::chunk_vec::ChunkVec;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
+pub(crate) use access::Access;
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -322,7 +322,8 @@ impl Snapshot {
     /// The user's account permissions (SPEC §3.1).
     #[must_use]
     pub fn account_permissions(&self, user: UserId) -> AccountPermissions {
-        self.user(user).map_or(AccountPermissions::NONE, |u| u.account_permissions)
+        self.user(user)
+            .map_or(AccountPermissions::NONE, |u| u.account_permissions)
     }
 
     /// The user's groups.
@@ -364,7 +365,10 @@ impl Snapshot {
     /// The project owning an environment; `None` for a global one.
     #[must_use]
     pub fn env_project(&self, env: EnvId) -> Option<ProjectId> {
-        self.envs.get(env.index()).and_then(Option::as_ref).and_then(|e| e.project)
+        self.envs
+            .get(env.index())
+            .and_then(Option::as_ref)
+            .and_then(|e| e.project)
     }
 
     /// The environments visible in `project`: every global one, then its own.

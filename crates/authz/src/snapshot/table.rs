@@ -43,8 +43,7 @@ impl MemberTable {
     fn home(&self, user: UserId) -> usize {
         // Fibonacci hashing: the high bits of the product spread dense ids.
         // the shift leaves at most log2(slots) bits.
-        let home = (key(user).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize;
-        home
+        (key(user).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
     }
 
     /// The role-set index of `user`, if it is in the table.
@@ -66,16 +65,11 @@ impl MemberTable {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
     /// Every (user, set) pair, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (UserId, u32)> + '_ {
         self.slots.iter().filter(|s| **s != 0).map(|s| {
             // both halves are u32.
-            let pair = (UserId(((s >> 32) - 1) as u32), *s as u32);
-            pair
+            (UserId(((s >> 32) - 1) as u32), *s as u32)
         })
     }
 

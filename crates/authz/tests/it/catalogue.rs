@@ -7,8 +7,11 @@ use gatehouse_authz::{Catalogue, CatalogueErrorKind as Kind, RoleType};
 fn platform_catalogue_matches_spec_3_3() {
     let c = Catalogue::platform().unwrap();
     assert_eq!(c.name(), "platform");
-    let types: Vec<(&str, bool, usize)> =
-        c.resource_types().iter().map(|t| (t.id.as_str(), t.env_scoped, t.actions.len())).collect();
+    let types: Vec<(&str, bool, usize)> = c
+        .resource_types()
+        .iter()
+        .map(|t| (t.id.as_str(), t.env_scoped, t.actions.len()))
+        .collect();
     assert_eq!(
         types,
         [
@@ -23,7 +26,11 @@ fn platform_catalogue_matches_spec_3_3() {
     let delete = c.resolve_action("repository.delete").unwrap();
     assert_eq!(c.resolve_action("DELETE_OVERWRITE_REPOSITORY"), Some(delete));
     assert_eq!(c.action(delete).wire_name, "DELETE_OVERWRITE_REPOSITORY");
-    assert_eq!(c.resolve_action("project.manage_members").map(|a| c.action(a).wire_name.as_str()), Some("MANAGE_MEMBERS"));
+    assert_eq!(
+        c.resolve_action("project.manage_members")
+            .map(|a| c.action(a).wire_name.as_str()),
+        Some("MANAGE_MEMBERS")
+    );
     let categories: Vec<&str> = c.categories().iter().map(|k| k.id.as_str()).collect();
     assert_eq!(
         categories,
@@ -42,7 +49,13 @@ fn platform_catalogue_matches_spec_3_3() {
     let roles: Vec<(&str, RoleType, Vec<&str>)> = c
         .predefined_roles()
         .iter()
-        .map(|r| (r.name.as_str(), r.role_type, r.environments.iter().map(String::as_str).collect()))
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.role_type,
+                r.environments.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         roles,
@@ -84,11 +97,17 @@ fn categories_within_keeps_only_whole_categories() {
     assert_eq!(kept, ["artifacts.read"]);
 }
 
-const TYPE_OK: &str = "[[resource_types]]\nid = \"box\"\nenv_scoped = true\nactions = [{ id = \"open\", wire_name = \"OPEN_BOX\" }]\n";
+const TYPE_OK: &str =
+    "[[resource_types]]\nid = \"box\"\nenv_scoped = true\nactions = [{ id = \"open\", wire_name = \"OPEN_BOX\" }]\n";
 
 fn many_actions(n: usize) -> String {
-    let actions: Vec<String> = (0..n).map(|i| format!("{{ id = \"a{i}\", wire_name = \"A{i}\" }}")).collect();
-    format!("name = \"big\"\n[[resource_types]]\nid = \"t\"\nenv_scoped = false\nactions = [{}]\n", actions.join(", "))
+    let actions: Vec<String> = (0..n)
+        .map(|i| format!("{{ id = \"a{i}\", wire_name = \"A{i}\" }}"))
+        .collect();
+    format!(
+        "name = \"big\"\n[[resource_types]]\nid = \"t\"\nenv_scoped = false\nactions = [{}]\n",
+        actions.join(", ")
+    )
 }
 
 #[test]
@@ -247,7 +266,10 @@ fn every_validation_error_names_file_line_and_field() {
             (got, want) => assert_eq!(got, want, "{case}"),
         }
         let shown = err.to_string();
-        assert!(shown.starts_with(&format!("custom.toml:{line}: `{field}`: ")), "{case}: {shown}");
+        assert!(
+            shown.starts_with(&format!("custom.toml:{line}: `{field}`: ")),
+            "{case}: {shown}"
+        );
     }
 }
 

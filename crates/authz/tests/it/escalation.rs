@@ -1,8 +1,7 @@
 //! Anti-escalation (SPEC §2.5) as a table of actors × attempts.
 
 use gatehouse_authz::{
-    AccountPermission, AccountPermissions, Actor, Escalation, Member, Model, RoleGrants, Snapshot,
-    TokenScope, UserSpec,
+    AccountPermission, AccountPermissions, Actor, Escalation, Member, Model, RoleGrants, Snapshot, TokenScope, UserSpec,
 };
 
 use crate::fixtures::{compile, member, platform, project, role, user};
@@ -10,9 +9,14 @@ use crate::fixtures::{compile, member, platform, project, role, user};
 fn model() -> Model {
     let mut model = Model::new(&platform());
     let mut accounts = UserSpec::person("accounts");
-    accounts.account_permissions = [AccountPermission::AccountsManage, AccountPermission::AuditRead].into_iter().collect();
+    accounts.account_permissions = [AccountPermission::AccountsManage, AccountPermission::AuditRead]
+        .into_iter()
+        .collect();
     model.users.extend([
-        UserSpec { admin: true, ..UserSpec::person("root") },
+        UserSpec {
+            admin: true,
+            ..UserSpec::person("root")
+        },
         UserSpec::person("padmin"),
         UserSpec::person("nomembers"),
         UserSpec::person("membermgr"),
@@ -21,14 +25,32 @@ fn model() -> Model {
         accounts,
     ]);
     model.projects.push(project("web"));
-    model.projects.push(crate::fixtures::ProjectSpecExt::without_manage_members(project("locked")));
+    model
+        .projects
+        .push(crate::fixtures::ProjectSpecExt::without_manage_members(project(
+            "locked",
+        )));
     let mut reader = role("Reader", Some("web"), &["repository.read"], &["DEV"]);
     reader.grants = RoleGrants::Actions(vec!["repository.read".into()]);
     model.roles.push(reader);
-    model.roles.push(role("Deleter", Some("web"), &["repository.read", "repository.delete"], &["DEV", "PROD"]));
-    model.roles.push(role("Members", Some("web"), &["project.manage_members", "repository.read"], &["DEV"]));
-    model.members.push(member("web", user("padmin"), &["Project Admin", "Reader"]));
-    model.members.push(member("locked", user("nomembers"), &["Project Admin"]));
+    model.roles.push(role(
+        "Deleter",
+        Some("web"),
+        &["repository.read", "repository.delete"],
+        &["DEV", "PROD"],
+    ));
+    model.roles.push(role(
+        "Members",
+        Some("web"),
+        &["project.manage_members", "repository.read"],
+        &["DEV"],
+    ));
+    model
+        .members
+        .push(member("web", user("padmin"), &["Project Admin", "Reader"]));
+    model
+        .members
+        .push(member("locked", user("nomembers"), &["Project Admin"]));
     model.members.push(member("web", user("membermgr"), &["Members"]));
     model.members.push(member("web", user("dev"), &["Reader"]));
     model
@@ -36,7 +58,10 @@ fn model() -> Model {
 
 fn actor(s: &Snapshot, name: &str) -> Actor<'static> {
     static USER: TokenScope = TokenScope::user();
-    Actor { user: s.user_id(name).unwrap(), scope: &USER }
+    Actor {
+        user: s.user_id(name).unwrap(),
+        scope: &USER,
+    }
 }
 
 #[test]
@@ -62,14 +87,23 @@ fn assigning_roles_needs_manage_members_and_every_action_of_the_role() {
         let got = s.may_assign_roles(&actor(&s, who), project, target, &[role(role_name)]);
         match expected {
             Ok(()) => assert_eq!(got, Ok(()), "{who} assigns {role_name}"),
-            Err(_) => assert!(matches!(got, Err(Escalation::MissingAction { .. })), "{who} assigns {role_name}: {got:?}"),
+            Err(_) => assert!(
+                matches!(got, Err(Escalation::MissingAction { .. })),
+                "{who} assigns {role_name}: {got:?}"
+            ),
         }
     }
     // No one but an admin changes their own roles.
     let padmin = Member::User(s.user_id("padmin").unwrap());
-    assert_eq!(s.may_assign_roles(&actor(&s, "padmin"), web, padmin, &[role("Reader")]), Err(Escalation::SelfGrant));
+    assert_eq!(
+        s.may_assign_roles(&actor(&s, "padmin"), web, padmin, &[role("Reader")]),
+        Err(Escalation::SelfGrant)
+    );
     let root = Member::User(s.user_id("root").unwrap());
-    assert_eq!(s.may_assign_roles(&actor(&s, "root"), web, root, &[role("Deleter")]), Ok(()));
+    assert_eq!(
+        s.may_assign_roles(&actor(&s, "root"), web, root, &[role("Deleter")]),
+        Ok(())
+    );
 }
 
 #[test]
@@ -81,18 +115,36 @@ fn defining_roles_needs_every_action_in_every_environment() {
     let delete = cat.resolve_action("repository.delete").unwrap();
     let (dev, prod) = (s.env_id("DEV").unwrap(), s.env_id("PROD").unwrap());
     let padmin = actor(&s, "padmin");
-    assert_eq!(s.may_define_role(&padmin, Some(web), [read].into_iter().collect(), &[dev]), Ok(()));
+    assert_eq!(
+        s.may_define_role(&padmin, Some(web), [read].into_iter().collect(), &[dev]),
+        Ok(())
+    );
     assert_eq!(
         s.may_define_role(&padmin, Some(web), [read].into_iter().collect(), &[dev, prod]),
-        Err(Escalation::MissingAction { action: read, environment: Some(prod) })
+        Err(Escalation::MissingAction {
+            action: read,
+            environment: Some(prod)
+        })
     );
     assert_eq!(
         s.may_define_role(&padmin, Some(web), [read, delete].into_iter().collect(), &[dev]),
-        Err(Escalation::MissingAction { action: delete, environment: Some(dev) })
+        Err(Escalation::MissingAction {
+            action: delete,
+            environment: Some(dev)
+        })
     );
-    assert_eq!(s.may_define_role(&padmin, None, [read].into_iter().collect(), &[dev]), Err(Escalation::AdminOnly));
-    assert!(s.may_define_role(&actor(&s, "dev"), Some(web), [read].into_iter().collect(), &[dev]).is_err());
-    assert_eq!(s.may_define_role(&actor(&s, "root"), None, [delete].into_iter().collect(), &[dev, prod]), Ok(()));
+    assert_eq!(
+        s.may_define_role(&padmin, None, [read].into_iter().collect(), &[dev]),
+        Err(Escalation::AdminOnly)
+    );
+    assert!(
+        s.may_define_role(&actor(&s, "dev"), Some(web), [read].into_iter().collect(), &[dev])
+            .is_err()
+    );
+    assert_eq!(
+        s.may_define_role(&actor(&s, "root"), None, [delete].into_iter().collect(), &[dev, prod]),
+        Ok(())
+    );
 }
 
 #[test]
@@ -102,12 +154,18 @@ fn account_permissions_need_accounts_manage_and_the_permission() {
     let accounts = actor(&s, "accounts");
     let audit: AccountPermissions = [AccountPermission::AuditRead].into_iter().collect();
     let billing: AccountPermissions = [AccountPermission::BillingManage].into_iter().collect();
-    assert_eq!(s.may_grant_account_permissions(&accounts, Some(target), audit, false), Ok(()));
+    assert_eq!(
+        s.may_grant_account_permissions(&accounts, Some(target), audit, false),
+        Ok(())
+    );
     assert_eq!(
         s.may_grant_account_permissions(&accounts, Some(target), billing, false),
         Err(Escalation::MissingAccountPermission(AccountPermission::BillingManage))
     );
-    assert_eq!(s.may_grant_account_permissions(&accounts, Some(target), audit, true), Err(Escalation::AdminOnly));
+    assert_eq!(
+        s.may_grant_account_permissions(&accounts, Some(target), audit, true),
+        Err(Escalation::AdminOnly)
+    );
     assert_eq!(
         s.may_grant_account_permissions(&accounts, Some(s.user_id("accounts").unwrap()), audit, false),
         Err(Escalation::SelfGrant)
@@ -116,7 +174,10 @@ fn account_permissions_need_accounts_manage_and_the_permission() {
         s.may_grant_account_permissions(&actor(&s, "dev"), Some(target), audit, false),
         Err(Escalation::MissingAccountPermission(AccountPermission::AccountsManage))
     );
-    assert_eq!(s.may_grant_account_permissions(&actor(&s, "root"), Some(target), billing, true), Ok(()));
+    assert_eq!(
+        s.may_grant_account_permissions(&actor(&s, "root"), Some(target), billing, true),
+        Ok(())
+    );
     assert!(s.is_last_active_admin(s.user_id("root").unwrap()));
 }
 
@@ -132,14 +193,20 @@ fn a_narrow_token_holds_only_its_scope() {
             ..Default::default()
         }])
         .unwrap();
-    let padmin = Actor { user: s.user_id("padmin").unwrap(), scope: &scope };
+    let padmin = Actor {
+        user: s.user_id("padmin").unwrap(),
+        scope: &scope,
+    };
     let reader = s.role_id(Some(web), "Reader").unwrap();
     assert!(matches!(
         s.may_assign_roles(&padmin, web, target, &[reader]),
         Err(Escalation::MissingAction { .. })
     ));
     // An admin acting through a narrow token is narrowed too.
-    let root = Actor { user: s.user_id("root").unwrap(), scope: &scope };
+    let root = Actor {
+        user: s.user_id("root").unwrap(),
+        scope: &scope,
+    };
     let deleter = s.role_id(Some(web), "Deleter").unwrap();
     assert!(s.may_assign_roles(&root, web, target, &[deleter]).is_err());
 }

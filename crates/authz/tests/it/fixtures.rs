@@ -12,25 +12,39 @@ pub fn platform() -> Arc<Catalogue> {
 }
 
 pub fn project(key: &str) -> ProjectSpec {
-    ProjectSpec { key: key.into(), admin_privileges: AdminPrivileges::default() }
+    ProjectSpec {
+        key: key.into(),
+        admin_privileges: AdminPrivileges::default(),
+    }
 }
 
 pub fn project_env(key: &str, name: &str) -> EnvironmentSpec {
-    EnvironmentSpec { name: format!("{key}-{name}"), project: Some(key.into()) }
+    EnvironmentSpec {
+        name: format!("{key}-{name}"),
+        project: Some(key.into()),
+    }
 }
 
 pub fn role(name: &str, project: Option<&str>, actions: &[&str], envs: &[&str]) -> RoleSpec {
     RoleSpec {
         name: name.into(),
         project: project.map(str::to_owned),
-        role_type: if project.is_some() { RoleType::Custom } else { RoleType::CustomGlobal },
+        role_type: if project.is_some() {
+            RoleType::Custom
+        } else {
+            RoleType::CustomGlobal
+        },
         grants: RoleGrants::Actions(actions.iter().map(|a| (*a).to_owned()).collect()),
         environments: envs.iter().map(|e| (*e).to_owned()).collect(),
     }
 }
 
 pub fn member(project: &str, principal: Principal, roles: &[&str]) -> MemberSpec {
-    MemberSpec { project: project.into(), principal, roles: roles.iter().map(|r| (*r).to_owned()).collect() }
+    MemberSpec {
+        project: project.into(),
+        principal,
+        roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+    }
 }
 
 pub fn user(name: &str) -> Principal {

@@ -58,7 +58,11 @@ fn random_status(rng: &mut Rng) -> UserStatus {
 }
 
 fn random_privileges(rng: &mut Rng) -> AdminPrivileges {
-    AdminPrivileges { manage_members: rng.chance(70), manage_resources: rng.chance(70), index_resources: rng.chance(70) }
+    AdminPrivileges {
+        manage_members: rng.chance(70),
+        manage_resources: rng.chance(70),
+        index_resources: rng.chance(70),
+    }
 }
 
 /// Environments a role in `project` may name.
@@ -99,7 +103,11 @@ fn random_role(rng: &mut Rng, cat: &Catalogue, model: &Model, name: String, proj
     RoleSpec {
         name,
         project: project.map(str::to_owned),
-        role_type: if project.is_some() { RoleType::Custom } else { RoleType::CustomGlobal },
+        role_type: if project.is_some() {
+            RoleType::Custom
+        } else {
+            RoleType::CustomGlobal
+        },
         grants: random_grants(rng, cat),
         environments,
     }
@@ -127,11 +135,17 @@ fn random_member(rng: &mut Rng, model: &Model, project: &str) -> Option<MemberSp
     roles.push(rng.pick(&usable).clone());
     roles.sort();
     roles.dedup();
-    Some(MemberSpec { project: project.into(), principal, roles })
+    Some(MemberSpec {
+        project: project.into(),
+        principal,
+        roles,
+    })
 }
 
 fn set_member(model: &mut Model, spec: MemberSpec) {
-    model.members.retain(|m| !(m.project == spec.project && m.principal == spec.principal));
+    model
+        .members
+        .retain(|m| !(m.project == spec.project && m.principal == spec.principal));
     model.members.push(spec);
 }
 
@@ -144,7 +158,11 @@ fn random_model(seed: u64) -> Model {
             name: format!("u{i}"),
             status: random_status(&mut rng),
             admin: rng.chance(8),
-            kind: if rng.chance(10) { UserKind::Service } else { UserKind::Person },
+            kind: if rng.chance(10) {
+                UserKind::Service
+            } else {
+                UserKind::Person
+            },
             account_permissions: Default::default(),
         });
     }
@@ -153,16 +171,28 @@ fn random_model(seed: u64) -> Model {
         let mut members = rng.subset(&names, 4);
         members.sort();
         members.dedup();
-        model.groups.push(GroupSpec { name: format!("g{i}"), members });
+        model.groups.push(GroupSpec {
+            name: format!("g{i}"),
+            members,
+        });
     }
     if rng.chance(30) {
-        model.environments.push(EnvironmentSpec { name: "STAGE".into(), project: None });
+        model.environments.push(EnvironmentSpec {
+            name: "STAGE".into(),
+            project: None,
+        });
     }
     for i in 0..1 + rng.below(3) {
         let key = format!("p{i}");
-        model.projects.push(ProjectSpec { key: key.clone(), admin_privileges: random_privileges(&mut rng) });
+        model.projects.push(ProjectSpec {
+            key: key.clone(),
+            admin_privileges: random_privileges(&mut rng),
+        });
         for env in ["QA", "UAT"].iter().take(rng.below(3)) {
-            model.environments.push(EnvironmentSpec { name: format!("{key}-{env}"), project: Some(key.clone()) });
+            model.environments.push(EnvironmentSpec {
+                name: format!("{key}-{env}"),
+                project: Some(key.clone()),
+            });
         }
     }
     for i in 0..rng.below(3) {
@@ -201,11 +231,22 @@ fn universe(model: &Model, cat: &Catalogue) -> Universe {
     envs.push(None);
     envs.push(Some("NOPE".into()));
     let actions = cat.actions().iter().map(|a| a.id.clone()).collect();
-    Universe { users, projects, envs, actions }
+    Universe {
+        users,
+        projects,
+        envs,
+        actions,
+    }
 }
 
 /// A decision by names, for comparing snapshots that number things differently.
-fn named(s: &Snapshot, user: &str, action: &str, project: &str, env: Option<&str>) -> Option<Result<Vec<NamedGrant>, Denial>> {
+fn named(
+    s: &Snapshot,
+    user: &str,
+    action: &str,
+    project: &str,
+    env: Option<&str>,
+) -> Option<Result<Vec<NamedGrant>, Denial>> {
     let q = match s.query(user, action, project, env) {
         Err(_) => return None,
         Ok(Err(denial)) => return Some(Err(denial)),
@@ -213,7 +254,11 @@ fn named(s: &Snapshot, user: &str, action: &str, project: &str, env: Option<&str
     };
     let allowed = s.check(&q).unwrap();
     let explained = s.explain(&q).unwrap();
-    assert_eq!(explained.is_allow(), allowed, "explain agrees with check for {user} {action} {project} {env:?}");
+    assert_eq!(
+        explained.is_allow(),
+        allowed,
+        "explain agrees with check for {user} {action} {project} {env:?}"
+    );
     Some(match explained {
         Explanation::Deny(denial) => Err(denial),
         Explanation::Allow(grants) => {
@@ -259,7 +304,10 @@ fn assert_matches_reference(s: &Snapshot, model: &Model) {
         if env.is_none() && scoped {
             // A validation error, not a deny, unless something is unknown first.
             if got.is_some() {
-                assert!(matches!(want, Err(Denial::UnknownUser | Denial::UnknownProject)), "{user} {action} {project}");
+                assert!(
+                    matches!(want, Err(Denial::UnknownUser | Denial::UnknownProject)),
+                    "{user} {action} {project}"
+                );
             }
             return;
         }
@@ -274,7 +322,9 @@ fn assert_matches_reference(s: &Snapshot, model: &Model) {
 /// Every (user, action, project, env) decision of a snapshot, by names.
 fn decisions(s: &Snapshot, u: &Universe) -> Vec<Option<Result<Vec<NamedGrant>, Denial>>> {
     let mut out = Vec::new();
-    for_each_question(u, |user, action, project, env| out.push(named(s, user, action, project, env)));
+    for_each_question(u, |user, action, project, env| {
+        out.push(named(s, user, action, project, env))
+    });
     out
 }
 
@@ -284,7 +334,12 @@ fn allowed_set(s: &Snapshot, u: &Universe) -> BTreeSet<(String, String, String, 
         if let Ok(Ok(q)) = s.query(user, action, project, env)
             && s.check(&q).unwrap()
         {
-            out.insert((user.to_owned(), action.to_owned(), project.to_owned(), env.map(str::to_owned)));
+            out.insert((
+                user.to_owned(),
+                action.to_owned(),
+                project.to_owned(),
+                env.map(str::to_owned),
+            ));
         }
     });
     out
@@ -305,7 +360,10 @@ fn apply_to_model(model: &mut Model, change: &Change) {
             }
             model.members.retain(|m| m.principal != Principal::User(name.clone()));
         }
-        Change::AddGroup(name) => model.groups.push(GroupSpec { name: name.clone(), members: vec![] }),
+        Change::AddGroup(name) => model.groups.push(GroupSpec {
+            name: name.clone(),
+            members: vec![],
+        }),
         Change::RemoveGroup(name) => {
             model.groups.retain(|g| &g.name != name);
             model.members.retain(|m| m.principal != Principal::Group(name.clone()));
@@ -317,7 +375,13 @@ fn apply_to_model(model: &mut Model, change: &Change) {
             }
         }
         Change::RemoveGroupMember { group, user } => {
-            model.groups.iter_mut().find(|g| &g.name == group).unwrap().members.retain(|m| m != user);
+            model
+                .groups
+                .iter_mut()
+                .find(|g| &g.name == group)
+                .unwrap()
+                .members
+                .retain(|m| m != user);
         }
         Change::PutProject(spec) => match model.projects.iter_mut().find(|p| p.key == spec.key) {
             Some(p) => *p = spec.clone(),
@@ -337,7 +401,11 @@ fn apply_to_model(model: &mut Model, change: &Change) {
             }
         }
         Change::PutRole(spec) => {
-            match model.roles.iter_mut().find(|r| r.name == spec.name && r.project == spec.project) {
+            match model
+                .roles
+                .iter_mut()
+                .find(|r| r.name == spec.name && r.project == spec.project)
+            {
                 Some(r) => *r = spec.clone(),
                 None => model.roles.push(spec.clone()),
             }
@@ -353,19 +421,40 @@ fn apply_to_model(model: &mut Model, change: &Change) {
         }
         Change::SetMember(spec) => set_member(model, spec.clone()),
         Change::RemoveMember { project, principal } => {
-            model.members.retain(|m| !(&m.project == project && &m.principal == principal));
+            model
+                .members
+                .retain(|m| !(&m.project == project && &m.principal == principal));
         }
     }
 }
 
 fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> {
     let cat = catalogue();
-    let user = |rng: &mut Rng| model.users.get(rng.below(model.users.len().max(1))).map(|u| u.name.clone());
-    let group = |rng: &mut Rng| model.groups.get(rng.below(model.groups.len().max(1))).map(|g| g.name.clone());
-    let project = |rng: &mut Rng| model.projects.get(rng.below(model.projects.len().max(1))).map(|p| p.key.clone());
+    let user = |rng: &mut Rng| {
+        model
+            .users
+            .get(rng.below(model.users.len().max(1)))
+            .map(|u| u.name.clone())
+    };
+    let group = |rng: &mut Rng| {
+        model
+            .groups
+            .get(rng.below(model.groups.len().max(1)))
+            .map(|g| g.name.clone())
+    };
+    let project = |rng: &mut Rng| {
+        model
+            .projects
+            .get(rng.below(model.projects.len().max(1)))
+            .map(|p| p.key.clone())
+    };
     Some(match rng.below(15) {
         0 => Change::PutUser(UserSpec {
-            name: if rng.chance(50) { user(rng)? } else { format!("new{serial}") },
+            name: if rng.chance(50) {
+                user(rng)?
+            } else {
+                format!("new{serial}")
+            },
             status: random_status(rng),
             admin: rng.chance(10),
             kind: UserKind::Person,
@@ -374,10 +463,20 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
         1 => Change::RemoveUser(user(rng)?),
         2 => Change::AddGroup(format!("ng{serial}")),
         3 => Change::RemoveGroup(group(rng)?),
-        4 => Change::AddGroupMember { group: group(rng)?, user: user(rng)? },
-        5 => Change::RemoveGroupMember { group: group(rng)?, user: user(rng)? },
+        4 => Change::AddGroupMember {
+            group: group(rng)?,
+            user: user(rng)?,
+        },
+        5 => Change::RemoveGroupMember {
+            group: group(rng)?,
+            user: user(rng)?,
+        },
         6 => Change::PutProject(ProjectSpec {
-            key: if rng.chance(60) { project(rng)? } else { format!("np{serial}") },
+            key: if rng.chance(60) {
+                project(rng)?
+            } else {
+                format!("np{serial}")
+            },
             admin_privileges: random_privileges(rng),
         }),
         7 => Change::RemoveProject(project(rng)?),
@@ -390,8 +489,11 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
             Change::AddEnvironment(EnvironmentSpec { name, project: owner })
         }
         9 => {
-            let removable: Vec<&EnvironmentSpec> =
-                model.environments.iter().filter(|e| e.name != "DEV" && e.name != "PROD").collect();
+            let removable: Vec<&EnvironmentSpec> = model
+                .environments
+                .iter()
+                .filter(|e| e.name != "DEV" && e.name != "PROD")
+                .collect();
             Change::RemoveEnvironment(removable.get(rng.below(removable.len().max(1)))?.name.clone())
         }
         10 => {
@@ -404,7 +506,13 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
                 role.environments.dedup();
                 Change::PutRole(role)
             } else {
-                Change::PutRole(random_role(rng, &cat, model, existing.name.clone(), existing.project.as_deref()))
+                Change::PutRole(random_role(
+                    rng,
+                    &cat,
+                    model,
+                    existing.name.clone(),
+                    existing.project.as_deref(),
+                ))
             }
         }
         11 => {
@@ -413,7 +521,10 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
         }
         12 => {
             let role = model.roles.get(rng.below(model.roles.len()))?;
-            Change::RemoveRole { project: role.project.clone(), name: role.name.clone() }
+            Change::RemoveRole {
+                project: role.project.clone(),
+                name: role.name.clone(),
+            }
         }
         13 => {
             let key = project(rng)?;
@@ -421,14 +532,23 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
         }
         _ => {
             let m = model.members.get(rng.below(model.members.len().max(1)))?;
-            Change::RemoveMember { project: m.project.clone(), principal: m.principal.clone() }
+            Change::RemoveMember {
+                project: m.project.clone(),
+                principal: m.principal.clone(),
+            }
         }
     })
 }
 
 fn cases() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(1_000);
-    ProptestConfig { cases, ..ProptestConfig::default() }
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(1_000);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
 }
 
 proptest! {

@@ -14,7 +14,10 @@ pub struct Reference<'a> {
 
 impl Reference<'_> {
     fn role(&self, project: &str, name: &str) -> Option<&RoleSpec> {
-        self.model.roles.iter().find(|r| r.name == name && (r.project.is_none() || r.project.as_deref() == Some(project)))
+        self.model
+            .roles
+            .iter()
+            .find(|r| r.name == name && (r.project.is_none() || r.project.as_deref() == Some(project)))
     }
 
     /// The action ids a role grants in `project` (admin privileges applied).
@@ -22,7 +25,12 @@ impl Reference<'_> {
         let mut ids: Vec<String> = match &role.grants {
             RoleGrants::Actions(actions) => actions
                 .iter()
-                .map(|a| self.catalogue.action(self.catalogue.resolve_action(a).unwrap()).id.clone())
+                .map(|a| {
+                    self.catalogue
+                        .action(self.catalogue.resolve_action(a).unwrap())
+                        .id
+                        .clone()
+                })
                 .collect(),
             RoleGrants::Categories(categories) => categories
                 .iter()
@@ -31,7 +39,13 @@ impl Reference<'_> {
                 .collect(),
         };
         if role.role_type == RoleType::Admin {
-            let privileges = self.model.projects.iter().find(|p| p.key == project).unwrap().admin_privileges;
+            let privileges = self
+                .model
+                .projects
+                .iter()
+                .find(|p| p.key == project)
+                .unwrap()
+                .admin_privileges;
             ids.retain(|id| match id.as_str() {
                 "project.manage_members" => privileges.manage_members,
                 "project.manage_resources" => privileges.manage_resources,
@@ -43,12 +57,22 @@ impl Reference<'_> {
     }
 
     fn scoped(&self, action: &str) -> bool {
-        self.catalogue.action(self.catalogue.resolve_action(action).unwrap()).env_scoped
+        self.catalogue
+            .action(self.catalogue.resolve_action(action).unwrap())
+            .env_scoped
     }
 
     /// SPEC §2.1 and §2.2: the grants of an allow, or the code of a deny.
-    pub fn decide(&self, user: &str, action: &str, project: &str, env: Option<&str>) -> Result<Vec<NamedGrant>, Denial> {
-        let Some(u) = self.model.users.iter().find(|u| u.name == user) else { return Err(Denial::UnknownUser) };
+    pub fn decide(
+        &self,
+        user: &str,
+        action: &str,
+        project: &str,
+        env: Option<&str>,
+    ) -> Result<Vec<NamedGrant>, Denial> {
+        let Some(u) = self.model.users.iter().find(|u| u.name == user) else {
+            return Err(Denial::UnknownUser);
+        };
         if !self.model.projects.iter().any(|p| p.key == project) {
             return Err(Denial::UnknownProject);
         }
@@ -71,16 +95,22 @@ impl Reference<'_> {
             return Ok(vec![]);
         }
         let scoped = self.scoped(action);
-        let action_id = self.catalogue.action(self.catalogue.resolve_action(action).unwrap()).id.clone();
+        let action_id = self
+            .catalogue
+            .action(self.catalogue.resolve_action(action).unwrap())
+            .id
+            .clone();
         let mut member = false;
         let mut anywhere = false;
         let mut grants = Vec::new();
         for m in self.model.members.iter().filter(|m| m.project == project) {
             let applies = match &m.principal {
                 Principal::User(name) => name == user,
-                Principal::Group(name) => {
-                    self.model.groups.iter().any(|g| &g.name == name && g.members.iter().any(|x| x == user))
-                }
+                Principal::Group(name) => self
+                    .model
+                    .groups
+                    .iter()
+                    .any(|g| &g.name == name && g.members.iter().any(|x| x == user)),
             };
             if !applies {
                 continue;

@@ -4,9 +4,9 @@
 //! custom global role named "Seed Developer" granting read and write on
 //! artifacts in DEV and PROD, beside the catalogue's predefined Developer.
 
-use gatehouse_authz::{Denial, Explanation, Grant, Member, Model, RoleGrants, UserSpec};
+use gatehouse_authz::{Denial, Explanation, Grant, GroupSpec, Member, Model, RoleGrants, UserSpec};
 
-use crate::fixtures::{allows, compile, member, platform, project, role, user};
+use crate::fixtures::{allows, compile, group, member, platform, project, role, user};
 
 const ARTIFACT_TYPES: [&str; 3] = ["repository", "build", "release_bundle"];
 
@@ -24,7 +24,9 @@ fn seed_one() -> Model {
         "artifacts.delete".into(),
     ]);
     model.roles.push(lead);
-    model.members.push(member("web", user("alice"), &["Seed Developer", "Lead Developer"]));
+    model
+        .members
+        .push(member("web", user("alice"), &["Seed Developer", "Lead Developer"]));
     model
 }
 
@@ -42,7 +44,11 @@ fn developer_and_lead_developer_delete_only_in_dev() {
             ("delete", "PROD", false),
         ] {
             let action = format!("{ty}.{action}");
-            assert_eq!(allows(&snapshot, "alice", &action, "web", Some(env)), expected, "{action} in {env}");
+            assert_eq!(
+                allows(&snapshot, "alice", &action, "web", Some(env)),
+                expected,
+                "{action} in {env}"
+            );
         }
     }
 }
@@ -50,8 +56,13 @@ fn developer_and_lead_developer_delete_only_in_dev() {
 #[test]
 fn seed_one_explains_both_roles_and_the_environment() {
     let snapshot = compile(&seed_one());
-    let q = snapshot.query("alice", "repository.read", "web", Some("DEV")).unwrap().unwrap();
-    let Explanation::Allow(grants) = snapshot.explain(&q).unwrap() else { panic!("read in DEV is allowed") };
+    let q = snapshot
+        .query("alice", "repository.read", "web", Some("DEV"))
+        .unwrap()
+        .unwrap();
+    let Explanation::Allow(grants) = snapshot.explain(&q).unwrap() else {
+        panic!("read in DEV is allowed")
+    };
     let alice = snapshot.user_id("alice").unwrap();
     let names: Vec<&str> = grants
         .iter()
@@ -65,18 +76,37 @@ fn seed_one_explains_both_roles_and_the_environment() {
         .collect();
     assert_eq!(names, ["Seed Developer", "Lead Developer"]);
 
-    let q = snapshot.query("alice", "repository.delete", "web", Some("DEV")).unwrap().unwrap();
-    let Explanation::Allow(grants) = snapshot.explain(&q).unwrap() else { panic!("delete in DEV is allowed") };
+    let q = snapshot
+        .query("alice", "repository.delete", "web", Some("DEV"))
+        .unwrap()
+        .unwrap();
+    let Explanation::Allow(grants) = snapshot.explain(&q).unwrap() else {
+        panic!("delete in DEV is allowed")
+    };
     assert_eq!(grants.len(), 1);
-    let Grant::Role { role, .. } = grants[0] else { panic!("a role grant") };
+    let Grant::Role { role, .. } = grants[0] else {
+        panic!("a role grant")
+    };
     let role = snapshot.role(role).unwrap();
     assert_eq!(role.name(), "Lead Developer");
     assert_eq!(role.environment_names().collect::<Vec<_>>(), ["DEV"]);
 
-    let q = snapshot.query("alice", "DELETE_OVERWRITE_REPOSITORY", "web", Some("PROD")).unwrap().unwrap();
-    assert_eq!(snapshot.explain(&q).unwrap(), Explanation::Deny(Denial::EnvironmentNotGranted));
-    let q = snapshot.query("alice", "pipeline.trigger", "web", None).unwrap().unwrap();
-    assert_eq!(snapshot.explain(&q).unwrap(), Explanation::Deny(Denial::ActionNotGranted));
+    let q = snapshot
+        .query("alice", "DELETE_OVERWRITE_REPOSITORY", "web", Some("PROD"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        snapshot.explain(&q).unwrap(),
+        Explanation::Deny(Denial::EnvironmentNotGranted)
+    );
+    let q = snapshot
+        .query("alice", "pipeline.trigger", "web", None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        snapshot.explain(&q).unwrap(),
+        Explanation::Deny(Denial::ActionNotGranted)
+    );
 }
 
 #[test]
@@ -84,6 +114,11 @@ fn qa_tester_grants_exactly_its_actions() {
     let catalogue = platform();
     let mut model = Model::new(&catalogue);
     model.users.push(UserSpec::person("quinn"));
+    model.users.push(UserSpec::person("gina"));
+    model.groups.push(GroupSpec {
+        name: "qa".into(),
+        members: vec!["gina".into()],
+    });
     model.projects.push(project("us-rnd"));
     let granted = [
         "repository.read",
@@ -92,18 +127,41 @@ fn qa_tester_grants_exactly_its_actions() {
         "release_bundle.promote",
         "pipeline.trigger",
     ];
-    model.roles.push(role("QA Tester", Some("us-rnd"), &granted, &["DEV", "PROD"]));
+    model
+        .roles
+        .push(role("QA Tester", Some("us-rnd"), &granted, &["DEV", "PROD"]));
     model.members.push(member("us-rnd", user("quinn"), &["QA Tester"]));
+    model.members.push(member("us-rnd", group("qa"), &["QA Tester"]));
     let snapshot = compile(&model);
-    for action in catalogue.actions() {
-        for env in ["DEV", "PROD"] {
-            let expected = granted.contains(&action.id.as_str());
-            let env = action.env_scoped.then_some(env);
-            assert_eq!(allows(&snapshot, "quinn", &action.id, "us-rnd", env), expected, "{} in {env:?}", action.id);
+    for who in ["quinn", "gina"] {
+        for action in catalogue.actions() {
+            for env in ["DEV", "PROD"] {
+                let expected = granted.contains(&action.id.as_str());
+                let env = action.env_scoped.then_some(env);
+                assert_eq!(
+                    allows(&snapshot, who, &action.id, "us-rnd", env),
+                    expected,
+                    "{who}: {} in {env:?}",
+                    action.id
+                );
+            }
         }
     }
+    // Through the group, the explanation names the group.
+    let q = snapshot
+        .query("gina", "TRIGGER_PIPELINE", "us-rnd", None)
+        .unwrap()
+        .unwrap();
+    let qa = snapshot.group_id("qa").unwrap();
+    let role = snapshot.role_id(snapshot.project_id("us-rnd"), "QA Tester").unwrap();
+    assert_eq!(
+        snapshot.explain(&q).unwrap(),
+        Explanation::Allow(vec![Grant::Role {
+            via: Member::Group(qa),
+            role
+        }])
+    );
     // A member of one project gets nothing in another.
-    let mut model = model;
     model.projects.push(project("other"));
     let snapshot = compile(&model);
     assert!(!allows(&snapshot, "quinn", "repository.read", "other", Some("DEV")));
@@ -112,14 +170,36 @@ fn qa_tester_grants_exactly_its_actions() {
 #[test]
 fn unknown_things_are_denied_first_even_for_admins() {
     let mut model = seed_one();
-    model.users.push(UserSpec { admin: true, ..UserSpec::person("root") });
+    model.users.push(UserSpec {
+        admin: true,
+        ..UserSpec::person("root")
+    });
     model.projects.push(project("api"));
     model.environments.push(crate::fixtures::project_env("api", "QA"));
     let snapshot = compile(&model);
     assert!(allows(&snapshot, "root", "repository.delete", "web", Some("PROD")));
-    assert_eq!(snapshot.query("root", "repository.read", "nowhere", Some("DEV")).unwrap(), Err(Denial::UnknownProject));
-    assert_eq!(snapshot.query("ghost", "repository.read", "web", Some("DEV")).unwrap(), Err(Denial::UnknownUser));
-    assert_eq!(snapshot.query("root", "repository.read", "web", Some("api-QA")).unwrap(), Err(Denial::UnknownEnvironment));
-    assert_eq!(snapshot.query("root", "repository.read", "web", None), Err(gatehouse_authz::QueryError::EnvironmentRequired));
-    assert_eq!(snapshot.query("root", "repository.fly", "web", Some("DEV")), Err(gatehouse_authz::QueryError::UnknownAction));
+    assert_eq!(
+        snapshot
+            .query("root", "repository.read", "nowhere", Some("DEV"))
+            .unwrap(),
+        Err(Denial::UnknownProject)
+    );
+    assert_eq!(
+        snapshot.query("ghost", "repository.read", "web", Some("DEV")).unwrap(),
+        Err(Denial::UnknownUser)
+    );
+    assert_eq!(
+        snapshot
+            .query("root", "repository.read", "web", Some("api-QA"))
+            .unwrap(),
+        Err(Denial::UnknownEnvironment)
+    );
+    assert_eq!(
+        snapshot.query("root", "repository.read", "web", None),
+        Err(gatehouse_authz::QueryError::EnvironmentRequired)
+    );
+    assert_eq!(
+        snapshot.query("root", "repository.fly", "web", Some("DEV")),
+        Err(gatehouse_authz::QueryError::UnknownAction)
+    );
 }

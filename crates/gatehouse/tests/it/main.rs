@@ -1,0 +1,11 @@
+//! End-to-end tests of the `gatehouse` binary, and the tidy checks of the
+//! codebase itself.
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers fail by panicking, like the tests they serve"
+)]
+
+mod catalogue_cli;
+mod tidy;

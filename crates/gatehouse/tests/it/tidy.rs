@@ -1,0 +1,132 @@
+//! Tidy: checks of the codebase itself, run by `cargo test` (STYLE.md §2.11).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n != "target" && n != "node_modules") {
+                rust_files(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn all_rust_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    assert!(files.len() > 20, "the walk found the crates");
+    files
+}
+
+#[test]
+fn every_module_opens_with_a_doc_line() {
+    let missing: Vec<_> = all_rust_files()
+        .into_iter()
+        .filter(|f| {
+            let text = fs::read_to_string(f).unwrap();
+            !text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|l| l.starts_with("//!"))
+        })
+        .collect();
+    assert!(missing.is_empty(), "start these modules with a `//!` line: {missing:?}");
+}
+
+#[test]
+fn no_unwrap_or_expect_outside_tests_and_main() {
+    let mut offenders = Vec::new();
+    for file in all_rust_files() {
+        let rel = file.strip_prefix(workspace()).unwrap().to_string_lossy().into_owned();
+        let in_tests = rel.contains("/tests/") || rel.contains("/benches/");
+        if in_tests || rel.ends_with("/main.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        // Code after a `#[cfg(test)]` module is test code.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if line.starts_with("//") {
+                continue;
+            }
+            if line.contains(".unwrap()") || line.contains(".expect(") {
+                offenders.push(format!("{rel}:{}", n + 1));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "return errors instead: {offenders:?}");
+}
+
+#[test]
+fn authz_has_no_io_dependencies() {
+    let manifest: toml::Table = fs::read_to_string(workspace().join("crates/authz/Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let deps: Vec<&String> = manifest["dependencies"].as_table().unwrap().keys().collect();
+    let allowed = ["serde", "toml", "thiserror", "imbl"];
+    let extra: Vec<_> = deps.iter().filter(|d| !allowed.contains(&d.as_str())).collect();
+    assert!(
+        extra.is_empty(),
+        "gatehouse-authz stays pure; new dependencies {extra:?} need an architecture decision"
+    );
+
+    let mut sources = Vec::new();
+    rust_files(&workspace().join("crates/authz/src"), &mut sources);
+    let banned = [
+        "std::fs",
+        "std::net",
+        "std::io",
+        "std::time",
+        "std::env",
+        "std::process",
+        "std::thread",
+        "async fn",
+        "Instant::now",
+        "SystemTime",
+    ];
+    for file in sources {
+        let text = fs::read_to_string(&file).unwrap();
+        for word in banned {
+            assert!(
+                !text.contains(word),
+                "{} uses `{word}`: authz does no I/O and reads no clock",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_grab_bag_modules() {
+    for file in all_rust_files() {
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let dir = file
+            .parent()
+            .and_then(Path::file_name)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for name in [stem, dir] {
+            assert!(
+                !["utils", "util", "helpers", "misc", "common"].contains(&name.as_str()),
+                "{}: name the module for its one job",
+                file.display()
+            );
+        }
+    }
+}
