@@ -94,6 +94,25 @@ impl AccountPermissions {
     }
 }
 
+impl serde::Serialize for AccountPermissions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(AccountPermission::as_str))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountPermissions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        names
+            .iter()
+            .map(|n| {
+                AccountPermission::parse(n)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown account permission `{n}`")))
+            })
+            .collect()
+    }
+}
+
 impl FromIterator<AccountPermission> for AccountPermissions {
     fn from_iter<I: IntoIterator<Item = AccountPermission>>(iter: I) -> Self {
         let mut set = Self::NONE;

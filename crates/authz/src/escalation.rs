@@ -113,9 +113,10 @@ impl Snapshot {
         self.holds_all(actor, project, actions, envs)
     }
 
-    /// May the actor give `roles` to `member` in `project`? It needs
-    /// `project.manage_members` there and every action of each role in every
-    /// environment of the role; no one but an admin changes their own roles.
+    /// May the actor give `roles` to `member` in `project` (`None`: a user
+    /// that does not exist yet)? It needs `project.manage_members` there and
+    /// every action of each role in every environment of the role; no one
+    /// but an admin changes their own roles.
     ///
     /// # Errors
     /// The first reason to refuse.
@@ -123,7 +124,7 @@ impl Snapshot {
         &self,
         actor: &Actor<'_>,
         project: ProjectId,
-        member: Member,
+        member: Option<Member>,
         roles: &[RoleId],
     ) -> Result<(), Escalation> {
         let admin = self.active_actor(actor)?;
@@ -138,7 +139,7 @@ impl Snapshot {
         if admin {
             return Ok(());
         }
-        if member == Member::User(actor.user) {
+        if member == Some(Member::User(actor.user)) {
             return Err(Escalation::SelfGrant);
         }
         let manage_members = self

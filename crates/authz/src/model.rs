@@ -2,11 +2,13 @@
 //! a [`Change`] edits. [`crate::Snapshot::compile`] turns it into the
 //! compiled form checks read.
 
+use serde::{Deserialize, Serialize};
+
 use crate::account::AccountPermissions;
 use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS, RoleType};
 
 /// A user's status (SPEC §5.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UserStatus {
     /// Created, never logged in. Holds its permissions.
     Invited,
@@ -38,7 +40,7 @@ impl UserStatus {
 }
 
 /// A person or a service account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum UserKind {
     /// A person.
     Person,
@@ -47,7 +49,7 @@ pub enum UserKind {
 }
 
 /// A user as the model knows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSpec {
     /// Unique username.
     pub name: String,
@@ -76,7 +78,7 @@ impl UserSpec {
 }
 
 /// A group and its users.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSpec {
     /// Unique group name.
     pub name: String,
@@ -85,7 +87,7 @@ pub struct GroupSpec {
 }
 
 /// Which project-management actions the project's Project Admins keep (SPEC §3.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 // three independent switches, as on the wire.
 pub struct AdminPrivileges {
     /// `project.manage_members`.
@@ -107,7 +109,7 @@ impl Default for AdminPrivileges {
 }
 
 /// A project.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectSpec {
     /// Unique key.
     pub key: String,
@@ -116,7 +118,7 @@ pub struct ProjectSpec {
 }
 
 /// An environment: global, or of one project (named `<key>-<NAME>`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentSpec {
     /// Full name, unique on the instance.
     pub name: String,
@@ -125,7 +127,7 @@ pub struct EnvironmentSpec {
 }
 
 /// What a role grants: Basic categories or Advanced actions (SPEC §4).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RoleGrants {
     /// Basic mode: category ids.
     Categories(Vec<String>),
@@ -134,7 +136,7 @@ pub enum RoleGrants {
 }
 
 /// A global or project role.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleSpec {
     /// Name, unique among the global roles and the project's roles.
     pub name: String,
@@ -149,7 +151,7 @@ pub struct RoleSpec {
 }
 
 /// Who a membership is for.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Principal {
     /// A user, by username.
     User(String),
@@ -158,7 +160,7 @@ pub enum Principal {
 }
 
 /// A project membership: a principal and the roles it holds there.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberSpec {
     /// Project key.
     pub project: String,
@@ -169,7 +171,7 @@ pub struct MemberSpec {
 }
 
 /// The whole permission model, by name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Model {
     /// Users.
     pub users: Vec<UserSpec>,
@@ -215,7 +217,7 @@ impl Model {
 }
 
 /// One edit of the model, applied to a snapshot without recompiling it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Change {
     /// Adds a user, or replaces its status, admin flag, kind and account permissions.
     PutUser(UserSpec),

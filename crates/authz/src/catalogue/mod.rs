@@ -61,7 +61,8 @@ pub struct Category {
 }
 
 /// The type of a role (SPEC §4).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RoleType {
     /// The Project Admin role, limited by each project's admin privileges.
     Admin,

@@ -69,7 +69,7 @@ fn assigning_roles_needs_manage_members_and_every_action_of_the_role() {
     let s = compile(&model());
     let web = s.project_id("web").unwrap();
     let locked = s.project_id("locked").unwrap();
-    let target = Member::User(s.user_id("target").unwrap());
+    let target = Some(Member::User(s.user_id("target").unwrap()));
     let role = |name: &str| s.role_id(Some(web), name).unwrap();
     let cases = [
         ("root", web, "Deleter", Ok(())),
@@ -94,12 +94,12 @@ fn assigning_roles_needs_manage_members_and_every_action_of_the_role() {
         }
     }
     // No one but an admin changes their own roles.
-    let padmin = Member::User(s.user_id("padmin").unwrap());
+    let padmin = Some(Member::User(s.user_id("padmin").unwrap()));
     assert_eq!(
         s.may_assign_roles(&actor(&s, "padmin"), web, padmin, &[role("Reader")]),
         Err(Escalation::SelfGrant)
     );
-    let root = Member::User(s.user_id("root").unwrap());
+    let root = Some(Member::User(s.user_id("root").unwrap()));
     assert_eq!(
         s.may_assign_roles(&actor(&s, "root"), web, root, &[role("Deleter")]),
         Ok(())
@@ -185,7 +185,7 @@ fn account_permissions_need_accounts_manage_and_the_permission() {
 fn a_narrow_token_holds_only_its_scope() {
     let s = compile(&model());
     let web = s.project_id("web").unwrap();
-    let target = Member::User(s.user_id("target").unwrap());
+    let target = Some(Member::User(s.user_id("target").unwrap()));
     let scope = s
         .token_scope(&[gatehouse_authz::ScopeEntrySpec {
             project: "web".into(),

@@ -1,0 +1,147 @@
+//! Environments: global ones (platform admins) and a project's own (SPEC
+//! §5.4), deletion with `force` when roles use them.
+
+use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
+use serde_json::json;
+
+use super::members::{project_id, require_project_action};
+use super::{Ctx, read};
+use crate::commit::{Commit, Mutation};
+use crate::entities::{Environment, Role};
+use crate::error::DomainError;
+use crate::limits::{MAX_GLOBAL_ENVIRONMENTS, MAX_PROJECT_ENVIRONMENTS};
+use crate::names::{EnvName, EnvPart, ProjectKey};
+use crate::store::Store;
+
+fn taken<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName) -> Result<(), DomainError> {
+    if ctx.snapshot.env_id(name.as_str()).is_some() {
+        Err(DomainError::AlreadyExists {
+            kind: "environment",
+            name: name.to_string(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Creates a global environment (platform admins only; at most 30).
+///
+/// # Errors
+/// Forbidden; a taken name; `limit_exceeded`.
+pub async fn create_global<S: Store>(ctx: &Ctx<'_, S>, part: EnvPart) -> Result<Commit, DomainError> {
+    ctx.require_admin()?;
+    let name = EnvName::global(&part);
+    taken(ctx, &name)?;
+    if ctx.snapshot.global_environments().len() >= MAX_GLOBAL_ENVIRONMENTS {
+        return Err(DomainError::LimitExceeded {
+            what: "global environments",
+            limit: MAX_GLOBAL_ENVIRONMENTS,
+        });
+    }
+    let mut audit = ctx.audit("environment.created", "environment", name.as_str());
+    audit.after = Some(json!({"name": name, "scope": "global"}));
+    Ok(ctx.commit(
+        vec![Mutation::CreateEnvironment(Environment { name, project: None })],
+        audit,
+    ))
+}
+
+/// Creates a project environment `<key>-<NAME>` (at most 30 per project);
+/// `raw` is `NAME` or the full name.
+///
+/// # Errors
+/// Not found; forbidden without `project.manage_environments`; invalid
+/// name; a taken name; `limit_exceeded`.
+pub async fn create_in_project<S: Store>(ctx: &Ctx<'_, S>, key: ProjectKey, raw: &str) -> Result<Commit, DomainError> {
+    let pid = project_id(ctx, &key)?;
+    require_project_action(ctx, pid, "manage_environments")?;
+    let name = EnvName::for_project(&key, raw)?;
+    taken(ctx, &name)?;
+    let own = ctx.snapshot.project_environments(pid).len() - ctx.snapshot.global_environments().len();
+    if own >= MAX_PROJECT_ENVIRONMENTS {
+        return Err(DomainError::LimitExceeded {
+            what: "environments per project",
+            limit: MAX_PROJECT_ENVIRONMENTS,
+        });
+    }
+    let mut audit = ctx.audit("environment.created", "environment", name.as_str());
+    audit.project = Some(key.to_string());
+    audit.after = Some(json!({"name": name, "scope": "project", "project": key}));
+    Ok(ctx.commit(
+        vec![Mutation::CreateEnvironment(Environment {
+            name,
+            project: Some(key),
+        })],
+        audit,
+    ))
+}
+
+/// Roles naming the environment, as `name` or `project/name`.
+async fn roles_using<S: Store>(ctx: &Ctx<'_, S>, env: &Environment) -> Result<Vec<Role>, DomainError> {
+    let mut roles = Vec::new();
+    let scopes: Vec<Option<ProjectKey>> = match &env.project {
+        Some(key) => vec![Some(key.clone())],
+        None => std::iter::once(None)
+            .chain(
+                ctx.snapshot
+                    .projects()
+                    .filter_map(|(k, _)| ProjectKey::parse(k).ok().map(Some)),
+            )
+            .collect(),
+    };
+    for scope in scopes {
+        for role in read(ctx.store.roles(scope.as_ref()).await)? {
+            if role.environments.contains(&env.name) {
+                roles.push(role);
+            }
+        }
+    }
+    Ok(roles)
+}
+
+fn role_label(role: &Role) -> String {
+    match &role.project {
+        Some(p) => format!("{p}/{}", role.name),
+        None => role.name.to_string(),
+    }
+}
+
+/// Deletes an environment. In use by roles, it needs `force`, which removes
+/// it from those roles; the commit's audit lists them. `DEV` and `PROD` stay.
+///
+/// # Errors
+/// `environment_protected`; not found; forbidden; `in_use` without force.
+pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> Result<Commit, DomainError> {
+    if PROTECTED_ENVIRONMENTS.contains(&name.as_str()) {
+        return Err(DomainError::EnvironmentProtected(name.to_string()));
+    }
+    let env_id = ctx
+        .snapshot
+        .env_id(name.as_str())
+        .ok_or_else(|| DomainError::NotFound {
+            kind: "environment",
+            name: name.to_string(),
+        })?;
+    let project = ctx.snapshot.env_project(env_id);
+    match project {
+        Some(pid) => require_project_action(ctx, pid, "manage_environments")?,
+        None => ctx.require_admin()?,
+    }
+    let key = project
+        .and_then(|p| ctx.snapshot.project_key(p))
+        .map(ProjectKey::parse)
+        .transpose()?;
+    let env = Environment {
+        name: name.clone(),
+        project: key.clone(),
+    };
+    let using = roles_using(ctx, &env).await?;
+    if !using.is_empty() && !force {
+        return Err(DomainError::InUse(using.iter().map(role_label).collect()));
+    }
+    let mut audit = ctx.audit("environment.deleted", "environment", name.as_str());
+    audit.project = key.map(|k| k.to_string());
+    audit.before = Some(json!({"name": name}));
+    audit.after = Some(json!({"removed_from_roles": using.iter().map(role_label).collect::<Vec<_>>()}));
+    Ok(ctx.commit(vec![Mutation::DeleteEnvironment(name.clone())], audit))
+}

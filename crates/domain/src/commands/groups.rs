@@ -1,0 +1,172 @@
+//! Groups: create, describe, delete, add and remove users (SPEC §5.2).
+//! Adding a user to a group hands it the group's roles, so it is a grant:
+//! the actor must be allowed to assign those roles in every project the
+//! group belongs to (SPEC §2.5).
+
+use gatehouse_authz::{AccountPermission, Member as Target};
+use serde_json::{Value, json};
+
+use super::{Ctx, check_if_match, read};
+use crate::commit::{Commit, Mutation};
+use crate::entities::Group;
+use crate::error::DomainError;
+use crate::names::{Description, GroupName, Username};
+use crate::store::Store;
+
+/// A group as audit records show it.
+#[must_use]
+pub fn group_view(g: &Group) -> Value {
+    json!({"name": g.name, "description": g.description, "members": g.members})
+}
+
+async fn existing<S: Store>(ctx: &Ctx<'_, S>, name: &GroupName) -> Result<Group, DomainError> {
+    read(ctx.store.group(name).await)?.ok_or_else(|| DomainError::NotFound {
+        kind: "group",
+        name: name.to_string(),
+    })
+}
+
+/// Checks that the actor may give `user` what `group` holds in projects.
+fn may_join<S: Store>(ctx: &Ctx<'_, S>, group: &GroupName, user: &Username) -> Result<(), DomainError> {
+    let Some(gid) = ctx.snapshot.group_id(group.as_str()) else {
+        return Ok(());
+    };
+    let uid = ctx
+        .snapshot
+        .user_id(user.as_str())
+        .ok_or_else(|| DomainError::NotFound {
+            kind: "user",
+            name: user.to_string(),
+        })?;
+    let actor = ctx.actor()?;
+    for (_, project) in ctx.snapshot.projects() {
+        let held = ctx
+            .snapshot
+            .group_members_of(project)
+            .find(|(g, _)| *g == gid)
+            .map(|(_, roles)| roles.to_vec());
+        if let Some(roles) = held {
+            ctx.snapshot
+                .may_assign_roles(&actor, project, Some(Target::User(uid)), &roles)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a group with its first members.
+///
+/// # Errors
+/// Forbidden without `accounts.manage`; a taken name; unknown users.
+pub async fn create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: GroupName,
+    description: Description,
+    members: Vec<Username>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    if read(ctx.store.group(&name).await)?.is_some() {
+        return Err(DomainError::AlreadyExists {
+            kind: "group",
+            name: name.to_string(),
+        });
+    }
+    let mut members = members;
+    members.sort();
+    members.dedup();
+    for user in &members {
+        if ctx.snapshot.user_id(user.as_str()).is_none() {
+            return Err(DomainError::NotFound {
+                kind: "user",
+                name: user.to_string(),
+            });
+        }
+    }
+    let group = Group {
+        name: name.clone(),
+        description,
+        members: members.clone(),
+        revision: 0,
+    };
+    let mut audit = ctx.audit("group.created", "group", name.as_str());
+    audit.after = Some(group_view(&group));
+    let mut mutations = vec![Mutation::CreateGroup(Group {
+        members: Vec::new(),
+        ..group
+    })];
+    mutations.extend(members.into_iter().map(|u| Mutation::AddGroupMember(name.clone(), u)));
+    Ok(ctx.commit(mutations, audit))
+}
+
+/// Changes a group's description.
+///
+/// # Errors
+/// Forbidden; not found; `precondition_failed`.
+pub async fn update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &GroupName,
+    description: Description,
+    if_match: Option<u64>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    let before = existing(ctx, name).await?;
+    check_if_match(if_match, before.revision)?;
+    let after = Group {
+        description,
+        ..before.clone()
+    };
+    let mut audit = ctx.audit("group.updated", "group", name.as_str());
+    audit.before = Some(group_view(&before));
+    audit.after = Some(group_view(&after));
+    Ok(ctx.commit(vec![Mutation::UpdateGroup(after)], audit))
+}
+
+/// Deletes a group and its project memberships.
+///
+/// # Errors
+/// Forbidden; not found; `precondition_failed`.
+pub async fn delete<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &GroupName,
+    if_match: Option<u64>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    let before = existing(ctx, name).await?;
+    check_if_match(if_match, before.revision)?;
+    let mut audit = ctx.audit("group.deleted", "group", name.as_str());
+    audit.before = Some(group_view(&before));
+    Ok(ctx.commit(vec![Mutation::DeleteGroup(name.clone())], audit))
+}
+
+/// Adds and removes users in one commit.
+///
+/// # Errors
+/// Forbidden; not found; escalation through the group's roles.
+pub async fn change_members<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &GroupName,
+    add: Vec<Username>,
+    remove: Vec<Username>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    let before = existing(ctx, name).await?;
+    let mut mutations = Vec::new();
+    let mut after = before.members.clone();
+    for user in add {
+        may_join(ctx, name, &user)?;
+        if !after.contains(&user) {
+            after.push(user.clone());
+            mutations.push(Mutation::AddGroupMember(name.clone(), user));
+        }
+    }
+    for user in remove {
+        if let Some(at) = after.iter().position(|u| *u == user) {
+            after.remove(at);
+            mutations.push(Mutation::RemoveGroupMember(name.clone(), user));
+        }
+    }
+    after.sort();
+    let mut audit = ctx.audit("group.members_changed", "group", name.as_str());
+    audit.before = Some(json!({"members": before.members}));
+    audit.after = Some(json!({"members": after}));
+    Ok(ctx.commit(mutations, audit))
+}

@@ -1,0 +1,252 @@
+//! The records Gatehouse keeps, as the store persists and returns them.
+
+use gatehouse_authz::{AccountPermissions, AdminPrivileges, RoleType, UserKind, UserStatus};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::names::{Description, DisplayName, Email, EnvName, GroupName, ProjectKey, RoleName, Username};
+
+/// Who manages a user's profile and status (SPEC §13).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ManagedBy {
+    /// Gatehouse itself.
+    Local,
+    /// A SCIM client.
+    Scim,
+    /// An OIDC provider.
+    Oidc,
+}
+
+/// A user (SPEC §5.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// Unique username.
+    pub username: Username,
+    /// Email; `None` only for users provisioned by SCIM.
+    pub email: Option<Email>,
+    /// Person or service account.
+    pub kind: UserKind,
+    /// Status (`invited` until the first login).
+    pub status: UserStatus,
+    /// Platform admin.
+    pub admin: bool,
+    /// Instance-wide permissions.
+    pub account_permissions: AccountPermissions,
+    /// PHC string of the argon2id hash; `None` for service accounts and
+    /// invited users who have not chosen one.
+    pub password_hash: Option<String>,
+    /// Who manages the profile.
+    pub managed_by: ManagedBy,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// Who created it (`None` for the first admin).
+    pub created_by: Option<Username>,
+    /// Last successful login.
+    pub last_login_at: Option<OffsetDateTime>,
+    /// Failed logins in the current window (book-keeping; no revision).
+    pub failed_logins: u32,
+    /// Start of the current failed-login window.
+    pub failed_window_start: Option<OffsetDateTime>,
+    /// While `status` is `locked`: when the lock ends.
+    pub locked_until: Option<OffsetDateTime>,
+    /// Revision of the last change to this record (its `ETag`).
+    pub revision: u64,
+}
+
+/// A group of users (SPEC §5.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Unique name.
+    pub name: GroupName,
+    /// Free text.
+    pub description: Description,
+    /// Its users, sorted.
+    pub members: Vec<Username>,
+    /// Revision of the last change.
+    pub revision: u64,
+}
+
+/// A project (SPEC §5.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    /// Unique, immutable key.
+    pub key: ProjectKey,
+    /// Display name.
+    pub display_name: DisplayName,
+    /// Free text, up to 1,024 characters.
+    pub description: Description,
+    /// What Project Admins keep here.
+    pub admin_privileges: AdminPrivileges,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// Revision of the last change (roles and environments added to the
+    /// project bump it too, which serialises the 30-role limit).
+    pub revision: u64,
+}
+
+/// An environment (SPEC §5.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    /// Full name.
+    pub name: EnvName,
+    /// Owning project; `None` for a global environment.
+    pub project: Option<ProjectKey>,
+}
+
+/// Basic (categories) or Advanced (actions) editing (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleMode {
+    /// Bundled categories.
+    Basic,
+    /// Every action.
+    Advanced,
+}
+
+/// A role (SPEC §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// Name, unique among global roles and the project's roles.
+    pub name: RoleName,
+    /// Owning project; `None` for a global role.
+    pub project: Option<ProjectKey>,
+    /// Free text.
+    pub description: Description,
+    /// ADMIN, PREDEFINED, CUSTOM, CUSTOM_GLOBAL.
+    pub role_type: RoleType,
+    /// Basic or Advanced.
+    pub mode: RoleMode,
+    /// Basic mode: category ids (empty in Advanced mode).
+    pub categories: Vec<String>,
+    /// Advanced mode: action ids (empty in Basic mode).
+    pub actions: Vec<String>,
+    /// Environments it is limited to.
+    pub environments: Vec<EnvName>,
+    /// Revision of the last change.
+    pub revision: u64,
+}
+
+/// Who a membership is for, by validated name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Principal {
+    /// A user.
+    User(Username),
+    /// A group.
+    Group(GroupName),
+}
+
+impl Principal {
+    /// `user` or `group`.
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::User(_) => "user",
+            Self::Group(_) => "group",
+        }
+    }
+
+    /// The user's or group's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            Self::User(u) => u.as_str(),
+            Self::Group(g) => g.as_str(),
+        }
+    }
+}
+
+/// A project membership (SPEC §5.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Project.
+    pub project: ProjectKey,
+    /// User or group.
+    pub principal: Principal,
+    /// Roles, sorted, never empty.
+    pub roles: Vec<RoleName>,
+}
+
+/// One entry of a restricted token scope (SPEC §6.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeEntry {
+    /// Project key.
+    pub project: String,
+    /// Actions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<String>,
+    /// Basic categories.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// Environments; empty means all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
+}
+
+/// What a token may do, at most.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scope {
+    /// `applied-permissions/user`.
+    User(String),
+    /// A list that narrows.
+    Entries(Vec<ScopeEntry>),
+}
+
+/// An access token; only its SHA-256 is kept (SPEC §6.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Public id.
+    pub id: String,
+    /// The user it acts for.
+    pub username: Username,
+    /// Free text, up to 1,024 characters.
+    pub description: Description,
+    /// What it may do.
+    pub scope: Scope,
+    /// Hex SHA-256 of the secret.
+    pub secret_sha256: String,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+    /// Expiry; `None` never expires.
+    pub expires_at: Option<OffsetDateTime>,
+    /// Last use, updated at most once a minute.
+    pub last_used_at: Option<OffsetDateTime>,
+    /// Who created it (an admin may create tokens for others).
+    pub created_by: Username,
+}
+
+/// A single-use invitation; only the secret's hash is kept (SPEC §5.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    /// Hex SHA-256 of the secret.
+    pub secret_sha256: String,
+    /// The invited user.
+    pub username: Username,
+    /// Expiry (7 days after creation).
+    pub expires_at: OffsetDateTime,
+}
+
+/// A message waiting to be delivered (SPEC §9.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Recipient address.
+    pub to: Email,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+/// The instance's billing details (SPEC §3.1).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingSettings {
+    /// Plan name.
+    pub plan: String,
+    /// Billing contact.
+    pub contact: String,
+    /// Renewal date, `YYYY-MM-DD`.
+    pub renewal_date: Option<String>,
+}

@@ -1,0 +1,274 @@
+//! The `Store` trait: what the domain needs from persistence. The store
+//! crate implements it on SQLite and PostgreSQL; every write is one
+//! transaction (the `Commit`), refused whole or applied whole.
+
+use std::future::Future;
+
+use gatehouse_authz::{Change, Model, UserStatus};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::commit::{AuditEntry, Commit};
+use crate::entities::{
+    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Role, Token, User,
+};
+use crate::names::{GroupName, ProjectKey, RoleName, Username};
+
+/// Why the store refused or failed. A refused commit wrote nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The store's revision is not the one the commit was decided at.
+    #[error("stale: expected revision {expected}, the store is at {actual}")]
+    Stale {
+        /// What the commit expected.
+        expected: u64,
+        /// What the store holds.
+        actual: u64,
+    },
+    /// A uniqueness or reference constraint refused the commit.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A forged or foreign paging cursor.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// The database failed (I/O, connection, corruption).
+    #[error("store failure: {0}")]
+    Backend(String),
+}
+
+/// A page request: `limit` items after `cursor`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    /// At most this many items (the API enforces 1..=1000).
+    pub limit: usize,
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items, in a stable order.
+    pub items: Vec<T>,
+    /// The cursor of the next page; `None` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of the user listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Substring of username or email, case-insensitive.
+    pub q: Option<String>,
+    /// Only users with this status.
+    pub status: Option<UserStatus>,
+}
+
+/// Filters of the member listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    /// `Some("user")` or `Some("group")`.
+    pub kind: Option<String>,
+    /// Substring of the member's name, case-insensitive.
+    pub q: Option<String>,
+}
+
+/// Filters of the audit listing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Acting username.
+    pub actor: Option<String>,
+    /// Event name.
+    pub event: Option<String>,
+    /// Target id.
+    pub target: Option<String>,
+    /// Project key.
+    pub project: Option<String>,
+    /// Not before.
+    pub since: Option<OffsetDateTime>,
+    /// Before.
+    pub until: Option<OffsetDateTime>,
+}
+
+/// A stored audit record with its place in the hash chain (SPEC §9.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Sequence number, from 1.
+    pub id: u64,
+    /// When it was written.
+    pub at: OffsetDateTime,
+    /// The revision of the commit it belongs to (`None` for security events).
+    pub revision: Option<u64>,
+    /// The record as the command described it.
+    pub entry: AuditEntry,
+    /// Hash of the previous record (hex; 64 zeros for the first).
+    pub prev_hash: String,
+    /// `SHA-256(prev_hash ‖ canonical record)`, hex.
+    pub hash: String,
+}
+
+/// One committed write, for other instances to replay on their snapshots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeLogEntry {
+    /// The revision the commit produced.
+    pub revision: u64,
+    /// Its model changes, in order.
+    pub changes: Vec<Change>,
+}
+
+/// A server-side session of the web UI (SPEC §6.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// Hex SHA-256 of the session cookie.
+    pub id_sha256: String,
+    /// Whose session.
+    pub username: Username,
+    /// CSRF token for forms.
+    pub csrf_token: String,
+    /// Created (for the 12-hour absolute limit).
+    pub created_at: OffsetDateTime,
+    /// Last seen (for the 30-minute idle limit).
+    pub last_seen_at: OffsetDateTime,
+}
+
+/// Persistence of everything Gatehouse keeps.
+pub trait Store: Send + Sync {
+    /// The current revision (0 for an empty store).
+    fn revision(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Applies a commit in one transaction: checks the expected revision,
+    /// bumps the revision, applies the mutations, appends the audit record
+    /// and the change-log row. Answers the new revision.
+    fn commit(&self, commit: &Commit, now: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Appends a security event (login failure, lockout, …) to the audit
+    /// log without moving the revision.
+    fn record_event(
+        &self,
+        entry: &AuditEntry,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Saves a user's login book-keeping (`failed_logins`,
+    /// `failed_window_start`, `last_login_at`) without moving the revision.
+    fn save_login_state(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A user by username.
+    fn user(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// A user by email, compared without regard to case.
+    fn user_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// Users by username.
+    fn users(
+        &self,
+        filter: &UserFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<User>, StoreError>> + Send;
+
+    /// A group with its members.
+    fn group(&self, name: &GroupName) -> impl Future<Output = Result<Option<Group>, StoreError>> + Send;
+    /// Groups by name.
+    fn groups(&self, page: &PageRequest) -> impl Future<Output = Result<Page<Group>, StoreError>> + Send;
+
+    /// A project.
+    fn project(&self, key: &ProjectKey) -> impl Future<Output = Result<Option<Project>, StoreError>> + Send;
+    /// Projects by key.
+    fn projects(&self, page: &PageRequest) -> impl Future<Output = Result<Page<Project>, StoreError>> + Send;
+
+    /// Global environments (`None`) or one project's own.
+    fn environments(
+        &self,
+        project: Option<&ProjectKey>,
+    ) -> impl Future<Output = Result<Vec<Environment>, StoreError>> + Send;
+
+    /// A global role (`None`) or a project role.
+    fn role(
+        &self,
+        project: Option<&ProjectKey>,
+        name: &RoleName,
+    ) -> impl Future<Output = Result<Option<Role>, StoreError>> + Send;
+    /// Global roles (`None`) or one project's roles, by name.
+    fn roles(&self, project: Option<&ProjectKey>) -> impl Future<Output = Result<Vec<Role>, StoreError>> + Send;
+
+    /// One membership.
+    fn member(
+        &self,
+        project: &ProjectKey,
+        principal: &Principal,
+    ) -> impl Future<Output = Result<Option<Member>, StoreError>> + Send;
+    /// A project's members, users then groups, by name.
+    fn members(
+        &self,
+        project: &ProjectKey,
+        filter: &MemberFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Member>, StoreError>> + Send;
+
+    /// A token by id.
+    fn token(&self, id: &str) -> impl Future<Output = Result<Option<Token>, StoreError>> + Send;
+    /// A token by the SHA-256 of its secret (hex).
+    fn token_by_secret_hash(&self, sha256: &str) -> impl Future<Output = Result<Option<Token>, StoreError>> + Send;
+    /// A user's tokens, newest first.
+    fn tokens(&self, username: &Username) -> impl Future<Output = Result<Vec<Token>, StoreError>> + Send;
+    /// Records a token's use (book-keeping, no revision).
+    fn touch_token(&self, id: &str, now: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// An invitation by the SHA-256 of its secret (hex).
+    fn invitation(&self, sha256: &str) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
+    /// Queued messages, oldest first.
+    fn outbox(&self, page: &PageRequest)
+    -> impl Future<Output = Result<Page<(u64, OutboxMessage)>, StoreError>> + Send;
+    /// The billing details.
+    fn billing(&self) -> impl Future<Output = Result<BillingSettings, StoreError>> + Send;
+
+    /// Creates a session (book-keeping, no revision).
+    fn create_session(&self, session: &Session) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A session by the SHA-256 of its cookie.
+    fn session(&self, id_sha256: &str) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
+    /// Marks a session seen now.
+    fn touch_session(
+        &self,
+        id_sha256: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Deletes a session (logout).
+    fn delete_session(&self, id_sha256: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The whole permission model and the revision it reflects, for
+    /// `Snapshot::compile`.
+    fn load_model(&self) -> impl Future<Output = Result<(Model, u64), StoreError>> + Send;
+    /// Every commit after `revision`, in order.
+    fn changes_since(&self, revision: u64) -> impl Future<Output = Result<Vec<ChangeLogEntry>, StoreError>> + Send;
+
+    /// Audit records, oldest first.
+    fn audit(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<AuditRecord>, StoreError>> + Send;
+    /// Recomputes the hash chain; answers the number of records, or the id
+    /// of the first record that does not verify.
+    fn verify_audit(&self) -> impl Future<Output = Result<Result<u64, u64>, StoreError>> + Send;
+}
+
+/// The canonical form of an audit record that the chain hashes: JSON with
+/// sorted keys (serde_json's map is ordered), no whitespace.
+#[must_use]
+pub fn canonical_audit(id: u64, at: &str, revision: Option<u64>, entry: &AuditEntry) -> String {
+    let value = serde_json::json!({
+        "id": id,
+        "at": at,
+        "revision": revision,
+        "actor": {
+            "username": entry.actor.username,
+            "token_id": entry.actor.token_id,
+            "address": entry.actor.address,
+            "user_agent": entry.actor.user_agent,
+        },
+        "event": entry.event,
+        "target": {"type": entry.target_type, "id": entry.target_id},
+        "project": entry.project,
+        "before": entry.before.clone().unwrap_or(Value::Null),
+        "after": entry.after.clone().unwrap_or(Value::Null),
+        "request_id": entry.request_id,
+    });
+    value.to_string()
+}
