@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use anyhow::{Context as _, Result, bail};
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy,
-    PolicyId, PolicySet, Request,
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
+    Request,
 };
 use gatehouse_authz::{ActionSet, Catalogue, Model, Principal, RoleGrants, RoleType};
 
@@ -125,28 +125,50 @@ impl CedarModel {
     /// A model that refers to unknown names, or Cedar refusing a policy or entities.
     pub fn build(catalogue: &Catalogue, model: &Model) -> Result<Self> {
         let types = Types::new()?;
-        let user_index: HashMap<String, u32> =
-            model.users.iter().enumerate().map(|(i, u)| (u.name.clone(), index_u32(i))).collect();
-        let project_index: HashMap<String, u32> =
-            model.projects.iter().enumerate().map(|(i, p)| (p.key.clone(), index_u32(i))).collect();
-        let env_index: HashMap<String, u32> =
-            model.environments.iter().enumerate().map(|(i, e)| (e.name.clone(), index_u32(i))).collect();
-        let group_index: HashMap<&str, usize> =
-            model.groups.iter().enumerate().map(|(i, g)| (g.name.as_str(), i)).collect();
+        let user_index: HashMap<String, u32> = model
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.name.clone(), index_u32(i)))
+            .collect();
+        let project_index: HashMap<String, u32> = model
+            .projects
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.key.clone(), index_u32(i)))
+            .collect();
+        let env_index: HashMap<String, u32> = model
+            .environments
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), index_u32(i)))
+            .collect();
+        let group_index: HashMap<&str, usize> = model
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.name.as_str(), i))
+            .collect();
         let group_users: Vec<Vec<u32>> = model
             .groups
             .iter()
             .map(|g| {
                 g.members
                     .iter()
-                    .map(|u| user_index.get(u).copied().with_context(|| format!("unknown user `{u}` in group `{}`", g.name)))
+                    .map(|u| {
+                        user_index
+                            .get(u)
+                            .copied()
+                            .with_context(|| format!("unknown user `{u}` in group `{}`", g.name))
+                    })
                     .collect::<Result<Vec<_>>>()
             })
             .collect::<Result<_>>()?;
 
         // Roles: global ones by name, project ones by (project, name).
         let mut global_roles: HashMap<&str, RoleInfo<'_>> = HashMap::new();
-        let mut project_roles: Vec<HashMap<&str, RoleInfo<'_>>> = (0..model.projects.len()).map(|_| HashMap::new()).collect();
+        let mut project_roles: Vec<HashMap<&str, RoleInfo<'_>>> =
+            (0..model.projects.len()).map(|_| HashMap::new()).collect();
         for role in &model.roles {
             let actions = match &role.grants {
                 RoleGrants::Categories(ids) => catalogue
@@ -154,16 +176,26 @@ impl CedarModel {
                     .map_err(|id| anyhow::anyhow!("unknown category `{id}`"))?,
                 RoleGrants::Actions(names) => names
                     .iter()
-                    .map(|n| catalogue.resolve_action(n).with_context(|| format!("unknown action `{n}`")))
+                    .map(|n| {
+                        catalogue
+                            .resolve_action(n)
+                            .with_context(|| format!("unknown action `{n}`"))
+                    })
                     .collect::<Result<ActionSet>>()?,
             };
-            let info = RoleInfo { actions, envs: &role.environments, admin: role.role_type == RoleType::Admin };
+            let info = RoleInfo {
+                actions,
+                envs: &role.environments,
+                admin: role.role_type == RoleType::Admin,
+            };
             match &role.project {
                 None => {
                     global_roles.insert(&role.name, info);
                 }
                 Some(key) => {
-                    let p = project_index.get(key).with_context(|| format!("unknown project `{key}`"))?;
+                    let p = project_index
+                        .get(key)
+                        .with_context(|| format!("unknown project `{key}`"))?;
                     if let Some(roles) = project_roles.get_mut(*p as usize) {
                         roles.insert(&role.name, info);
                     }
@@ -175,7 +207,9 @@ impl CedarModel {
         let mut user_members: Vec<Vec<(u32, &[String])>> = vec![Vec::new(); model.projects.len()];
         let mut group_members: Vec<Vec<(usize, &[String])>> = vec![Vec::new(); model.projects.len()];
         for member in &model.members {
-            let p = *project_index.get(&member.project).with_context(|| format!("unknown project `{}`", member.project))? as usize;
+            let p = *project_index
+                .get(&member.project)
+                .with_context(|| format!("unknown project `{}`", member.project))? as usize;
             match &member.principal {
                 Principal::User(name) => {
                     let u = *user_index.get(name).with_context(|| format!("unknown user `{name}`"))?;
@@ -184,7 +218,9 @@ impl CedarModel {
                     }
                 }
                 Principal::Group(name) => {
-                    let g = *group_index.get(name.as_str()).with_context(|| format!("unknown group `{name}`"))?;
+                    let g = *group_index
+                        .get(name.as_str())
+                        .with_context(|| format!("unknown group `{name}`"))?;
                     if let Some(list) = group_members.get_mut(p) {
                         list.push((g, &member.roles));
                     }
@@ -198,12 +234,18 @@ impl CedarModel {
         let scoped: Vec<bool> = catalogue.actions().iter().map(|a| a.env_scoped).collect();
         let mut resources: Vec<EntityUid> = model.environments.iter().map(|e| uid(&types.env, &e.name)).collect();
         resources.push(uid(&types.env, NO_ENV));
-        let global_envs: Vec<&str> =
-            model.environments.iter().filter(|e| e.project.is_none()).map(|e| e.name.as_str()).collect();
+        let global_envs: Vec<&str> = model
+            .environments
+            .iter()
+            .filter(|e| e.project.is_none())
+            .map(|e| e.name.as_str())
+            .collect();
         let mut own_envs: Vec<Vec<&str>> = vec![Vec::new(); model.projects.len()];
         for env in &model.environments {
             if let Some(key) = &env.project {
-                let p = *project_index.get(key).with_context(|| format!("unknown project `{key}`"))? as usize;
+                let p = *project_index
+                    .get(key)
+                    .with_context(|| format!("unknown project `{key}`"))? as usize;
                 if let Some(list) = own_envs.get_mut(p) {
                     list.push(&env.name);
                 }
@@ -237,16 +279,34 @@ impl CedarModel {
                     .get(name)
                     .or_else(|| global_roles.get(name))
                     .with_context(|| format!("unknown role `{name}` in project `{}`", spec.key))?;
-                let actions = if info.admin { info.actions.difference(removed) } else { info.actions };
+                let actions = if info.admin {
+                    info.actions.difference(removed)
+                } else {
+                    info.actions
+                };
                 Ok((actions, info.envs))
             };
             let input = ProjectInput {
                 users: user_members.get(p).map_or(&[][..], Vec::as_slice),
                 groups: group_members.get(p).map_or(&[][..], Vec::as_slice),
-                envs: global_envs.iter().copied().chain(own_envs.get(p).into_iter().flatten().copied()).collect(),
+                envs: global_envs
+                    .iter()
+                    .copied()
+                    .chain(own_envs.get(p).into_iter().flatten().copied())
+                    .collect(),
             };
-            let built = build_project(&types, catalogue, model, &input, &group_users, &admins, &blocked, &users, lookup)
-                .with_context(|| format!("project `{}`", spec.key))?;
+            let built = build_project(
+                &types,
+                catalogue,
+                model,
+                &input,
+                &group_users,
+                &admins,
+                &blocked,
+                &users,
+                lookup,
+            )
+            .with_context(|| format!("project `{}`", spec.key))?;
             policy_count += built.policies.policies().count();
             entity_count += built.entities.iter().count();
             projects.push(built);
@@ -283,17 +343,35 @@ impl CedarModel {
     /// # Errors
     /// Names the model does not have.
     pub fn resolve(&self, catalogue: &Catalogue, check: &NamedCheck) -> Result<CedarCheck> {
-        let principal = *self.user_index.get(&check.user).with_context(|| format!("unknown user `{}`", check.user))?;
-        let project =
-            *self.project_index.get(&check.project).with_context(|| format!("unknown project `{}`", check.project))?;
-        let action = catalogue.resolve_action(&check.action).with_context(|| format!("unknown action `{}`", check.action))?;
+        let principal = *self
+            .user_index
+            .get(&check.user)
+            .with_context(|| format!("unknown user `{}`", check.user))?;
+        let project = *self
+            .project_index
+            .get(&check.project)
+            .with_context(|| format!("unknown project `{}`", check.project))?;
+        let action = catalogue
+            .resolve_action(&check.action)
+            .with_context(|| format!("unknown action `{}`", check.action))?;
         let scoped = self.scoped.get(action.index()).copied().unwrap_or(true);
         let resource = match (&check.environment, scoped) {
             (_, false) => index_u32(self.resources.len() - 1),
-            (Some(env), true) => *self.env_index.get(env).with_context(|| format!("unknown environment `{env}`"))?,
-            (None, true) => bail!("`{}` is environment-scoped and the check names no environment", check.action),
+            (Some(env), true) => *self
+                .env_index
+                .get(env)
+                .with_context(|| format!("unknown environment `{env}`"))?,
+            (None, true) => bail!(
+                "`{}` is environment-scoped and the check names no environment",
+                check.action
+            ),
         };
-        Ok(CedarCheck { project, principal, action: index_u32(action.index()), resource })
+        Ok(CedarCheck {
+            project,
+            principal,
+            action: index_u32(action.index()),
+            resource,
+        })
     }
 
     /// Cedar's decision: builds the request from the prepared ids and asks
@@ -306,8 +384,17 @@ impl CedarModel {
         let project = self.projects.get(check.project as usize).context("bad project index")?;
         let principal = self.users.get(check.principal as usize).context("bad user index")?;
         let action = self.actions.get(check.action as usize).context("bad action index")?;
-        let resource = self.resources.get(check.resource as usize).context("bad resource index")?;
-        let request = Request::new(principal.clone(), action.clone(), resource.clone(), Context::empty(), None)?;
+        let resource = self
+            .resources
+            .get(check.resource as usize)
+            .context("bad resource index")?;
+        let request = Request::new(
+            principal.clone(),
+            action.clone(),
+            resource.clone(),
+            Context::empty(),
+            None,
+        )?;
         let response = authorizer.is_authorized(&request, &project.policies, &project.entities);
         Ok(response.decision() == Decision::Allow)
     }
@@ -320,7 +407,10 @@ struct ProjectInput<'a> {
     envs: Vec<&'a str>,
 }
 
-#[expect(clippy::too_many_arguments, reason = "the shared tables of one build, passed down once")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the shared tables of one build, passed down once"
+)]
 fn build_project<'a>(
     types: &Types,
     catalogue: &Catalogue,
@@ -356,14 +446,24 @@ fn build_project<'a>(
             r = literal(role),
             g = literal(&format!("role:{role}")),
         );
-        let policy = Policy::parse(Some(PolicyId::new(format!("r{i}"))), &text).with_context(|| format!("policy `{text}`"))?;
+        let policy =
+            Policy::parse(Some(PolicyId::new(format!("r{i}"))), &text).with_context(|| format!("policy `{text}`"))?;
         policies.add(policy).context("adding a role policy")?;
         entities.push(Entity::new_no_attrs(uid(&types.role, role), HashSet::new()));
-        entities.push(Entity::new_no_attrs(uid(&types.action, &format!("role:{role}")), HashSet::new()));
-        entities.push(Entity::new_no_attrs(uid(&types.env_set, &format!("role:{role}")), HashSet::new()));
+        entities.push(Entity::new_no_attrs(
+            uid(&types.action, &format!("role:{role}")),
+            HashSet::new(),
+        ));
+        entities.push(Entity::new_no_attrs(
+            uid(&types.env_set, &format!("role:{role}")),
+            HashSet::new(),
+        ));
     }
-    let admin_policy = Policy::parse(Some(PolicyId::new("admin")), "permit(principal in Admins::\"all\", action, resource);")
-        .context("admin policy")?;
+    let admin_policy = Policy::parse(
+        Some(PolicyId::new("admin")),
+        "permit(principal in Admins::\"all\", action, resource);",
+    )
+    .context("admin policy")?;
     policies.add(admin_policy).context("adding the admin policy")?;
     let all_admins = uid(&types.admins, "all");
     entities.push(Entity::new_no_attrs(all_admins.clone(), HashSet::new()));
@@ -387,7 +487,10 @@ fn build_project<'a>(
             .collect();
         entities.push(Entity::new_no_attrs(uid(&types.env, env), parents));
     }
-    let every_set: HashSet<EntityUid> = grants.keys().map(|role| uid(&types.env_set, &format!("role:{role}"))).collect();
+    let every_set: HashSet<EntityUid> = grants
+        .keys()
+        .map(|role| uid(&types.env_set, &format!("role:{role}")))
+        .collect();
     entities.push(Entity::new_no_attrs(uid(&types.env, NO_ENV), every_set));
 
     // Groups under their roles; users under their direct roles, their member
@@ -398,7 +501,11 @@ fn build_project<'a>(
         user_parents.entry(*user).or_default().extend(role_uids(roles));
     }
     for (group, roles) in input.groups {
-        let name = model.groups.get(*group).map(|g| g.name.as_str()).context("bad group index")?;
+        let name = model
+            .groups
+            .get(*group)
+            .map(|g| g.name.as_str())
+            .context("bad group index")?;
         let group_uid = uid(&types.group, name);
         entities.push(Entity::new_no_attrs(group_uid.clone(), role_uids(roles)));
         for user in group_users.get(*group).into_iter().flatten() {

@@ -41,17 +41,25 @@ pub fn draw(workload: &Workload, n: usize, seed: u64) -> Result<Edits> {
             local.entry(project).or_default().push(&role.name);
         }
     }
-    let user_members: Vec<&MemberSpec> =
-        model.members.iter().filter(|m| matches!(m.principal, Principal::User(_))).collect();
+    let user_members: Vec<&MemberSpec> = model
+        .members
+        .iter()
+        .filter(|m| matches!(m.principal, Principal::User(_)))
+        .collect();
 
     let mut set_member = Vec::with_capacity(n);
     while set_member.len() < n {
         let member = user_members.choose(&mut rng).context("no user member")?;
-        let pool: Vec<&str> =
-            global.iter().copied().chain(local.get(member.project.as_str()).into_iter().flatten().copied()).collect();
+        let pool: Vec<&str> = global
+            .iter()
+            .copied()
+            .chain(local.get(member.project.as_str()).into_iter().flatten().copied())
+            .collect();
         let k = rng.random_range(1..=3usize).min(pool.len());
-        let mut roles: Vec<String> =
-            index::sample(&mut rng, pool.len(), k).into_iter().filter_map(|i| pool.get(i).map(|r| (*r).to_owned())).collect();
+        let mut roles: Vec<String> = index::sample(&mut rng, pool.len(), k)
+            .into_iter()
+            .filter_map(|i| pool.get(i).map(|r| (*r).to_owned()))
+            .collect();
         roles.sort();
         let mut current = member.roles.clone();
         current.sort();
@@ -72,7 +80,10 @@ pub fn draw(workload: &Workload, n: usize, seed: u64) -> Result<Edits> {
         if group.members.contains(&user.name) {
             continue;
         }
-        add_group_member.push(Change::AddGroupMember { group: group.name.clone(), user: user.name.clone() });
+        add_group_member.push(Change::AddGroupMember {
+            group: group.name.clone(),
+            user: user.name.clone(),
+        });
     }
 
     let resource = resource_actions(&workload.catalogue);
@@ -80,8 +91,20 @@ pub fn draw(workload: &Workload, n: usize, seed: u64) -> Result<Edits> {
     let mut put_global_role = Vec::with_capacity(n);
     for _ in 0..n {
         let name = global.choose(&mut rng).context("no custom global role")?;
-        let spec = custom_role(&mut rng, &workload.params, &resource, name, None, &envs, RoleType::CustomGlobal);
+        let spec = custom_role(
+            &mut rng,
+            &workload.params,
+            &resource,
+            name,
+            None,
+            &envs,
+            RoleType::CustomGlobal,
+        );
         put_global_role.push(Change::PutRole(spec));
     }
-    Ok(Edits { set_member, add_group_member, put_global_role })
+    Ok(Edits {
+        set_member,
+        add_group_member,
+        put_global_role,
+    })
 }

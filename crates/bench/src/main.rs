@@ -1,1 +1,305 @@
-fn main(){}
+//! `gatehouse-bench`: whole-workload benchmarks of Gatehouse's authorization
+//! core beside Cedar, on the SPEC §10 reference workload (ratios in one run).
+
+mod cedar;
+mod changes;
+mod measure;
+mod report;
+mod workload;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use cedar_policy::Authorizer;
+use clap::{Args, Parser, Subcommand};
+use gatehouse_authz::{Change, Query, Snapshot};
+
+use crate::cedar::CedarModel;
+use crate::report::{CedarReport, Report};
+use crate::workload::NamedCheck;
+
+#[derive(Parser)]
+#[command(
+    name = "gatehouse-bench",
+    about = "Whole-workload benchmarks of Gatehouse beside its peers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check, explain, compile and apply on the SPEC §10 workload, beside Cedar.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Workload scale: 10,000·N users, 1,000·N groups, 500·N projects.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    scale: u32,
+    /// Generator seed.
+    #[arg(long, default_value_t = workload::DEFAULT_SEED)]
+    seed: u64,
+    /// Checks to generate and time.
+    #[arg(long, default_value_t = 1_000_000)]
+    checks: usize,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Skip Cedar.
+    #[arg(long)]
+    no_peers: bool,
+    /// Time Cedar on the first N checks (it is about 1,000× slower).
+    #[arg(long, default_value_t = 200_000)]
+    cedar_checks: usize,
+    /// Compare Cedar with Gatehouse on the first N checks before timing.
+    #[arg(long, default_value_t = 10_000)]
+    agree: usize,
+    /// Timed passes over the checks; the best counts.
+    #[arg(long, default_value_t = 5)]
+    passes: usize,
+    /// Edits of each kind whose apply time is measured.
+    #[arg(long, default_value_t = 200)]
+    changes: usize,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => {
+            let report = run_check(&args)?;
+            if args.json {
+                println!("{}", serde_json::to_string(&report.to_json())?);
+            } else {
+                print!("{}", report.to_table());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Progress goes to stderr, so that stdout holds only the result.
+macro_rules! progress {
+    ($($arg:tt)*) => { eprintln!("[bench] {}", format_args!($($arg)*)) };
+}
+
+fn run_check(args: &CheckArgs) -> Result<Report> {
+    let scale = args.scale as usize;
+    progress!("generating the scale-{scale} workload ({} checks)", args.checks);
+    let start = Instant::now();
+    let w = workload::reference(scale, args.seed, args.checks)?;
+    let generate_ms = measure::ms(start.elapsed());
+    let mut report = Report {
+        scale,
+        seed: w.seed,
+        checks: w.checks.len(),
+        users: w.model.users.len(),
+        groups: w.model.groups.len(),
+        projects: w.model.projects.len(),
+        members: w.model.members.len(),
+        roles: w.model.roles.len(),
+        generate_ms,
+        ..Report::default()
+    };
+
+    // Compile: the first run is also the memory measurement.
+    progress!("compiling ({} members)", report.members);
+    let before = measure::live_heap_bytes();
+    let start = Instant::now();
+    let snapshot = Snapshot::compile(Arc::clone(&w.catalogue), &w.model).context("compiling the workload")?;
+    let mut compile = start.elapsed();
+    report.snapshot_bytes = measure::live_heap_bytes().saturating_sub(before);
+    report.access_heap_bytes = snapshot.access_heap_bytes();
+    report.compile_runs = if scale <= 10 { 3 } else { 1 };
+    for _ in 1..report.compile_runs {
+        let start = Instant::now();
+        let again = Snapshot::compile(Arc::clone(&w.catalogue), &w.model)?;
+        compile = compile.min(start.elapsed());
+        drop(again);
+    }
+    report.compile_ms = measure::ms(compile);
+
+    let queries: Vec<Query> = w.checks.iter().map(|c| resolve(&snapshot, c)).collect::<Result<_>>()?;
+    let decisions: Vec<bool> = queries.iter().map(|q| snapshot.check(q)).collect::<Result<_, _>>()?;
+    let allows = decisions.iter().filter(|d| **d).count();
+    report.allow_rate = allows as f64 / decisions.len().max(1) as f64;
+
+    // explain agrees with check on every query.
+    for (i, (q, allowed)) in queries.iter().zip(&decisions).enumerate() {
+        let explanation = snapshot.explain(q)?;
+        if explanation.is_allow() != *allowed {
+            bail!(
+                "explain disagrees with check on check #{i} {:?}: check {allowed}, explain {explanation:?}",
+                w.checks.get(i)
+            );
+        }
+    }
+    report.explain_agreement_checked = queries.len();
+
+    // Cedar: build, then compare before any timing.
+    let cedar = if args.no_peers {
+        None
+    } else {
+        progress!("building Cedar policy sets and entities");
+        let before = measure::live_heap_bytes();
+        let start = Instant::now();
+        let model = CedarModel::build(&w.catalogue, &w.model)?;
+        let build_ms = measure::ms(start.elapsed());
+        let live = measure::live_heap_bytes().saturating_sub(before);
+        let cedar_checks: Vec<cedar::CedarCheck> = w
+            .checks
+            .iter()
+            .map(|c| model.resolve(&w.catalogue, c))
+            .collect::<Result<_>>()?;
+        let authorizer = Authorizer::new();
+        let agree = args.agree.min(cedar_checks.len());
+        progress!("comparing Cedar with Gatehouse on {agree} checks");
+        for i in 0..agree {
+            let (Some(c), Some(allowed)) = (cedar_checks.get(i), decisions.get(i)) else {
+                break;
+            };
+            compare(
+                &w,
+                &snapshot,
+                &queries,
+                i,
+                *allowed,
+                model.is_authorized(&authorizer, c)?,
+            )?;
+        }
+        Some((model, cedar_checks, authorizer, build_ms, live, agree))
+    };
+
+    // Gatehouse check and explain throughput.
+    progress!("timing check ({} passes)", args.passes);
+    let (rate, timed_allows) = measure::best_rate(args.passes, queries.len(), || check_pass(&snapshot, &queries))?;
+    if timed_allows != allows as u64 {
+        bail!("check pass counted {timed_allows} allows, expected {allows}");
+    }
+    report.checks_per_sec = rate;
+    report.check_passes = args.passes;
+    let explain_passes = args.passes.div_ceil(2);
+    progress!("timing explain ({explain_passes} passes)");
+    let (rate, _) = measure::best_rate(explain_passes, queries.len(), || explain_pass(&snapshot, &queries))?;
+    report.explain_checks_per_sec = rate;
+
+    // One change applied to the snapshot.
+    progress!("timing apply ({} edits of each kind)", args.changes);
+    let edits = changes::draw(&w, args.changes, args.seed)?;
+    let budget = Duration::from_secs(15);
+    let samples = measure::sample(&edits.set_member, 11, budget, |c| time_apply(&snapshot, c))?;
+    report.apply_change_samples = samples.len();
+    report.apply_change_us = measure::median_us(samples);
+    let samples = measure::sample(&edits.add_group_member, 11, budget, |c| time_apply(&snapshot, c))?;
+    report.apply_group_member_samples = samples.len();
+    report.apply_group_member_us = measure::median_us(samples);
+    let samples = measure::sample(&edits.put_global_role, 11, budget, |c| time_apply(&snapshot, c))?;
+    report.apply_global_role_edit_samples = samples.len();
+    report.apply_global_role_edit_us = measure::median_us(samples);
+
+    // Cedar throughput over the first checks, compared again afterwards.
+    if let Some((model, cedar_checks, authorizer, build_ms, live, agree)) = cedar {
+        let timed = args.cedar_checks.min(cedar_checks.len());
+        progress!("timing Cedar on {timed} checks");
+        let prefix = cedar_checks.get(..timed).context("cedar prefix")?;
+        let mut cedar_decisions = Vec::with_capacity(timed);
+        let start = Instant::now();
+        for c in prefix {
+            cedar_decisions.push(model.is_authorized(&authorizer, black_box(c))?);
+        }
+        let elapsed = start.elapsed();
+        let cedar_decisions = black_box(cedar_decisions);
+        for (i, allowed) in cedar_decisions.iter().enumerate() {
+            let gatehouse = decisions.get(i).copied().unwrap_or_default();
+            compare(&w, &snapshot, &queries, i, gatehouse, *allowed)?;
+        }
+        report.cedar = Some(CedarReport {
+            encoding: cedar::ENCODING,
+            build_ms,
+            policies: model.policy_count(),
+            entities: model.entity_count(),
+            checks_per_sec: measure::per_second(timed, elapsed),
+            checks_timed: timed,
+            allow_rate: cedar_decisions.iter().filter(|d| **d).count() as f64 / timed.max(1) as f64,
+            agreement_checked: agree.max(timed),
+            live_heap_bytes: live,
+        });
+    }
+    report.peak_rss_bytes = measure::peak_rss_bytes();
+    Ok(report)
+}
+
+/// A named check as Gatehouse ids, resolved once before timing.
+fn resolve(snapshot: &Snapshot, check: &NamedCheck) -> Result<Query> {
+    let user = snapshot
+        .user_id(&check.user)
+        .with_context(|| format!("unknown user `{}`", check.user))?;
+    let project = snapshot
+        .project_id(&check.project)
+        .with_context(|| format!("unknown project `{}`", check.project))?;
+    let action = snapshot
+        .catalogue()
+        .resolve_action(&check.action)
+        .with_context(|| format!("unknown action `{}`", check.action))?;
+    let environment = check
+        .environment
+        .as_deref()
+        .map(|e| snapshot.env_id(e).with_context(|| format!("unknown environment `{e}`")))
+        .transpose()?;
+    Ok(Query {
+        user,
+        action,
+        project,
+        environment,
+    })
+}
+
+/// One pass of `check` over every query; answers the allow count.
+fn check_pass(snapshot: &Snapshot, queries: &[Query]) -> Result<u64> {
+    let mut allows = 0u64;
+    for q in queries {
+        allows += u64::from(snapshot.check(black_box(q))?);
+    }
+    Ok(black_box(allows))
+}
+
+/// One pass of `explain` over every query; answers the allow count.
+fn explain_pass(snapshot: &Snapshot, queries: &[Query]) -> Result<u64> {
+    let mut allows = 0u64;
+    for q in queries {
+        allows += u64::from(snapshot.explain(black_box(q))?.is_allow());
+    }
+    Ok(black_box(allows))
+}
+
+/// The time of one `apply`; the new snapshot is dropped untimed.
+fn time_apply(snapshot: &Snapshot, change: &Change) -> Result<Duration> {
+    let start = Instant::now();
+    let next = snapshot.apply(change).with_context(|| format!("applying {change:?}"))?;
+    let elapsed = start.elapsed();
+    drop(black_box(next));
+    Ok(elapsed)
+}
+
+/// Fails on a disagreement between Gatehouse and Cedar, naming the check.
+fn compare(
+    w: &workload::Workload,
+    snapshot: &Snapshot,
+    queries: &[Query],
+    i: usize,
+    gatehouse: bool,
+    cedar: bool,
+) -> Result<()> {
+    if gatehouse == cedar {
+        return Ok(());
+    }
+    let explanation = queries.get(i).map(|q| snapshot.explain(q));
+    bail!(
+        "Cedar and Gatehouse disagree on check #{i} {:?}: Gatehouse {gatehouse}, Cedar {cedar}; Gatehouse explains {explanation:?}",
+        w.checks.get(i)
+    )
+}

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, ensure};
 use gatehouse_authz::{
-    AccountPermissions, AdminPrivileges, Catalogue, EnvironmentSpec, GroupSpec, MemberSpec, Model,
-    Principal, ProjectSpec, RoleGrants, RoleSpec, RoleType, UserKind, UserSpec, UserStatus,
+    AccountPermissions, AdminPrivileges, Catalogue, EnvironmentSpec, GroupSpec, MemberSpec, Model, Principal,
+    ProjectSpec, RoleGrants, RoleSpec, RoleType, UserKind, UserSpec, UserStatus,
 };
 use rand::seq::{IndexedRandom, index};
 use rand::{Rng, SeedableRng};
@@ -139,7 +139,10 @@ pub fn reference(scale: usize, seed: u64, checks: usize) -> Result<Workload> {
 /// # Errors
 /// Parameters the catalogue cannot serve (no resource actions, empty ranges).
 pub fn generate(catalogue: Arc<Catalogue>, params: &Params, seed: u64) -> Result<Workload> {
-    ensure!(params.users > 0 && params.projects > 0, "a workload needs users and projects");
+    ensure!(
+        params.users > 0 && params.projects > 0,
+        "a workload needs users and projects"
+    );
     ensure!(
         params.role_actions.0 >= 1 && params.role_actions.0 <= params.role_actions.1,
         "bad role action range"
@@ -194,10 +197,19 @@ pub fn generate(catalogue: Arc<Catalogue>, params: &Params, seed: u64) -> Result
         .collect();
 
     // Custom global roles.
-    let global_role_names: Vec<String> =
-        (1..=params.custom_global_roles).map(|i| format!("Custom Global {i}")).collect();
+    let global_role_names: Vec<String> = (1..=params.custom_global_roles)
+        .map(|i| format!("Custom Global {i}"))
+        .collect();
     for name in &global_role_names {
-        let spec = custom_role(&mut rng, params, &pools.resource, name, None, &global_environments(), RoleType::CustomGlobal);
+        let spec = custom_role(
+            &mut rng,
+            params,
+            &pools.resource,
+            name,
+            None,
+            &global_environments(),
+            RoleType::CustomGlobal,
+        );
         model.roles.push(spec);
     }
     let predefined: Vec<String> = catalogue.predefined_roles().iter().map(|r| r.name.clone()).collect();
@@ -206,25 +218,47 @@ pub fn generate(catalogue: Arc<Catalogue>, params: &Params, seed: u64) -> Result
     let mut projects = Vec::with_capacity(params.projects);
     for p in 0..params.projects {
         let key = format!("p-{:05}", p + 1);
-        model.projects.push(ProjectSpec { key: key.clone(), admin_privileges: AdminPrivileges::default() });
+        model.projects.push(ProjectSpec {
+            key: key.clone(),
+            admin_privileges: AdminPrivileges::default(),
+        });
         let own_envs = rng.random_range(0..=PROJECT_ENV_NAMES.len());
         let mut visible = global_environments();
         for suffix in PROJECT_ENV_NAMES.iter().take(own_envs) {
             let name = format!("{key}-{suffix}");
-            model.environments.push(EnvironmentSpec { name: name.clone(), project: Some(key.clone()) });
+            model.environments.push(EnvironmentSpec {
+                name: name.clone(),
+                project: Some(key.clone()),
+            });
             visible.push(name);
         }
-        let role_names: Vec<String> = (1..=params.roles_per_project).map(|i| format!("Project Role {i}")).collect();
+        let role_names: Vec<String> = (1..=params.roles_per_project)
+            .map(|i| format!("Project Role {i}"))
+            .collect();
         for name in &role_names {
-            let spec = custom_role(&mut rng, params, &pools.resource, name, Some(&key), &visible, RoleType::Custom);
+            let spec = custom_role(
+                &mut rng,
+                params,
+                &pools.resource,
+                name,
+                Some(&key),
+                &visible,
+                RoleType::Custom,
+            );
             model.roles.push(spec);
         }
         let pool: Vec<&String> = global_role_names.iter().chain(&role_names).collect();
 
         let users = about(&mut rng, params.user_members).min(params.users);
-        let direct: Vec<u32> = index::sample(&mut rng, params.users, users).into_iter().map(index_u32).collect();
+        let direct: Vec<u32> = index::sample(&mut rng, params.users, users)
+            .into_iter()
+            .map(index_u32)
+            .collect();
         let groups = about(&mut rng, params.group_members).min(params.groups);
-        let via: Vec<u32> = index::sample(&mut rng, params.groups, groups).into_iter().map(index_u32).collect();
+        let via: Vec<u32> = index::sample(&mut rng, params.groups, groups)
+            .into_iter()
+            .map(index_u32)
+            .collect();
         for user in &direct {
             let roles = member_roles(&mut rng, params, &pool, &predefined);
             model.members.push(MemberSpec {
@@ -241,13 +275,24 @@ pub fn generate(catalogue: Arc<Catalogue>, params: &Params, seed: u64) -> Result
                 roles,
             });
         }
-        projects.push(GenProject { key, visible, direct, via });
+        projects.push(GenProject {
+            key,
+            visible,
+            direct,
+            via,
+        });
     }
 
     let checks = (0..params.checks)
         .map(|_| draw_check(&mut rng, params, &pools, &model, &projects, &group_users))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Workload { params: params.clone(), seed, catalogue, model, checks })
+    Ok(Workload {
+        params: params.clone(),
+        seed,
+        catalogue,
+        model,
+        checks,
+    })
 }
 
 /// Every action of `catalogue` but the §3.2 project-management ones: what
@@ -406,7 +451,12 @@ fn draw_check(
     };
     let action = pool.choose(rng).context("no action")?.clone();
     let environment = project.visible.choose(rng).cloned();
-    Ok(NamedCheck { user: user_name(&model.users, user), action, project: project.key.clone(), environment })
+    Ok(NamedCheck {
+        user: user_name(&model.users, user),
+        action,
+        project: project.key.clone(),
+        environment,
+    })
 }
 
 #[cfg(test)]
@@ -414,7 +464,16 @@ mod tests {
     use super::*;
 
     fn small() -> Params {
-        Params { users: 300, groups: 30, projects: 12, admins: 2, user_members: 20, group_members: 5, checks: 2_000, ..Params::scale(1, 0) }
+        Params {
+            users: 300,
+            groups: 30,
+            projects: 12,
+            admins: 2,
+            user_members: 20,
+            group_members: 5,
+            checks: 2_000,
+            ..Params::scale(1, 0)
+        }
     }
 
     #[test]
