@@ -1,0 +1,178 @@
+//! A commit (SPEC §8, STYLE §2.7): in one write transaction, take the
+//! revision, check the expected one, apply every mutation, log the model
+//! changes and append the audit record — all of it, or nothing.
+
+use std::collections::HashSet;
+
+use gatehouse_domain::entities::{Member, User};
+use gatehouse_domain::{AuditEntry, Commit, Mutation, StoreError};
+use time::OffsetDateTime;
+
+use crate::conn::Conn;
+use crate::error::in_context;
+use crate::members::RoleIds;
+use crate::{
+    audit, billing, environments, groups, invitations, members, outbox, projects, revision, roles, tokens, users,
+};
+
+/// Applies `commit` at `now` in the transaction `c`; answers the new
+/// revision. On `Err` the caller rolls back, so nothing is written.
+pub(crate) async fn apply<C: Conn>(c: &mut C, commit: &Commit, now: OffsetDateTime) -> Result<u64, StoreError> {
+    let (current, new) = revision::bump(c).await?;
+    if let Some(expected) = commit.expected_revision
+        && expected != current
+    {
+        return Err(StoreError::Stale {
+            expected,
+            actual: current,
+        });
+    }
+    // INVARIANT: a cached role id stays valid until a mutation deletes
+    // roles; `mutate` clears the cache on DeleteRole and DeleteProject.
+    let mut role_ids = RoleIds::new();
+    let mut rest = commit.mutations.as_slice();
+    while let Some(first) = rest.first() {
+        let done = match first {
+            Mutation::CreateUser(_) | Mutation::SetMember(_) => bulk(c, rest, new, &mut role_ids).await?,
+            _ => 0,
+        };
+        if done == 0 {
+            mutate(c, first, new, &mut role_ids)
+                .await
+                .map_err(|e| in_context(e, || describe(first)))?;
+        }
+        rest = rest.get(done.max(1)..).unwrap_or_default();
+    }
+    revision::log(c, new, &commit.model_changes()).await?;
+    audit::append(c, now, Some(new), &commit.audit).await?;
+    revision::notify(c, new).await?;
+    Ok(new)
+}
+
+/// Appends a security event in the transaction `c`; the revision stays.
+pub(crate) async fn record_event<C: Conn>(
+    c: &mut C,
+    entry: &AuditEntry,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    audit::append(c, now, None, entry).await.map(|_| ())
+}
+
+/// At most this many rows go in one multi-row statement (16 columns for a
+/// user: 16,000 parameters, within both backends' limits).
+const BULK: usize = 1_000;
+
+/// Applies the run of `CreateUser`s, or of `SetMember`s naming distinct
+/// members, at the start of `mutations` with a few multi-row statements;
+/// answers how many it applied (0: leave it to [`mutate`]).
+async fn bulk<C: Conn>(
+    c: &mut C,
+    mutations: &[Mutation],
+    rev: u64,
+    role_ids: &mut RoleIds,
+) -> Result<usize, StoreError> {
+    let users: Vec<&User> = mutations
+        .iter()
+        .take(BULK)
+        .map_while(|m| if let Mutation::CreateUser(u) = m { Some(u) } else { None })
+        .collect();
+    if users.len() > 1 {
+        let names: Vec<String> = users.iter().map(|u| u.username.as_str().to_owned()).collect();
+        users::create_many(c, &users, rev)
+            .await
+            .map_err(|e| in_context(e, || describe_run("create users", &names)))?;
+        return Ok(users.len());
+    }
+    let mut seen = HashSet::new();
+    let members: Vec<&Member> = mutations
+        .iter()
+        .take(BULK)
+        .map_while(|m| match m {
+            Mutation::SetMember(member) if seen.insert((&member.project, &member.principal)) => Some(member),
+            _ => None,
+        })
+        .collect();
+    if members.len() > 1 {
+        let names: Vec<String> = members
+            .iter()
+            .map(|m| format!("{}/{}", m.project, m.principal.name()))
+            .collect();
+        members::set_many(c, &members, role_ids)
+            .await
+            .map_err(|e| in_context(e, || describe_run("set members", &names)))?;
+        return Ok(members.len());
+    }
+    Ok(0)
+}
+
+/// "create users `a` … `z` (40)", for conflicts in a bulk statement.
+fn describe_run(what: &str, names: &[String]) -> String {
+    match names {
+        [first, .., last] => format!("{what} `{first}` … `{last}` ({})", names.len()),
+        [one] => format!("{what} `{one}`"),
+        [] => what.to_owned(),
+    }
+}
+
+async fn mutate<C: Conn>(c: &mut C, mutation: &Mutation, rev: u64, role_ids: &mut RoleIds) -> Result<(), StoreError> {
+    match mutation {
+        Mutation::CreateUser(user) => users::create(c, user, rev).await,
+        Mutation::UpdateUser(user) => users::update(c, user, rev).await,
+        Mutation::DeleteUser(name) => users::delete(c, name, rev).await,
+        Mutation::CreateGroup(group) => groups::create(c, group, rev).await,
+        Mutation::UpdateGroup(group) => groups::update(c, group, rev).await,
+        Mutation::DeleteGroup(name) => groups::delete(c, name).await,
+        Mutation::AddGroupMember(group, user) => groups::add_member(c, group, user, rev).await,
+        Mutation::RemoveGroupMember(group, user) => groups::remove_member(c, group, user, rev).await,
+        Mutation::CreateProject(project) => projects::create(c, project, rev).await,
+        Mutation::UpdateProject(project) => projects::update(c, project, rev).await,
+        Mutation::DeleteProject(key) => {
+            role_ids.clear();
+            projects::delete(c, key).await
+        }
+        Mutation::CreateEnvironment(env) => environments::create(c, env, rev).await,
+        Mutation::DeleteEnvironment(name) => environments::delete(c, name, rev).await,
+        Mutation::PutRole(role) => roles::put(c, role, rev).await,
+        Mutation::DeleteRole(project, name) => {
+            role_ids.clear();
+            roles::delete(c, project.as_ref(), name, rev).await
+        }
+        Mutation::SetMember(member) => members::set(c, member, role_ids).await,
+        Mutation::RemoveMember(project, who) => members::remove(c, project, who).await,
+        Mutation::CreateToken(token) => tokens::create(c, token).await,
+        Mutation::RevokeToken(id) => tokens::revoke(c, id).await,
+        Mutation::CreateInvitation(invitation) => invitations::create(c, invitation).await,
+        Mutation::DeleteInvitation(sha256) => invitations::delete(c, sha256).await,
+        Mutation::Enqueue(message) => outbox::enqueue(c, message, rev).await,
+        Mutation::PutBilling(settings) => billing::put(c, settings).await,
+    }
+}
+
+/// What a mutation does, for conflict messages. Never a secret.
+fn describe(mutation: &Mutation) -> String {
+    match mutation {
+        Mutation::CreateUser(u) => format!("create user `{}`", u.username),
+        Mutation::UpdateUser(u) => format!("update user `{}`", u.username),
+        Mutation::DeleteUser(u) => format!("delete user `{u}`"),
+        Mutation::CreateGroup(g) => format!("create group `{}`", g.name),
+        Mutation::UpdateGroup(g) => format!("update group `{}`", g.name),
+        Mutation::DeleteGroup(g) => format!("delete group `{g}`"),
+        Mutation::AddGroupMember(g, u) => format!("add `{u}` to group `{g}`"),
+        Mutation::RemoveGroupMember(g, u) => format!("remove `{u}` from group `{g}`"),
+        Mutation::CreateProject(p) => format!("create project `{}`", p.key),
+        Mutation::UpdateProject(p) => format!("update project `{}`", p.key),
+        Mutation::DeleteProject(k) => format!("delete project `{k}`"),
+        Mutation::CreateEnvironment(e) => format!("create environment `{}`", e.name),
+        Mutation::DeleteEnvironment(e) => format!("delete environment `{e}`"),
+        Mutation::PutRole(r) => format!("put role `{}`", r.name),
+        Mutation::DeleteRole(_, r) => format!("delete role `{r}`"),
+        Mutation::SetMember(m) => format!("set member `{}` of `{}`", m.principal.name(), m.project),
+        Mutation::RemoveMember(p, who) => format!("remove member `{}` of `{p}`", who.name()),
+        Mutation::CreateToken(t) => format!("create token `{}`", t.id),
+        Mutation::RevokeToken(id) => format!("revoke token `{id}`"),
+        Mutation::CreateInvitation(i) => format!("invite `{}`", i.username),
+        Mutation::DeleteInvitation(_) => "delete invitation".to_owned(),
+        Mutation::Enqueue(_) => "queue message".to_owned(),
+        Mutation::PutBilling(_) => "put billing".to_owned(),
+    }
+}

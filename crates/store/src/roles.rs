@@ -1,0 +1,261 @@
+//! The SQL of roles (SPEC §4): insert-or-replace by (project, name) with the
+//! environment list, delete (removing the role from its members and
+//! deleting members left without one), lookups and listings.
+
+use std::collections::HashMap;
+
+use gatehouse_domain::StoreError;
+use gatehouse_domain::entities::Role;
+use gatehouse_domain::names::{EnvName, ProjectKey, RoleName};
+
+use crate::codec::{self, from_json, int, mode_str, to_json, uint};
+use crate::conn::{Conn, Row, args};
+use crate::error::missing;
+use crate::projects;
+
+macro_rules! role_columns {
+    () => {
+        "id, project, name, description, role_type, mode, categories, actions, revision"
+    };
+}
+
+/// `COALESCE(project, '')` of a role: a project key is never empty, so this
+/// names the global scope without a NULL (it is what the unique index
+/// `roles_project_name` covers).
+fn scope(project: Option<&ProjectKey>) -> String {
+    project.map(|p| p.as_str().to_owned()).unwrap_or_default()
+}
+
+fn display(project: Option<&ProjectKey>, name: &RoleName) -> String {
+    match project {
+        Some(p) => format!("{p}/{name}"),
+        None => name.as_str().to_owned(),
+    }
+}
+
+/// A role row with its environments (in their stored order).
+pub(crate) fn from_row(row: &impl Row, environments: Vec<EnvName>) -> Result<Role, StoreError> {
+    let mode = codec::mode(&row.text("mode")?)?;
+    Ok(Role {
+        name: codec::role_name(&row.text("name")?)?,
+        project: row
+            .opt_text("project")?
+            .as_deref()
+            .map(codec::project_key)
+            .transpose()?,
+        description: codec::description(&row.text("description")?)?,
+        role_type: codec::role_type(&row.text("role_type")?)?,
+        mode,
+        categories: from_json("role categories", &row.text("categories")?)?,
+        actions: from_json("role actions", &row.text("actions")?)?,
+        environments,
+        revision: uint(row.int("revision")?)?,
+    })
+}
+
+/// The id of a role, by scope and name.
+async fn id<C: Conn>(c: &mut C, project: Option<&ProjectKey>, name: &RoleName) -> Result<Option<i64>, StoreError> {
+    let row = c
+        .fetch_optional(
+            "SELECT id FROM roles WHERE COALESCE(project, '') = $1 AND name = $2",
+            args![scope(project), name.as_str()],
+        )
+        .await?;
+    row.map(|r| r.int("id")).transpose()
+}
+
+/// The id of the role a member of `project` means by `name`: the
+/// project's role of that name, else the global one.
+pub(crate) async fn resolve<C: Conn>(c: &mut C, project: &str, name: &str) -> Result<Option<i64>, StoreError> {
+    let row = c
+        .fetch_optional(
+            "SELECT id FROM roles WHERE COALESCE(project, '') IN ($1, '') AND name = $2 \
+             ORDER BY COALESCE(project, '') DESC LIMIT 1",
+            args![project, name],
+        )
+        .await?;
+    row.map(|r| r.int("id")).transpose()
+}
+
+/// Inserts a role, or replaces the one with its project and name (keeping
+/// its members); its environments are replaced by the role's list.
+pub(crate) async fn put<C: Conn>(c: &mut C, role: &Role, revision: u64) -> Result<(), StoreError> {
+    let project = role.project.as_ref();
+    let (categories, actions) = (to_json(&role.categories)?, to_json(&role.actions)?);
+    let id = match id(c, project, &role.name).await? {
+        Some(id) => {
+            c.execute(
+                "UPDATE roles SET description = $2, role_type = $3, mode = $4, categories = $5, actions = $6, \
+                 revision = $7 WHERE id = $1",
+                args![
+                    id,
+                    role.description.as_str(),
+                    role.role_type.as_str(),
+                    mode_str(role.mode),
+                    categories,
+                    actions,
+                    int(revision)?,
+                ],
+            )
+            .await?;
+            c.execute("DELETE FROM role_environments WHERE role_id = $1", args![id])
+                .await?;
+            id
+        }
+        None => {
+            let row = c
+                .fetch_one(
+                    "INSERT INTO roles (project, name, description, role_type, mode, categories, actions, revision) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    args![
+                        project.map(|p| p.as_str().to_owned()),
+                        role.name.as_str(),
+                        role.description.as_str(),
+                        role.role_type.as_str(),
+                        mode_str(role.mode),
+                        categories,
+                        actions,
+                        int(revision)?,
+                    ],
+                )
+                .await?;
+            row.int("id")?
+        }
+    };
+    for (ord, env) in (0_i64..).zip(&role.environments) {
+        c.execute(
+            "INSERT INTO role_environments (role_id, environment, ord) VALUES ($1, $2, $3)",
+            args![id, env.as_str(), ord],
+        )
+        .await?;
+    }
+    if let Some(project) = project {
+        projects::touch(c, project.as_str(), revision).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a role: members holding only this role are deleted, the others
+/// lose it (cascade). For a global role that is across every project.
+pub(crate) async fn delete<C: Conn>(
+    c: &mut C,
+    project: Option<&ProjectKey>,
+    name: &RoleName,
+    revision: u64,
+) -> Result<(), StoreError> {
+    let Some(id) = id(c, project, name).await? else {
+        return Err(missing("role", &display(project, name)));
+    };
+    c.execute(
+        "DELETE FROM members WHERE id IN (SELECT member_id FROM member_roles WHERE role_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM member_roles other WHERE other.member_id = members.id AND other.role_id <> $1)",
+        args![id],
+    )
+    .await?;
+    c.execute("DELETE FROM roles WHERE id = $1", args![id]).await?;
+    if let Some(project) = project {
+        projects::touch(c, project.as_str(), revision).await?;
+    }
+    Ok(())
+}
+
+/// The environments of the roles `WHERE COALESCE(r.project, '') = $1`, or of
+/// every role (`None`), by role id, in order.
+pub(crate) async fn environments<C: Conn>(
+    c: &mut C,
+    scope: Option<&str>,
+) -> Result<HashMap<i64, Vec<EnvName>>, StoreError> {
+    let rows = match scope {
+        Some(scope) => {
+            c.fetch_all(
+                "SELECT re.role_id, re.environment FROM role_environments re JOIN roles r ON r.id = re.role_id \
+                 WHERE COALESCE(r.project, '') = $1 ORDER BY re.role_id, re.ord",
+                args![scope],
+            )
+            .await?
+        }
+        None => {
+            c.fetch_all(
+                "SELECT role_id, environment FROM role_environments ORDER BY role_id, ord",
+                args![],
+            )
+            .await?
+        }
+    };
+    let mut by_role: HashMap<i64, Vec<EnvName>> = HashMap::new();
+    for row in &rows {
+        by_role
+            .entry(row.int("role_id")?)
+            .or_default()
+            .push(EnvName::from_trusted(&row.text("environment")?));
+    }
+    Ok(by_role)
+}
+
+/// A global role (`None`) or a project role.
+pub(crate) async fn get<C: Conn>(
+    c: &mut C,
+    project: Option<&ProjectKey>,
+    name: &RoleName,
+) -> Result<Option<Role>, StoreError> {
+    let Some(row) = c
+        .fetch_optional(
+            concat!(
+                "SELECT ",
+                role_columns!(),
+                " FROM roles WHERE COALESCE(project, '') = $1 AND name = $2"
+            ),
+            args![scope(project), name.as_str()],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let envs = c
+        .fetch_all(
+            "SELECT environment FROM role_environments WHERE role_id = $1 ORDER BY ord",
+            args![row.int("id")?],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok(EnvName::from_trusted(&r.text("environment")?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    from_row(&row, envs).map(Some)
+}
+
+/// Global roles (`None`) or one project's roles, by name.
+pub(crate) async fn list<C: Conn>(c: &mut C, project: Option<&ProjectKey>) -> Result<Vec<Role>, StoreError> {
+    let scope = scope(project);
+    let rows = c
+        .fetch_all(
+            concat!(
+                "SELECT ",
+                role_columns!(),
+                " FROM roles WHERE COALESCE(project, '') = $1 ORDER BY name"
+            ),
+            args![scope.as_str()],
+        )
+        .await?;
+    let mut envs = environments(c, Some(&scope)).await?;
+    rows.iter()
+        .map(|row| from_row(row, envs.remove(&row.int("id")?).unwrap_or_default()))
+        .collect()
+}
+
+/// Every role, global ones first, then by project and name (for the model).
+pub(crate) async fn all<C: Conn>(c: &mut C) -> Result<Vec<Role>, StoreError> {
+    let rows = c
+        .fetch_all(
+            concat!(
+                "SELECT ",
+                role_columns!(),
+                " FROM roles ORDER BY COALESCE(project, ''), name"
+            ),
+            args![],
+        )
+        .await?;
+    let mut envs = environments(c, None).await?;
+    rows.iter()
+        .map(|row| from_row(row, envs.remove(&row.int("id")?).unwrap_or_default()))
+        .collect()
+}

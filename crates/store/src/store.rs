@@ -1,0 +1,228 @@
+//! [`Store`]: one enum over a SQLite and a PostgreSQL pool — opening,
+//! migrating, and running a piece of SQL on a connection, a read
+//! transaction or a write transaction of whichever backend it holds.
+
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use gatehouse_domain::StoreError;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Database, PgPool, SqlitePool, Transaction};
+
+use crate::error::from_sqlx;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a SQLite writer waits for the write lock before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which database a [`Store`] uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// One SQLite file (WAL mode).
+    Sqlite,
+    /// A PostgreSQL database, which several instances may share.
+    Postgres,
+}
+
+/// Gatehouse's store: everything it keeps, in SQLite or PostgreSQL. Cheap to
+/// clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Store {
+    /// Opens (creating it if needed) and migrates the store at `url`:
+    /// `postgres://…` or `postgresql://…` for PostgreSQL; `sqlite://path`
+    /// (with options such as `?mode=rwc`) or a plain file path for SQLite.
+    ///
+    /// SQLite runs in WAL mode with `synchronous=FULL` (a committed write
+    /// survives `kill -9` and power loss), foreign keys on, and a 30 s busy
+    /// timeout for writers waiting on each other.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the database cannot be opened or migrated.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(from_sqlx)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .connect_with(options)
+                .await
+                .map_err(from_sqlx)?;
+            Pool::Postgres(pool)
+        } else {
+            let options = if url.starts_with("sqlite:") {
+                SqliteConnectOptions::from_str(url).map_err(from_sqlx)?
+            } else {
+                SqliteConnectOptions::new().filename(url).create_if_missing(true)
+            };
+            let options = options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .map_err(from_sqlx)?;
+            Pool::Sqlite(pool)
+        };
+        let store = Self { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations this build has and the database lacks.
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if a migration fails, or the database holds
+    /// a migration this build does not know.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        };
+        result.map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+    }
+
+    /// Which database this store uses.
+    #[must_use]
+    pub const fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every connection; the store is unusable afterwards.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    pub(crate) const fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+/// The newest schema version this build has: backups record it.
+pub(crate) fn schema_version() -> i64 {
+    SQLITE_MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Commits `tx` if `result` is `Ok`, else rolls it back; answers `result`.
+pub(crate) async fn finish<DB: Database, T>(
+    tx: Transaction<'static, DB>,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await.map_err(from_sqlx)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // A failed rollback closes the connection; the error that
+            // matters is the one that caused it.
+            tx.rollback().await.ok();
+            Err(error)
+        }
+    }
+}
+
+/// `with_conn!(store, |c| body)`: runs `body` (which may `.await`) with `c`,
+/// a `&mut impl Conn` on a pooled connection in autocommit mode.
+macro_rules! with_conn {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        match $store.pool() {
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut pooled = pool.acquire().await.map_err($crate::error::from_sqlx)?;
+                let $conn = &mut *pooled;
+                $body
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                let mut pooled = pool.acquire().await.map_err($crate::error::from_sqlx)?;
+                let $conn = &mut *pooled;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_conn;
+
+/// `with_read_tx!(store, |c| body)`: runs `body` in a read transaction that
+/// sees one consistent state (SQLite: a WAL read snapshot; PostgreSQL:
+/// `REPEATABLE READ, READ ONLY`).
+macro_rules! with_read_tx {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        match $store.pool() {
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut tx = pool.begin().await.map_err($crate::error::from_sqlx)?;
+                let result = {
+                    let $conn = &mut *tx;
+                    $body
+                };
+                $crate::store::finish(tx, result).await
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                let mut tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .await
+                    .map_err($crate::error::from_sqlx)?;
+                let result = {
+                    let $conn = &mut *tx;
+                    $body
+                };
+                $crate::store::finish(tx, result).await
+            }
+        }
+    };
+}
+pub(crate) use with_read_tx;
+
+/// `with_write_tx!(store, |c| body)`: runs `body` in a write transaction,
+/// committed if it answers `Ok`, rolled back otherwise.
+///
+/// SQLite: `BEGIN IMMEDIATE` takes the database's write lock at the start,
+/// so two writers never interleave. PostgreSQL: `READ COMMITTED`; a body
+/// that commits a revision takes the revision row's lock first thing (see
+/// `revision::bump`), which serialises writers just as well.
+macro_rules! with_write_tx {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        match $store.pool() {
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err($crate::error::from_sqlx)?;
+                let result = {
+                    let $conn = &mut *tx;
+                    $body
+                };
+                $crate::store::finish(tx, result).await
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err($crate::error::from_sqlx)?;
+                let result = {
+                    let $conn = &mut *tx;
+                    $body
+                };
+                $crate::store::finish(tx, result).await
+            }
+        }
+    };
+}
+pub(crate) use with_write_tx;

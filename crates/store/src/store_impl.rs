@@ -1,0 +1,151 @@
+//! `impl gatehouse_domain::Store for Store`: each method picks a connection,
+//! a read transaction or a write transaction, and calls the module that
+//! holds the SQL.
+
+use gatehouse_authz::Model;
+use gatehouse_domain::entities::{
+    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Role, Token, User,
+};
+use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
+use gatehouse_domain::store::{
+    AuditFilter, AuditRecord, ChangeLogEntry, MemberFilter, Page, PageRequest, Session, UserFilter,
+};
+use gatehouse_domain::{AuditEntry, Commit, StoreError};
+use time::OffsetDateTime;
+
+use crate::store::{Store, with_conn, with_read_tx, with_write_tx};
+use crate::{
+    audit, billing, commit, environments, groups, invitations, members, model, outbox, projects, revision, roles,
+    sessions, tokens, users,
+};
+
+impl gatehouse_domain::Store for Store {
+    async fn revision(&self) -> Result<u64, StoreError> {
+        with_conn!(self, |c| revision::current(c).await)
+    }
+
+    async fn commit(&self, commit: &Commit, now: OffsetDateTime) -> Result<u64, StoreError> {
+        with_write_tx!(self, |c| commit::apply(c, commit, now).await)
+    }
+
+    async fn record_event(&self, entry: &AuditEntry, now: OffsetDateTime) -> Result<(), StoreError> {
+        with_write_tx!(self, |c| commit::record_event(c, entry, now).await)
+    }
+
+    async fn save_login_state(&self, user: &User) -> Result<(), StoreError> {
+        with_conn!(self, |c| users::save_login_state(c, user).await)
+    }
+
+    async fn user(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        with_conn!(self, |c| users::get(c, username).await)
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        with_conn!(self, |c| users::by_email(c, email).await)
+    }
+
+    async fn users(&self, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>, StoreError> {
+        with_conn!(self, |c| users::list(c, filter, page).await)
+    }
+
+    async fn group(&self, name: &GroupName) -> Result<Option<Group>, StoreError> {
+        with_read_tx!(self, |c| groups::get(c, name).await)
+    }
+
+    async fn groups(&self, page: &PageRequest) -> Result<Page<Group>, StoreError> {
+        with_read_tx!(self, |c| groups::list(c, page).await)
+    }
+
+    async fn project(&self, key: &ProjectKey) -> Result<Option<Project>, StoreError> {
+        with_conn!(self, |c| projects::get(c, key).await)
+    }
+
+    async fn projects(&self, page: &PageRequest) -> Result<Page<Project>, StoreError> {
+        with_conn!(self, |c| projects::list(c, page).await)
+    }
+
+    async fn environments(&self, project: Option<&ProjectKey>) -> Result<Vec<Environment>, StoreError> {
+        with_conn!(self, |c| environments::list(c, project).await)
+    }
+
+    async fn role(&self, project: Option<&ProjectKey>, name: &RoleName) -> Result<Option<Role>, StoreError> {
+        with_read_tx!(self, |c| roles::get(c, project, name).await)
+    }
+
+    async fn roles(&self, project: Option<&ProjectKey>) -> Result<Vec<Role>, StoreError> {
+        with_read_tx!(self, |c| roles::list(c, project).await)
+    }
+
+    async fn member(&self, project: &ProjectKey, principal: &Principal) -> Result<Option<Member>, StoreError> {
+        with_read_tx!(self, |c| members::get(c, project, principal).await)
+    }
+
+    async fn members(
+        &self,
+        project: &ProjectKey,
+        filter: &MemberFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Member>, StoreError> {
+        with_conn!(self, |c| members::list(c, project, filter, page).await)
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<Token>, StoreError> {
+        with_conn!(self, |c| tokens::get(c, id).await)
+    }
+
+    async fn token_by_secret_hash(&self, sha256: &str) -> Result<Option<Token>, StoreError> {
+        with_conn!(self, |c| tokens::by_secret_hash(c, sha256).await)
+    }
+
+    async fn tokens(&self, username: &Username) -> Result<Vec<Token>, StoreError> {
+        with_conn!(self, |c| tokens::list(c, username).await)
+    }
+
+    async fn touch_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        with_conn!(self, |c| tokens::touch(c, id, now).await)
+    }
+
+    async fn invitation(&self, sha256: &str) -> Result<Option<Invitation>, StoreError> {
+        with_conn!(self, |c| invitations::get(c, sha256).await)
+    }
+
+    async fn outbox(&self, page: &PageRequest) -> Result<Page<(u64, OutboxMessage)>, StoreError> {
+        with_conn!(self, |c| outbox::list(c, page).await)
+    }
+
+    async fn billing(&self) -> Result<BillingSettings, StoreError> {
+        with_conn!(self, |c| billing::get(c).await)
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        with_conn!(self, |c| sessions::create(c, session).await)
+    }
+
+    async fn session(&self, id_sha256: &str) -> Result<Option<Session>, StoreError> {
+        with_conn!(self, |c| sessions::get(c, id_sha256).await)
+    }
+
+    async fn touch_session(&self, id_sha256: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        with_conn!(self, |c| sessions::touch(c, id_sha256, now).await)
+    }
+
+    async fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
+        with_conn!(self, |c| sessions::delete(c, id_sha256).await)
+    }
+
+    async fn load_model(&self) -> Result<(Model, u64), StoreError> {
+        with_read_tx!(self, |c| model::load(c).await)
+    }
+
+    async fn changes_since(&self, revision: u64) -> Result<Vec<ChangeLogEntry>, StoreError> {
+        with_conn!(self, |c| revision::since(c, revision).await)
+    }
+
+    async fn audit(&self, filter: &AuditFilter, page: &PageRequest) -> Result<Page<AuditRecord>, StoreError> {
+        with_conn!(self, |c| audit::list(c, filter, page).await)
+    }
+
+    async fn verify_audit(&self) -> Result<Result<u64, u64>, StoreError> {
+        with_read_tx!(self, |c| audit::verify(c).await)
+    }
+}

@@ -1,0 +1,202 @@
+//! The SQL of users (SPEC §5.1): create, replace, delete (with everything
+//! hanging off a user, by cascade), login book-keeping, lookups and the
+//! filtered listing.
+
+use gatehouse_domain::StoreError;
+use gatehouse_domain::entities::User;
+use gatehouse_domain::names::Username;
+use gatehouse_domain::store::{Page, PageRequest, UserFilter};
+
+use crate::codec::{
+    self, from_json, int, kind_str, managed_by_str, nanos, opt_nanos, opt_time, status_str, time, to_json, uint,
+};
+use crate::conn::{Conn, Row, args, assembled, tuples};
+use crate::cursor;
+use crate::error::missing;
+
+macro_rules! user_columns {
+    () => {
+        "username, email, email_normalized, kind, status, admin, account_permissions, password_hash, managed_by, \
+         created_at, created_by, last_login_at, failed_logins, failed_window_start, locked_until, revision"
+    };
+}
+
+fn from_row(row: &impl Row) -> Result<User, StoreError> {
+    Ok(User {
+        username: codec::username(&row.text("username")?)?,
+        email: row.opt_text("email")?.as_deref().map(codec::email).transpose()?,
+        kind: codec::kind(&row.text("kind")?)?,
+        status: codec::status(&row.text("status")?)?,
+        admin: row.boolean("admin")?,
+        account_permissions: from_json("account permissions", &row.text("account_permissions")?)?,
+        password_hash: row.opt_text("password_hash")?,
+        managed_by: codec::managed_by(&row.text("managed_by")?)?,
+        created_at: time(row.int("created_at")?)?,
+        created_by: row
+            .opt_text("created_by")?
+            .as_deref()
+            .map(codec::username)
+            .transpose()?,
+        last_login_at: opt_time(row.opt_int("last_login_at")?)?,
+        failed_logins: u32::try_from(row.int("failed_logins")?)
+            .map_err(|e| crate::error::corrupt("failed_logins", e))?,
+        failed_window_start: opt_time(row.opt_int("failed_window_start")?)?,
+        locked_until: opt_time(row.opt_int("locked_until")?)?,
+        revision: uint(row.int("revision")?)?,
+    })
+}
+
+/// The columns of `user` after `username`, in [`user_columns!`] order.
+fn values(user: &User, revision: u64) -> Result<Vec<crate::conn::Arg>, StoreError> {
+    Ok(args![
+        user.username.as_str(),
+        user.email.as_ref().map(|e| e.as_str().to_owned()),
+        user.email.as_ref().map(gatehouse_domain::names::Email::normalized),
+        kind_str(user.kind),
+        status_str(user.status),
+        user.admin,
+        to_json(&user.account_permissions)?,
+        user.password_hash.clone(),
+        managed_by_str(user.managed_by),
+        nanos(user.created_at)?,
+        user.created_by.as_ref().map(|u| u.as_str().to_owned()),
+        opt_nanos(user.last_login_at)?,
+        i64::from(user.failed_logins),
+        opt_nanos(user.failed_window_start)?,
+        opt_nanos(user.locked_until)?,
+        int(revision)?,
+    ])
+}
+
+/// Inserts `user` as of `revision`.
+pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Result<(), StoreError> {
+    c.execute(
+        concat!(
+            "INSERT INTO users (",
+            user_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        ),
+        values(user, revision)?,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts `users` as of `revision` with one statement (a run of
+/// `CreateUser`s in one commit: imports, fixtures).
+pub(crate) async fn create_many<C: Conn>(c: &mut C, users: &[&User], revision: u64) -> Result<(), StoreError> {
+    let mut all = Vec::with_capacity(users.len() * 16);
+    for user in users {
+        all.extend(values(user, revision)?);
+    }
+    let sql = format!(
+        concat!("INSERT INTO users (", user_columns!(), ") VALUES {}"),
+        tuples::<C>(users.len(), 16)
+    );
+    c.execute_sql(assembled(sql), all).await?;
+    Ok(())
+}
+
+/// Replaces every column of `user` (found by username) as of `revision`.
+pub(crate) async fn update<C: Conn>(c: &mut C, user: &User, revision: u64) -> Result<(), StoreError> {
+    let changed = c
+        .execute(
+            "UPDATE users SET email = $2, email_normalized = $3, kind = $4, status = $5, admin = $6, \
+             account_permissions = $7, password_hash = $8, managed_by = $9, created_at = $10, created_by = $11, \
+             last_login_at = $12, failed_logins = $13, failed_window_start = $14, locked_until = $15, \
+             revision = $16 WHERE username = $1",
+            values(user, revision)?,
+        )
+        .await?;
+    if changed == 0 {
+        Err(missing("user", user.username.as_str()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Deletes a user; its memberships, group memberships, tokens, sessions and
+/// invitations go with it (`ON DELETE CASCADE`). The groups it leaves move
+/// to `revision`.
+pub(crate) async fn delete<C: Conn>(c: &mut C, username: &Username, revision: u64) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE user_groups SET revision = $1 WHERE name IN (SELECT group_name FROM group_members WHERE username = $2)",
+        args![int(revision)?, username.as_str()],
+    )
+    .await?;
+    let deleted = c
+        .execute("DELETE FROM users WHERE username = $1", args![username.as_str()])
+        .await?;
+    if deleted == 0 {
+        Err(missing("user", username.as_str()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Saves the login book-keeping of `user`; the revision does not move.
+pub(crate) async fn save_login_state<C: Conn>(c: &mut C, user: &User) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE users SET failed_logins = $2, failed_window_start = $3, last_login_at = $4 WHERE username = $1",
+        args![
+            user.username.as_str(),
+            i64::from(user.failed_logins),
+            opt_nanos(user.failed_window_start)?,
+            opt_nanos(user.last_login_at)?,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A user by username.
+pub(crate) async fn get<C: Conn>(c: &mut C, username: &Username) -> Result<Option<User>, StoreError> {
+    let row = c
+        .fetch_optional(
+            concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"),
+            args![username.as_str()],
+        )
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A user by email, compared without regard to case.
+pub(crate) async fn by_email<C: Conn>(c: &mut C, email: &str) -> Result<Option<User>, StoreError> {
+    let row = c
+        .fetch_optional(
+            concat!("SELECT ", user_columns!(), " FROM users WHERE email_normalized = $1"),
+            args![email.to_lowercase()],
+        )
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Users by username, filtered by substring (of username or email) and
+/// status.
+pub(crate) async fn list<C: Conn>(
+    c: &mut C,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<Page<User>, StoreError> {
+    let after: String = cursor::after("users", page)?.unwrap_or_default();
+    let rows = c
+        .fetch_all(
+            concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users WHERE username > $1",
+                " AND ($2 IS NULL OR username LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\')",
+                " AND ($3 IS NULL OR status = $3)",
+                " ORDER BY username LIMIT $4"
+            ),
+            args![
+                after,
+                cursor::contains_pattern(filter.q.as_deref()),
+                filter.status.map(|s| status_str(s).to_owned()),
+                cursor::fetch_limit(page),
+            ],
+        )
+        .await?;
+    let users = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    cursor::finish("users", page, users, |u| u.username.as_str().to_owned())
+}
