@@ -1,8 +1,8 @@
 //! The `gatehouse` binary: server and operator commands (SPEC §11).
 //!
-//! Today it inspects and validates permission catalogues; `serve`,
-//! `migrate`, `backup`, `restore` and the client commands arrive with the
-//! crates that implement them.
+//! Today: catalogue inspection and the store's operator commands
+//! (`migrate`, `backup`, `restore`, `audit verify`); `serve` and the client
+//! commands arrive with the crates that implement them.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use gatehouse_authz::Catalogue;
 
 mod catalogue_cmd;
+mod store_cmd;
 
 /// Gatehouse: self-hosted access management.
 #[derive(Debug, Parser)]
@@ -26,6 +27,31 @@ enum Command {
     /// Inspect or validate a permission catalogue (SPEC §3).
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
+    /// Create or update the store's schema.
+    Migrate(store_cmd::StoreArgs),
+    /// Write a consistent copy of the store to FILE while it is in use.
+    Backup {
+        #[command(flatten)]
+        store: store_cmd::StoreArgs,
+        /// The backup file to create.
+        file: PathBuf,
+    },
+    /// Load a backup into an empty store.
+    Restore {
+        #[command(flatten)]
+        store: store_cmd::StoreArgs,
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit hash chain and report the first altered record.
+    Verify(store_cmd::StoreArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,8 +80,12 @@ fn load(name_or_path: &str) -> anyhow::Result<Catalogue> {
     Ok(Catalogue::parse(name_or_path, &text)?)
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Migrate(store) => store_cmd::migrate(&store).await?,
+        Command::Backup { store, file } => store_cmd::backup(&store, &file).await?,
+        Command::Restore { store, file } => store_cmd::restore(&store, &file).await?,
+        Command::Audit(AuditCommand::Verify(store)) => store_cmd::verify_audit(&store).await?,
         Command::Catalogue(CatalogueCommand::Show { catalogue, json }) => {
             let catalogue = load(&catalogue)?;
             let out = if json {
@@ -81,7 +111,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -8,4 +8,5 @@
 )]
 
 mod catalogue_cli;
+mod store_cli;
 mod tidy;
