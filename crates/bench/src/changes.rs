@@ -108,3 +108,98 @@ pub fn draw(workload: &Workload, n: usize, seed: u64) -> Result<Edits> {
         put_global_role,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use gatehouse_authz::{Catalogue, Model, Snapshot};
+
+    use super::*;
+    use crate::workload::{NamedCheck, Params, generate};
+
+    /// The model with `change` made by hand, as the store would hold it.
+    fn edit_model(model: &mut Model, change: &Change) {
+        match change {
+            Change::SetMember(spec) => {
+                for member in &mut model.members {
+                    if member.project == spec.project && member.principal == spec.principal {
+                        member.roles.clone_from(&spec.roles);
+                    }
+                }
+            }
+            Change::AddGroupMember { group, user } => {
+                for g in &mut model.groups {
+                    if &g.name == group {
+                        g.members.push(user.clone());
+                    }
+                }
+            }
+            Change::PutRole(spec) => {
+                for role in &mut model.roles {
+                    if role.name == spec.name && role.project == spec.project {
+                        *role = spec.clone();
+                    }
+                }
+            }
+            other => unreachable!("not drawn: {other:?}"),
+        }
+    }
+
+    fn decisions(snapshot: &Snapshot, checks: &[NamedCheck]) -> Vec<bool> {
+        checks
+            .iter()
+            .map(|c| {
+                let q = snapshot
+                    .query(&c.user, &c.action, &c.project, c.environment.as_deref())
+                    .unwrap()
+                    .unwrap();
+                snapshot.check(&q).unwrap()
+            })
+            .collect()
+    }
+
+    /// `apply` of each drawn edit, and of all of them in a row, decides as a
+    /// full compile of the edited model does.
+    #[test]
+    fn apply_agrees_with_recompile() -> Result<()> {
+        let catalogue = Arc::new(Catalogue::platform()?);
+        let params = Params {
+            users: 600,
+            groups: 60,
+            projects: 20,
+            admins: 2,
+            user_members: 40,
+            group_members: 8,
+            checks: 20_000,
+            ..Params::scale(1, 0)
+        };
+        let w = generate(Arc::clone(&catalogue), &params, 3)?;
+        let base = Snapshot::compile(Arc::clone(&catalogue), &w.model)?;
+        let edits = draw(&w, 8, 5)?;
+        let all: Vec<&Change> = edits
+            .set_member
+            .iter()
+            .chain(&edits.add_group_member)
+            .chain(&edits.put_global_role)
+            .collect();
+        let mut model = w.model.clone();
+        let mut chained = base.clone();
+        for change in all {
+            let mut one = w.model.clone();
+            edit_model(&mut one, change);
+            let applied = base.apply(change)?;
+            let compiled = Snapshot::compile(Arc::clone(&catalogue), &one)?;
+            assert_eq!(
+                decisions(&applied, &w.checks),
+                decisions(&compiled, &w.checks),
+                "{change:?}"
+            );
+            edit_model(&mut model, change);
+            chained = chained.apply(change)?;
+        }
+        let compiled = Snapshot::compile(Arc::clone(&catalogue), &model)?;
+        assert_eq!(decisions(&chained, &w.checks), decisions(&compiled, &w.checks));
+        Ok(())
+    }
+}

@@ -13,6 +13,7 @@ mod audit;
 mod backend;
 mod backup;
 mod cascades;
+mod commands;
 mod concurrency;
 mod crash;
 mod entities;

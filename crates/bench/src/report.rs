@@ -1,0 +1,242 @@
+//! The results of one `check` run, as a table for people or one JSON object
+//! for scripts.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+/// Everything one run measured, fields named as their JSON keys; peer
+/// figures are `None` with `--no-peers`.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub scale: usize,
+    pub seed: u64,
+    pub checks: usize,
+    pub users: usize,
+    pub groups: usize,
+    pub projects: usize,
+    pub members: usize,
+    pub roles: usize,
+    pub generate_ms: f64,
+    pub allow_rate: f64,
+    /// Checks by decision: `allow`, `allow_admin` or a denial code.
+    pub decisions: BTreeMap<&'static str, usize>,
+    pub compile_ms: f64,
+    pub compile_runs: usize,
+    pub snapshot_bytes: usize,
+    pub access_heap_bytes: usize,
+    pub checks_per_sec: f64,
+    pub check_passes: usize,
+    pub explain_checks_per_sec: f64,
+    pub explain_agreement_checked: usize,
+    pub apply_change_us: f64,
+    pub apply_change_samples: usize,
+    pub apply_group_member_us: f64,
+    pub apply_group_member_samples: usize,
+    pub apply_global_role_edit_us: f64,
+    pub apply_global_role_edit_samples: usize,
+    pub cedar: Option<CedarReport>,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Cedar's figures.
+#[derive(Debug, Default)]
+pub struct CedarReport {
+    pub encoding: &'static str,
+    pub build_ms: f64,
+    pub policies: usize,
+    pub entities: usize,
+    pub checks_per_sec: f64,
+    pub checks_timed: usize,
+    pub passes: usize,
+    pub allow_rate: f64,
+    pub agreement_checked: usize,
+    pub live_heap_bytes: usize,
+}
+
+impl Report {
+    /// Gatehouse's `check` throughput over Cedar's.
+    #[must_use]
+    pub fn ratio_vs_cedar(&self) -> Option<f64> {
+        self.cedar.as_ref().map(|c| self.checks_per_sec / c.checks_per_sec)
+    }
+
+    /// The run as one JSON object.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let cedar = self.cedar.as_ref();
+        json!({
+            "scale": self.scale,
+            "seed": self.seed,
+            "checks": self.checks,
+            "users": self.users,
+            "groups": self.groups,
+            "projects": self.projects,
+            "members": self.members,
+            "roles": self.roles,
+            "generate_ms": round(self.generate_ms, 1),
+            "allow_rate": round(self.allow_rate, 4),
+            "decisions": self.decisions,
+            "checks_per_sec": self.checks_per_sec.round(),
+            "explain_checks_per_sec": self.explain_checks_per_sec.round(),
+            "explain_vs_check": round(self.explain_checks_per_sec / self.checks_per_sec, 3),
+            "explain_agreement_checked": self.explain_agreement_checked,
+            "cedar_checks_per_sec": cedar.map(|c| c.checks_per_sec.round()),
+            "cedar_checks_timed": cedar.map(|c| c.checks_timed),
+            "cedar_passes": cedar.map(|c| c.passes),
+            "cedar_allow_rate": cedar.map(|c| round(c.allow_rate, 4)),
+            "ratio_vs_cedar": self.ratio_vs_cedar().map(|r| round(r, 1)),
+            "cedar_encoding": cedar.map(|c| c.encoding),
+            "cedar_build_ms": cedar.map(|c| round(c.build_ms, 1)),
+            "cedar_policies": cedar.map(|c| c.policies),
+            "cedar_entities": cedar.map(|c| c.entities),
+            "cedar_live_heap_bytes": cedar.map(|c| c.live_heap_bytes),
+            "agreement_checked": cedar.map(|c| c.agreement_checked),
+            "compile_ms": round(self.compile_ms, 1),
+            "compile_runs": self.compile_runs,
+            "apply_change_us": round(self.apply_change_us, 1),
+            "apply_change_samples": self.apply_change_samples,
+            "apply_group_member_us": round(self.apply_group_member_us, 1),
+            "apply_group_member_samples": self.apply_group_member_samples,
+            "apply_global_role_edit_us": round(self.apply_global_role_edit_us, 1),
+            "apply_global_role_edit_samples": self.apply_global_role_edit_samples,
+            "snapshot_bytes": self.snapshot_bytes,
+            "access_heap_bytes": self.access_heap_bytes,
+            "peak_rss_bytes": self.peak_rss_bytes,
+        })
+    }
+
+    /// The run as a table.
+    #[must_use]
+    pub fn to_table(&self) -> String {
+        let mut rows: Vec<(String, String)> = vec![
+            (
+                "workload".into(),
+                format!(
+                    "scale {}, seed {:#x}: {} users, {} groups, {} projects, {} members, {} roles; generated in {:.0} ms",
+                    self.scale,
+                    self.seed,
+                    self.users,
+                    self.groups,
+                    self.projects,
+                    self.members,
+                    self.roles,
+                    self.generate_ms
+                ),
+            ),
+            (
+                "checks".into(),
+                format!("{} (allow rate {:.3})", self.checks, self.allow_rate),
+            ),
+            (
+                "compile".into(),
+                format!("{:.1} ms (best of {})", self.compile_ms, self.compile_runs),
+            ),
+            (
+                "snapshot memory".into(),
+                format!(
+                    "{} live heap after compile; access tables {} (Snapshot::access_heap_bytes)",
+                    mib(self.snapshot_bytes as f64),
+                    mib(self.access_heap_bytes as f64)
+                ),
+            ),
+            (
+                "check".into(),
+                format!(
+                    "{} checks/s ({:.1} ns/check, best of {} passes, one thread)",
+                    si(self.checks_per_sec),
+                    1e9 / self.checks_per_sec,
+                    self.check_passes
+                ),
+            ),
+            (
+                "explain".into(),
+                format!(
+                    "{} checks/s ({:.2}× check; explain agrees with check on {} checks)",
+                    si(self.explain_checks_per_sec),
+                    self.explain_checks_per_sec / self.checks_per_sec,
+                    self.explain_agreement_checked
+                ),
+            ),
+            (
+                "apply SetMember".into(),
+                format!("{:.1} µs median of {}", self.apply_change_us, self.apply_change_samples),
+            ),
+            (
+                "apply AddGroupMember".into(),
+                format!(
+                    "{:.1} µs median of {}",
+                    self.apply_group_member_us, self.apply_group_member_samples
+                ),
+            ),
+            (
+                "apply PutRole (global)".into(),
+                format!(
+                    "{:.1} µs median of {}",
+                    self.apply_global_role_edit_us, self.apply_global_role_edit_samples
+                ),
+            ),
+        ];
+        match &self.cedar {
+            Some(c) => {
+                rows.push(("cedar encoding".into(), c.encoding.to_owned()));
+                rows.push((
+                    "cedar build".into(),
+                    format!(
+                        "{:.0} ms: {} policies, {} entities, {} live heap",
+                        c.build_ms,
+                        c.policies,
+                        c.entities,
+                        mib(c.live_heap_bytes as f64)
+                    ),
+                ));
+                rows.push((
+                    "cedar check".into(),
+                    format!(
+                        "{} checks/s ({:.0} ns/check, best of {} passes over the first {} checks, allow rate {:.3})",
+                        si(c.checks_per_sec),
+                        1e9 / c.checks_per_sec,
+                        c.passes,
+                        c.checks_timed,
+                        c.allow_rate
+                    ),
+                ));
+                rows.push((
+                    "agreement".into(),
+                    format!("Cedar = Gatehouse on {} checks", c.agreement_checked),
+                ));
+                if let Some(ratio) = self.ratio_vs_cedar() {
+                    rows.push((
+                        "ratio vs cedar".into(),
+                        format!("{ratio:.0}× (check, same checks, same run)"),
+                    ));
+                }
+            }
+            None => rows.push(("cedar".into(), "skipped (--no-peers)".into())),
+        }
+        if let Some(rss) = self.peak_rss_bytes {
+            rows.push(("peak RSS".into(), mib(rss as f64)));
+        }
+        let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect()
+    }
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
+}
+
+fn si(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.2} k", x / 1e3)
+    } else {
+        format!("{x:.0}")
+    }
+}
