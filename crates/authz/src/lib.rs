@@ -42,7 +42,7 @@ mod snapshot;
 
 pub use account::{AccountPermission, AccountPermissions};
 pub use catalogue::{Catalogue, CatalogueError, CatalogueErrorKind, RoleType};
-pub use check::{Denial, Explanation, Grant, Member, Query, QueryError};
+pub use check::{Denial, Explanation, Grant, Grants, Member, Query, QueryError};
 pub use escalation::{Actor, Escalation};
 pub use ids::{ActionId, EnvId, GroupId, ProjectId, RoleId, UserId};
 pub use model::{

@@ -101,7 +101,7 @@ impl Snapshot {
         let Some(data) = self.project(project) else {
             return Ok(Vec::new());
         };
-        let candidates = data.access.table.iter().map(|(u, _)| u).chain(self.active_admins());
+        let candidates = data.access.users().chain(self.active_admins());
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for user in candidates {
@@ -115,7 +115,10 @@ impl Snapshot {
                 environment,
             };
             if let Explanation::Allow(grants) = self.explain(&q)? {
-                out.push(Allowed { user, grants });
+                out.push(Allowed {
+                    user,
+                    grants: grants.into_vec(),
+                });
             }
         }
         out.sort_by(|a, b| self.user_name(a.user).cmp(&self.user_name(b.user)));

@@ -1,51 +1,185 @@
-//! A project's compiled access: member table → role set → precomputed
-//! permission entries. Role sets are interned per project, so a role edit
-//! recomputes a few entries and leaves the member table untouched.
+//! A project's compiled access. Hot: a member table from user to a packed
+//! reference into an array of permission entries, interned by content, so
+//! users whose roles add up to the same permissions share one entry run.
+//! Cold: the interned role sets each user holds, to recompute entries when a
+//! role changes without touching the memberships.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::ALL_SLOTS;
 use super::table::MemberTable;
-use crate::ids::{RoleId, UserId};
+use crate::check::Denial;
+use crate::ids::{ActionId, GroupId, RoleId, UserId};
 use crate::sets::ActionSet;
 
-/// Actions granted in the environments of `envs` (bit per environment slot);
-/// `envs == u64::MAX` for actions that are not environment-scoped.
+/// Actions of one half of the catalogue (`word` holds actions `64·h ..
+/// 64·h + 63`) granted in the environment slots of `envs`, whose bit 63 is
+/// `h`; `envs` holds every slot for actions that are not environment-scoped.
+/// Two words: catalogues of up to 64 actions need one entry per mask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct PermEntry {
-    pub(crate) actions: ActionSet,
-    pub(crate) envs: u64,
+    word: u64,
+    envs: u64,
 }
 
-/// The distinct role sets held in one project, with use counts.
+const HIGH_HALF: u64 = 1 << 63;
+
+/// The half tag and bit of an action, as entries store them.
+#[inline]
+fn action_bits(action: ActionId) -> (u64, u64) {
+    let i = action.index();
+    (if i >= 64 { HIGH_HALF } else { 0 }, 1u64 << (i & 63))
+}
+
+impl PermEntry {
+    #[inline]
+    fn grants(self, action: ActionId, env_mask: u64) -> bool {
+        let (half, bit) = action_bits(action);
+        self.word & bit != 0 && self.envs & HIGH_HALF == half && self.envs & env_mask != 0
+    }
+
+    #[inline]
+    fn names(self, action: ActionId) -> bool {
+        let (half, bit) = action_bits(action);
+        self.word & bit != 0 && self.envs & HIGH_HALF == half
+    }
+}
+
+/// Pushes the entries of `actions` in the slots of `envs` (one per half used).
+fn push_entries(out: &mut Vec<PermEntry>, actions: ActionSet, envs: u64) {
+    let (lo, hi) = actions.halves();
+    if lo != 0 {
+        out.push(PermEntry { word: lo, envs });
+    }
+    if hi != 0 {
+        out.push(PermEntry {
+            word: hi,
+            envs: envs | HIGH_HALF,
+        });
+    }
+}
+
+/// What one role grants in one project: its actions and environment slots.
+pub(crate) type RoleGrant = (ActionSet, u64);
+
+/// A run of entries, packed as `start << 8 | len` (at most 255 entries: one
+/// per distinct environment mask plus one, far below that in practice).
+type PermRef = u32;
+
+const MAX_RUN: usize = 255;
+
+fn pack(start: usize, len: usize) -> PermRef {
+    // Runs are capped at MAX_RUN and arrays at 2^24 entries (compaction).
+    ((start as u32) << 8) | (len.min(MAX_RUN) as u32)
+}
+
+fn unpack(r: PermRef) -> (usize, usize) {
+    ((r >> 8) as usize, (r & 0xFF) as usize)
+}
+
+/// Canonical entries for the union of `grants`: one for non-scoped actions,
+/// then one per distinct environment mask, sorted.
+fn entries_of(grants: impl Iterator<Item = RoleGrant>, env_scoped: ActionSet) -> Vec<PermEntry> {
+    let mut unscoped = ActionSet::EMPTY;
+    let mut scoped: Vec<(u64, ActionSet)> = Vec::new();
+    for (actions, envs) in grants {
+        unscoped = unscoped.union(actions.difference(env_scoped));
+        let actions = actions.intersection(env_scoped);
+        // A role limited to no environment still says the action exists
+        // here (an `environment_not_granted` deny); its mask matches nothing.
+        if actions.is_empty() {
+            continue;
+        }
+        match scoped.iter_mut().find(|(mask, _)| *mask == envs) {
+            Some((_, set)) => *set = set.union(actions),
+            None => scoped.push((envs, actions)),
+        }
+    }
+    scoped.sort_by_key(|(mask, _)| *mask);
+    let mut out = Vec::with_capacity(scoped.len() + 1);
+    push_entries(&mut out, unscoped, ALL_SLOTS);
+    for (envs, actions) in scoped {
+        push_entries(&mut out, actions, envs);
+    }
+    out.truncate(MAX_RUN);
+    out
+}
+
+/// The entries of every distinct permission of a project, interned.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct RoleSets {
-    // INVARIANT: `index[sets[i]] == i`; `uses[i]` counts table entries at i.
-    sets: Vec<Arc<[RoleId]>>,
-    uses: Vec<u32>,
-    index: HashMap<Arc<[RoleId]>, u32>,
+struct Perms {
+    // INVARIANT: `index[run] == r` iff `entries[unpack(r)] == run`.
+    entries: Arc<[PermEntry]>,
+    index: Arc<HashMap<Vec<PermEntry>, PermRef>>,
 }
 
-impl RoleSets {
-    pub(crate) fn get(&self, index: u32) -> &[RoleId] {
-        self.sets.get(index as usize).map_or(&[], |s| s)
+impl Perms {
+    fn intern(&mut self, run: Vec<PermEntry>) -> PermRef {
+        if let Some(r) = self.index.get(&run) {
+            return *r;
+        }
+        let mut entries = self.entries.to_vec();
+        let r = pack(entries.len(), run.len());
+        entries.extend_from_slice(&run);
+        self.entries = entries.into();
+        Arc::make_mut(&mut self.index).insert(run, r);
+        r
     }
+}
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &[RoleId]> {
-        self.sets.iter().map(|s| &**s)
-    }
+/// Through which membership a user holds a role in a project.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Via {
+    /// The user's own membership.
+    Direct,
+    /// The membership of one of its groups.
+    Group(GroupId),
+}
 
-    fn intern(&mut self, roles: Vec<RoleId>) -> u32 {
-        if let Some(i) = self.index.get(roles.as_slice()) {
+/// One role a user holds in a project, and through which membership.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Source {
+    pub(crate) via: Via,
+    pub(crate) role: RoleId,
+}
+
+/// Interned source sets (what users hold, and how), with use counts.
+#[derive(Clone, Debug, Default)]
+struct SourceSets {
+    // INVARIANT: `index[sets[i]] == i`; `uses[i]` counts users holding set
+    // i; `grants[i][k]` is what `sets[i][k].role` grants here now; `perm[i]`
+    // is the interned permission of set i.
+    sets: Vec<Arc<[Source]>>,
+    grants: Vec<Arc<[RoleGrant]>>,
+    uses: Vec<u32>,
+    perm: Vec<PermRef>,
+    index: HashMap<Arc<[Source]>, u32>,
+}
+
+impl SourceSets {
+    /// The set's index, interning it (its grants from `grant`, its
+    /// permission from `perm_of`).
+    fn intern(
+        &mut self,
+        sources: Vec<Source>,
+        grant: impl Fn(RoleId) -> RoleGrant,
+        perm_of: impl FnOnce(&[RoleGrant]) -> PermRef,
+    ) -> u32 {
+        if let Some(i) = self.index.get(sources.as_slice()) {
             self.uses[*i as usize] += 1;
             return *i;
         }
-        let roles: Arc<[RoleId]> = roles.into();
-        // A project holds far fewer than 2^32 distinct role sets.
+        let grants: Arc<[RoleGrant]> = sources.iter().map(|s| grant(s.role)).collect();
+        let perm = perm_of(&grants);
+        let sources: Arc<[Source]> = sources.into();
+        // A project holds far fewer than 2^32 distinct source sets.
         let i = self.sets.len() as u32;
-        self.index.insert(Arc::clone(&roles), i);
-        self.sets.push(roles);
+        self.index.insert(Arc::clone(&sources), i);
+        self.sets.push(sources);
+        self.grants.push(grants);
         self.uses.push(1);
+        self.perm.push(perm);
         i
     }
 
@@ -55,161 +189,217 @@ impl RoleSets {
         }
     }
 
+    fn get(&self, index: u32) -> &[Source] {
+        self.sets.get(index as usize).map_or(&[], |s| s)
+    }
+
     fn live(&self) -> usize {
         self.uses.iter().filter(|u| **u > 0).count()
     }
 }
 
-/// Precomputed entries per role set: `entries[spans[i]..spans[i + 1]]`.
+/// The part of a project's access that checks read, kept inline in the
+/// snapshot's hot table (one fewer pointer to chase per check).
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Perms {
-    spans: Box<[u32]>,
-    entries: Box<[PermEntry]>,
+pub(crate) struct HotAccess {
+    // INVARIANT: `live` is false exactly for removed or never-made projects.
+    live: bool,
+    table: MemberTable,
+    entries: Arc<[PermEntry]>,
 }
 
-impl Perms {
-    /// Entries of role set `set`, empty for an unknown set.
+impl HotAccess {
+    /// Whether the project exists.
     #[inline]
-    pub(crate) fn of(&self, set: u32) -> &[PermEntry] {
-        let i = set as usize;
-        match (self.spans.get(i), self.spans.get(i + 1)) {
-            (Some(&start), Some(&end)) => self.entries.get(start as usize..end as usize).unwrap_or(&[]),
-            _ => &[],
+    pub(crate) fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// Whether the user's permissions grant `action` in the slots of `env_mask`.
+    #[inline]
+    pub(crate) fn allows(&self, user: UserId, action: ActionId, env_mask: u64) -> bool {
+        let Some(r) = self.table.get(user) else { return false };
+        let (start, len) = unpack(r);
+        self.entries
+            .get(start..start + len)
+            .unwrap_or(&[])
+            .iter()
+            .any(|e| e.grants(action, env_mask))
+    }
+
+    /// Why a check this table denies is denied: not a member, or no role
+    /// naming the action, or not in this environment.
+    pub(crate) fn denial(&self, user: UserId, action: ActionId) -> Denial {
+        let Some(r) = self.table.get(user) else {
+            return Denial::NotAMember;
+        };
+        let (start, len) = unpack(r);
+        if self
+            .entries
+            .get(start..start + len)
+            .unwrap_or(&[])
+            .iter()
+            .any(|e| e.names(action))
+        {
+            Denial::EnvironmentNotGranted
+        } else {
+            Denial::ActionNotGranted
         }
     }
 }
 
-/// What one role grants in one project: its actions and environment slots.
-pub(crate) type RoleGrant = (ActionSet, u64);
-
-/// Canonical entries for the union of `grants`.
-fn entries_of(grants: impl Iterator<Item = RoleGrant>, env_scoped: ActionSet, out: &mut Vec<PermEntry>) {
-    let mut unscoped = ActionSet::EMPTY;
-    let mut scoped: Vec<PermEntry> = Vec::new();
-    for (actions, envs) in grants {
-        unscoped = unscoped.union(actions.difference(env_scoped));
-        let actions = actions.intersection(env_scoped);
-        if actions.is_empty() || envs == 0 {
-            continue;
-        }
-        match scoped.iter_mut().find(|e| e.envs == envs) {
-            Some(entry) => entry.actions = entry.actions.union(actions),
-            None => scoped.push(PermEntry { actions, envs }),
-        }
-    }
-    if !unscoped.is_empty() {
-        out.push(PermEntry {
-            actions: unscoped,
-            envs: u64::MAX,
-        });
-    }
-    scoped.sort_by_key(|e| e.envs);
-    out.extend(scoped);
-}
-
-/// Member table, role sets and entries of one project.
+/// Member tables, role sets and entries of one project.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Access {
-    pub(crate) table: MemberTable,
-    pub(crate) sets: Arc<RoleSets>,
-    pub(crate) perms: Arc<Perms>,
+    // INVARIANT: for every user u of `user_sets`, `table[u] ==
+    // sets.perm[user_sets[u]]`; users without a role are in neither.
+    table: MemberTable,
+    perms: Perms,
+    user_sets: MemberTable,
+    sets: Arc<SourceSets>,
 }
 
 impl Access {
-    /// Whether the user's role set grants `action` in the slots of `env_mask`.
-    #[inline]
-    pub(crate) fn allows(&self, user: UserId, action: ActionSet, env_mask: u64) -> bool {
-        match self.table.get(user) {
-            Some(set) => self
-                .perms
-                .of(set)
-                .iter()
-                .any(|e| !e.actions.intersection(action).is_empty() && e.envs & env_mask != 0),
-            None => false,
+    /// The hot part, for the snapshot's check table.
+    pub(crate) fn hot(&self) -> HotAccess {
+        HotAccess {
+            live: true,
+            table: self.table.clone(),
+            entries: Arc::clone(&self.perms.entries),
         }
     }
 
-    /// Builds from scratch: every (user, roles) pair of the project.
+    /// The sources through which `user` holds `action` in the slots of
+    /// `env_mask`: the grants of an allow.
+    pub(crate) fn granting(&self, user: UserId, action: ActionSet, env_mask: u64) -> impl Iterator<Item = Source> + '_ {
+        let set = self.user_sets.get(user).map_or(usize::MAX, |s| s as usize);
+        let sources = self.sets.sets.get(set).map_or(&[][..], |s| s);
+        let grants = self.sets.grants.get(set).map_or(&[][..], |g| g);
+        sources.iter().zip(grants).filter_map(move |(source, (actions, envs))| {
+            let granted = !actions.intersection(action).is_empty() && (env_mask == ALL_SLOTS || envs & env_mask != 0);
+            granted.then_some(*source)
+        })
+    }
+
+    /// The users with a role here.
+    pub(crate) fn users(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.table.iter().map(|(u, _)| u)
+    }
+
+    /// Builds from scratch: every (user, sources) pair of the project.
     pub(crate) fn build(
-        members: impl Iterator<Item = (UserId, Vec<RoleId>)>,
+        members: impl Iterator<Item = (UserId, Vec<Source>)>,
         size_hint: usize,
         grant: impl Fn(RoleId) -> RoleGrant,
         env_scoped: ActionSet,
     ) -> Self {
+        let mut perms = Perms::default();
+        let mut entries: Vec<PermEntry> = Vec::new();
+        let mut index: HashMap<Vec<PermEntry>, PermRef> = HashMap::new();
+        let mut sets = SourceSets::default();
         let mut table = MemberTable::with_capacity(size_hint);
-        let mut sets = RoleSets::default();
-        for (user, roles) in members {
-            let set = sets.intern(roles);
-            table.set(user, Some(set));
+        let mut user_sets = MemberTable::with_capacity(size_hint);
+        for (user, sources) in members {
+            if sources.is_empty() {
+                continue;
+            }
+            let set = sets.intern(sources, &grant, |grants| {
+                let run = entries_of(grants.iter().copied(), env_scoped);
+                *index.entry(run).or_insert_with_key(|run| {
+                    let r = pack(entries.len(), run.len());
+                    entries.extend_from_slice(run);
+                    r
+                })
+            });
+            user_sets.set(user, Some(set));
+            table.set(user, Some(sets.perm[set as usize]));
         }
-        let perms = Arc::new(compute_perms(&sets, grant, env_scoped));
+        perms.entries = entries.into();
+        perms.index = Arc::new(index);
         Self {
             table,
-            sets: Arc::new(sets),
             perms,
+            user_sets,
+            sets: Arc::new(sets),
         }
     }
 
-    /// Sets the roles of `user` (`roles` sorted, deduplicated; empty removes
-    /// the user). Answers whether new role sets appeared, so that the caller
-    /// recomputes entries.
-    pub(crate) fn set_user(&mut self, user: UserId, roles: Vec<RoleId>) -> bool {
-        let current = self.table.get(user);
+    /// Sets what `user` holds (`sources` sorted, deduplicated; empty removes
+    /// the user).
+    pub(crate) fn set_user(
+        &mut self,
+        user: UserId,
+        sources: Vec<Source>,
+        grant: impl Fn(RoleId) -> RoleGrant,
+        env_scoped: ActionSet,
+    ) {
+        let current = self.user_sets.get(user);
         if let Some(set) = current
-            && self.sets.get(set) == roles.as_slice()
+            && self.sets.get(set) == sources.as_slice()
         {
-            return false;
+            return;
         }
         let sets = Arc::make_mut(&mut self.sets);
-        let before = sets.sets.len();
-        let new = if roles.is_empty() {
-            None
-        } else {
-            Some(sets.intern(roles))
-        };
-        if let Some(old) = self.table.set(user, new) {
+        if let Some(old) = current {
             sets.release(old);
         }
-        sets.sets.len() != before
+        if sources.is_empty() {
+            self.user_sets.set(user, None);
+            self.table.set(user, None);
+            return;
+        }
+        let perms = &mut self.perms;
+        let set = sets.intern(sources, &grant, |grants| {
+            perms.intern(entries_of(grants.iter().copied(), env_scoped))
+        });
+        self.user_sets.set(user, Some(set));
+        self.table.set(user, Some(sets.perm[set as usize]));
     }
 
-    /// Whether dead role sets outnumber live ones enough to rebuild.
+    /// Whether dead role sets or entries outnumber live ones enough to rebuild.
     pub(crate) fn needs_compaction(&self) -> bool {
         let total = self.sets.sets.len();
-        total > 32 && self.sets.live() * 2 < total
+        (total > 32 && self.sets.live() * 2 < total) || self.perms.entries.len() > 1 << 23
     }
 
-    /// Recomputes every entry from the role sets (after a role edit or a
-    /// change of admin privileges).
+    /// Recomputes every permission from the role sets (after a role edit or
+    /// a change of admin privileges); memberships stay.
     pub(crate) fn refresh_perms(&mut self, grant: impl Fn(RoleId) -> RoleGrant, env_scoped: ActionSet) {
-        self.perms = Arc::new(compute_perms(&self.sets, grant, env_scoped));
+        let mut entries: Vec<PermEntry> = Vec::new();
+        let mut index: HashMap<Vec<PermEntry>, PermRef> = HashMap::new();
+        let sets = Arc::make_mut(&mut self.sets);
+        // Every set, dead ones too: a user may take a dead set up again.
+        for (i, sources) in sets.sets.iter().enumerate() {
+            let grants: Arc<[RoleGrant]> = sources.iter().map(|s| grant(s.role)).collect();
+            let run = entries_of(grants.iter().copied(), env_scoped);
+            sets.grants[i] = grants;
+            sets.perm[i] = *index.entry(run).or_insert_with_key(|run| {
+                let r = pack(entries.len(), run.len());
+                entries.extend_from_slice(run);
+                r
+            });
+        }
+        self.perms = Perms {
+            entries: entries.into(),
+            index: Arc::new(index),
+        };
+        let updates: Vec<(UserId, u32)> = self.user_sets.iter().collect();
+        for (user, set) in updates {
+            self.table.set(user, Some(sets.perm[set as usize]));
+        }
     }
 
-    /// Whether any role set holds `role`.
+    /// Whether any user here holds `role`.
     pub(crate) fn uses_role(&self, role: RoleId) -> bool {
-        self.sets.iter().any(|s| s.binary_search(&role).is_ok())
+        self.sets
+            .sets
+            .iter()
+            .zip(&self.sets.uses)
+            .any(|(s, uses)| *uses > 0 && s.iter().any(|x| x.role == role))
     }
 
-    pub(crate) fn heap_bytes(&self) -> usize {
-        let sets: usize = self.sets.sets.iter().map(|s| s.len() * 4 + 48).sum();
-        self.table.heap_bytes()
-            + sets * 2
-            + self.perms.spans.len() * 4
-            + self.perms.entries.len() * size_of::<PermEntry>()
-    }
-}
-
-fn compute_perms(sets: &RoleSets, grant: impl Fn(RoleId) -> RoleGrant, env_scoped: ActionSet) -> Perms {
-    let mut spans = Vec::with_capacity(sets.sets.len() + 1);
-    let mut entries = Vec::new();
-    for set in &sets.sets {
-        // Entries are few per set; a project holds far fewer than 2^32.
-        spans.push(entries.len() as u32);
-        entries_of(set.iter().map(|r| grant(*r)), env_scoped, &mut entries);
-    }
-    spans.push(entries.len() as u32);
-    Perms {
-        spans: spans.into(),
-        entries: entries.into(),
+    /// Approximate heap bytes of the parts checks read.
+    pub(crate) fn hot_bytes(&self) -> usize {
+        self.table.heap_bytes() + self.perms.entries.len() * size_of::<PermEntry>()
     }
 }

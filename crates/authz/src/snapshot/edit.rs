@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 
-use super::access::{Access, RoleGrant};
-use super::{EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, RoleData, Snapshot, UserData};
+use super::access::{Access, HotAccess, RoleGrant, Source, Via};
+use super::{EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, RoleData, Snapshot, UserData, pack_env};
 use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{
@@ -159,10 +159,13 @@ impl Snapshot {
 
     /// Runs `f` on a private copy of the project's data and stores it back.
     fn with_project(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
-        let Some(mut data) = self.projects.get(project.index()).cloned().flatten() else {
+        // Taken out of its slot, the data is shared only with older
+        // snapshots, if at all: while compiling, `make_mut` copies nothing.
+        let Some(mut data) = self.projects.get_mut(project.index()).and_then(Option::take) else {
             return;
         };
         f(self, Arc::make_mut(&mut data));
+        self.hot.set(project.index(), data.access.hot());
         self.projects.set(project.index(), Some(data));
     }
 
@@ -170,19 +173,34 @@ impl Snapshot {
         move |role| self.role_grant_with(role, admin_removed)
     }
 
-    /// The sorted roles `user` holds in the project, directly or through groups.
-    pub(crate) fn roles_in(&self, data: &ProjectData, user: UserId) -> Vec<RoleId> {
-        let mut roles: Vec<RoleId> = data.users.get(&user).map(|r| r.to_vec()).unwrap_or_default();
+    /// What `user` holds in the project, directly or through groups, sorted.
+    pub(crate) fn sources_in(&self, data: &ProjectData, user: UserId) -> Vec<Source> {
+        let mut sources: Vec<Source> = data
+            .users
+            .get(&user)
+            .map(|roles| {
+                roles
+                    .iter()
+                    .map(|role| Source {
+                        via: Via::Direct,
+                        role: *role,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         if let Some(u) = self.user(user) {
             for group in &u.groups {
-                if let Some(r) = data.groups.get(group) {
-                    roles.extend(r.iter().copied());
+                if let Some(roles) = data.groups.get(group) {
+                    sources.extend(roles.iter().map(|role| Source {
+                        via: Via::Group(*group),
+                        role: *role,
+                    }));
                 }
             }
         }
-        roles.sort_unstable();
-        roles.dedup();
-        roles
+        sources.sort_unstable();
+        sources.dedup();
+        sources
     }
 
     fn build_access(&self, data: &ProjectData) -> Access {
@@ -192,7 +210,7 @@ impl Snapshot {
         }
         let size = users.len();
         Access::build(
-            users.into_iter().map(|u| (u, self.roles_in(data, u))),
+            users.into_iter().map(|u| (u, self.sources_in(data, u))),
             size,
             self.grants_in(data.admin_removed),
             self.env_scoped,
@@ -201,15 +219,13 @@ impl Snapshot {
 
     fn refresh_users(&mut self, project: ProjectId, users: &[UserId]) {
         self.with_project(project, |s, data| {
-            let mut new_sets = false;
             for user in users {
-                let roles = s.roles_in(data, *user);
-                new_sets |= data.access.set_user(*user, roles);
+                let sources = s.sources_in(data, *user);
+                data.access
+                    .set_user(*user, sources, s.grants_in(data.admin_removed), s.env_scoped);
             }
             if data.access.needs_compaction() {
                 data.access = s.build_access(data);
-            } else if new_sets {
-                data.access.refresh_perms(s.grants_in(data.admin_removed), s.env_scoped);
             }
         });
     }
@@ -414,6 +430,7 @@ impl Snapshot {
             groups: OrdMap::new(),
             access: Access::default(),
         })));
+        self.hot.push(Access::default().hot());
         self.project_names.insert(key, project);
         Ok(Stale::Nothing)
     }
@@ -431,6 +448,7 @@ impl Snapshot {
                 self.env_names.remove(name.as_str());
             }
             self.envs.set(env.index(), None);
+            self.env_slots.set(env.index(), 0);
         }
         for user in data.users.keys() {
             self.update_user(*user, |u| remove_sorted(&mut u.projects, &project));
@@ -439,6 +457,7 @@ impl Snapshot {
             self.update_group(*group, |g| remove_sorted(&mut g.projects, &project));
         }
         self.projects.set(project.index(), None);
+        self.hot.set(project.index(), HotAccess::default());
         self.project_names.remove(key);
         Ok(Stale::Nothing)
     }
@@ -457,7 +476,7 @@ impl Snapshot {
                         .filter_map(|e| self.envs.get(e.index()).and_then(Option::as_ref))
                         .fold(0, |m, e| m | 1u64 << e.slot)
             }
-            None => PROJECT_ENV_SLOTS | self.global_env_slots,
+            None => !0xFFFF_FFFF | self.global_env_slots,
         };
         if taken == u64::MAX {
             return Err(ModelError::TooManyEnvironments(spec.name.clone()));
@@ -466,11 +485,13 @@ impl Snapshot {
         let slot = taken.trailing_ones() as u8;
         let env = EnvId(next_id(self.envs.len()));
         let name: Arc<str> = spec.name.as_str().into();
-        self.envs.push(Some(EnvData {
+        let data = EnvData {
             name: Arc::clone(&name),
             project: owner,
             slot,
-        }));
+        };
+        self.env_slots.push(pack_env(Some(&data)));
+        self.envs.push(Some(data));
         self.env_names.insert(name, env);
         match owner {
             Some(project) => self.with_project(project, |_, d| d.envs.push(env)),
@@ -510,6 +531,7 @@ impl Snapshot {
             None => self.global_env_slots &= !(1u64 << data.slot),
         }
         self.envs.set(env.index(), None);
+        self.env_slots.set(env.index(), 0);
         self.env_names.remove(name);
         Ok(Stale::Perms(stale.into_iter().collect()))
     }

@@ -17,7 +17,7 @@ use crate::chunk_vec::ChunkVec;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
-pub(crate) use access::Access;
+pub(crate) use access::{Access, HotAccess, Via};
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -57,11 +57,27 @@ pub enum ModelError {
     MemberNeedsRole(String),
 }
 
+/// Bit of a packed environment: it exists. Bits 0–7 hold its slot, bits
+/// 32– its owning project's id plus one (0 for a global environment).
+const ENV_KNOWN: u64 = 1 << 8;
+
+/// Packs an environment for the check path.
+pub(crate) fn pack_env(data: Option<&EnvData>) -> u64 {
+    data.map_or(0, |e| {
+        ENV_KNOWN | u64::from(e.slot) | e.project.map_or(0, |p| (u64::from(p.0) + 1) << 32)
+    })
+}
+
 const USER_EXISTS: u8 = 1;
 const USER_BLOCKED: u8 = 2;
 const USER_ADMIN: u8 = 4;
-/// Environment slots 0..32 are global, 32..64 belong to one project.
-const PROJECT_ENV_SLOTS: u64 = 0xFFFF_FFFF_0000_0000;
+/// Environment slots 0..32 are global, 32..63 belong to one project; bit
+/// 63 is never a slot (permission entries use it to say which half of the
+/// action set they hold).
+const PROJECT_ENV_SLOTS: u64 = 0x7FFF_FFFF_0000_0000;
+/// Every environment slot: the mask of a check whose action is not
+/// environment-scoped.
+pub(crate) const ALL_SLOTS: u64 = !(1 << 63);
 
 #[derive(Clone, Debug)]
 pub(crate) struct UserData {
@@ -145,6 +161,10 @@ pub struct Snapshot {
     revision: u64,
     // Read by every check.
     user_flags: ChunkVec<u8>,
+    // INVARIANT: `hot[p]` is `projects[p].access.hot()` (not live when the
+    // project is absent); `env_slots[e]` packs `envs[e]` (see `pack_env`).
+    hot: ChunkVec<HotAccess>,
+    env_slots: ChunkVec<u64>,
     projects: ChunkVec<Option<Arc<ProjectData>>>,
     envs: ChunkVec<Option<EnvData>>,
     // Read by explanations, reverse questions and edits.
@@ -228,6 +248,8 @@ impl Snapshot {
             catalogue,
             revision: 0,
             user_flags: ChunkVec::default(),
+            hot: ChunkVec::default(),
+            env_slots: ChunkVec::default(),
             projects: ChunkVec::default(),
             envs: ChunkVec::default(),
             users: ChunkVec::default(),
@@ -448,13 +470,13 @@ impl Snapshot {
             .filter(|u| self.user_status(*u).is_some_and(|s| !s.is_blocked()))
     }
 
-    /// Approximate heap bytes of the compiled access tables (the part checks read).
+    /// Approximate heap bytes of the compiled access tables that checks read.
     #[must_use]
     pub fn access_heap_bytes(&self) -> usize {
         self.projects
             .iter()
             .flatten()
-            .map(|p| p.access.heap_bytes())
+            .map(|p| p.access.hot_bytes())
             .sum::<usize>()
             + self.user_flags.len()
     }
@@ -479,12 +501,17 @@ impl Snapshot {
     /// is unknown or belongs to another project.
     #[inline]
     pub(crate) fn env_slot(&self, env: EnvId, project: ProjectId) -> Option<u8> {
-        let data = self.envs.get(env.index())?.as_ref()?;
-        match data.project {
-            None => Some(data.slot),
-            Some(owner) if owner == project => Some(data.slot),
-            Some(_) => None,
-        }
+        let packed = *self.env_slots.get(env.index())?;
+        let owner = packed >> 32;
+        let visible = packed & ENV_KNOWN != 0 && (owner == 0 || owner == u64::from(project.0) + 1);
+        // The low byte is the slot.
+        visible.then_some(packed as u8)
+    }
+
+    /// The hot access of a project (not live when unknown).
+    #[inline]
+    pub(crate) fn hot(&self, project: ProjectId) -> Option<&HotAccess> {
+        self.hot.get(project.index()).filter(|h| h.is_live())
     }
 
     /// What `role` grants in `project`: its actions (the ADMIN role without

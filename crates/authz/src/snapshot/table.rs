@@ -10,7 +10,7 @@ const MIN_SLOTS: usize = 8;
 /// Users of one project and their role-set index.
 #[derive(Clone, Debug)]
 pub(crate) struct MemberTable {
-    // INVARIANT: `slots.len()` is a power of two, at least twice `len`; a
+    // INVARIANT: `slots.len()` is a power of two, at most 3/4 full; a
     // slot is 0 (empty) or `(user + 1) << 32 | set`; linear probing with no
     // tombstones (removal shifts entries back).
     slots: Arc<[u64]>,
@@ -31,7 +31,7 @@ fn key(user: UserId) -> u64 {
 
 impl MemberTable {
     pub(crate) fn with_capacity(entries: usize) -> Self {
-        let slots = (entries * 2).next_power_of_two().max(MIN_SLOTS);
+        let slots = (entries * 4 / 3 + 1).next_power_of_two().max(MIN_SLOTS);
         Self {
             slots: vec![0; slots].into(),
             shift: 64 - slots.trailing_zeros(),
@@ -65,7 +65,7 @@ impl MemberTable {
         }
     }
 
-    /// Every (user, set) pair, in slot order.
+    /// Every (user, value) pair, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (UserId, u32)> + '_ {
         self.slots.iter().filter(|s| **s != 0).map(|s| {
             // both halves are u32.
@@ -81,7 +81,7 @@ impl MemberTable {
             (None, None) => {}
             (Some(_), None) => self.remove(user),
             (_, Some(set)) => {
-                if previous.is_none() && (self.len + 1) * 2 > self.slots.len() {
+                if previous.is_none() && (self.len + 1) * 4 > self.slots.len() * 3 {
                     self.grow();
                 }
                 self.insert(user, set, previous.is_none());
@@ -91,7 +91,7 @@ impl MemberTable {
     }
 
     fn grow(&mut self) {
-        let mut bigger = Self::with_capacity(self.slots.len());
+        let mut bigger = Self::with_capacity(self.len * 2);
         for (user, set) in self.iter() {
             bigger.insert(user, set, true);
         }

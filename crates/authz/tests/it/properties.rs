@@ -320,12 +320,25 @@ fn assert_matches_reference(s: &Snapshot, model: &Model) {
 }
 
 /// Every (user, action, project, env) decision of a snapshot, by names.
-fn decisions(s: &Snapshot, u: &Universe) -> Vec<Option<Result<Vec<NamedGrant>, Denial>>> {
+fn decisions(s: &Snapshot, u: &Universe) -> Vec<(String, Decision)> {
     let mut out = Vec::new();
     for_each_question(u, |user, action, project, env| {
-        out.push(named(s, user, action, project, env))
+        out.push((
+            format!("{user} {action} {project} {env:?}"),
+            named(s, user, action, project, env),
+        ));
     });
     out
+}
+
+type Decision = Option<Result<Vec<NamedGrant>, Denial>>;
+
+/// The first question two snapshots answer differently.
+fn first_difference(a: &[(String, Decision)], b: &[(String, Decision)]) -> Option<String> {
+    a.iter()
+        .zip(b)
+        .find(|(x, y)| x != y)
+        .map(|(x, y)| format!("{}: {:?} vs {:?}", x.0, x.1, y.1))
 }
 
 fn allowed_set(s: &Snapshot, u: &Universe) -> BTreeSet<(String, String, String, Option<String>)> {
@@ -618,7 +631,8 @@ proptest! {
             s = next;
             let fresh = Snapshot::compile(cat.clone(), &model).unwrap();
             let u = universe(&model, &cat);
-            prop_assert_eq!(decisions(&s, &u), decisions(&fresh, &u), "after {:?}", change);
+            let diff = first_difference(&decisions(&s, &u), &decisions(&fresh, &u));
+            prop_assert!(diff.is_none(), "after {:?}: {}", change, diff.unwrap_or_default());
         }
         assert_matches_reference(&s, &model);
     }

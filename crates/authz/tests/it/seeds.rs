@@ -156,10 +156,10 @@ fn qa_tester_grants_exactly_its_actions() {
     let role = snapshot.role_id(snapshot.project_id("us-rnd"), "QA Tester").unwrap();
     assert_eq!(
         snapshot.explain(&q).unwrap(),
-        Explanation::Allow(vec![Grant::Role {
+        Explanation::Allow(gatehouse_authz::Grants::from_vec(vec![Grant::Role {
             via: Member::Group(qa),
             role
-        }])
+        }]))
     );
     // A member of one project gets nothing in another.
     model.projects.push(project("other"));

@@ -78,7 +78,7 @@ fn authz_has_no_io_dependencies() {
         .parse()
         .unwrap();
     let deps: Vec<&String> = manifest["dependencies"].as_table().unwrap().keys().collect();
-    let allowed = ["serde", "toml", "thiserror", "imbl"];
+    let allowed = ["serde", "toml", "thiserror", "imbl", "smallvec"];
     let extra: Vec<_> = deps.iter().filter(|d| !allowed.contains(&d.as_str())).collect();
     assert!(
         extra.is_empty(),
