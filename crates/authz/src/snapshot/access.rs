@@ -148,10 +148,10 @@ pub(crate) struct Source {
 #[derive(Clone, Debug, Default)]
 struct SourceSets {
     // INVARIANT: `index[sets[i]] == i`; `uses[i]` counts users holding set
-    // i; `grants[i][k]` is what `sets[i][k].role` grants here now; `perm[i]`
-    // is the interned permission of set i.
+    // i; `grants[i][k]` is `sets[i][k]` with what its role grants here now;
+    // `perm[i]` is the interned permission of set i.
     sets: Vec<Arc<[Source]>>,
-    grants: Vec<Arc<[RoleGrant]>>,
+    grants: Vec<Arc<[(Source, RoleGrant)]>>,
     uses: Vec<u32>,
     perm: Vec<PermRef>,
     index: HashMap<Arc<[Source]>, u32>,
@@ -164,13 +164,13 @@ impl SourceSets {
         &mut self,
         sources: Vec<Source>,
         grant: impl Fn(RoleId) -> RoleGrant,
-        perm_of: impl FnOnce(&[RoleGrant]) -> PermRef,
+        perm_of: impl FnOnce(&[(Source, RoleGrant)]) -> PermRef,
     ) -> u32 {
         if let Some(i) = self.index.get(sources.as_slice()) {
             self.uses[*i as usize] += 1;
             return *i;
         }
-        let grants: Arc<[RoleGrant]> = sources.iter().map(|s| grant(s.role)).collect();
+        let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
         let perm = perm_of(&grants);
         let sources: Arc<[Source]> = sources.into();
         // A project holds far fewer than 2^32 distinct source sets.
@@ -273,9 +273,8 @@ impl Access {
     /// `env_mask`: the grants of an allow.
     pub(crate) fn granting(&self, user: UserId, action: ActionSet, env_mask: u64) -> impl Iterator<Item = Source> + '_ {
         let set = self.user_sets.get(user).map_or(usize::MAX, |s| s as usize);
-        let sources = self.sets.sets.get(set).map_or(&[][..], |s| s);
         let grants = self.sets.grants.get(set).map_or(&[][..], |g| g);
-        sources.iter().zip(grants).filter_map(move |(source, (actions, envs))| {
+        grants.iter().filter_map(move |(source, (actions, envs))| {
             let granted = !actions.intersection(action).is_empty() && (env_mask == ALL_SLOTS || envs & env_mask != 0);
             granted.then_some(*source)
         })
@@ -304,7 +303,7 @@ impl Access {
                 continue;
             }
             let set = sets.intern(sources, &grant, |grants| {
-                let run = entries_of(grants.iter().copied(), env_scoped);
+                let run = entries_of(grants.iter().map(|(_, g)| *g), env_scoped);
                 *index.entry(run).or_insert_with_key(|run| {
                     let r = pack(entries.len(), run.len());
                     entries.extend_from_slice(run);
@@ -350,7 +349,7 @@ impl Access {
         }
         let perms = &mut self.perms;
         let set = sets.intern(sources, &grant, |grants| {
-            perms.intern(entries_of(grants.iter().copied(), env_scoped))
+            perms.intern(entries_of(grants.iter().map(|(_, g)| *g), env_scoped))
         });
         self.user_sets.set(user, Some(set));
         self.table.set(user, Some(sets.perm[set as usize]));
@@ -370,8 +369,8 @@ impl Access {
         let sets = Arc::make_mut(&mut self.sets);
         // Every set, dead ones too: a user may take a dead set up again.
         for (i, sources) in sets.sets.iter().enumerate() {
-            let grants: Arc<[RoleGrant]> = sources.iter().map(|s| grant(s.role)).collect();
-            let run = entries_of(grants.iter().copied(), env_scoped);
+            let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
+            let run = entries_of(grants.iter().map(|(_, g)| *g), env_scoped);
             sets.grants[i] = grants;
             sets.perm[i] = *index.entry(run).or_insert_with_key(|run| {
                 let r = pack(entries.len(), run.len());
