@@ -5,6 +5,7 @@ mod cedar;
 mod changes;
 mod measure;
 mod report;
+mod store_bench;
 mod workload;
 
 use std::collections::BTreeMap;
@@ -35,6 +36,8 @@ struct Cli {
 enum Command {
     /// Check, explain, compile and apply on the SPEC §10 workload, beside Cedar.
     Check(CheckArgs),
+    /// Commits, load_model and size of the SPEC §10 workload in SQLite and PostgreSQL.
+    Store(store_bench::StoreArgs),
 }
 
 #[derive(Args)]
@@ -74,6 +77,15 @@ struct CheckArgs {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Store(args) => {
+            let report = store_bench::run(&args)?;
+            if args.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", store_bench::table(&report));
+            }
+            Ok(())
+        }
         Command::Check(args) => {
             let report = run_check(&args)?;
             if args.json {

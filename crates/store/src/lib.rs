@@ -25,6 +25,7 @@ mod outbox;
 mod projects;
 mod revision;
 mod roles;
+mod scratch;
 mod sessions;
 mod store;
 mod store_impl;
@@ -32,4 +33,5 @@ mod tokens;
 mod users;
 
 pub use revision::CHANNEL as REVISION_CHANNEL;
+pub use scratch::ScratchDatabase;
 pub use store::{Backend, Store};

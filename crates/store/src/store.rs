@@ -106,6 +106,26 @@ impl Store {
         }
     }
 
+    /// The database's size in bytes (SQLite: its pages; PostgreSQL: `pg_database_size`).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the size cannot be read.
+    pub async fn size_bytes(&self) -> Result<u64, StoreError> {
+        let bytes: i64 = match &self.pool {
+            Pool::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+                    .fetch_one(pool)
+                    .await
+                    .map_err(from_sqlx)?
+            }
+            Pool::Postgres(pool) => sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                .fetch_one(pool)
+                .await
+                .map_err(from_sqlx)?,
+        };
+        Ok(u64::try_from(bytes).unwrap_or_default())
+    }
+
     /// Closes every connection; the store is unusable afterwards.
     pub async fn close(&self) {
         match &self.pool {

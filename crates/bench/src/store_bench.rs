@@ -1,0 +1,284 @@
+//! `gatehouse-bench store`: the SPEC §10 workload written into SQLite and
+//! PostgreSQL through the real store, then single member-role assignments
+//! committed one by one, `load_model()` timed, and the database measured.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use gatehouse_authz::{Model, RoleGrants};
+use gatehouse_domain::commit::{AuditActor, AuditEntry, Commit, Mutation};
+use gatehouse_domain::entities::{Environment, Group, ManagedBy, Member, Principal, Project, Role, RoleMode, User};
+use gatehouse_domain::names::{Description, DisplayName, Email, EnvName, GroupName, ProjectKey, RoleName, Username};
+use gatehouse_domain::store::Store as _;
+use gatehouse_store::{ScratchDatabase, Store};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::measure;
+use crate::workload;
+
+/// Options of `gatehouse-bench store`.
+#[derive(clap::Args)]
+pub struct StoreArgs {
+    /// Workload scale: 10,000·N users, 1,000·N groups, 500·N projects.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    scale: u32,
+    /// Generator seed.
+    #[arg(long, default_value_t = workload::DEFAULT_SEED)]
+    seed: u64,
+    /// Single member-role assignments to commit and time, per backend.
+    #[arg(long, default_value_t = 2_000)]
+    commits: usize,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, env = "GATEHOUSE_TEST_POSTGRES")]
+    postgres: Option<String>,
+    /// Skip PostgreSQL even when a server is named.
+    #[arg(long)]
+    no_postgres: bool,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn audit(event: &str) -> AuditEntry {
+    AuditEntry {
+        actor: AuditActor {
+            username: Some("bench".into()),
+            ..AuditActor::default()
+        },
+        event: event.into(),
+        target_type: "bench".into(),
+        target_id: "workload".into(),
+        project: None,
+        before: None,
+        after: None,
+        request_id: None,
+    }
+}
+
+fn principal(p: &gatehouse_authz::Principal) -> Result<Principal> {
+    Ok(match p {
+        gatehouse_authz::Principal::User(u) => Principal::User(Username::parse(u)?),
+        gatehouse_authz::Principal::Group(g) => Principal::Group(GroupName::parse(g)?),
+    })
+}
+
+fn role_names(roles: &[String]) -> Result<Vec<RoleName>> {
+    let mut names = roles
+        .iter()
+        .map(|r| RoleName::parse(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    names.sort();
+    Ok(names)
+}
+
+/// The whole model as the mutations of one commit into an empty store.
+fn load_commit(model: &Model, now: OffsetDateTime) -> Result<Commit> {
+    let mut m = Vec::new();
+    for u in &model.users {
+        m.push(Mutation::CreateUser(User {
+            username: Username::parse(&u.name)?,
+            email: Some(Email::parse(&format!("{}@bench.example", u.name))?),
+            kind: u.kind,
+            status: u.status,
+            admin: u.admin,
+            account_permissions: u.account_permissions,
+            password_hash: None,
+            managed_by: ManagedBy::Local,
+            created_at: now,
+            created_by: None,
+            last_login_at: None,
+            failed_logins: 0,
+            failed_window_start: None,
+            locked_until: None,
+            revision: 0,
+        }));
+    }
+    for g in &model.groups {
+        let name = GroupName::parse(&g.name)?;
+        m.push(Mutation::CreateGroup(Group {
+            name: name.clone(),
+            description: Description::default(),
+            members: vec![],
+            revision: 0,
+        }));
+        for user in &g.members {
+            m.push(Mutation::AddGroupMember(name.clone(), Username::parse(user)?));
+        }
+    }
+    for p in &model.projects {
+        m.push(Mutation::CreateProject(Project {
+            key: ProjectKey::parse(&p.key)?,
+            display_name: DisplayName::parse(&p.key)?,
+            description: Description::default(),
+            admin_privileges: p.admin_privileges,
+            created_at: now,
+            revision: 0,
+        }));
+    }
+    for e in &model.environments {
+        let project = e.project.as_deref().map(ProjectKey::parse).transpose()?;
+        m.push(Mutation::CreateEnvironment(Environment {
+            name: EnvName::from_trusted(&e.name),
+            project,
+        }));
+    }
+    for r in &model.roles {
+        let (mode, categories, actions) = match &r.grants {
+            RoleGrants::Categories(c) => (RoleMode::Basic, c.clone(), vec![]),
+            RoleGrants::Actions(a) => (RoleMode::Advanced, vec![], a.clone()),
+        };
+        m.push(Mutation::PutRole(Role {
+            name: RoleName::parse(&r.name)?,
+            project: r.project.as_deref().map(ProjectKey::parse).transpose()?,
+            description: Description::default(),
+            role_type: r.role_type,
+            mode,
+            categories,
+            actions,
+            environments: r.environments.iter().map(|e| EnvName::from_trusted(e)).collect(),
+            revision: 0,
+        }));
+    }
+    for member in &model.members {
+        m.push(Mutation::SetMember(Member {
+            project: ProjectKey::parse(&member.project)?,
+            principal: principal(&member.principal)?,
+            roles: role_names(&member.roles)?,
+        }));
+    }
+    Ok(Commit {
+        mutations: m,
+        audit: audit("bench.loaded"),
+        expected_revision: Some(0),
+    })
+}
+
+/// `commits` single member-role assignments: user members of the model,
+/// each given one role of its project (its first one, then the next).
+fn assignments(model: &Model, commits: usize) -> Result<Vec<Member>> {
+    let users: Vec<_> = model
+        .members
+        .iter()
+        .filter(|m| matches!(m.principal, gatehouse_authz::Principal::User(_)))
+        .collect();
+    if users.is_empty() {
+        bail!("the workload has no user members");
+    }
+    (0..commits)
+        .map(|i| {
+            let m = users[i * 7919 % users.len()];
+            let pick = m.roles.get(i % m.roles.len()).cloned().unwrap_or_default();
+            Ok(Member {
+                project: ProjectKey::parse(&m.project)?,
+                principal: principal(&m.principal)?,
+                roles: vec![RoleName::parse(&pick)?],
+            })
+        })
+        .collect()
+}
+
+async fn measure_backend(store: &Store, model: &Model, commits: usize) -> Result<Value> {
+    let now = OffsetDateTime::now_utc();
+    let load = load_commit(model, now)?;
+    let started = Instant::now();
+    let mut revision = store.commit(&load, now).await.context("loading the workload")?;
+    let load_ms = measure::ms(started.elapsed());
+
+    let work = assignments(model, commits)?;
+    let started = Instant::now();
+    for member in work {
+        let commit = Commit {
+            mutations: vec![Mutation::SetMember(member)],
+            audit: audit("member.updated"),
+            expected_revision: Some(revision),
+        };
+        revision = store
+            .commit(&commit, OffsetDateTime::now_utc())
+            .await
+            .context("committing an assignment")?;
+    }
+    let commits_per_sec = measure::per_second(commits, started.elapsed());
+
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let (loaded, at) = store.load_model().await?;
+        best = best.min(measure::ms(started.elapsed()));
+        if at != revision || loaded.members.len() != model.members.len() {
+            bail!(
+                "load_model answered revision {at} with {} members",
+                loaded.members.len()
+            );
+        }
+    }
+    Ok(json!({
+        "initial_load_ms": load_ms,
+        "commits_per_sec": commits_per_sec,
+        "load_model_ms": best,
+        "database_bytes": store.size_bytes().await?,
+    }))
+}
+
+/// Runs the store benchmark; answers one JSON object.
+pub fn run(args: &StoreArgs) -> Result<Value> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let w = workload::reference(args.scale as usize, args.seed, 0)?;
+        let dir = tempfile::tempdir()?;
+        let sqlite = Store::open(&format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display())).await?;
+        let sq = measure_backend(&sqlite, &w.model, args.commits).await?;
+        sqlite.close().await;
+        let pg = match (&args.postgres, args.no_postgres) {
+            (Some(admin), false) => {
+                let suffix = format!("bench_{}", std::process::id());
+                let scratch = ScratchDatabase::create(admin, &suffix)
+                    .await
+                    .context("creating a PostgreSQL database")?;
+                let store = Store::open(&scratch.url).await?;
+                let result = measure_backend(&store, &w.model, args.commits).await;
+                store.close().await;
+                scratch.drop_database().await?;
+                Some(result?)
+            }
+            _ => None,
+        };
+        let field = |v: &Option<Value>, k: &str| v.as_ref().map_or(Value::Null, |v| v[k].clone());
+        Ok(json!({
+            "scale": args.scale,
+            "users": w.model.users.len(),
+            "members": w.model.members.len(),
+            "commits": args.commits,
+            "sqlite_commits_per_sec": sq["commits_per_sec"],
+            "sqlite_load_model_ms": sq["load_model_ms"],
+            "sqlite_initial_load_ms": sq["initial_load_ms"],
+            "sqlite_database_bytes": sq["database_bytes"],
+            "pg_commits_per_sec": field(&pg, "commits_per_sec"),
+            "pg_load_model_ms": field(&pg, "load_model_ms"),
+            "pg_initial_load_ms": field(&pg, "initial_load_ms"),
+            "pg_database_bytes": field(&pg, "database_bytes"),
+        }))
+    })
+}
+
+/// A table for people.
+pub fn table(v: &Value) -> String {
+    let mut out = format!(
+        "workload      scale {}: {} users, {} members; {} single member-role assignments per backend\n",
+        v["scale"], v["users"], v["members"], v["commits"]
+    );
+    for (name, prefix) in [("SQLite", "sqlite"), ("PostgreSQL", "pg")] {
+        if v[format!("{prefix}_commits_per_sec")].is_null() {
+            out.push_str(&format!("{name:<13} skipped (no server)\n"));
+            continue;
+        }
+        out.push_str(&format!(
+            "{name:<13} {:.0} commits/s; load_model {:.0} ms; initial load {:.0} ms; database {:.1} MiB\n",
+            v[format!("{prefix}_commits_per_sec")].as_f64().unwrap_or_default(),
+            v[format!("{prefix}_load_model_ms")].as_f64().unwrap_or_default(),
+            v[format!("{prefix}_initial_load_ms")].as_f64().unwrap_or_default(),
+            v[format!("{prefix}_database_bytes")].as_f64().unwrap_or_default() / 1_048_576.0,
+        ));
+    }
+    out
+}
