@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use gatehouse_authz::{Model, RoleGrants};
 use gatehouse_domain::commit::{AuditActor, AuditEntry, Commit, Mutation};
-use gatehouse_domain::entities::{Environment, Group, ManagedBy, Member, Principal, Project, Role, RoleMode, User};
+use gatehouse_domain::entities::{Environment, Group, Member, Principal, Project, Role, RoleMode, User};
 use gatehouse_domain::names::{Description, DisplayName, Email, EnvName, GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::Store as _;
 use gatehouse_store::{ScratchDatabase, Store};
@@ -76,22 +76,13 @@ fn role_names(roles: &[String]) -> Result<Vec<RoleName>> {
 fn load_commit(model: &Model, now: OffsetDateTime) -> Result<Commit> {
     let mut m = Vec::new();
     for u in &model.users {
+        let email = Email::parse(&format!("{}@bench.example", u.name))?;
         m.push(Mutation::CreateUser(User {
-            username: Username::parse(&u.name)?,
-            email: Some(Email::parse(&format!("{}@bench.example", u.name))?),
             kind: u.kind,
             status: u.status,
             admin: u.admin,
             account_permissions: u.account_permissions,
-            password_hash: None,
-            managed_by: ManagedBy::Local,
-            created_at: now,
-            created_by: None,
-            last_login_at: None,
-            failed_logins: 0,
-            failed_window_start: None,
-            locked_until: None,
-            revision: 0,
+            ..User::new(Username::parse(&u.name)?, Some(email), now, None)
         }));
     }
     for g in &model.groups {

@@ -54,6 +54,36 @@ pub struct User {
     pub revision: u64,
 }
 
+impl User {
+    /// A new local person, `invited`, without permissions, password or
+    /// login history; callers set what differs.
+    #[must_use]
+    pub fn new(
+        username: Username,
+        email: Option<Email>,
+        created_at: OffsetDateTime,
+        created_by: Option<Username>,
+    ) -> Self {
+        Self {
+            username,
+            email,
+            kind: UserKind::Person,
+            status: UserStatus::Invited,
+            admin: false,
+            account_permissions: AccountPermissions::NONE,
+            password_hash: None,
+            managed_by: ManagedBy::Local,
+            created_at,
+            created_by,
+            last_login_at: None,
+            failed_logins: 0,
+            failed_window_start: None,
+            locked_until: None,
+            revision: 0,
+        }
+    }
+}
+
 /// A group of users (SPEC §5.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {

@@ -2,11 +2,11 @@
 //! catalogue's predefined roles and the platform admin `admin`, invited
 //! until its first login — one commit into an empty store.
 
-use gatehouse_authz::{AccountPermissions, Catalogue, UserKind, UserStatus};
+use gatehouse_authz::Catalogue;
 use time::OffsetDateTime;
 
 use crate::commit::{AuditActor, AuditEntry, Commit, Mutation};
-use crate::entities::{Environment, ManagedBy, Role, RoleMode, User};
+use crate::entities::{Environment, Role, RoleMode, User};
 use crate::error::DomainError;
 use crate::names::{Description, EnvName, EnvPart, RoleName, Username};
 
@@ -42,23 +42,11 @@ pub fn initialize(
         }));
     }
     let admin = Username::parse(FIRST_ADMIN)?;
-    mutations.push(Mutation::CreateUser(User {
-        username: admin,
-        email: None,
-        kind: UserKind::Person,
-        status: UserStatus::Invited,
-        admin: true,
-        account_permissions: AccountPermissions::NONE,
-        password_hash: Some(admin_password_hash),
-        managed_by: ManagedBy::Local,
-        created_at: now,
-        created_by: None,
-        last_login_at: None,
-        failed_logins: 0,
-        failed_window_start: None,
-        locked_until: None,
-        revision: 0,
-    }));
+    let mut user = User::new(admin, None, now, None);
+    user.admin = true;
+    user.password_hash = Some(admin_password_hash);
+    mutations.push(Mutation::CreateUser(user));
+
     let audit = AuditEntry {
         actor: AuditActor::default(),
         event: "instance.initialized".into(),

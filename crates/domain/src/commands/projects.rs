@@ -26,6 +26,13 @@ pub fn project_view(p: &Project) -> Value {
     })
 }
 
+async fn existing<S: Store>(ctx: &Ctx<'_, S>, key: &ProjectKey) -> Result<Project, DomainError> {
+    read(ctx.store.project(key).await)?.ok_or_else(|| DomainError::NotFound {
+        kind: "project",
+        name: key.to_string(),
+    })
+}
+
 /// A new project.
 #[derive(Clone, Debug)]
 pub struct NewProject {
@@ -113,10 +120,7 @@ pub async fn update<S: Store>(
     if_match: Option<u64>,
 ) -> Result<Commit, DomainError> {
     ctx.require(AccountPermission::ProjectsManage)?;
-    let before = read(ctx.store.project(key).await)?.ok_or_else(|| DomainError::NotFound {
-        kind: "project",
-        name: key.to_string(),
-    })?;
+    let before = existing(ctx, key).await?;
     check_if_match(if_match, before.revision)?;
     let after = Project {
         display_name: patch.display_name.unwrap_or_else(|| before.display_name.clone()),
@@ -142,10 +146,7 @@ pub async fn delete<S: Store>(
     confirm: Option<&str>,
 ) -> Result<Commit, DomainError> {
     ctx.require(AccountPermission::ProjectsManage)?;
-    let before = read(ctx.store.project(key).await)?.ok_or_else(|| DomainError::NotFound {
-        kind: "project",
-        name: key.to_string(),
-    })?;
+    let before = existing(ctx, key).await?;
     if confirm != Some(key.as_str()) {
         return Err(DomainError::ConfirmationRequired);
     }

@@ -51,6 +51,18 @@ pub struct NewRole {
     pub environments: Vec<String>,
 }
 
+/// Refuses unless the actor edits roles there: platform admins for global
+/// roles, holders of `project.manage_roles` for a project's. Answers the
+/// project's id.
+fn role_editor<S: Store>(ctx: &Ctx<'_, S>, project: Option<&ProjectKey>) -> Result<Option<ProjectId>, DomainError> {
+    let pid = project.map(|k| project_id(ctx, k)).transpose()?;
+    match pid {
+        None => ctx.require_admin()?,
+        Some(pid) => require_project_action(ctx, pid, "manage_roles")?,
+    }
+    Ok(pid)
+}
+
 fn resolve_grants<S: Store>(ctx: &Ctx<'_, S>, input: &GrantsInput) -> Result<(RoleMode, Grants), DomainError> {
     let catalogue = ctx.snapshot.catalogue();
     match input {
@@ -119,11 +131,7 @@ pub async fn create<S: Store>(
     project: Option<ProjectKey>,
     new: NewRole,
 ) -> Result<Commit, DomainError> {
-    let pid = project.as_ref().map(|k| project_id(ctx, k)).transpose()?;
-    match pid {
-        None => ctx.require_admin()?,
-        Some(pid) => require_project_action(ctx, pid, "manage_roles")?,
-    }
+    let pid = role_editor(ctx, project.as_ref())?;
     let (mode, grants) = resolve_grants(ctx, &new.grants)?;
     let (environments, env_ids) = resolve_envs(ctx, pid.zip(project.as_ref()), &new.environments)?;
     ctx.snapshot
@@ -259,11 +267,7 @@ pub async fn update<S: Store>(
     patch: RolePatch,
     if_match: Option<u64>,
 ) -> Result<Commit, DomainError> {
-    let pid = project.as_ref().map(|k| project_id(ctx, k)).transpose()?;
-    match pid {
-        None => ctx.require_admin()?,
-        Some(pid) => require_project_action(ctx, pid, "manage_roles")?,
-    }
+    let pid = role_editor(ctx, project.as_ref())?;
     let before = existing(ctx, project.as_ref(), name).await?;
     check_if_match(if_match, before.revision)?;
     let predefined = matches!(before.role_type, RoleType::Predefined | RoleType::Admin);
@@ -324,11 +328,7 @@ pub async fn delete<S: Store>(
     name: &RoleName,
     force: bool,
 ) -> Result<Commit, DomainError> {
-    let pid = project.as_ref().map(|k| project_id(ctx, k)).transpose()?;
-    match pid {
-        None => ctx.require_admin()?,
-        Some(pid) => require_project_action(ctx, pid, "manage_roles")?,
-    }
+    let pid = role_editor(ctx, project.as_ref())?;
     let before = existing(ctx, project.as_ref(), name).await?;
     if matches!(before.role_type, RoleType::Predefined | RoleType::Admin) {
         return Err(DomainError::Forbidden("predefined roles cannot be deleted".into()));

@@ -87,21 +87,17 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, new: NewUser) -> Result<Commit, 
         });
     }
     let user = User {
-        username: new.username.clone(),
-        email: new.email,
         kind: new.kind,
-        status: UserStatus::Invited,
         admin: new.admin,
         account_permissions: new.account_permissions,
         password_hash: new.password_hash,
         managed_by: new.managed_by,
-        created_at: ctx.now,
-        created_by: Some(ctx.acting.username.clone()),
-        last_login_at: None,
-        failed_logins: 0,
-        failed_window_start: None,
-        locked_until: None,
-        revision: 0,
+        ..User::new(
+            new.username.clone(),
+            new.email,
+            ctx.now,
+            Some(ctx.acting.username.clone()),
+        )
     };
     let mut audit = ctx.audit("user.created", "user", user.username.as_str());
     audit.after = Some(user_view(&user));
