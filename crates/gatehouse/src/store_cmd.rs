@@ -1,6 +1,7 @@
 //! Operator commands on the store: `migrate`, `backup`, `restore`,
 //! `audit verify` (SPEC §8, §9.1, §11).
 
+use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -25,8 +26,14 @@ impl StoreArgs {
         if let Some(url) = &self.database_url {
             return Ok(url.clone());
         }
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create the data directory `{}`", self.data_dir.display()))?;
+        if !self.data_dir.exists() {
+            // The store holds password and token hashes: only its owner reads it.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&self.data_dir)
+                .with_context(|| format!("cannot create the data directory `{}`", self.data_dir.display()))?;
+        }
         Ok(format!(
             "sqlite://{}?mode=rwc",
             self.data_dir.join("gatehouse.db").display()

@@ -37,6 +37,9 @@ async fn migrate_backup_restore_and_verify() {
     let (ok, out, err) = gatehouse(&["migrate", "--data-dir", dir_arg]);
     assert!(ok, "{err}");
     assert!(out.contains("revision 0"), "{out}");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the data directory is private");
 
     // First start, as `serve` will do it: one commit through the store.
     let store = Store::open(&url(&dir)).await.unwrap();
