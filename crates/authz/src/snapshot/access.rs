@@ -1,7 +1,8 @@
 //! A project's compiled access. Hot: a member table from user to a packed
 //! reference into an array of permission entries, interned by content, so
 //! users whose roles add up to the same permissions share one entry run.
-//! Cold: the interned role sets each user holds, to recompute entries when a
+//! Cold: the interned source sets (the roles each user holds, and through
+//! which membership), to explain allows and to recompute entries when a
 //! role changes without touching the memberships.
 
 use std::collections::HashMap;
@@ -248,7 +249,7 @@ impl HotAccess {
     }
 }
 
-/// Member tables, role sets and entries of one project.
+/// Member tables and source sets of one project.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Access {
     // INVARIANT: for every user u of `user_sets`, `table[u] ==
@@ -355,13 +356,13 @@ impl Access {
         self.table.set(user, Some(sets.perm[set as usize]));
     }
 
-    /// Whether dead role sets or entries outnumber live ones enough to rebuild.
+    /// Whether dead source sets outnumber live ones enough to rebuild.
     pub(crate) fn needs_compaction(&self) -> bool {
         let total = self.sets.sets.len();
         (total > 32 && self.sets.live() * 2 < total) || self.perms.entries.len() > 1 << 23
     }
 
-    /// Recomputes every permission from the role sets (after a role edit or
+    /// Recomputes every permission from the source sets (after a role edit or
     /// a change of admin privileges); memberships stay.
     pub(crate) fn refresh_perms(&mut self, grant: impl Fn(RoleId) -> RoleGrant, env_scoped: ActionSet) {
         let mut entries: Vec<PermEntry> = Vec::new();

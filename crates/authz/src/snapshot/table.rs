@@ -1,5 +1,6 @@
 //! The per-project member table: an open-addressing hash table of 8-byte
-//! entries, user id → index of the user's role set in that project.
+//! slots, user id → a 32-bit value (a permission reference, or a source-set
+//! index).
 
 use std::sync::Arc;
 
@@ -141,5 +142,44 @@ impl MemberTable {
     /// Approximate heap bytes.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.slots.len() * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The table against `std`'s map, over random inserts, updates and
+    //! removals (backward-shift deletion is easy to get wrong).
+
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::MemberTable;
+    use crate::ids::UserId;
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_map(ops in proptest::collection::vec((0u32..64, proptest::option::of(0u32..1000)), 0..400)) {
+            let mut table = MemberTable::default();
+            let mut model: HashMap<u32, u32> = HashMap::new();
+            for (user, value) in ops {
+                let previous = table.set(UserId(user), value);
+                let expected = match value {
+                    Some(v) => model.insert(user, v),
+                    None => model.remove(&user),
+                };
+                prop_assert_eq!(previous, expected);
+                prop_assert_eq!(table.len, model.len());
+                prop_assert!(table.slots.len() * 3 >= table.len * 4, "at most 3/4 full");
+            }
+            for user in 0..64 {
+                prop_assert_eq!(table.get(UserId(user)), model.get(&user).copied());
+            }
+            let mut listed: Vec<(u32, u32)> = table.iter().map(|(u, v)| (u.0, v)).collect();
+            let mut expected: Vec<(u32, u32)> = model.into_iter().collect();
+            listed.sort_unstable();
+            expected.sort_unstable();
+            prop_assert_eq!(listed, expected);
+        }
     }
 }
