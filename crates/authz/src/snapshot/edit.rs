@@ -87,6 +87,7 @@ impl Snapshot {
         for project in projects {
             s.with_project(project, |s, data| data.access = s.build_access(data));
         }
+        s.sync_hot();
         Ok(s)
     }
 
@@ -109,6 +110,7 @@ impl Snapshot {
             let stale = s.edit(change)?;
             s.refresh(stale);
         }
+        s.sync_hot();
         Ok(s)
     }
 
@@ -157,6 +159,19 @@ impl Snapshot {
 
     // ---- compiled access ------------------------------------------------
 
+    /// Copies the hot part of every project an edit touched into `hot`.
+    fn sync_hot(&mut self) {
+        let mut stale = std::mem::take(&mut self.stale_hot);
+        stale.sort_unstable();
+        stale.dedup();
+        for project in stale {
+            let hot = self
+                .project(project)
+                .map_or_else(HotAccess::default, |d| d.access.hot());
+            self.hot.set(project.index(), hot);
+        }
+    }
+
     /// Runs `f` on a private copy of the project's data and stores it back.
     fn with_project(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
         // Taken out of its slot, the data is shared only with older
@@ -165,7 +180,7 @@ impl Snapshot {
             return;
         };
         f(self, Arc::make_mut(&mut data));
-        self.hot.set(project.index(), data.access.hot());
+        self.stale_hot.push(project);
         self.projects.set(project.index(), Some(data));
     }
 

@@ -165,6 +165,10 @@ pub struct Snapshot {
     // project is absent); `env_slots[e]` packs `envs[e]` (see `pack_env`).
     hot: ChunkVec<HotAccess>,
     env_slots: ChunkVec<u64>,
+    // Projects whose `hot` entry an edit in progress made stale; empty in
+    // every snapshot `compile` or `apply_all` returns (edits refresh `hot`
+    // once at the end, so that a bulk edit does not copy a table per change).
+    stale_hot: Vec<ProjectId>,
     projects: ChunkVec<Option<Arc<ProjectData>>>,
     envs: ChunkVec<Option<EnvData>>,
     // Read by explanations, reverse questions and edits.
@@ -250,6 +254,7 @@ impl Snapshot {
             user_flags: ChunkVec::default(),
             hot: ChunkVec::default(),
             env_slots: ChunkVec::default(),
+            stale_hot: Vec::new(),
             projects: ChunkVec::default(),
             envs: ChunkVec::default(),
             users: ChunkVec::default(),
