@@ -1,0 +1,244 @@
+//! The one table from the native API's stable error codes to HTTP statuses
+//! (SPEC §7): the only place a code meets a status.
+
+use gatehouse_authz::QueryError;
+use gatehouse_domain::DomainError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Every stable error code of the native API. Never rename; add a variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON, or not JSON of the expected shape at all (400).
+    MalformedJson,
+    /// A list cursor that this instance did not issue (400).
+    InvalidCursor,
+    /// One or more invalid fields, including unknown fields (422).
+    ValidationFailed,
+    /// A check names an action not in the catalogue (422).
+    UnknownAction,
+    /// A check of an environment-scoped action names no environment (422).
+    EnvironmentRequired,
+    /// A role must grant at least one action (422).
+    RoleEmpty,
+    /// A member must hold at least one role (422).
+    MemberNeedsRole,
+    /// Deleting a project needs its key repeated (422).
+    ConfirmationRequired,
+    /// No valid session or token (401).
+    Unauthenticated,
+    /// Wrong username or password, or no such user (401).
+    InvalidCredentials,
+    /// The account is locked after failed logins (401).
+    UserLocked,
+    /// The caller may not do this (403).
+    Forbidden,
+    /// The thing does not exist or the caller may not know it does (404).
+    NotFound,
+    /// The name is taken (409).
+    AlreadyExists,
+    /// A limit of SPEC §4–§5 (409).
+    LimitExceeded,
+    /// Switching a role to Basic mode would lose actions (409).
+    WouldDiscardActions,
+    /// The role or environment is in use (409).
+    InUse,
+    /// `DEV` and `PROD` cannot be deleted (409).
+    EnvironmentProtected,
+    /// The last active platform admin stays (409).
+    LastAdmin,
+    /// A concurrent write won; read again and retry (409).
+    Conflict,
+    /// `If-Match` named another version (412).
+    PreconditionFailed,
+    /// The body is over 1 MiB (413).
+    PayloadTooLarge,
+    /// Too many requests; see `Retry-After` (429).
+    RateLimited,
+    /// Something failed inside; nothing was written (500).
+    Internal,
+    /// The store is unreachable or no snapshot is loaded yet (503).
+    NotReady,
+    /// No snapshot as new as `min_revision` within 2 s (503).
+    StaleSnapshot,
+}
+
+impl ErrorCode {
+    /// Every code, in table order.
+    pub const ALL: [Self; 26] = [
+        Self::MalformedJson,
+        Self::InvalidCursor,
+        Self::ValidationFailed,
+        Self::UnknownAction,
+        Self::EnvironmentRequired,
+        Self::RoleEmpty,
+        Self::MemberNeedsRole,
+        Self::ConfirmationRequired,
+        Self::Unauthenticated,
+        Self::InvalidCredentials,
+        Self::UserLocked,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::AlreadyExists,
+        Self::LimitExceeded,
+        Self::WouldDiscardActions,
+        Self::InUse,
+        Self::EnvironmentProtected,
+        Self::LastAdmin,
+        Self::Conflict,
+        Self::PreconditionFailed,
+        Self::PayloadTooLarge,
+        Self::RateLimited,
+        Self::Internal,
+        Self::NotReady,
+        Self::StaleSnapshot,
+    ];
+
+    /// Wire name. Never rename; add a variant.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidCursor => "invalid_cursor",
+            Self::ValidationFailed => "validation_failed",
+            Self::UnknownAction => "unknown_action",
+            Self::EnvironmentRequired => "environment_required",
+            Self::RoleEmpty => "role_empty",
+            Self::MemberNeedsRole => "member_needs_role",
+            Self::ConfirmationRequired => "confirmation_required",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::UserLocked => "user_locked",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::AlreadyExists => "already_exists",
+            Self::LimitExceeded => "limit_exceeded",
+            Self::WouldDiscardActions => "would_discard_actions",
+            Self::InUse => "in_use",
+            Self::EnvironmentProtected => "environment_protected",
+            Self::LastAdmin => "last_admin",
+            Self::Conflict => "conflict",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::NotReady => "not_ready",
+            Self::StaleSnapshot => "stale_snapshot",
+        }
+    }
+
+    /// The HTTP status of SPEC §7: malformed JSON 400, validation 422,
+    /// unauthenticated 401, forbidden 403, not visible 404, conflicts and
+    /// limits 409, stale `If-Match` 412, body over 1 MiB 413, rate limited
+    /// 429, internal 500, not ready 503.
+    #[must_use]
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::MalformedJson | Self::InvalidCursor => 400,
+            Self::Unauthenticated | Self::InvalidCredentials | Self::UserLocked => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::AlreadyExists
+            | Self::LimitExceeded
+            | Self::WouldDiscardActions
+            | Self::InUse
+            | Self::EnvironmentProtected
+            | Self::LastAdmin
+            | Self::Conflict => 409,
+            Self::PreconditionFailed => 412,
+            Self::PayloadTooLarge => 413,
+            Self::ValidationFailed
+            | Self::UnknownAction
+            | Self::EnvironmentRequired
+            | Self::RoleEmpty
+            | Self::MemberNeedsRole
+            | Self::ConfirmationRequired => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::NotReady | Self::StaleSnapshot => 503,
+        }
+    }
+
+    /// A short, fixed summary for the problem's `title`.
+    #[must_use]
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "Malformed JSON",
+            Self::InvalidCursor => "Invalid cursor",
+            Self::ValidationFailed => "Validation failed",
+            Self::UnknownAction => "Unknown action",
+            Self::EnvironmentRequired => "Environment required",
+            Self::RoleEmpty => "Role grants nothing",
+            Self::MemberNeedsRole => "Member needs a role",
+            Self::ConfirmationRequired => "Confirmation required",
+            Self::Unauthenticated => "Unauthenticated",
+            Self::InvalidCredentials => "Invalid credentials",
+            Self::UserLocked => "User locked",
+            Self::Forbidden => "Forbidden",
+            Self::NotFound => "Not found",
+            Self::AlreadyExists => "Already exists",
+            Self::LimitExceeded => "Limit exceeded",
+            Self::WouldDiscardActions => "Would discard actions",
+            Self::InUse => "In use",
+            Self::EnvironmentProtected => "Environment protected",
+            Self::LastAdmin => "Last admin",
+            Self::Conflict => "Conflict",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::PayloadTooLarge => "Payload too large",
+            Self::RateLimited => "Rate limited",
+            Self::Internal => "Internal error",
+            Self::NotReady => "Not ready",
+            Self::StaleSnapshot => "Stale snapshot",
+        }
+    }
+
+    /// The problem's `type` URI.
+    #[must_use]
+    pub fn type_uri(self) -> String {
+        format!("urn:gatehouse:problem:{}", self.as_str())
+    }
+
+    /// The code with this wire name.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<&DomainError> for ErrorCode {
+    fn from(error: &DomainError) -> Self {
+        match error {
+            DomainError::Validation(_) => Self::ValidationFailed,
+            DomainError::NotFound { .. } => Self::NotFound,
+            DomainError::Forbidden(_) | DomainError::Escalation(_) => Self::Forbidden,
+            DomainError::AlreadyExists { .. } => Self::AlreadyExists,
+            DomainError::LimitExceeded { .. } => Self::LimitExceeded,
+            DomainError::RoleEmpty => Self::RoleEmpty,
+            DomainError::MemberNeedsRole => Self::MemberNeedsRole,
+            DomainError::WouldDiscardActions(_) => Self::WouldDiscardActions,
+            DomainError::InUse(_) => Self::InUse,
+            DomainError::EnvironmentProtected(_) => Self::EnvironmentProtected,
+            DomainError::ConfirmationRequired => Self::ConfirmationRequired,
+            DomainError::LastAdmin => Self::LastAdmin,
+            DomainError::PreconditionFailed => Self::PreconditionFailed,
+            DomainError::Conflict => Self::Conflict,
+            DomainError::Store(_) => Self::Internal,
+        }
+    }
+}
+
+impl From<QueryError> for ErrorCode {
+    fn from(error: QueryError) -> Self {
+        match error {
+            QueryError::UnknownAction => Self::UnknownAction,
+            QueryError::EnvironmentRequired => Self::EnvironmentRequired,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The JSON shapes of the native API (SPEC Appendix A), one module per area.
+//! Request bodies deny unknown fields (SPEC §7); answers may gain fields.
+
+pub mod audit;
+pub mod check;
+pub mod environments;
+pub mod groups;
+pub mod members;
+pub mod page;
+pub mod projects;
+pub mod roles;
+pub mod scope_kind;
+pub mod time_format;
+pub mod tokens;
+pub mod users;
