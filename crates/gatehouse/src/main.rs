@@ -1,8 +1,8 @@
 //! The `gatehouse` binary: server and operator commands (SPEC §11).
 //!
-//! Today: catalogue inspection and the store's operator commands
-//! (`migrate`, `backup`, `restore`, `audit verify`); `serve` and the client
-//! commands arrive with the crates that implement them.
+//! Today: `serve`, catalogue inspection and the store's operator commands
+//! (`migrate`, `backup`, `restore`, `audit verify`); the client commands
+//! arrive with the crate that implements them.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use gatehouse_authz::Catalogue;
 
 mod catalogue_cmd;
+mod serve_cmd;
 mod store_cmd;
 
 /// Gatehouse: self-hosted access management.
@@ -24,6 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the server (configured by `gatehouse.toml` and `GATEHOUSE_*`).
+    Serve,
     /// Inspect or validate a permission catalogue (SPEC §3).
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
@@ -82,6 +85,7 @@ fn load(name_or_path: &str) -> anyhow::Result<Catalogue> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Serve => serve_cmd::serve().await?,
         Command::Migrate(store) => store_cmd::migrate(&store).await?,
         Command::Backup { store, file } => store_cmd::backup(&store, &file).await?,
         Command::Restore { store, file } => store_cmd::restore(&store, &file).await?,

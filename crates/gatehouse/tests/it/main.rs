@@ -8,5 +8,6 @@
 )]
 
 mod catalogue_cli;
+mod serve_cli;
 mod store_cli;
 mod tidy;

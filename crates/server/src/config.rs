@@ -1,0 +1,125 @@
+//! The server's configuration: `gatehouse.toml` and `GATEHOUSE_*` variables
+//! through figment; defaults for everything but secrets.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format as _, Toml};
+use serde::Deserialize;
+
+/// The configuration file read from the working directory, if present.
+pub const CONFIG_FILE: &str = "gatehouse.toml";
+
+/// The prefix of configuration environment variables.
+pub const ENV_PREFIX: &str = "GATEHOUSE_";
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Text for people.
+    #[default]
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The server's configuration.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// The data directory (SQLite store, initial admin password).
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; default the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// The first admin's password; random when unset (SPEC §6.4).
+    pub admin_password: Option<String>,
+    /// The URL clients reach this instance at.
+    pub public_url: Option<String>,
+    /// How logs are written.
+    pub log_format: LogFormat,
+    /// `platform`, `connect`, or the path of a catalogue file.
+    pub catalogue: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./gatehouse-data"),
+            database_url: None,
+            admin_password: None,
+            public_url: None,
+            log_format: LogFormat::Human,
+            catalogue: "platform".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .field("public_url", &self.public_url)
+            .field("log_format", &self.log_format)
+            .field("catalogue", &self.catalogue)
+            .finish()
+    }
+}
+
+/// A configuration value that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// The providers of a running server: `gatehouse.toml` in the working
+    /// directory (if present), then `GATEHOUSE_*` variables, which win.
+    #[must_use]
+    pub fn providers() -> Figment {
+        Figment::new()
+            .merge(Toml::file(CONFIG_FILE))
+            .merge(Env::prefixed(ENV_PREFIX))
+    }
+
+    /// Reads the configuration from `figment`; unset keys take defaults.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the key whose value is invalid.
+    pub fn load(figment: &Figment) -> Result<Self, ConfigError> {
+        figment.extract::<Self>().map_err(|error| {
+            let messages: Vec<String> = error.into_iter().map(|e| describe(&e)).collect();
+            ConfigError(messages.join("; "))
+        })
+    }
+
+    /// The database URL: `database_url`, or the SQLite file in `data_dir`.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("gatehouse.db").display()))
+    }
+}
+
+/// One figment error as `key `name`: what is wrong (from where)`.
+fn describe(error: &figment::Error) -> String {
+    let key = error.path.join(".");
+    let source = error
+        .metadata
+        .as_ref()
+        .map(|m| format!(" (from {})", m.name))
+        .unwrap_or_default();
+    if key.is_empty() {
+        format!("{}{source}", error.kind)
+    } else {
+        format!("key `{key}`: {}{source}", error.kind)
+    }
+}

@@ -1,0 +1,54 @@
+//! Configuration: defaults, `gatehouse.toml`, `GATEHOUSE_*`, and errors
+//! naming the key.
+
+use figment::Figment;
+use figment::providers::{Format as _, Toml};
+use gatehouse_server::{Config, LogFormat};
+
+#[test]
+#[expect(
+    clippy::result_large_err,
+    reason = "`figment::Jail` closures return `figment::Error`"
+)]
+fn defaults_file_and_environment() {
+    let config = Config::load(&Figment::new()).unwrap();
+    assert_eq!(config, Config::default());
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.database_url(), "sqlite://./gatehouse-data/gatehouse.db?mode=rwc");
+
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "gatehouse.toml",
+            "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\ncatalogue = \"connect\"\n",
+        )?;
+        jail.set_env("GATEHOUSE_LISTEN", "127.0.0.1:9001");
+        jail.set_env("GATEHOUSE_DATA_DIR", "/srv/gatehouse");
+        jail.set_env("GATEHOUSE_ADMIN_PASSWORD", "s3cret-pass");
+        let config = Config::load(&Config::providers()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.catalogue, "connect");
+        assert_eq!(config.admin_password.as_deref(), Some("s3cret-pass"));
+        assert_eq!(config.database_url(), "sqlite:///srv/gatehouse/gatehouse.db?mode=rwc");
+        assert!(!format!("{config:?}").contains("s3cret"));
+        Ok(())
+    });
+}
+
+#[test]
+#[expect(
+    clippy::result_large_err,
+    reason = "`figment::Jail` closures return `figment::Error`"
+)]
+fn a_bad_value_names_its_key() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("GATEHOUSE_LISTEN", "nonsense");
+        let error = Config::load(&Config::providers()).unwrap_err().to_string();
+        assert!(error.contains("`listen`"), "{error}");
+        Ok(())
+    });
+    let error = Config::load(&Figment::new().merge(Toml::string("log_format = \"xml\"")))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("`log_format`"), "{error}");
+}
