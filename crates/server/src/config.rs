@@ -12,6 +12,17 @@ use serde::Deserialize;
 /// The configuration file read from the working directory, if present.
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
+/// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
+const KEYS: [&str; 7] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "admin_password",
+    "public_url",
+    "log_format",
+    "catalogue",
+];
+
 /// The prefix of configuration environment variables.
 pub const ENV_PREFIX: &str = "GATEHOUSE_";
 
@@ -83,10 +94,14 @@ impl Config {
     /// The providers of a running server: `gatehouse.toml` in the working
     /// directory (if present), then `GATEHOUSE_*` variables, which win.
     #[must_use]
+    ///
+    /// Only the variables of the keys above are read: other `GATEHOUSE_*`
+    /// variables (the CLI's `GATEHOUSE_URL`, a test's
+    /// `GATEHOUSE_TEST_POSTGRES`) belong to someone else.
     pub fn providers() -> Figment {
         Figment::new()
             .merge(Toml::file(CONFIG_FILE))
-            .merge(Env::prefixed(ENV_PREFIX))
+            .merge(Env::prefixed(ENV_PREFIX).only(&KEYS))
     }
 
     /// Reads the configuration from `figment`; unset keys take defaults.

@@ -24,6 +24,9 @@ fn defaults_file_and_environment() {
         jail.set_env("GATEHOUSE_LISTEN", "127.0.0.1:9001");
         jail.set_env("GATEHOUSE_DATA_DIR", "/srv/gatehouse");
         jail.set_env("GATEHOUSE_ADMIN_PASSWORD", "s3cret-pass");
+        // Other tools' variables are not the server's keys.
+        jail.set_env("GATEHOUSE_TEST_POSTGRES", "postgres://elsewhere/test");
+        jail.set_env("GATEHOUSE_URL", "http://elsewhere");
         let config = Config::load(&Config::providers()).unwrap();
         assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
         assert_eq!(config.log_format, LogFormat::Json);
