@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use gatehouse_authz::{self as authz, MemberSpec};
 use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::{Member, Principal};
-use gatehouse_domain::names::ProjectKey;
+use gatehouse_domain::names::{ProjectKey, RoleName};
 use gatehouse_domain::store::{MemberFilter, Page, PageRequest};
 
 use crate::codec::{self, KIND_GROUP, KIND_USER};
@@ -44,6 +44,33 @@ fn display(project: &ProjectKey, principal: &Principal) -> String {
     format!("{project}/{}:{}", principal.kind(), principal.name())
 }
 
+/// A member holds at least one role.
+fn require_roles(member: &Member) -> Result<(), StoreError> {
+    if member.roles.is_empty() {
+        return Err(StoreError::Conflict(format!(
+            "member `{}` needs at least one role",
+            display(&member.project, &member.principal)
+        )));
+    }
+    Ok(())
+}
+
+/// The id of `role` as seen from `project` (global or the project's),
+/// remembered in `cache` for the rest of the commit.
+async fn role_id<C: Conn>(c: &mut C, project: &str, role: &RoleName, cache: &mut RoleIds) -> Result<i64, StoreError> {
+    let cache_key = (project.to_owned(), role.as_str().to_owned());
+    if let Some(id) = cache.get(&cache_key) {
+        return Ok(*id);
+    }
+    let Some(id) = roles::resolve(c, project, role.as_str()).await? else {
+        return Err(StoreError::Conflict(format!(
+            "role `{role}` does not exist globally or in project `{project}`"
+        )));
+    };
+    cache.insert(cache_key, id);
+    Ok(id)
+}
+
 async fn id<C: Conn>(c: &mut C, project: &ProjectKey, who: &Principal) -> Result<Option<i64>, StoreError> {
     let (kind, name) = key(who);
     let row = c
@@ -60,12 +87,7 @@ async fn id<C: Conn>(c: &mut C, project: &ProjectKey, who: &Principal) -> Result
 /// the mutations of one commit; a mutation that deletes roles clears it.
 pub(crate) async fn set<C: Conn>(c: &mut C, member: &Member, cache: &mut RoleIds) -> Result<(), StoreError> {
     let project = member.project.as_str();
-    if member.roles.is_empty() {
-        return Err(StoreError::Conflict(format!(
-            "member `{}` needs at least one role",
-            display(&member.project, &member.principal)
-        )));
-    }
+    require_roles(member)?;
     let member_id = match id(c, &member.project, &member.principal).await? {
         Some(existing) => {
             c.execute("DELETE FROM member_roles WHERE member_id = $1", args![existing])
@@ -88,19 +110,7 @@ pub(crate) async fn set<C: Conn>(c: &mut C, member: &Member, cache: &mut RoleIds
         }
     };
     for role in &member.roles {
-        let cache_key = (project.to_owned(), role.as_str().to_owned());
-        let role_id = match cache.get(&cache_key) {
-            Some(id) => *id,
-            None => {
-                let Some(id) = roles::resolve(c, project, role.as_str()).await? else {
-                    return Err(StoreError::Conflict(format!(
-                        "role `{role}` does not exist globally or in project `{project}`"
-                    )));
-                };
-                cache.insert(cache_key, id);
-                id
-            }
-        };
+        let role_id = role_id(c, project, role, cache).await?;
         c.execute(
             "INSERT INTO member_roles (member_id, role_id) VALUES ($1, $2)",
             args![member_id, role_id],
@@ -118,29 +128,10 @@ const ROLE_ROWS: usize = 4_000;
 pub(crate) async fn set_many<C: Conn>(c: &mut C, batch: &[&Member], cache: &mut RoleIds) -> Result<(), StoreError> {
     let mut role_ids: Vec<Vec<i64>> = Vec::with_capacity(batch.len());
     for member in batch {
-        if member.roles.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "member `{}` needs at least one role",
-                display(&member.project, &member.principal)
-            )));
-        }
+        require_roles(member)?;
         let mut ids = Vec::with_capacity(member.roles.len());
         for role in &member.roles {
-            let project = member.project.as_str();
-            let cache_key = (project.to_owned(), role.as_str().to_owned());
-            let id = match cache.get(&cache_key) {
-                Some(id) => *id,
-                None => {
-                    let Some(id) = roles::resolve(c, project, role.as_str()).await? else {
-                        return Err(StoreError::Conflict(format!(
-                            "role `{role}` does not exist globally or in project `{project}`"
-                        )));
-                    };
-                    cache.insert(cache_key, id);
-                    id
-                }
-            };
-            ids.push(id);
+            ids.push(role_id(c, member.project.as_str(), role, cache).await?);
         }
         role_ids.push(ids);
     }

@@ -13,7 +13,7 @@ use super::time_format::utc;
 use crate::secret::Secret;
 
 /// The scope text meaning "everything the user may do".
-pub const APPLIED_PERMISSIONS_USER: &str = "applied-permissions/user";
+pub const APPLIED_PERMISSIONS_USER: &str = gatehouse_domain::commands::tokens::USER_SCOPE;
 
 /// One entry of a restricted scope.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
