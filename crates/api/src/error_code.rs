@@ -50,6 +50,10 @@ pub enum ErrorCode {
     LastAdmin,
     /// A concurrent write won; read again and retry (409).
     Conflict,
+    /// The route exists but does not answer this method (405).
+    MethodNotAllowed,
+    /// The request took longer than the server allows (408).
+    RequestTimeout,
     /// `If-Match` named another version (412).
     PreconditionFailed,
     /// The body is over 1 MiB (413).
@@ -66,7 +70,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 28] = [
         Self::MalformedJson,
         Self::InvalidCursor,
         Self::ValidationFailed,
@@ -87,6 +91,8 @@ impl ErrorCode {
         Self::EnvironmentProtected,
         Self::LastAdmin,
         Self::Conflict,
+        Self::MethodNotAllowed,
+        Self::RequestTimeout,
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
         Self::RateLimited,
@@ -119,6 +125,8 @@ impl ErrorCode {
             Self::EnvironmentProtected => "environment_protected",
             Self::LastAdmin => "last_admin",
             Self::Conflict => "conflict",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTimeout => "request_timeout",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
             Self::RateLimited => "rate_limited",
@@ -129,7 +137,8 @@ impl ErrorCode {
     }
 
     /// The HTTP status of SPEC §7: malformed JSON 400, validation 422,
-    /// unauthenticated 401, forbidden 403, not visible 404, conflicts and
+    /// unauthenticated 401, forbidden 403, not visible 404, wrong method
+    /// 405, too slow 408, conflicts and
     /// limits 409, stale `If-Match` 412, body over 1 MiB 413, rate limited
     /// 429, internal 500, not ready 503.
     #[must_use]
@@ -139,6 +148,8 @@ impl ErrorCode {
             Self::Unauthenticated | Self::InvalidCredentials | Self::UserLocked => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::RequestTimeout => 408,
             Self::AlreadyExists
             | Self::LimitExceeded
             | Self::WouldDiscardActions
@@ -184,6 +195,8 @@ impl ErrorCode {
             Self::EnvironmentProtected => "Environment protected",
             Self::LastAdmin => "Last admin",
             Self::Conflict => "Conflict",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::RequestTimeout => "Request timeout",
             Self::PreconditionFailed => "Precondition failed",
             Self::PayloadTooLarge => "Payload too large",
             Self::RateLimited => "Rate limited",

@@ -21,11 +21,13 @@ pub use wire::check::{
 };
 pub use wire::environments::{CreateEnvironment, Environment};
 pub use wire::groups::{CreateGroup, Group, PatchGroup, PatchGroupMembers};
+pub use wire::invitations::{AcceptInvitation, Message};
 pub use wire::members::{Member, MemberKind, SetRoles};
 pub use wire::page::Page;
 pub use wire::projects::{AdminPrivileges, CreateProject, PatchProject, Project};
 pub use wire::roles::{CreateRole, PatchRole, Role, RoleKind, RoleMode};
 pub use wire::scope_kind::ScopeKind;
+pub use wire::settings::{Billing, Instance, PutSettings, Settings};
 pub use wire::tokens::{CreateToken, CreatedToken, Scope, ScopeEntry, Token};
 pub use wire::users::{
     CreateUser, Login, LoginResponse, ManagedBy, Membership, PatchUser, SetPassword, TokenRequest, User, UserKind,

@@ -24,7 +24,7 @@ pub async fn serve() -> anyhow::Result<()> {
         );
     }
     println!("Gatehouse listening on http://{addr}");
-    gatehouse_server::serve(listener, server.router()).await?;
+    gatehouse_server::serve(listener, server).await?;
     Ok(())
 }
 

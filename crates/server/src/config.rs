@@ -13,7 +13,7 @@ use serde::Deserialize;
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 11] = [
     "listen",
     "data_dir",
     "database_url",
@@ -21,6 +21,10 @@ const KEYS: [&str; 7] = [
     "public_url",
     "log_format",
     "catalogue",
+    "token_max_days",
+    "allow_non_expiring_tokens",
+    "login_attempts_per_minute",
+    "request_timeout_secs",
 ];
 
 /// The prefix of configuration environment variables.
@@ -55,6 +59,15 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `platform`, `connect`, or the path of a catalogue file.
     pub catalogue: String,
+    /// The longest lifetime a token may ask for, in days (SPEC §6.3).
+    pub token_max_days: u32,
+    /// Whether `expires_in: 0` (a token that never expires) is allowed.
+    pub allow_non_expiring_tokens: bool,
+    /// Login and token-exchange attempts per client address per minute
+    /// (SPEC §6.1); an account gets a third of it.
+    pub login_attempts_per_minute: u32,
+    /// How long a request may take before it is answered 408.
+    pub request_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -67,6 +80,10 @@ impl Default for Config {
             public_url: None,
             log_format: LogFormat::Human,
             catalogue: "platform".to_owned(),
+            token_max_days: 3_650,
+            allow_non_expiring_tokens: false,
+            login_attempts_per_minute: 60,
+            request_timeout_secs: 30,
         }
     }
 }
@@ -81,6 +98,10 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("log_format", &self.log_format)
             .field("catalogue", &self.catalogue)
+            .field("token_max_days", &self.token_max_days)
+            .field("allow_non_expiring_tokens", &self.allow_non_expiring_tokens)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("request_timeout_secs", &self.request_timeout_secs)
             .finish()
     }
 }
@@ -109,10 +130,51 @@ impl Config {
     /// # Errors
     /// [`ConfigError`] naming the key whose value is invalid.
     pub fn load(figment: &Figment) -> Result<Self, ConfigError> {
-        figment.extract::<Self>().map_err(|error| {
+        let config = figment.extract::<Self>().map_err(|error| {
             let messages: Vec<String> = error.into_iter().map(|e| describe(&e)).collect();
             ConfigError(messages.join("; "))
-        })
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses values that parse but cannot be used.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.token_max_days == 0 {
+            return Err(ConfigError("key `token_max_days`: must be at least 1".into()));
+        }
+        if self.login_attempts_per_minute == 0 {
+            return Err(ConfigError(
+                "key `login_attempts_per_minute`: must be at least 1".into(),
+            ));
+        }
+        if !(1..=3_600).contains(&self.request_timeout_secs) {
+            return Err(ConfigError("key `request_timeout_secs`: must be 1 to 3600".into()));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError(
+                "key `public_url`: must start with `http://` or `https://`".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether cookies must be `Secure`: the public URL is https.
+    #[must_use]
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// The base URL links in messages point at.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     /// The database URL: `database_url`, or the SQLite file in `data_dir`.

@@ -1,15 +1,27 @@
 //! Gatehouse's HTTP server: configuration, start-up (SPEC §6.4), the route
-//! table and the ops endpoints (SPEC §7), graceful serving.
+//! table and its guard, the handlers of the native API (SPEC §7), the write
+//! path that keeps the in-memory snapshot current (SPEC §8), observability
+//! (SPEC §9) and graceful serving.
 
+pub mod caller;
 pub mod config;
+pub mod credentials;
 pub mod error;
+pub mod guard;
+pub mod handlers;
+pub mod json;
+pub mod observe;
+pub mod openapi;
 pub mod ops;
 pub mod password;
 pub mod problem;
+pub mod rate_limit;
 pub mod router;
 pub mod serve;
 pub mod start;
 pub mod state;
+pub mod token_cache;
+pub mod writer;
 
 pub use config::{Config, ConfigError, LogFormat};
 pub use error::StartError;

@@ -1,10 +1,11 @@
-//! Ops endpoints (SPEC §7): `/healthz` (process up), `/readyz` (store
-//! reachable, snapshot loaded), and the 404 answer for unknown routes.
+//! Ops endpoints (SPEC §7, §9.3): `/healthz` (process up), `/readyz` (store
+//! reachable, snapshot loaded), `/metrics` (Prometheus text), and the
+//! answers for unknown routes and methods.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::http::header;
+use axum::response::IntoResponse;
 use gatehouse_api::ErrorCode;
 use gatehouse_domain::Store as _;
 use serde_json::json;
@@ -13,27 +14,44 @@ use crate::problem::ApiProblem;
 use crate::state::App;
 
 /// `GET /healthz`: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, description = "the process is up")))]
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// `GET /readyz`: the store answers and a snapshot is loaded.
-pub async fn readyz(State(app): State<App>, headers: HeaderMap) -> Response {
+#[utoipa::path(get, path = "/readyz", tag = "ops",
+    responses((status = 200, description = "ready"), (status = 503, body = gatehouse_api::Problem)))]
+pub async fn readyz(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiProblem> {
     match app.store().revision().await {
-        Ok(revision) => Json(json!({
+        Ok(revision) => Ok(Json(json!({
             "status": "ready",
             "revision": revision,
             "snapshot_revision": app.snapshot().revision(),
-        }))
-        .into_response(),
+        }))),
         Err(error) => {
             tracing::warn!(%error, "readiness: the store does not answer");
-            ApiProblem::new(ErrorCode::NotReady, "the store does not answer", &headers).into_response()
+            Err(ApiProblem::new(ErrorCode::NotReady, "the store does not answer"))
         }
     }
 }
 
+/// `GET /metrics`: Prometheus text.
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, content_type = "text/plain", description = "Prometheus text exposition")))]
+pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.inner.metrics.render(),
+    )
+}
+
 /// Any route the router does not have.
-pub async fn not_found(headers: HeaderMap) -> ApiProblem {
-    ApiProblem::new(ErrorCode::NotFound, "no such route", &headers)
+pub async fn not_found() -> ApiProblem {
+    ApiProblem::new(ErrorCode::NotFound, "no such route")
+}
+
+/// A known route called with a method it does not answer.
+pub async fn method_not_allowed() -> ApiProblem {
+    ApiProblem::new(ErrorCode::MethodNotAllowed, "this route does not answer that method")
 }

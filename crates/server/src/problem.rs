@@ -1,45 +1,134 @@
 //! Problem+json answers (SPEC §7): the api crate's [`Problem`] as an axum
-//! response, carrying the request's id.
+//! response, stamped with the id of the request it answers. Every handler
+//! error is an [`ApiProblem`]; store failures are logged and answered as
+//! `internal` without their text.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_api::{ErrorCode, PROBLEM_CONTENT_TYPE, Problem};
+use gatehouse_domain::{DomainError, StoreError};
 
 /// The request-id header (SPEC §7).
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// A problem answering one request.
+tokio::task_local! {
+    /// The id of the request being served (set by `observe`).
+    pub static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being served, if any.
+#[must_use]
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// A problem answering one request, with any headers it needs
+/// (`Retry-After`, `WWW-Authenticate`).
 #[derive(Debug)]
-pub struct ApiProblem(pub Problem);
+pub struct ApiProblem {
+    /// The body (boxed: handlers return it in every `Err`).
+    pub problem: Box<Problem>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
 
 impl ApiProblem {
-    /// A problem with `code` and `detail`, answering the request whose
-    /// headers are `headers`.
+    /// A problem with `code` and `detail`.
     #[must_use]
-    pub fn new(code: ErrorCode, detail: impl Into<String>, headers: &HeaderMap) -> Self {
-        let problem = Problem::new(code, detail);
-        match request_id(headers) {
-            Some(id) => Self(problem.with_request_id(id)),
-            None => Self(problem),
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self::from(Problem::new(code, detail))
+    }
+
+    /// The same problem with one more header.
+    #[must_use]
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The code.
+    #[must_use]
+    pub fn code(&self) -> ErrorCode {
+        self.problem.code
+    }
+
+    /// 401 `unauthenticated`, with the challenge of RFC 6750.
+    #[must_use]
+    pub fn unauthenticated(detail: &str) -> Self {
+        Self::new(ErrorCode::Unauthenticated, detail)
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+    }
+
+    /// 500 `internal` for a failure that is logged here, not returned.
+    #[must_use]
+    pub fn internal(what: &str, error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "{what}");
+        Self::new(ErrorCode::Internal, "an internal error occurred; nothing was written")
+    }
+}
+
+impl From<Problem> for ApiProblem {
+    fn from(problem: Problem) -> Self {
+        Self {
+            problem: Box::new(problem),
+            headers: Vec::new(),
         }
     }
 }
 
-/// The request's id, as the request-id layer set it.
-#[must_use]
-pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned)
+impl From<ErrorCode> for ApiProblem {
+    fn from(code: ErrorCode) -> Self {
+        Self::from(Problem::from(code))
+    }
+}
+
+impl From<DomainError> for ApiProblem {
+    fn from(error: DomainError) -> Self {
+        if let DomainError::Store(message) = &error {
+            tracing::error!(error = %message, "store failure");
+        }
+        Self::from(Problem::from(&error))
+    }
+}
+
+impl From<gatehouse_domain::FieldError> for ApiProblem {
+    fn from(error: gatehouse_domain::FieldError) -> Self {
+        Self::from(DomainError::field(error))
+    }
+}
+
+impl From<StoreError> for ApiProblem {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Stale { .. } | StoreError::Conflict(_) => {
+                Self::new(ErrorCode::Conflict, "a concurrent change won; read again and retry")
+            }
+            StoreError::InvalidCursor => Self::new(ErrorCode::InvalidCursor, "the cursor was not issued here"),
+            StoreError::Backend(message) => Self::internal("store failure", &message),
+        }
+    }
 }
 
 impl IntoResponse for ApiProblem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self.0).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE))],
-            body,
-        )
-            .into_response()
+        let mut problem = *self.problem;
+        if problem.request_id.is_none() {
+            problem.request_id = current_request_id();
+        }
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE));
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
+        let mut response = (status, headers, body).into_response();
+        response.extensions_mut().insert(problem.code);
+        response
     }
+}
+
+/// The request's id from its headers, as the request-id layer set it.
+#[must_use]
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }

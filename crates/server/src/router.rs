@@ -1,21 +1,41 @@
 //! The route table (STYLE §2.4): every route, its method and what a caller
-//! needs to reach it, as data; [`router`] builds the axum router from it.
+//! needs to reach it, as data; [`router`] builds the axum router from it,
+//! putting the route guard (`guard.rs`) in front of every handler.
+//!
+//! Account-level needs are checked here; what depends on the target (a
+//! user's own tokens, anti-escalation) is the domain's.
+
+use std::time::Duration;
 
 use axum::Router;
-use axum::http::{Method, Request};
-use axum::routing::{MethodRouter, get};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode};
+use axum::middleware;
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use gatehouse_authz::AccountPermission;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::timeout::TimeoutLayer;
 
-use crate::ops;
-use crate::problem::{REQUEST_ID, request_id};
+use crate::guard::guard;
+use crate::handlers::{audit, auth, groups, invitations, settings, tokens, users};
+use crate::json::MAX_BODY;
+use crate::observe::observe;
+use crate::problem::REQUEST_ID;
 use crate::state::App;
+use crate::{openapi, ops};
 
 /// What a caller needs to reach a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Needs {
     /// Anyone, authenticated or not.
     Public,
+    /// Any authenticated user; the handler or the domain decides the rest.
+    Authenticated,
+    /// A platform admin, or a holder of this account permission, acting
+    /// with a full-scope credential.
+    Account(AccountPermission),
+    /// A platform admin acting with a full-scope credential.
+    Admin,
 }
 
 /// One route of the HTTP API.
@@ -23,7 +43,7 @@ pub enum Needs {
 pub struct Route {
     /// The HTTP method.
     pub method: Method,
-    /// The axum path pattern.
+    /// The axum path pattern (also the OpenAPI path).
     pub path: &'static str,
     /// What a caller needs.
     pub needs: Needs,
@@ -31,39 +51,87 @@ pub struct Route {
     pub handler: fn() -> MethodRouter<App>,
 }
 
-/// Every route the server answers.
+const ACCOUNTS: Needs = Needs::Account(AccountPermission::AccountsManage);
+
+macro_rules! route {
+    ($method:ident $path:literal, $needs:expr, $handler:path) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            needs: $needs,
+            handler: || route!(@verb $method)($handler),
+        }
+    };
+    (@verb GET) => { get };
+    (@verb POST) => { post };
+    (@verb PUT) => { put };
+    (@verb PATCH) => { patch };
+    (@verb DELETE) => { delete };
+}
+
+/// Every route the server answers; the Swagger UI at [`DOCS_PATH`] is
+/// mounted beside them.
 pub const ROUTES: &[Route] = &[
-    Route {
-        method: Method::GET,
-        path: "/healthz",
-        needs: Needs::Public,
-        handler: || get(ops::healthz),
-    },
-    Route {
-        method: Method::GET,
-        path: "/readyz",
-        needs: Needs::Public,
-        handler: || get(ops::readyz),
-    },
+    route!(GET "/healthz", Needs::Public, ops::healthz),
+    route!(GET "/readyz", Needs::Public, ops::readyz),
+    route!(GET "/metrics", Needs::Public, ops::metrics),
+    route!(GET "/api/openapi.json", Needs::Public, openapi::document),
+    route!(POST "/api/v1/auth/login", Needs::Public, auth::login),
+    route!(POST "/api/v1/auth/logout", Needs::Authenticated, auth::logout),
+    route!(POST "/api/v1/auth/token", Needs::Public, auth::token),
+    route!(GET "/api/v1/me", Needs::Authenticated, auth::me),
+    route!(GET "/api/v1/users", ACCOUNTS, users::list),
+    route!(POST "/api/v1/users", ACCOUNTS, users::create),
+    route!(GET "/api/v1/users/{username}", ACCOUNTS, users::get),
+    route!(PATCH "/api/v1/users/{username}", ACCOUNTS, users::patch),
+    route!(DELETE "/api/v1/users/{username}", ACCOUNTS, users::delete),
+    route!(POST "/api/v1/users/{username}/disable", ACCOUNTS, users::disable),
+    route!(POST "/api/v1/users/{username}/enable", ACCOUNTS, users::enable),
+    route!(POST "/api/v1/users/{username}/unlock", ACCOUNTS, users::unlock),
+    route!(PUT "/api/v1/users/{username}/password", Needs::Authenticated, users::set_password),
+    route!(GET "/api/v1/users/{username}/tokens", Needs::Authenticated, tokens::list_for_user),
+    route!(POST "/api/v1/users/{username}/tokens", Needs::Authenticated, tokens::create_for_user),
+    route!(GET "/api/v1/invitations", ACCOUNTS, invitations::outbox),
+    route!(POST "/api/v1/invitations/{secret}/accept", Needs::Public, invitations::accept),
+    route!(GET "/api/v1/groups", ACCOUNTS, groups::list),
+    route!(POST "/api/v1/groups", ACCOUNTS, groups::create),
+    route!(GET "/api/v1/groups/{name}", ACCOUNTS, groups::get),
+    route!(PATCH "/api/v1/groups/{name}", ACCOUNTS, groups::patch),
+    route!(DELETE "/api/v1/groups/{name}", ACCOUNTS, groups::delete),
+    route!(PATCH "/api/v1/groups/{name}/members", ACCOUNTS, groups::change_members),
+    route!(GET "/api/v1/tokens", Needs::Authenticated, tokens::list_own),
+    route!(POST "/api/v1/tokens", Needs::Authenticated, tokens::create_own),
+    route!(DELETE "/api/v1/tokens/{id}", Needs::Authenticated, tokens::revoke),
+    route!(GET "/api/v1/audit", Needs::Account(AccountPermission::AuditRead), audit::list),
+    route!(GET "/api/v1/audit/export", Needs::Account(AccountPermission::AuditRead), audit::export),
+    route!(GET "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::get),
+    route!(PUT "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::put),
 ];
 
-/// The application's router: [`ROUTES`], a problem+json 404 for anything
-/// else, request ids (`X-Request-Id`, generated if absent, returned) and
-/// request tracing.
+/// Where the Swagger UI is served (from the binary; no CDN).
+pub const DOCS_PATH: &str = "/api/docs";
+
+/// The application's router: [`ROUTES`] behind their guards, the Swagger
+/// UI, a problem+json 404 for anything else, and around everything:
+/// request ids (`X-Request-Id`, generated if absent, returned), the request
+/// log and metrics, the 1 MiB body limit and the request timeout.
 pub fn router(app: App) -> Router {
     let mut router = Router::new();
     for route in ROUTES {
-        router = router.route(route.path, (route.handler)());
+        let guarded = (route.handler)().route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard));
+        router = router.route(route.path, guarded);
     }
     let header = axum::http::HeaderName::from_static(REQUEST_ID);
+    let timeout = Duration::from_secs(app.config().request_timeout_secs);
     router
+        .merge(openapi::swagger_ui())
         .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(app)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(observe))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(PropagateRequestIdLayer::new(header.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request_id(request.headers()).unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-        }))
         .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
 }
 
@@ -74,7 +142,7 @@ mod tests {
     use super::ROUTES;
 
     #[test]
-    fn routes_are_unique_and_handlers_match_their_method() {
+    fn routes_are_unique_and_absolute() {
         let keys: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.as_str(), r.path)).collect();
         assert_eq!(keys.len(), ROUTES.len(), "a route is listed twice");
         for route in ROUTES {

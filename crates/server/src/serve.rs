@@ -1,20 +1,28 @@
-//! Serving the router until SIGTERM or ctrl-c, letting requests in flight
-//! finish.
+//! Serving a started server until SIGTERM or ctrl-c, letting requests in
+//! flight finish, while following other instances' commits.
 
-use axum::Router;
+use std::net::SocketAddr;
+
 use tokio::net::TcpListener;
 
 use crate::error::StartError;
+use crate::start::Server;
 
-/// Serves `app` on `listener` until SIGTERM or ctrl-c.
+/// Serves `server` on `listener` until SIGTERM or ctrl-c.
 ///
 /// # Errors
 /// [`StartError::Serve`] when the listener fails.
-pub async fn serve(listener: TcpListener, app: Router) -> Result<(), StartError> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(StartError::Serve)
+pub async fn serve(listener: TcpListener, server: Server) -> Result<(), StartError> {
+    let follower = tokio::spawn(server.app().clone().follow());
+    let result = axum::serve(
+        listener,
+        server.router().into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(StartError::Serve);
+    follower.abort();
+    result
 }
 
 /// Resolves at the first SIGTERM or ctrl-c.

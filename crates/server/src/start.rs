@@ -100,8 +100,11 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     let (model, revision) = store.load_model().await?;
     let snapshot = Snapshot::compile(catalogue, &model)?.with_revision(revision);
     tracing::info!(revision, "snapshot compiled");
+    // Unknown users are checked against this hash (SPEC §6.1).
+    let dummy_hash =
+        password::hash(&password::generate().map_err(StartError::Password)?).map_err(StartError::Password)?;
     Ok(Server {
-        app: App::new(store, snapshot),
+        app: App::new(store, snapshot, config.clone(), dummy_hash),
         config,
         initialized,
         initial_admin: initial_admin.map(Arc::new),
@@ -176,6 +179,17 @@ async fn first_start(
                 other => Err(other.into()),
             }
         }
+    }
+}
+
+/// Removes the file holding the generated first admin password: called
+/// when that password changes (SPEC §6.4).
+pub fn forget_initial_password(config: &Config) {
+    let file = config.data_dir.join(INITIAL_ADMIN_PASSWORD_FILE);
+    match std::fs::remove_file(&file) {
+        Ok(()) => tracing::info!(file = %file.display(), "removed the initial admin password file"),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(%error, file = %file.display(), "cannot remove the initial admin password file"),
     }
 }
 

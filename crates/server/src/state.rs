@@ -1,32 +1,62 @@
-//! The state every handler shares: the store and the compiled snapshot.
+//! The state every handler shares: the store, the compiled snapshot, the
+//! write lock, the configuration, the login limiter and the token cache.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use gatehouse_authz::Snapshot;
 use gatehouse_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::sync::{Mutex, watch};
+
+use crate::config::Config;
+use crate::rate_limit::LoginLimiter;
+use crate::token_cache::TokenCache;
 
 /// The application: cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    store: Store,
+pub(crate) struct Inner {
+    pub(crate) store: Store,
     // INVARIANT: the snapshot compiled from the store's model at
-    // `Snapshot::revision`; swapped whole, never edited in place.
-    snapshot: ArcSwap<Snapshot>,
+    // `Snapshot::revision`; swapped whole, never edited in place, and only
+    // replaced by a newer one (see `writer.rs`).
+    pub(crate) snapshot: ArcSwap<Snapshot>,
+    /// Announces each new snapshot revision (for `min_revision` waits).
+    pub(crate) revision: watch::Sender<u64>,
+    /// Serialises this instance's writes, so a command is decided on the
+    /// snapshot the store is at.
+    pub(crate) write_lock: Mutex<()>,
+    pub(crate) config: Config,
+    pub(crate) limiter: LoginLimiter,
+    pub(crate) tokens: TokenCache,
+    /// A hash of a random password: unknown users are checked against it,
+    /// so they cost the same argon2 work as a wrong password (SPEC §6.1).
+    pub(crate) dummy_hash: String,
+    pub(crate) metrics: PrometheusHandle,
 }
 
 impl App {
     /// An application over `store` answering from `snapshot`.
     #[must_use]
-    pub fn new(store: Store, snapshot: Snapshot) -> Self {
+    pub fn new(store: Store, snapshot: Snapshot, config: Config, dummy_hash: String) -> Self {
+        let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        let (revision, _) = watch::channel(snapshot.revision());
         Self {
             inner: Arc::new(Inner {
                 store,
                 snapshot: ArcSwap::from_pointee(snapshot),
+                revision,
+                write_lock: Mutex::new(()),
+                limiter: LoginLimiter::new(per_minute),
+                config,
+                tokens: TokenCache::default(),
+                dummy_hash,
+                metrics: crate::observe::recorder(),
             }),
         }
     }
@@ -43,8 +73,22 @@ impl App {
         self.inner.snapshot.load_full()
     }
 
-    /// Replaces the snapshot.
-    pub fn set_snapshot(&self, snapshot: Snapshot) {
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Replaces the snapshot if `snapshot` is newer than the current one.
+    pub(crate) fn publish(&self, snapshot: Snapshot) {
+        let revision = snapshot.revision();
+        let current = self.inner.snapshot.load();
+        if revision < current.revision() {
+            return;
+        }
         self.inner.snapshot.store(Arc::new(snapshot));
+        self.inner.tokens.clear();
+        self.inner.revision.send_replace(revision);
+        metrics::gauge!("gatehouse_snapshot_revision").set(revision as f64);
     }
 }

@@ -8,9 +8,11 @@
 pub mod environments;
 pub mod groups;
 pub mod init;
+pub mod invitations;
 pub mod members;
 pub mod projects;
 pub mod roles;
+pub mod settings;
 pub mod tokens;
 pub mod users;
 

@@ -18,6 +18,6 @@ pub async fn spawn(config: Config) -> (Server, String) {
     let server = start(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gatehouse_server::serve(listener, server.router()));
+    tokio::spawn(gatehouse_server::serve(listener, server.clone()));
     (server, url)
 }

@@ -1,0 +1,85 @@
+//! Who is calling: the authenticated user with its credential's scope, and
+//! the client's address and user agent — as extractors for handlers.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::USER_AGENT;
+use axum::http::request::Parts;
+use gatehouse_domain::commands::Acting;
+
+use crate::problem::ApiProblem;
+
+/// The credential a request came with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer gate_…`.
+    Token {
+        /// The token's public id.
+        id: String,
+    },
+    /// The web UI's session cookie.
+    Session {
+        /// SHA-256 of the cookie.
+        id_sha256: String,
+    },
+}
+
+/// An authenticated caller, set by the route guard.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// Who acts, with what scope, for the domain's commands and the audit.
+    pub acting: Acting,
+    /// How it authenticated.
+    pub credential: Credential,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Self>()
+            .cloned()
+            .ok_or_else(|| ApiProblem::unauthenticated("authentication required"))
+    }
+}
+
+/// The username of the caller, put in the response for the request log.
+#[derive(Clone, Debug)]
+pub struct CallerName(pub String);
+
+/// The client's address and user agent.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// The peer address.
+    pub address: IpAddr,
+    /// `User-Agent`, if sent.
+    pub user_agent: Option<String>,
+}
+
+impl Client {
+    /// The client of the request whose parts are `parts`.
+    #[must_use]
+    pub fn of(parts: &Parts) -> Self {
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let user_agent = parts
+            .headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect());
+        Self { address, user_agent }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts))
+    }
+}

@@ -1,0 +1,83 @@
+//! Secrets Gatehouse hands out — tokens (`gate_` + 256 random bits),
+//! session cookies, CSRF tokens, invitation links — and how they are kept:
+//! only their SHA-256 is stored, and comparisons take constant time
+//! (SPEC §6.2, §6.3).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+/// The prefix of every access token.
+pub const TOKEN_PREFIX: &str = "gate_";
+
+/// Random bytes in a token, session id, CSRF token or invitation secret.
+const SECRET_BYTES: usize = 32;
+
+/// Why a secret could not be made.
+#[derive(Debug, thiserror::Error)]
+#[error("no randomness: {0}")]
+pub struct NoRandomness(String);
+
+/// 256 random bits from the operating system, base64url without padding.
+///
+/// # Errors
+/// When the operating system has no randomness to give.
+pub fn random_secret() -> Result<String, NoRandomness> {
+    let mut bytes = [0_u8; SECRET_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| NoRandomness(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A new access token's secret: `gate_` and 256 random bits.
+///
+/// # Errors
+/// When the operating system has no randomness to give.
+pub fn new_token() -> Result<String, NoRandomness> {
+    Ok(format!("{TOKEN_PREFIX}{}", random_secret()?))
+}
+
+/// A new token's public id: a time-ordered UUID.
+#[must_use]
+pub fn new_token_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The hex SHA-256 under which a secret is stored.
+#[must_use]
+pub fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Whether two secrets are equal, in time independent of where they differ.
+#[must_use]
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TOKEN_PREFIX, new_token, same_secret, sha256_hex};
+
+    #[test]
+    fn tokens_are_prefixed_random_and_stored_as_sha256() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert!(a.starts_with(TOKEN_PREFIX));
+        assert_eq!(a.len(), TOKEN_PREFIX.len() + 43, "256 bits in base64url: {a}");
+        assert_ne!(a, b);
+        let hash = sha256_hex(&a);
+        assert_eq!(hash.len(), 64);
+        assert_ne!(hash, sha256_hex(&b));
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn comparison_is_exact() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "abcd"));
+    }
+}

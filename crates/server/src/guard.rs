@@ -1,0 +1,262 @@
+//! The route guard: authenticates the request (bearer token or session
+//! cookie with its CSRF token) and refuses it unless the caller holds what
+//! `router.rs` says the route needs — before the handler runs (STYLE §2.8).
+
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
+use axum_extra::extract::cookie::CookieJar;
+use gatehouse_api::ErrorCode;
+use gatehouse_authz::{AccountPermission, TokenScope};
+use gatehouse_domain::commands::Acting;
+use gatehouse_domain::commands::tokens::scope_spec;
+use gatehouse_domain::entities::Scope;
+use gatehouse_domain::names::Username;
+use gatehouse_domain::{AuditActor, AuditEntry, Store as _};
+use time::{Duration, OffsetDateTime};
+
+use crate::caller::{Caller, CallerName, Client, Credential};
+use crate::credentials::{TOKEN_PREFIX, same_secret, sha256_hex};
+use crate::problem::{ApiProblem, current_request_id};
+use crate::router::Needs;
+use crate::state::App;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "gatehouse_session";
+/// The header carrying a session's CSRF token on writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// A session ends after this long without a request (SPEC §6.2).
+pub const SESSION_IDLE: Duration = Duration::minutes(30);
+/// A session ends this long after login whatever happens (SPEC §6.2).
+pub const SESSION_ABSOLUTE: Duration = Duration::hours(12);
+/// Last use of tokens and sessions is written at most this often.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// Authenticates the request and enforces `needs`.
+pub async fn guard(State((app, needs)): State<(App, Needs)>, mut request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let client = Client::of(&parts);
+    let caller = match authenticate(&app, &parts, &client).await {
+        Ok(caller) => caller,
+        Err(problem) if needs != Needs::Public => return problem.into_response(),
+        Err(_) => None,
+    };
+    if let Some(caller) = &caller {
+        parts.extensions.insert(caller.clone());
+    }
+    if let Err(problem) = authorize(&app, needs, caller.as_ref(), &parts).await {
+        return problem.into_response();
+    }
+    request = Request::from_parts(parts, body);
+    let mut response = next.run(request).await;
+    if let Some(caller) = caller {
+        response
+            .extensions_mut()
+            .insert(CallerName(caller.acting.username.as_str().to_owned()));
+    }
+    response
+}
+
+async fn authorize(app: &App, needs: Needs, caller: Option<&Caller>, request: &Parts) -> Result<(), ApiProblem> {
+    if needs == Needs::Public {
+        return Ok(());
+    }
+    let Some(caller) = caller else {
+        return Err(ApiProblem::unauthenticated("authentication required"));
+    };
+    if let Credential::Session { .. } = caller.credential
+        && !is_safe(&request.method)
+    {
+        check_csrf(app, caller, request).await?;
+    }
+    let permission = match needs {
+        Needs::Public | Needs::Authenticated => return Ok(()),
+        Needs::Account(permission) => Some(permission),
+        Needs::Admin => None,
+    };
+    if holds(app, &caller.acting, permission) {
+        return Ok(());
+    }
+    let what = permission.map_or_else(|| "platform admin".to_owned(), |p| format!("`{p}`"));
+    let mut entry = audit_entry(&caller.acting, "access.denied", "route", request.uri.path());
+    entry.after = Some(serde_json::json!({"method": request.method.as_str(), "needs": what}));
+    if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
+        tracing::warn!(%error, "cannot audit a refused request");
+    }
+    Err(ApiProblem::new(ErrorCode::Forbidden, format!("requires {what}")))
+}
+
+/// Whether the acting user, active and acting with a full-scope credential,
+/// is a platform admin or holds `permission` (`None`: admins only).
+#[must_use]
+pub fn holds(app: &App, acting: &Acting, permission: Option<AccountPermission>) -> bool {
+    let snapshot = app.snapshot();
+    let Some(user) = snapshot.user_id(acting.username.as_str()) else {
+        return false;
+    };
+    let active = snapshot.user_status(user).is_some_and(|s| !s.is_blocked());
+    let granted = snapshot.is_admin(user) || permission.is_some_and(|p| snapshot.account_permissions(user).contains(p));
+    active && granted && acting.scope.is_unrestricted()
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn check_csrf(app: &App, caller: &Caller, request: &Parts) -> Result<(), ApiProblem> {
+    let Credential::Session { id_sha256 } = &caller.credential else {
+        return Ok(());
+    };
+    let sent = request.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    let session = app.store().session(id_sha256).await?;
+    match (sent, session) {
+        (Some(sent), Some(session)) if same_secret(sent, &session.csrf_token) => Ok(()),
+        _ => Err(ApiProblem::new(
+            ErrorCode::Forbidden,
+            "a write with a session needs its `X-CSRF-Token`",
+        )),
+    }
+}
+
+/// The caller the request's credential names; `None` without one.
+async fn authenticate(app: &App, parts: &Parts, client: &Client) -> Result<Option<Caller>, ApiProblem> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim())
+            .filter(|secret| secret.starts_with(TOKEN_PREFIX))
+            .ok_or_else(|| ApiProblem::unauthenticated("expected `Authorization: Bearer gate_…`"))?;
+        return by_token(app, secret, client).await.map(Some);
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        return by_session(app, cookie.value(), client).await.map(Some);
+    }
+    Ok(None)
+}
+
+fn acting(username: Username, scope: TokenScope, token_id: Option<String>, client: &Client) -> Acting {
+    Acting {
+        audit: AuditActor {
+            username: Some(username.as_str().to_owned()),
+            token_id,
+            address: Some(client.address.to_string()),
+            user_agent: client.user_agent.clone(),
+        },
+        username,
+        scope,
+        request_id: current_request_id(),
+    }
+}
+
+/// An audit entry of a security event by `acting`.
+#[must_use]
+pub fn audit_entry(acting: &Acting, event: &str, target_type: &str, target_id: &str) -> AuditEntry {
+    AuditEntry {
+        actor: acting.audit.clone(),
+        event: event.to_owned(),
+        target_type: target_type.to_owned(),
+        target_id: target_id.to_owned(),
+        project: None,
+        before: None,
+        after: None,
+        request_id: acting.request_id.clone(),
+    }
+}
+
+async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, ApiProblem> {
+    let refused = || ApiProblem::unauthenticated("the token is invalid, expired or revoked");
+    let sha256 = sha256_hex(secret);
+    let token = match app.inner.tokens.get(&sha256) {
+        Some(token) => token,
+        None => {
+            let token = app.store().token_by_secret_hash(&sha256).await?;
+            app.inner.tokens.put(sha256.clone(), token.clone());
+            token
+        }
+    }
+    .ok_or_else(refused)?;
+    let now = OffsetDateTime::now_utc();
+    if token.expires_at.is_some_and(|at| at <= now) {
+        return Err(refused());
+    }
+    let snapshot = app.snapshot();
+    let user = snapshot.user_id(token.username.as_str()).ok_or_else(refused)?;
+    if snapshot.user_status(user).is_none_or(|s| s.is_blocked()) {
+        return Err(ApiProblem::unauthenticated("the account is disabled or locked"));
+    }
+    let scope = match &token.scope {
+        Scope::User(_) => TokenScope::user(),
+        Scope::Entries(entries) => {
+            let specs: Vec<_> = entries.iter().map(scope_spec).collect();
+            snapshot
+                .token_scope(&specs)
+                .map_err(|e| ApiProblem::internal("a stored token scope does not resolve", &e))?
+        }
+    };
+    let acting = acting(token.username.clone(), scope, Some(token.id.clone()), client);
+    if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+        touch_token(app, &acting, token, sha256, now);
+    }
+    Ok(Caller {
+        credential: Credential::Token {
+            id: acting.audit.token_id.clone().unwrap_or_default(),
+        },
+        acting,
+    })
+}
+
+/// Records a token's use in the background: `last_used_at`, and an audit
+/// record the first time (SPEC §9.1).
+fn touch_token(
+    app: &App,
+    acting: &Acting,
+    mut token: gatehouse_domain::entities::Token,
+    sha256: String,
+    now: OffsetDateTime,
+) {
+    let first = token.last_used_at.is_none();
+    token.last_used_at = Some(now);
+    let id = token.id.clone();
+    app.inner.tokens.put(sha256, Some(token));
+    let app = app.clone();
+    let entry = first.then(|| audit_entry(acting, "token.first_used", "token", &id));
+    tokio::spawn(async move {
+        if let Err(error) = app.store().touch_token(&id, now).await {
+            tracing::warn!(%error, "cannot record a token's use");
+        }
+        if let Some(entry) = entry
+            && let Err(error) = app.store().record_event(&entry, now).await
+        {
+            tracing::warn!(%error, "cannot audit a token's first use");
+        }
+    });
+}
+
+async fn by_session(app: &App, cookie: &str, client: &Client) -> Result<Caller, ApiProblem> {
+    let refused = || ApiProblem::unauthenticated("the session has ended; log in again");
+    let id_sha256 = sha256_hex(cookie);
+    let session = app.store().session(&id_sha256).await?.ok_or_else(refused)?;
+    let now = OffsetDateTime::now_utc();
+    if now - session.last_seen_at >= SESSION_IDLE || now - session.created_at >= SESSION_ABSOLUTE {
+        app.store().delete_session(&id_sha256).await?;
+        return Err(refused());
+    }
+    let snapshot = app.snapshot();
+    let user = snapshot.user_id(session.username.as_str()).ok_or_else(refused)?;
+    if snapshot.user_status(user).is_none_or(|s| s.is_blocked()) {
+        return Err(ApiProblem::unauthenticated("the account is disabled or locked"));
+    }
+    if now - session.last_seen_at >= TOUCH_EVERY {
+        app.store().touch_session(&id_sha256, now).await?;
+    }
+    Ok(Caller {
+        acting: acting(session.username, TokenScope::user(), None, client),
+        credential: Credential::Session { id_sha256 },
+    })
+}

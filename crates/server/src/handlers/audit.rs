@@ -1,0 +1,129 @@
+//! The audit log (SPEC §9.1): filtered, cursor-paged reading and NDJSON
+//! export, for holders of `audit.read`.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use gatehouse_api::{self as api, Page, Problem};
+use gatehouse_domain::Store as _;
+use gatehouse_domain::store::{AuditFilter, PageRequest};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::respond::{Paging, Params};
+use crate::problem::ApiProblem;
+use crate::state::App;
+
+/// Records exported per store read.
+const EXPORT_BATCH: usize = 1_000;
+
+/// `?actor=&event=&target=&project=&since=&until=&limit=&cursor=`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Acting username.
+    pub actor: Option<String>,
+    /// Event, e.g. `user.created`.
+    pub event: Option<String>,
+    /// Target id, e.g. a username.
+    pub target: Option<String>,
+    /// Project key.
+    pub project: Option<String>,
+    /// Not before (RFC 3339).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>)]
+    pub since: Option<OffsetDateTime>,
+    /// Before (RFC 3339).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>)]
+    pub until: Option<OffsetDateTime>,
+    /// At most this many records (default 100, at most 1,000).
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl AuditQuery {
+    fn filter(&self) -> AuditFilter {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        AuditFilter {
+            actor: given(&self.actor),
+            event: given(&self.event),
+            target: given(&self.target),
+            project: given(&self.project),
+            since: self.since,
+            until: self.until,
+        }
+    }
+
+    fn page(&self) -> Result<PageRequest, ApiProblem> {
+        Paging {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+        .request()
+    }
+}
+
+/// `GET /api/v1/audit`: records oldest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = Page<api::AuditRecord>), (status = "4XX", body = Problem)))]
+pub async fn list(
+    State(app): State<App>,
+    Params(query): Params<AuditQuery>,
+) -> Result<Json<Page<api::AuditRecord>>, ApiProblem> {
+    let found = app.store().audit(&query.filter(), &query.page()?).await?;
+    Ok(Json(Page::map(found.items, found.next_cursor, |r| {
+        api::AuditRecord::from(&r)
+    })))
+}
+
+/// `GET /api/v1/audit/export`: every matching record, one JSON object per
+/// line, streamed.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(AuditQuery),
+    responses((status = 200, content_type = "application/x-ndjson", body = api::AuditRecord), (status = "4XX", body = Problem)))]
+pub async fn export(State(app): State<App>, Params(query): Params<AuditQuery>) -> Result<Response, ApiProblem> {
+    let filter = query.filter();
+    let mut page = PageRequest {
+        cursor: query.cursor.clone(),
+        limit: EXPORT_BATCH,
+    };
+    // Read the first batch now, so a bad cursor is a problem, not a cut stream.
+    let first = app.store().audit(&filter, &page).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut batch = first;
+        loop {
+            let mut lines = Vec::new();
+            for record in &batch.items {
+                if serde_json::to_writer(&mut lines, &api::AuditRecord::from(record)).is_err() {
+                    return;
+                }
+                lines.push(b'\n');
+            }
+            if tx.send(Ok(lines)).await.is_err() {
+                return;
+            }
+            let Some(cursor) = batch.next_cursor.take() else {
+                return;
+            };
+            page.cursor = Some(cursor);
+            batch = match app.store().audit(&filter, &page).await {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::error!(%error, "audit export failed midway");
+                    let _ = tx.send(Err(std::io::Error::other("the store failed"))).await;
+                    return;
+                }
+            };
+        }
+    });
+    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}

@@ -1,0 +1,247 @@
+//! Logging in (SPEC §6): `auth/login` (a session cookie and its CSRF
+//! token), `auth/logout`, `auth/token` (a personal token for a username and
+//! password). Unknown users and wrong passwords cost the same argon2 work
+//! and get the same answer; attempts are rate limited per address and
+//! account; ten failures lock the account.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use gatehouse_api::{self as api, ErrorCode, Problem};
+use gatehouse_authz::{TokenScope, UserStatus};
+use gatehouse_domain::commands::Acting;
+use gatehouse_domain::commands::users::login_commit;
+use gatehouse_domain::entities::User;
+use gatehouse_domain::names::Username;
+use gatehouse_domain::store::Session;
+use gatehouse_domain::user_status::{LoginOutcome, effective_status, on_login};
+use gatehouse_domain::{AuditActor, Store as _};
+use time::OffsetDateTime;
+
+use super::respond::Written;
+use super::tokens::create_token;
+use super::users::{verify_password, wire_user};
+use crate::caller::{Caller, Client, Credential};
+use crate::credentials::{random_secret, sha256_hex};
+use crate::guard::{SESSION_COOKIE, audit_entry};
+use crate::json::JsonBody;
+use crate::problem::{ApiProblem, current_request_id};
+use crate::state::App;
+
+fn invalid_credentials() -> ApiProblem {
+    ApiProblem::new(ErrorCode::InvalidCredentials, "wrong username or password")
+}
+
+/// The user named by `name` (a username, or an email in any case).
+async fn find_user(app: &App, name: &str) -> Result<Option<User>, ApiProblem> {
+    if let Ok(username) = Username::parse(name)
+        && let Some(user) = app.store().user(&username).await?
+    {
+        return Ok(Some(user));
+    }
+    if name.contains('@') {
+        return Ok(app.store().user_by_email(name).await?);
+    }
+    Ok(None)
+}
+
+fn acting_as(username: Username, client: &Client) -> Acting {
+    Acting {
+        audit: AuditActor {
+            username: Some(username.as_str().to_owned()),
+            token_id: None,
+            address: Some(client.address.to_string()),
+            user_agent: client.user_agent.clone(),
+        },
+        username,
+        scope: TokenScope::user(),
+        request_id: current_request_id(),
+    }
+}
+
+async fn record(app: &App, acting: &Acting, event: &str, target: &str) {
+    let entry = audit_entry(acting, event, "user", target);
+    if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
+        tracing::warn!(%error, event, "cannot audit a login");
+    }
+}
+
+/// Checks `password` for the account `name`; answers the user, active.
+///
+/// # Errors
+/// 429 when rate limited; 401 `invalid_credentials` for an unknown user, a
+/// wrong password or a disabled account; 401 `user_locked` while locked.
+pub(crate) async fn check_password(app: &App, client: &Client, name: &str, password: &str) -> Result<User, ApiProblem> {
+    if let Err(wait) = app.inner.limiter.attempt(client.address, name) {
+        let seconds = HeaderValue::from(wait.as_secs().max(1));
+        return Err(
+            ApiProblem::new(ErrorCode::RateLimited, "too many login attempts; wait and retry")
+                .with_header(header::RETRY_AFTER, seconds),
+        );
+    }
+    let user = find_user(app, name).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let has_password = stored.is_some();
+    // Unknown users and users without a password cost the same work.
+    let phc = stored.unwrap_or_else(|| app.inner.dummy_hash.clone());
+    let ok = verify_password(password.to_owned(), phc).await? && has_password;
+    let Some(user) = user else {
+        metrics::counter!("gatehouse_login_failures_total").increment(1);
+        record_unknown(app, client, name).await;
+        return Err(invalid_credentials());
+    };
+    let acting = acting_as(user.username.clone(), client);
+    let now = OffsetDateTime::now_utc();
+    let (after, outcome) = on_login(&user, ok, now);
+    let outcome = match outcome {
+        LoginOutcome::Failed | LoginOutcome::Success { first: false } => {
+            app.store().save_login_state(&after).await?;
+            outcome
+        }
+        LoginOutcome::Refused => outcome,
+        LoginOutcome::Success { first: true } | LoginOutcome::LockedNow => settle(app, &acting, &user, ok, now).await?,
+    };
+    match outcome {
+        LoginOutcome::Success { .. } => {
+            record(app, &acting, "login.succeeded", user.username.as_str()).await;
+            Ok(after)
+        }
+        LoginOutcome::Refused if effective_status(&user, now) == UserStatus::Locked => {
+            metrics::counter!("gatehouse_login_failures_total").increment(1);
+            record(app, &acting, "login.refused", user.username.as_str()).await;
+            Err(ApiProblem::new(
+                ErrorCode::UserLocked,
+                "the account is locked after failed logins; wait 15 minutes or ask an admin to unlock it",
+            ))
+        }
+        LoginOutcome::Failed | LoginOutcome::LockedNow | LoginOutcome::Refused => {
+            metrics::counter!("gatehouse_login_failures_total").increment(1);
+            record(app, &acting, "login.failed", user.username.as_str()).await;
+            Err(invalid_credentials())
+        }
+    }
+}
+
+/// Audits a login attempt on an account that does not exist.
+async fn record_unknown(app: &App, client: &Client, name: &str) {
+    let entry = gatehouse_domain::AuditEntry {
+        actor: AuditActor {
+            username: None,
+            token_id: None,
+            address: Some(client.address.to_string()),
+            user_agent: client.user_agent.clone(),
+        },
+        event: "login.failed".to_owned(),
+        target_type: "user".to_owned(),
+        target_id: name.chars().filter(|c| !c.is_control()).take(254).collect(),
+        project: None,
+        before: None,
+        after: None,
+        request_id: current_request_id(),
+    };
+    if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
+        tracing::warn!(%error, "cannot audit a login");
+    }
+}
+
+/// Applies a login that changes the user's status (first login, lockout)
+/// under the write lock, deciding again on a fresh read; answers what that
+/// decided.
+async fn settle(
+    app: &App,
+    acting: &Acting,
+    user: &User,
+    ok: bool,
+    now: OffsetDateTime,
+) -> Result<LoginOutcome, ApiProblem> {
+    let writer = app.writer().await?;
+    let fresh = app.store().user(&user.username).await?.unwrap_or_else(|| user.clone());
+    let (after, outcome) = on_login(&fresh, ok, now);
+    match login_commit(&writer.ctx(acting), &after, outcome) {
+        Some(commit) => {
+            writer.commit(&commit).await?;
+        }
+        None => app.store().save_login_state(&after).await?,
+    }
+    Ok(outcome)
+}
+
+/// `POST /api/v1/auth/login`: a session for the web UI.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = api::Login,
+    responses((status = 200, body = api::LoginResponse), (status = "4XX", body = Problem)))]
+pub async fn login(
+    State(app): State<App>,
+    client: Client,
+    jar: CookieJar,
+    JsonBody(body): JsonBody<api::Login>,
+) -> Result<Response, ApiProblem> {
+    let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
+    let no_randomness = |e: crate::credentials::NoRandomness| ApiProblem::internal("no randomness", &e);
+    let (cookie, csrf_token) = (
+        random_secret().map_err(no_randomness)?,
+        random_secret().map_err(no_randomness)?,
+    );
+    let now = OffsetDateTime::now_utc();
+    app.store()
+        .create_session(&Session {
+            id_sha256: sha256_hex(&cookie),
+            username: user.username.clone(),
+            csrf_token: csrf_token.clone(),
+            created_at: now,
+            last_seen_at: now,
+        })
+        .await?;
+    let cookie = Cookie::build((SESSION_COOKIE, cookie))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(app.config().secure_cookies())
+        .path("/")
+        .build();
+    let body = api::LoginResponse {
+        user: wire_user(&app.snapshot(), &user, now),
+        csrf_token,
+    };
+    Ok((jar.add(cookie), Json(body)).into_response())
+}
+
+/// `POST /api/v1/auth/logout`: ends the session (a token stays valid;
+/// revoke it with `DELETE /api/v1/tokens/{id}`).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = "4XX", body = Problem)))]
+pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> Result<Response, ApiProblem> {
+    if let Credential::Session { id_sha256 } = &caller.credential {
+        app.store().delete_session(id_sha256).await?;
+    }
+    record(&app, &caller.acting, "logout", caller.acting.username.as_str()).await;
+    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
+    Ok((axum::http::StatusCode::NO_CONTENT, jar.remove(removal)).into_response())
+}
+
+/// `POST /api/v1/auth/token`: a personal token for a username and
+/// password (what `gatehouse login` uses).
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = api::TokenRequest,
+    responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem)))]
+pub async fn token(
+    State(app): State<App>,
+    client: Client,
+    JsonBody(body): JsonBody<api::TokenRequest>,
+) -> Result<Written<api::CreatedToken>, ApiProblem> {
+    let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
+    let acting = acting_as(user.username.clone(), &client);
+    let request = api::CreateToken {
+        description: Some(body.description.unwrap_or_else(|| "personal token".to_owned())),
+        expires_in: body.expires_in,
+        scope: None,
+    };
+    create_token(&app, &acting, user.username, request).await
+}
+
+/// `GET /api/v1/me`: the caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+pub async fn me(State(app): State<App>, caller: Caller) -> Result<Json<api::User>, ApiProblem> {
+    let user = super::users::stored_user(&app, &caller.acting.username).await?;
+    Ok(Json(wire_user(&app.snapshot(), &user, OffsetDateTime::now_utc())))
+}

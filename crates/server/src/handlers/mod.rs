@@ -1,0 +1,11 @@
+//! The native API's handlers, one module per area. Each is thin: parse →
+//! (authorized already by the route guard) → domain command → respond.
+
+pub mod audit;
+pub mod auth;
+pub mod groups;
+pub mod invitations;
+pub mod respond;
+pub mod settings;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,72 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and
+//! the api crate's schemas (SPEC §7), served at `/api/openapi.json`, and
+//! the Swagger UI at `/api/docs`, served from the binary.
+
+use axum::Json;
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::handlers::{audit, auth, groups, invitations, settings, tokens, users};
+use crate::ops;
+use crate::router::DOCS_PATH;
+use crate::state::App;
+
+/// The API's description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse",
+        description = "Access management: users, groups, projects, roles and the permission check. \
+                       Errors are `application/problem+json` with a stable `code`.",
+    ),
+    paths(
+        ops::healthz, ops::readyz, ops::metrics, document,
+        auth::login, auth::logout, auth::token, auth::me,
+        users::list, users::create, users::get, users::patch, users::delete,
+        users::disable, users::enable, users::unlock, users::set_password,
+        tokens::list_for_user, tokens::create_for_user, tokens::list_own, tokens::create_own, tokens::revoke,
+        invitations::outbox, invitations::accept,
+        groups::list, groups::create, groups::get, groups::patch, groups::delete, groups::change_members,
+        audit::list, audit::export,
+        settings::get, settings::put,
+    ),
+    components(schemas(gatehouse_api::ErrorCode, gatehouse_api::ProblemField)),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("gate_…")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::guard::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "ops",
+    responses((status = 200, description = "this document")))]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// The Swagger UI, reading `/api/openapi.json`.
+pub fn swagger_ui() -> Router<App> {
+    Router::from(SwaggerUi::new(DOCS_PATH).config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+}

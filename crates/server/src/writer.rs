@@ -1,0 +1,150 @@
+//! The write path (SPEC §8): one write at a time on this instance, decided
+//! on the snapshot the store is at, committed in one transaction, then
+//! applied to the snapshot before the response returns (read-your-writes).
+//! Commits of other instances arrive through the change log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gatehouse_authz::Snapshot;
+use gatehouse_domain::commands::{Acting, Ctx};
+use gatehouse_domain::{Commit, Store as _, StoreError};
+use gatehouse_store::Store;
+use time::OffsetDateTime;
+use tokio::sync::MutexGuard;
+
+use crate::problem::ApiProblem;
+use crate::state::App;
+
+/// How often an instance looks for other instances' commits when no
+/// notification arrives.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The right to write, held while one command is decided and committed.
+pub struct Writer<'a> {
+    app: &'a App,
+    _guard: MutexGuard<'a, ()>,
+    snapshot: Arc<Snapshot>,
+    now: OffsetDateTime,
+}
+
+impl App {
+    /// Waits for the write lock and brings the snapshot up to the store.
+    ///
+    /// # Errors
+    /// `internal` when the store cannot be read.
+    pub async fn writer(&self) -> Result<Writer<'_>, ApiProblem> {
+        let guard = self.inner.write_lock.lock().await;
+        self.catch_up().await?;
+        Ok(Writer {
+            app: self,
+            _guard: guard,
+            snapshot: self.snapshot(),
+            now: OffsetDateTime::now_utc(),
+        })
+    }
+
+    /// Applies the commits the snapshot has not seen (other instances').
+    /// Callers hold the write lock, so the snapshot cannot move meanwhile.
+    async fn catch_up(&self) -> Result<(), StoreError> {
+        let snapshot = self.snapshot();
+        let entries = self.store().changes_since(snapshot.revision()).await?;
+        let Some(last) = entries.last().map(|e| e.revision) else {
+            return Ok(());
+        };
+        let changes: Vec<_> = entries.into_iter().flat_map(|e| e.changes).collect();
+        match snapshot.apply_all(&changes) {
+            Ok(next) => self.publish(next.with_revision(last)),
+            Err(error) => {
+                tracing::error!(%error, "the change log does not apply; recompiling the snapshot");
+                self.reload().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Compiles the snapshot from the whole stored model.
+    async fn reload(&self) -> Result<(), StoreError> {
+        let (model, revision) = self.store().load_model().await?;
+        let catalogue = Arc::clone(self.snapshot().catalogue());
+        let snapshot = Snapshot::compile(catalogue, &model)
+            .map_err(|e| StoreError::Backend(format!("the stored model does not compile: {e}")))?;
+        self.publish(snapshot.with_revision(revision));
+        Ok(())
+    }
+
+    /// Follows other instances' commits until the process ends: woken by
+    /// the store's notifications where it has them, else every
+    /// [`POLL_INTERVAL`].
+    pub async fn follow(self) {
+        let mut tick = tokio::time::interval(POLL_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            self.inner.limiter.shrink();
+            let Ok(store_revision) = self.store().revision().await else {
+                continue;
+            };
+            if store_revision <= self.snapshot().revision() {
+                continue;
+            }
+            let _guard = self.inner.write_lock.lock().await;
+            if let Err(error) = self.catch_up().await {
+                tracing::warn!(%error, "cannot follow the change log");
+            }
+        }
+    }
+}
+
+impl Writer<'_> {
+    /// The snapshot commands are decided on.
+    #[must_use]
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The context a domain command reads.
+    #[must_use]
+    pub fn ctx<'b>(&'b self, acting: &'b Acting) -> Ctx<'b, Store> {
+        Ctx {
+            store: self.app.store(),
+            snapshot: &self.snapshot,
+            acting,
+            now: self.now,
+        }
+    }
+
+    /// The time the command is decided at.
+    #[must_use]
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// Commits in one transaction and applies the model changes to the
+    /// snapshot; answers the new revision.
+    ///
+    /// # Errors
+    /// 409 `conflict` when another instance wrote first (the snapshot is
+    /// brought up to date; retrying decides again); `internal` when the
+    /// store fails (nothing was written).
+    pub async fn commit(self, commit: &Commit) -> Result<u64, ApiProblem> {
+        match self.app.store().commit(commit, self.now).await {
+            Ok(revision) => {
+                match self.snapshot.apply_all(&commit.model_changes()) {
+                    Ok(next) => self.app.publish(next.with_revision(revision)),
+                    Err(error) => {
+                        tracing::error!(%error, revision, "a committed change does not apply; recompiling");
+                        self.app.reload().await?;
+                    }
+                }
+                Ok(revision)
+            }
+            Err(error) => {
+                if matches!(error, StoreError::Stale { .. }) {
+                    self.app.catch_up().await?;
+                }
+                Err(error.into())
+            }
+        }
+    }
+}
