@@ -21,7 +21,7 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 /// `GET /readyz`: the store answers and a snapshot is loaded.
 #[utoipa::path(get, path = "/readyz", tag = "ops",
-    responses((status = 200, description = "ready"), (status = 503, body = gatehouse_api::Problem)))]
+    responses((status = 200, description = "ready"), (status = 503, body = gatehouse_api::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiProblem> {
     match app.store().revision().await {
         Ok(revision) => Ok(Json(json!({

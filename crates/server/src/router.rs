@@ -9,18 +9,20 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, StatusCode};
-use axum::middleware;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use gatehouse_api::ErrorCode;
 use gatehouse_authz::AccountPermission;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 use crate::guard::guard;
 use crate::handlers::{audit, auth, groups, invitations, settings, tokens, users};
 use crate::json::MAX_BODY;
 use crate::observe::observe;
-use crate::problem::REQUEST_ID;
+use crate::problem::{ApiProblem, REQUEST_ID};
 use crate::state::App;
 use crate::{openapi, ops};
 
@@ -129,10 +131,19 @@ pub fn router(app: App) -> Router {
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(timeout, time_limit))
         .layer(middleware::from_fn(observe))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
+}
+
+/// Answers 408 `request_timeout` when the handler takes longer than the
+/// configured limit (the handler's work is dropped, its transaction with it).
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiProblem::new(ErrorCode::RequestTimeout, "the request took too long").into_response(),
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ fn every_code_has_a_distinct_wire_name_that_serde_agrees_with() {
         assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
         assert!(!code.title().is_empty());
         assert!(
-            [400, 401, 403, 404, 409, 412, 413, 422, 429, 500, 503].contains(&code.status()),
+            [400, 401, 403, 404, 405, 408, 409, 412, 413, 422, 429, 500, 503].contains(&code.status()),
             "{code} has status {}",
             code.status()
         );
@@ -47,6 +47,8 @@ fn statuses_follow_spec_7() {
         ("environment_protected", 409),
         ("last_admin", 409),
         ("conflict", 409),
+        ("method_not_allowed", 405),
+        ("request_timeout", 408),
         ("precondition_failed", 412),
         ("payload_too_large", 413),
         ("rate_limited", 429),
@@ -129,5 +131,22 @@ fn query_errors_are_validation_errors() {
         let mapped = ErrorCode::from(error);
         assert_eq!(mapped.as_str(), code);
         assert_eq!(mapped.status(), 422);
+    }
+}
+
+#[test]
+fn docs_errors_md_lists_every_code_with_its_status() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+    assert_eq!(
+        rows.len(),
+        ErrorCode::ALL.len(),
+        "one row per code in {}",
+        path.display()
+    );
+    for code in ErrorCode::ALL {
+        let row = format!("| `{}` | {} |", code.as_str(), code.status());
+        assert!(rows.iter().any(|r| r.starts_with(&row)), "docs/errors.md lacks `{row}`");
     }
 }

@@ -51,3 +51,87 @@ fn serve_refuses_a_bad_value_naming_its_key() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`listen`"), "{err}");
 }
+
+/// Starts `gatehouse serve` on a free port; answers the child and its address.
+fn serve_in(
+    dir: &std::path::Path,
+    log_format: &str,
+) -> (std::process::Child, String, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("serve")
+        .current_dir(dir)
+        .env_remove("GATEHOUSE_DATABASE_URL")
+        .env("GATEHOUSE_ADMIN_PASSWORD", "correct horse battery staple")
+        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_DATA_DIR", dir.join("data"))
+        .env("GATEHOUSE_LOG_FORMAT", log_format)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Gatehouse listening on http://") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
+    }
+    let addr = line
+        .trim()
+        .trim_start_matches("Gatehouse listening on http://")
+        .to_owned();
+    (child, addr, stdout)
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_and_json_logs_name_no_secret() {
+    use std::io::{Read as _, Write as _};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, addr, _stdout) = serve_in(dir.path(), "json");
+    let body = r#"{"username": "admin", "password": "correct horse battery staple"}"#;
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/auth/token HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nx-request-id: in-flight-1\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let (first, rest) = body.split_at(10);
+    stream.write_all(first.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the request in flight is answered: {answer}"
+    );
+    assert!(answer.contains("gate_"), "{answer}");
+
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exits cleanly after SIGTERM: {status:?}");
+    let mut logs = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    let request_line = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|l| l["fields"]["request_id"] == "in-flight-1")
+        .unwrap_or_else(|| serde_json::Value::Null);
+    assert_eq!(request_line["fields"]["route"], "/api/v1/auth/token", "{logs}");
+    assert_eq!(request_line["fields"]["status"], 201, "{logs}");
+    assert_eq!(request_line["fields"]["method"], "POST", "{logs}");
+    assert!(request_line["fields"]["latency_us"].is_u64(), "{logs}");
+    assert!(!logs.contains("correct horse"), "no password in the logs");
+    let token = answer.split("\"token\":\"").nth(1).unwrap_or_default();
+    let token = token.split('"').next().unwrap_or_default();
+    assert!(!token.is_empty() && !logs.contains(token), "no token in the logs");
+}

@@ -130,3 +130,31 @@ fn no_grab_bag_modules() {
         }
     }
 }
+
+#[test]
+fn only_the_store_speaks_sql() {
+    let store = workspace().join("crates/store");
+    for file in all_rust_files() {
+        if file.starts_with(&store) {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        let speaks = text.lines().any(|l| {
+            let code = l.trim_start();
+            !code.starts_with("//") && (code.starts_with("use sqlx") || code.contains(concat!("sqlx", "::query")))
+        });
+        assert!(!speaks, "{}: SQL belongs in crates/store", file.display());
+    }
+    for manifest in fs::read_dir(workspace().join("crates")).unwrap().flatten() {
+        let path = manifest.path().join("Cargo.toml");
+        if manifest.path() == store || !path.exists() {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("sqlx")),
+            "{}: only gatehouse-store depends on sqlx",
+            path.display()
+        );
+    }
+}

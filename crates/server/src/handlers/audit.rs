@@ -69,7 +69,7 @@ impl AuditQuery {
 
 /// `GET /api/v1/audit`: records oldest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Page<api::AuditRecord>), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = Page<api::AuditRecord>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(app): State<App>,
     Params(query): Params<AuditQuery>,
@@ -83,7 +83,7 @@ pub async fn list(
 /// `GET /api/v1/audit/export`: every matching record, one JSON object per
 /// line, streamed.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(AuditQuery),
-    responses((status = 200, content_type = "application/x-ndjson", body = api::AuditRecord), (status = "4XX", body = Problem)))]
+    responses((status = 200, content_type = "application/x-ndjson", body = api::AuditRecord), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn export(State(app): State<App>, Params(query): Params<AuditQuery>) -> Result<Response, ApiProblem> {
     let filter = query.filter();
     let mut page = PageRequest {

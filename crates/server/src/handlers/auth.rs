@@ -170,7 +170,7 @@ async fn settle(
 
 /// `POST /api/v1/auth/login`: a session for the web UI.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = api::Login,
-    responses((status = 200, body = api::LoginResponse), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::LoginResponse), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
     State(app): State<App>,
     client: Client,
@@ -209,7 +209,7 @@ pub async fn login(
 /// `POST /api/v1/auth/logout`: ends the session (a token stays valid;
 /// revoke it with `DELETE /api/v1/tokens/{id}`).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204), (status = "4XX", body = Problem)))]
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> Result<Response, ApiProblem> {
     if let Credential::Session { id_sha256 } = &caller.credential {
         app.store().delete_session(id_sha256).await?;
@@ -222,7 +222,7 @@ pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> R
 /// `POST /api/v1/auth/token`: a personal token for a username and
 /// password (what `gatehouse login` uses).
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = api::TokenRequest,
-    responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem)))]
+    responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn token(
     State(app): State<App>,
     client: Client,
@@ -240,7 +240,7 @@ pub async fn token(
 
 /// `GET /api/v1/me`: the caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth",
-    responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn me(State(app): State<App>, caller: Caller) -> Result<Json<api::User>, ApiProblem> {
     let user = super::users::stored_user(&app, &caller.acting.username).await?;
     Ok(Json(wire_user(&app.snapshot(), &user, OffsetDateTime::now_utc())))

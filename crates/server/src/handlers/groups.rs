@@ -58,7 +58,7 @@ fn refuse(errors: Vec<FieldError>) -> Result<(), ApiProblem> {
 
 /// `GET /api/v1/groups`.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(Paging),
-    responses((status = 200, body = Page<api::Group>), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = Page<api::Group>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(app): State<App>,
     Params(paging): Params<Paging>,
@@ -71,7 +71,7 @@ pub async fn list(
 
 /// `POST /api/v1/groups`.
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = api::CreateGroup,
-    responses((status = 201, body = api::Group), (status = "4XX", body = Problem)))]
+    responses((status = 201, body = api::Group), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(app): State<App>,
     caller: Caller,
@@ -98,7 +98,7 @@ pub async fn create(
 
 /// `GET /api/v1/groups/{name}`.
 #[utoipa::path(get, path = "/api/v1/groups/{name}", tag = "groups", params(("name" = String, Path)),
-    responses((status = 200, body = api::Group), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::Group), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(State(app): State<App>, Path(name): Path<String>) -> Result<Tagged<api::Group>, ApiProblem> {
     let group = stored_group(&app, &path_group(&name)?).await?;
     Ok(Tagged(group.revision, api::Group::from(&group)))
@@ -106,7 +106,7 @@ pub async fn get(State(app): State<App>, Path(name): Path<String>) -> Result<Tag
 
 /// `PATCH /api/v1/groups/{name}`: the description.
 #[utoipa::path(patch, path = "/api/v1/groups/{name}", tag = "groups", params(("name" = String, Path)),
-    request_body = api::PatchGroup, responses((status = 200, body = api::Group), (status = "4XX", body = Problem)))]
+    request_body = api::PatchGroup, responses((status = 200, body = api::Group), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(app): State<App>,
     caller: Caller,
@@ -132,7 +132,7 @@ pub async fn patch(
 
 /// `DELETE /api/v1/groups/{name}`: with its project memberships.
 #[utoipa::path(delete, path = "/api/v1/groups/{name}", tag = "groups", params(("name" = String, Path)),
-    responses((status = 204), (status = "4XX", body = Problem)))]
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(app): State<App>,
     caller: Caller,
@@ -150,7 +150,7 @@ pub async fn delete(
 /// Adding a user to a group that holds roles grants them, so the actor
 /// must be allowed to assign those roles (SPEC §2.5).
 #[utoipa::path(patch, path = "/api/v1/groups/{name}/members", tag = "groups", params(("name" = String, Path)),
-    request_body = api::PatchGroupMembers, responses((status = 200, body = api::Group), (status = "4XX", body = Problem)))]
+    request_body = api::PatchGroupMembers, responses((status = 200, body = api::Group), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_members(
     State(app): State<App>,
     caller: Caller,

@@ -19,7 +19,7 @@ use crate::state::App;
 
 /// `GET /api/v1/invitations`: queued messages, oldest first.
 #[utoipa::path(get, path = "/api/v1/invitations", tag = "users", params(Paging),
-    responses((status = 200, body = Page<api::Message>), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = Page<api::Message>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn outbox(
     State(app): State<App>,
     Params(paging): Params<Paging>,
@@ -34,7 +34,7 @@ pub async fn outbox(
 /// password; the link works once and for 7 days. The user becomes active
 /// at its first login.
 #[utoipa::path(post, path = "/api/v1/invitations/{secret}/accept", tag = "users", params(("secret" = String, Path)),
-    request_body = api::AcceptInvitation, responses((status = 204), (status = "4XX", body = Problem)))]
+    request_body = api::AcceptInvitation, responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn accept(
     State(app): State<App>,
     Path(secret): Path<String>,

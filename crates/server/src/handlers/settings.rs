@@ -28,14 +28,14 @@ async fn current(app: &App) -> Result<api::Settings, ApiProblem> {
 
 /// `GET /api/v1/settings`.
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
-    responses((status = 200, body = api::Settings), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::Settings), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(State(app): State<App>) -> Result<Json<api::Settings>, ApiProblem> {
     Ok(Json(current(&app).await?))
 }
 
 /// `PUT /api/v1/settings`: replaces the billing details.
 #[utoipa::path(put, path = "/api/v1/settings", tag = "settings", request_body = api::PutSettings,
-    responses((status = 200, body = api::Settings), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::Settings), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn put(
     State(app): State<App>,
     caller: Caller,

@@ -103,7 +103,7 @@ pub(crate) async fn create_token(
 
 /// `GET /api/v1/tokens`: the caller's tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_own(State(app): State<App>, caller: Caller) -> Result<Json<Page<api::Token>>, ApiProblem> {
     let tokens = app.store().tokens(&caller.acting.username).await?;
     Ok(Json(Page::map(tokens, None, |t| api::Token::from(&t))))
@@ -111,7 +111,7 @@ pub async fn list_own(State(app): State<App>, caller: Caller) -> Result<Json<Pag
 
 /// `POST /api/v1/tokens`: a token for the caller; the secret is shown once.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = api::CreateToken,
-    responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem)))]
+    responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_own(
     State(app): State<App>,
     caller: Caller,
@@ -123,7 +123,7 @@ pub async fn create_own(
 
 /// `DELETE /api/v1/tokens/{id}`: revokes; refused from the next request.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
-    responses((status = 204), (status = "4XX", body = Problem)))]
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Written<()>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = tokens::revoke(&writer.ctx(&caller.acting), &id).await?;
@@ -133,7 +133,7 @@ pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<Strin
 /// `GET /api/v1/users/{username}/tokens`: the user itself, or a holder of
 /// `accounts.manage`; others are answered as if the user did not exist.
 #[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "tokens", params(("username" = String, Path)),
-    responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_for_user(
     State(app): State<App>,
     caller: Caller,
@@ -156,7 +156,7 @@ pub async fn list_for_user(
 /// `POST /api/v1/users/{username}/tokens`: the user itself, or a platform
 /// admin for anyone (audited with both names).
 #[utoipa::path(post, path = "/api/v1/users/{username}/tokens", tag = "tokens", params(("username" = String, Path)),
-    request_body = api::CreateToken, responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem)))]
+    request_body = api::CreateToken, responses((status = 201, body = api::CreatedToken), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_for_user(
     State(app): State<App>,
     caller: Caller,

@@ -96,7 +96,7 @@ pub(crate) async fn hash_password(password: Password) -> Result<String, ApiProbl
 /// `POST /api/v1/users`: a user with email and password (invited until
 /// its first login), or invited by email alone.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = api::CreateUser,
-    responses((status = 201, body = api::User), (status = "4XX", body = Problem)))]
+    responses((status = 201, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(app): State<App>,
     caller: Caller,
@@ -199,7 +199,7 @@ pub struct UserQuery {
 
 /// `GET /api/v1/users`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
-    responses((status = 200, body = Page<api::User>), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = Page<api::User>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(app): State<App>,
     Params(query): Params<UserQuery>,
@@ -227,7 +227,7 @@ pub async fn list(
 
 /// `GET /api/v1/users/{username}`.
 #[utoipa::path(get, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)),
-    responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(State(app): State<App>, Path(username): Path<String>) -> Result<Tagged<api::User>, ApiProblem> {
     let user = stored_user(&app, &path_username(&username)?).await?;
     Ok(Tagged(
@@ -238,7 +238,7 @@ pub async fn get(State(app): State<App>, Path(username): Path<String>) -> Result
 
 /// `PATCH /api/v1/users/{username}`: email, admin flag, account permissions.
 #[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)),
-    request_body = api::PatchUser, responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+    request_body = api::PatchUser, responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(app): State<App>,
     caller: Caller,
@@ -297,7 +297,7 @@ async fn change_status(
 /// `POST /api/v1/users/{username}/disable`: denied everything, its tokens
 /// and sessions refused from the next request.
 #[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", params(("username" = String, Path)),
-    responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn disable(
     State(app): State<App>,
     caller: Caller,
@@ -308,7 +308,7 @@ pub async fn disable(
 
 /// `POST /api/v1/users/{username}/enable`.
 #[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", params(("username" = String, Path)),
-    responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn enable(
     State(app): State<App>,
     caller: Caller,
@@ -319,7 +319,7 @@ pub async fn enable(
 
 /// `POST /api/v1/users/{username}/unlock`: ends a lockout at once.
 #[utoipa::path(post, path = "/api/v1/users/{username}/unlock", tag = "users", params(("username" = String, Path)),
-    responses((status = 200, body = api::User), (status = "4XX", body = Problem)))]
+    responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn unlock(
     State(app): State<App>,
     caller: Caller,
@@ -331,7 +331,7 @@ pub async fn unlock(
 /// `DELETE /api/v1/users/{username}`: with its memberships, group
 /// memberships, tokens and sessions.
 #[utoipa::path(delete, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)),
-    responses((status = 204), (status = "4XX", body = Problem)))]
+    responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(app): State<App>,
     caller: Caller,
@@ -349,7 +349,7 @@ pub async fn delete(
 /// password) or anyone's with `accounts.manage`. Changing the first
 /// admin's password removes the file holding the generated one.
 #[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path)),
-    request_body = api::SetPassword, responses((status = 204), (status = "4XX", body = Problem)))]
+    request_body = api::SetPassword, responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn set_password(
     State(app): State<App>,
     caller: Caller,

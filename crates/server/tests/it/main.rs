@@ -1,12 +1,22 @@
 //! End-to-end tests of the server: real HTTP on port 0 against a SQLite
-//! store in a temporary data directory.
+//! store in a temporary data directory, and against a fresh PostgreSQL
+//! database when `GATEHOUSE_TEST_POSTGRES` is set.
 
 #![expect(
     clippy::unwrap_used,
+    clippy::expect_used,
     reason = "test helpers fail by panicking, like the tests they serve"
 )]
 
+mod audit;
+mod auth;
+mod bad_input;
 mod config;
+mod metrics;
+mod openapi;
 mod ops;
+mod routes;
 mod spawn;
 mod start;
+mod tokens;
+mod users;

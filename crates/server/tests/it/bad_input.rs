@@ -1,0 +1,700 @@
+//! The bad-input battery (SPEC §5.1, §5.2, §6.3, §7, Appendix A): every
+//! POST, PUT and PATCH route is sent malformed JSON, bodies of the wrong
+//! shape, mistyped, missing and unknown fields, empty and oversized strings,
+//! control characters and odd Unicode, SQL-looking strings and a 2 MiB body;
+//! each is answered with a 4xx problem naming the field where one applies,
+//! and neither the revision nor the listings move.
+
+use std::collections::BTreeSet;
+
+use gatehouse_server::router::ROUTES;
+use reqwest::Method;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Value, json};
+
+use crate::spawn::{Answer, TestServer, password_of, start_sqlite};
+
+/// A body over the 1 MiB limit (SPEC §7).
+const TWO_MIB: usize = 2 * 1024 * 1024;
+
+/// What a refused request must be answered with.
+#[derive(Clone, Debug)]
+struct Refusal {
+    status: u16,
+    code: &'static str,
+    /// The field error that must be present: its field and its code.
+    field: Option<(String, &'static str)>,
+}
+
+impl Refusal {
+    fn malformed() -> Self {
+        Self {
+            status: 400,
+            code: "malformed_json",
+            field: None,
+        }
+    }
+
+    fn too_large() -> Self {
+        Self {
+            status: 413,
+            code: "payload_too_large",
+            field: None,
+        }
+    }
+
+    fn bad_credentials() -> Self {
+        Self {
+            status: 401,
+            code: "invalid_credentials",
+            field: None,
+        }
+    }
+
+    fn not_found() -> Self {
+        Self {
+            status: 404,
+            code: "not_found",
+            field: None,
+        }
+    }
+
+    /// 422 `validation_failed` without a particular field.
+    fn shapeless() -> Self {
+        Self {
+            status: 422,
+            code: "validation_failed",
+            field: None,
+        }
+    }
+
+    /// 422 `validation_failed` naming `field` with `field_code`.
+    fn naming(field: &str, field_code: &'static str) -> Self {
+        Self {
+            field: Some((field.to_owned(), field_code)),
+            ..Self::shapeless()
+        }
+    }
+}
+
+/// What a request of the battery must be answered with.
+#[derive(Clone, Debug)]
+enum Expect {
+    /// A problem.
+    Refused(Refusal),
+    /// This status, for a route that reads no body and so ignores it.
+    Ignored(u16),
+}
+
+/// One request of the battery.
+struct Case {
+    label: String,
+    body: Vec<u8>,
+    expect: Expect,
+}
+
+impl Case {
+    fn json(label: impl Into<String>, body: &Value, refusal: Refusal) -> Self {
+        Self::raw(label, body.to_string().into_bytes(), refusal)
+    }
+
+    fn raw(label: impl Into<String>, body: Vec<u8>, refusal: Refusal) -> Self {
+        Self {
+            label: label.into(),
+            body,
+            expect: Expect::Refused(refusal),
+        }
+    }
+}
+
+/// `body` with `value` at `pointer`; a missing last member is added.
+fn with(body: &Value, pointer: &str, value: Value) -> Value {
+    let mut body = body.clone();
+    if let Some(slot) = body.pointer_mut(pointer) {
+        *slot = value;
+        return body;
+    }
+    let (parent, name) = pointer.rsplit_once('/').unwrap();
+    let object = body.pointer_mut(parent).and_then(Value::as_object_mut).unwrap();
+    object.insert(name.to_owned(), value);
+    body
+}
+
+/// What a bad string is, for the rules that refuse some kinds and not others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Empty,
+    Oversized,
+    Control,
+    Unicode,
+    Sql,
+}
+
+/// The bad strings put into every string field a rule refuses them for.
+fn bad_strings() -> Vec<(&'static str, String, Kind)> {
+    vec![
+        ("empty", String::new(), Kind::Empty),
+        ("5,000 characters", "a".repeat(5_000), Kind::Oversized),
+        ("NUL", "a\u{0}b".to_owned(), Kind::Control),
+        ("ANSI escape", "x\u{1b}[31m".to_owned(), Kind::Control),
+        ("DEL", "a\u{7f}b".to_owned(), Kind::Control),
+        ("right-to-left override", "abc\u{202e}fed".to_owned(), Kind::Unicode),
+        ("zero-width joiner", "a\u{200d}b".to_owned(), Kind::Unicode),
+        ("emoji", "dev\u{1f600}".to_owned(), Kind::Unicode),
+        ("combining mark", "e\u{301}".to_owned(), Kind::Unicode),
+        (
+            "fullwidth letters",
+            "\u{ff41}\u{ff44}\u{ff4d}\u{ff49}\u{ff4e}".to_owned(),
+            Kind::Unicode,
+        ),
+        ("leading blank", " target".to_owned(), Kind::Unicode),
+        ("SQL drop", "x'; DROP TABLE users; --".to_owned(), Kind::Sql),
+        ("SQL tautology", "' OR 1=1 --".to_owned(), Kind::Sql),
+        ("SQL in an email", "x@example.com' OR '1'='1".to_owned(), Kind::Sql),
+    ]
+}
+
+/// How a string field is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rule {
+    /// A name with a pattern (username, group name, permission, date, scope):
+    /// every bad string is a 422 naming the field.
+    Name,
+    /// An email: every bad string, made `<bad>@example.com`, is a 422
+    /// naming the field.
+    Email,
+    /// A new password, 12–256 of any characters: empty and oversized are
+    /// refused; the rest are accepted, so they are not sent.
+    Password,
+    /// Free text (descriptions, billing details): oversized and control
+    /// characters are refused; odd Unicode and SQL-looking text are text.
+    Text,
+    /// The account name of a login: anything but a known account is 401
+    /// `invalid_credentials`, the same answer as a wrong password (SPEC §6.1).
+    Credential,
+}
+
+impl Rule {
+    fn refuses(self, kind: Kind) -> bool {
+        match self {
+            Self::Name | Self::Email | Self::Credential => true,
+            Self::Password => matches!(kind, Kind::Empty | Kind::Oversized),
+            Self::Text => matches!(kind, Kind::Oversized | Kind::Control),
+        }
+    }
+
+    fn shape(self, bad: &str) -> String {
+        match self {
+            Self::Email => format!("{bad}@example.com"),
+            Self::Name | Self::Password | Self::Text | Self::Credential => bad.to_owned(),
+        }
+    }
+
+    fn refusal(self, field: &str) -> Refusal {
+        match self {
+            Self::Credential => Refusal::bad_credentials(),
+            Self::Name | Self::Email | Self::Password | Self::Text => Refusal::naming(field, "invalid"),
+        }
+    }
+}
+
+/// A write route: its pattern, a concrete path, a valid body (`None` when
+/// the handler reads no body) and what in that body can be got wrong.
+struct WriteRoute {
+    method: Method,
+    pattern: &'static str,
+    path: String,
+    valid: Option<Value>,
+    /// String fields: JSON pointer, the field as errors name it, its rule.
+    strings: Vec<(&'static str, &'static str, Rule)>,
+    /// Mistyped values: JSON pointer, the field as errors name it, the value.
+    mistyped: Vec<(&'static str, &'static str, Value)>,
+    /// Required top-level fields.
+    required: Vec<&'static str>,
+    /// Cases particular to the route.
+    extra: Vec<Case>,
+    /// The answer to a 2 MiB body.
+    oversized: Expect,
+}
+
+impl WriteRoute {
+    fn new(method: Method, pattern: &'static str, path: impl Into<String>, valid: Option<Value>) -> Self {
+        Self {
+            method,
+            pattern,
+            path: path.into(),
+            valid,
+            strings: Vec::new(),
+            mistyped: Vec::new(),
+            required: Vec::new(),
+            extra: Vec::new(),
+            oversized: Expect::Refused(Refusal::too_large()),
+        }
+    }
+
+    fn strings(mut self, fields: &[(&'static str, &'static str, Rule)]) -> Self {
+        self.strings = fields.to_vec();
+        self
+    }
+
+    fn mistyped(mut self, fields: Vec<(&'static str, &'static str, Value)>) -> Self {
+        self.mistyped = fields;
+        self
+    }
+
+    fn required(mut self, fields: &[&'static str]) -> Self {
+        self.required = fields.to_vec();
+        self
+    }
+
+    fn extra(mut self, cases: Vec<Case>) -> Self {
+        self.extra = cases;
+        self
+    }
+
+    fn oversized(mut self, expect: Expect) -> Self {
+        self.oversized = expect;
+        self
+    }
+
+    /// Every case of the battery for this route.
+    fn cases(self) -> Vec<Case> {
+        let padding = Value::String("a".repeat(TWO_MIB));
+        let big = match (&self.valid, self.strings.first()) {
+            (Some(valid), Some((pointer, _, _))) => with(valid, pointer, padding),
+            _ => json!({"pad": padding}),
+        };
+        let mut cases = vec![Case {
+            label: "2 MiB body".to_owned(),
+            body: big.to_string().into_bytes(),
+            expect: self.oversized,
+        }];
+        let Some(valid) = self.valid else {
+            return cases;
+        };
+
+        for raw in [
+            "{\"email\":",
+            "",
+            "{",
+            "{'name': 'x'}",
+            "{\"name\": \"x\",}",
+            "{} {}",
+            "nul",
+        ] {
+            cases.push(Case::raw(
+                format!("malformed {raw:?}"),
+                raw.as_bytes().to_vec(),
+                Refusal::malformed(),
+            ));
+        }
+        // serde reads a struct from an array too, field by field in order.
+        for raw in ["[]", "[{}]", "42", "\"text\"", "null", "true"] {
+            cases.push(Case::raw(
+                format!("not an object: {raw}"),
+                raw.as_bytes().to_vec(),
+                Refusal::shapeless(),
+            ));
+        }
+
+        let unknown = with(&valid, "/bogus", json!(1));
+        cases.push(Case::json(
+            "unknown field",
+            &unknown,
+            Refusal::naming("bogus", "unknown_field"),
+        ));
+
+        for (pointer, field, value) in &self.mistyped {
+            let body = with(&valid, pointer, value.clone());
+            cases.push(Case::json(
+                format!("{field} = {value}"),
+                &body,
+                Refusal::naming(field, "invalid"),
+            ));
+        }
+
+        for field in &self.required {
+            let mut body = valid.clone();
+            if let Some(object) = body.as_object_mut() {
+                object.remove(*field);
+            }
+            cases.push(Case::json(
+                format!("{field} missing"),
+                &body,
+                Refusal::naming(field, "required"),
+            ));
+        }
+
+        for (pointer, field, rule) in &self.strings {
+            for (label, bad, kind) in bad_strings() {
+                if !rule.refuses(kind) {
+                    continue;
+                }
+                let body = with(&valid, pointer, Value::String(rule.shape(&bad)));
+                cases.push(Case::json(format!("{field}: {label}"), &body, rule.refusal(field)));
+            }
+            // A lone surrogate is not JSON text at all (RFC 8259 §8.2).
+            let body = with(&valid, pointer, json!("@@surrogate@@"));
+            let raw = body.to_string().replace("@@surrogate@@", "\\ud800");
+            cases.push(Case::raw(
+                format!("{field}: lone surrogate"),
+                raw.into_bytes(),
+                Refusal::malformed(),
+            ));
+        }
+
+        cases.extend(self.extra);
+        cases
+    }
+}
+
+/// Every POST, PUT and PATCH route of `ROUTES`, with concrete paths on the
+/// fixtures: user `target`, group `devs`, and the invitation `secret`.
+fn write_routes(secret: &str) -> Vec<WriteRoute> {
+    use Rule::{Credential, Email, Name, Password, Text};
+    let login = json!({"username": "target", "password": password_of("target")});
+    vec![
+        WriteRoute::new(Method::POST, "/api/v1/auth/login", "/api/v1/auth/login", Some(login.clone()))
+            .strings(&[("/username", "username", Credential)])
+            .mistyped(vec![("/username", "username", json!(42)), ("/password", "password", json!(["x"]))])
+            .required(&["username", "password"]),
+        // Logging out reads no body; with a token it ends no session and
+        // moves nothing.
+        WriteRoute::new(Method::POST, "/api/v1/auth/logout", "/api/v1/auth/logout", None)
+            .oversized(Expect::Ignored(204)),
+        // A bad description would only be read after a successful login of
+        // `target`, which moves its `last_login_at`; `POST /api/v1/tokens`
+        // covers token descriptions.
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/auth/token",
+            "/api/v1/auth/token",
+            Some(json!({"username": "target", "password": password_of("target"), "description": "ci", "expires_in": 3600})),
+        )
+        .strings(&[("/username", "username", Credential)])
+        .mistyped(vec![
+            ("/expires_in", "expires_in", json!("soon")),
+            ("/expires_in", "expires_in", json!(-1)),
+            ("/description", "description", json!(7)),
+        ])
+        .required(&["username", "password"]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/users",
+            "/api/v1/users",
+            Some(json!({
+                "email": "newbie@example.com",
+                "username": "newbie",
+                "password": password_of("newbie"),
+                "account_permissions": ["accounts.manage"],
+            })),
+        )
+        .strings(&[
+            ("/email", "email", Email),
+            ("/username", "username", Name),
+            ("/password", "password", Password),
+            ("/account_permissions/0", "account_permissions[0]", Name),
+        ])
+        .mistyped(vec![
+            ("/email", "email", json!(42)),
+            ("/admin", "admin", json!("yes")),
+            ("/kind", "kind", json!("robot")),
+            ("/account_permissions", "account_permissions", json!("accounts.manage")),
+            ("/memberships", "memberships", json!({"project": "web"})),
+        ])
+        .required(&["email"])
+        .extra(vec![Case::json(
+            "a membership with an unknown field",
+            &json!({"email": "newbie@example.com", "password": password_of("newbie"),
+                    "memberships": [{"project": "web", "roles": ["Viewer"], "bogus": 1}]}),
+            Refusal::naming("bogus", "unknown_field"),
+        )]),
+        WriteRoute::new(
+            Method::PATCH,
+            "/api/v1/users/{username}",
+            "/api/v1/users/target",
+            Some(json!({"email": "target2@example.com", "admin": false, "account_permissions": ["accounts.manage"]})),
+        )
+        .strings(&[
+            ("/email", "email", Email),
+            ("/account_permissions/0", "account_permissions[0]", Name),
+        ])
+        .mistyped(vec![
+            ("/email", "email", json!(42)),
+            ("/admin", "admin", json!("yes")),
+            ("/account_permissions", "account_permissions", json!({"accounts.manage": true})),
+        ]),
+        // Status changes read no body: a 2 MiB one is ignored, so they are
+        // sent for a user that does not exist to leave the model as it is.
+        WriteRoute::new(Method::POST, "/api/v1/users/{username}/disable", "/api/v1/users/nobody/disable", None)
+            .oversized(Expect::Refused(Refusal::not_found())),
+        WriteRoute::new(Method::POST, "/api/v1/users/{username}/enable", "/api/v1/users/nobody/enable", None)
+            .oversized(Expect::Refused(Refusal::not_found())),
+        WriteRoute::new(Method::POST, "/api/v1/users/{username}/unlock", "/api/v1/users/nobody/unlock", None)
+            .oversized(Expect::Refused(Refusal::not_found())),
+        WriteRoute::new(
+            Method::PUT,
+            "/api/v1/users/{username}/password",
+            "/api/v1/users/target/password",
+            Some(json!({"new_password": "a-brand-new-password"})),
+        )
+        .strings(&[("/new_password", "new_password", Password)])
+        .mistyped(vec![("/new_password", "new_password", json!(123_456_789_012_u64))])
+        .required(&["new_password"]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/users/{username}/tokens",
+            "/api/v1/users/target/tokens",
+            Some(json!({"description": "ci", "expires_in": 3600, "scope": "applied-permissions/user"})),
+        )
+        .strings(&[("/description", "description", Text)])
+        .mistyped(vec![
+            ("/description", "description", json!(7)),
+            ("/expires_in", "expires_in", json!("soon")),
+            ("/scope", "scope", json!(7)),
+            ("/scope", "scope", json!("applied-permissions/everything")),
+        ])
+        .extra(vec![
+            Case::json(
+                "expires_in beyond the maximum",
+                &json!({"expires_in": 1_000_000_000_000_u64}),
+                Refusal::naming("expires_in", "invalid"),
+            ),
+            Case::json(
+                "expires_in 0 where tokens must expire",
+                &json!({"expires_in": 0}),
+                Refusal::naming("expires_in", "invalid"),
+            ),
+        ]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/invitations/{secret}/accept",
+            format!("/api/v1/invitations/{secret}/accept"),
+            Some(json!({"password": "the-invitees-own-password"})),
+        )
+        .strings(&[("/password", "password", Password)])
+        .mistyped(vec![("/password", "password", json!(null))])
+        .required(&["password"]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/groups",
+            "/api/v1/groups",
+            Some(json!({"name": "ops", "description": "on call", "members": ["target"]})),
+        )
+        .strings(&[
+            ("/name", "name", Name),
+            ("/description", "description", Text),
+            ("/members/0", "members[0]", Name),
+        ])
+        .mistyped(vec![
+            ("/name", "name", json!(42)),
+            ("/description", "description", json!(["on call"])),
+            ("/members", "members", json!("target")),
+            ("/members/0", "members[0]", json!(7)),
+        ])
+        .required(&["name"]),
+        WriteRoute::new(
+            Method::PATCH,
+            "/api/v1/groups/{name}",
+            "/api/v1/groups/devs",
+            Some(json!({"description": "the developers"})),
+        )
+        .strings(&[("/description", "description", Text)])
+        .mistyped(vec![("/description", "description", json!(false))]),
+        WriteRoute::new(
+            Method::PATCH,
+            "/api/v1/groups/{name}/members",
+            "/api/v1/groups/devs/members",
+            Some(json!({"add": ["target"], "remove": ["admin"]})),
+        )
+        .strings(&[("/add/0", "add[0]", Name), ("/remove/0", "remove[0]", Name)])
+        .mistyped(vec![("/add", "add", json!("target")), ("/remove", "remove", json!({"admin": true}))]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/tokens",
+            "/api/v1/tokens",
+            Some(json!({"description": "ci", "expires_in": 3600})),
+        )
+        .strings(&[("/description", "description", Text)])
+        .mistyped(vec![
+            ("/description", "description", json!(7)),
+            ("/expires_in", "expires_in", json!(1.5)),
+        ])
+        .extra(vec![Case::json(
+            "a scope entry with an unknown field",
+            &json!({"scope": [{"project": "web", "actions": ["read"], "bogus": 1}]}),
+            Refusal::naming("bogus", "unknown_field"),
+        )]),
+        WriteRoute::new(
+            Method::PUT,
+            "/api/v1/settings",
+            "/api/v1/settings",
+            Some(json!({"billing": {"plan": "team", "contact": "billing@example.com", "renewal_date": "2030-01-01"}})),
+        )
+        .strings(&[
+            ("/billing/plan", "billing.plan", Text),
+            ("/billing/contact", "billing.contact", Text),
+            ("/billing/renewal_date", "billing.renewal_date", Name),
+        ])
+        .mistyped(vec![
+            ("/billing", "billing", json!("team")),
+            ("/billing/plan", "billing.plan", json!(42)),
+        ])
+        .required(&["billing"])
+        .extra(vec![Case::json(
+            "billing with an unknown field",
+            &json!({"billing": {"plan": "team", "bogus": 1}}),
+            Refusal::naming("bogus", "unknown_field"),
+        )]),
+    ]
+}
+
+/// Sends `body` as JSON to `method path` as the admin.
+async fn send(t: &TestServer, method: &Method, path: &str, body: Vec<u8>) -> Answer {
+    let response = t
+        .http
+        .request(method.clone(), format!("{}{path}", t.url))
+        .bearer_auth(&t.admin)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    TestServer::answer(response).await
+}
+
+/// What `answer` gets wrong as `expect`, if anything.
+fn mismatches(answer: &Answer, expect: &Expect) -> Vec<String> {
+    let status = answer.status.as_u16();
+    let expected = match expect {
+        Expect::Refused(refusal) => refusal,
+        Expect::Ignored(expected) if status == *expected => return Vec::new(),
+        Expect::Ignored(expected) => return vec![format!("status {status}, expected {expected}")],
+    };
+    let mut wrong = Vec::new();
+    if !(400..500).contains(&status) {
+        wrong.push(format!("status {status} is not 4xx"));
+    }
+    if status != expected.status {
+        wrong.push(format!("status {status}, expected {}", expected.status));
+    }
+    if answer.header("content-type") != Some("application/problem+json") {
+        wrong.push(format!("content-type {:?}", answer.header("content-type")));
+    }
+    if answer.code() != expected.code {
+        wrong.push(format!("code {:?}, expected {:?}", answer.code(), expected.code));
+    }
+    if answer.body["status"] != status {
+        wrong.push(format!("body status {}", answer.body["status"]));
+    }
+    let request_id = answer.header("x-request-id");
+    if request_id.is_none_or(str::is_empty) || answer.body["request_id"].as_str() != request_id {
+        wrong.push(format!(
+            "request_id {} against header {request_id:?}",
+            answer.body["request_id"]
+        ));
+    }
+    if let Some((field, code)) = &expected.field {
+        let errors = answer.body["errors"].as_array().cloned().unwrap_or_default();
+        let named = errors
+            .iter()
+            .any(|e| e["field"] == field.as_str() && e["code"] == *code);
+        if !named {
+            wrong.push(format!("no `{code}` error naming `{field}`"));
+        }
+        if *code == "unknown_field" && errors.first().map(|e| &e["field"]) != Some(&json!(field)) {
+            wrong.push(format!("errors[0] does not name `{field}`"));
+        }
+    }
+    wrong
+}
+
+/// What the battery must leave as it was.
+async fn listings(t: &TestServer) -> Vec<(&'static str, Value)> {
+    let mut all = Vec::new();
+    for path in [
+        "/api/v1/users?limit=1000",
+        "/api/v1/groups?limit=1000",
+        "/api/v1/users/target/tokens",
+        "/api/v1/invitations",
+        "/api/v1/settings",
+    ] {
+        let answer = t.get(path, &t.admin).await;
+        assert_eq!(answer.status, 200, "{path}: {:?}", answer.body);
+        all.push((path, answer.body));
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_write_route_refuses_bad_input_and_changes_nothing() {
+    let t = start_sqlite().await;
+    t.user("target").await;
+    let group = t.post("/api/v1/groups", &t.admin, &json!({"name": "devs"})).await;
+    assert_eq!(group.status, 201, "{:?}", group.body);
+    let invited = t
+        .post("/api/v1/users", &t.admin, &json!({"email": "invitee@example.com"}))
+        .await;
+    assert_eq!(invited.status, 201, "{:?}", invited.body);
+    let outbox = t.get("/api/v1/invitations", &t.admin).await;
+    let message = outbox.body["items"][0]["body"].as_str().unwrap().to_owned();
+    let secret = message
+        .split("/invitations/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+
+    let routes = write_routes(&secret);
+    let table: BTreeSet<(String, &str)> = routes
+        .iter()
+        .map(|r| (r.method.as_str().to_owned(), r.pattern))
+        .collect();
+    let writes: BTreeSet<(String, &str)> = ROUTES
+        .iter()
+        .filter(|r| ["POST", "PUT", "PATCH"].contains(&r.method.as_str()))
+        .map(|r| (r.method.as_str().to_owned(), r.path))
+        .collect();
+    assert_eq!(table, writes, "the battery covers exactly the write routes of ROUTES");
+    assert_eq!(table.len(), routes.len(), "a route is listed twice");
+
+    let before = listings(&t).await;
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for route in routes {
+        let (method, path) = (route.method.clone(), route.path.clone());
+        for case in route.cases() {
+            let revision = t.revision().await;
+            let answer = send(&t, &method, &path, case.body).await;
+            sent += 1;
+            let mut wrong = mismatches(&answer, &case.expect);
+            let after = t.revision().await;
+            if after != revision {
+                wrong.push(format!("revision moved from {revision} to {after}"));
+            }
+            if !wrong.is_empty() {
+                failures.push(format!(
+                    "{method} {path} — {}: {}\n    answer {} {}",
+                    case.label,
+                    wrong.join("; "),
+                    answer.status,
+                    answer.body
+                ));
+            }
+        }
+    }
+    // The listings still answer after SQL-looking input, and as before.
+    for ((path, was), (_, now)) in before.iter().zip(listings(&t).await) {
+        if *was != now {
+            failures.push(format!("GET {path} changed:\n    before {was}\n    after  {now}"));
+        }
+    }
+    assert!(sent > 300, "the battery sent only {sent} requests");
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} answers wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    t.finish().await;
+}

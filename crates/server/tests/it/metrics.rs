@@ -1,0 +1,36 @@
+//! `/metrics` (SPEC §9.3): Prometheus text with request counts and
+//! latencies by route and status, and login failures.
+
+use serde_json::json;
+
+use crate::spawn::start_sqlite;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_and_login_failures_are_counted() {
+    let t = start_sqlite().await;
+    assert_eq!(t.get("/api/v1/me", &t.admin).await.status, 200);
+    assert_eq!(t.get("/api/v1/users/nobody", &t.admin).await.status, 404);
+    assert_eq!(t.login_token("admin", "a wrong password").await.status, 401);
+    t.post("/api/v1/groups", &t.admin, &json!({"name": "metrics"})).await;
+
+    let text = t
+        .http
+        .get(format!("{}/metrics", t.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        r#"gatehouse_http_requests_total{method="GET",route="/api/v1/me",status="200"}"#,
+        r#"gatehouse_http_requests_total{method="GET",route="/api/v1/users/{username}",status="404"}"#,
+        r#"gatehouse_http_requests_total{method="POST",route="/api/v1/auth/token",status="401"}"#,
+        r#"gatehouse_http_request_duration_seconds_bucket{method="GET",route="/api/v1/me",status="200",le="0.001"}"#,
+        "gatehouse_login_failures_total ",
+        "gatehouse_snapshot_revision ",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+    assert!(!text.contains("nobody"), "routes are labelled by pattern, not by path");
+}

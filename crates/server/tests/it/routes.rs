@@ -1,0 +1,498 @@
+//! The route × permission matrix (STYLE §2.11, SPEC §3.1, §7): every route of
+//! `router.rs` called without credentials, by a user lacking what it needs,
+//! and by one holding it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use gatehouse_authz::AccountPermission;
+use gatehouse_server::router::{Needs, ROUTES};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::spawn::{Answer, Backend, TestServer, password_of, start_with};
+
+/// Who makes a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// No credentials at all.
+    Anonymous,
+    /// A user holding exactly the account permission the route needs (the
+    /// first admin for `Needs::Admin`).
+    Holding,
+    /// A fixture user, by name, with its own personal token.
+    User(&'static str),
+}
+
+/// The call by someone who should not get through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lacking {
+    /// A user holding every account permission but the one the route needs
+    /// (every one, but not platform admin, for `Needs::Admin`): 403 `forbidden`.
+    AllButNeeded,
+    /// A plain user acting on someone else's resource: this status, 403 or
+    /// 404 (a 404 where the resource is not visible to the caller).
+    Stranger(&'static str, u16),
+    /// No such call makes sense; the reason.
+    Skip(&'static str),
+}
+
+/// One route's row.
+#[derive(Clone, Debug)]
+struct Row {
+    /// The concrete path; `{token_id}` and `{secret}` name fixtures.
+    path: &'static str,
+    /// The body of a successful call.
+    body: Option<Value>,
+    /// The status of a successful call.
+    success: u16,
+    /// Who succeeds.
+    holder: Who,
+    /// Who is refused, and how.
+    lacking: Lacking,
+}
+
+fn row(path: &'static str, body: Option<Value>, success: u16, holder: Who, lacking: Lacking) -> Row {
+    Row {
+        path,
+        body,
+        success,
+        holder,
+        lacking,
+    }
+}
+
+/// Every route, keyed by (method, path pattern) as in `router::ROUTES`.
+fn authorization_matrix() -> BTreeMap<(&'static str, &'static str), Row> {
+    use Lacking::{AllButNeeded, Skip, Stranger};
+    use Who::{Anonymous, Holding, User};
+    const PUBLIC: Lacking = Skip("public: anyone may call it");
+    const OWN: Lacking = Skip("acts on the caller's own account: nobody lacks it");
+    let rows = [
+        (("GET", "/healthz"), row("/healthz", None, 200, Anonymous, PUBLIC)),
+        (("GET", "/readyz"), row("/readyz", None, 200, Anonymous, PUBLIC)),
+        (("GET", "/metrics"), row("/metrics", None, 200, Anonymous, PUBLIC)),
+        (
+            ("GET", "/api/openapi.json"),
+            row("/api/openapi.json", None, 200, Anonymous, PUBLIC),
+        ),
+        (
+            ("POST", "/api/v1/auth/login"),
+            row(
+                "/api/v1/auth/login",
+                Some(json!({"username": "owner", "password": password_of("owner")})),
+                200,
+                Anonymous,
+                PUBLIC,
+            ),
+        ),
+        (
+            ("POST", "/api/v1/auth/logout"),
+            row("/api/v1/auth/logout", None, 204, User("owner"), OWN),
+        ),
+        (
+            ("POST", "/api/v1/auth/token"),
+            row(
+                "/api/v1/auth/token",
+                Some(json!({"username": "owner", "password": password_of("owner")})),
+                201,
+                Anonymous,
+                PUBLIC,
+            ),
+        ),
+        (("GET", "/api/v1/me"), row("/api/v1/me", None, 200, User("owner"), OWN)),
+        (
+            ("GET", "/api/v1/users"),
+            row("/api/v1/users", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/users"),
+            row(
+                "/api/v1/users",
+                Some(json!({"email": "made-by-holder@example.com"})),
+                201,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+        (
+            ("GET", "/api/v1/users/{username}"),
+            row("/api/v1/users/target", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("PATCH", "/api/v1/users/{username}"),
+            row(
+                "/api/v1/users/target",
+                Some(json!({"email": "target-moved@example.com"})),
+                200,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+        (
+            ("DELETE", "/api/v1/users/{username}"),
+            row("/api/v1/users/doomed", None, 204, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/users/{username}/disable"),
+            row("/api/v1/users/to-disable/disable", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/users/{username}/enable"),
+            row("/api/v1/users/to-enable/enable", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/users/{username}/unlock"),
+            row("/api/v1/users/to-unlock/unlock", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("PUT", "/api/v1/users/{username}/password"),
+            row(
+                "/api/v1/users/pw-owner/password",
+                Some(
+                    json!({"current_password": password_of("pw-owner"), "new_password": "an-entirely-new-passphrase"}),
+                ),
+                204,
+                User("pw-owner"),
+                Stranger("stranger", 403),
+            ),
+        ),
+        (
+            ("GET", "/api/v1/users/{username}/tokens"),
+            row(
+                "/api/v1/users/owner/tokens",
+                None,
+                200,
+                User("owner"),
+                Stranger("stranger", 404),
+            ),
+        ),
+        (
+            ("POST", "/api/v1/users/{username}/tokens"),
+            row(
+                "/api/v1/users/owner/tokens",
+                Some(json!({"description": "made for the matrix"})),
+                201,
+                User("owner"),
+                Stranger("stranger", 403),
+            ),
+        ),
+        (
+            ("GET", "/api/v1/invitations"),
+            row("/api/v1/invitations", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/invitations/{secret}/accept"),
+            row(
+                "/api/v1/invitations/{secret}/accept",
+                Some(json!({"password": password_of("invitee")})),
+                204,
+                Anonymous,
+                PUBLIC,
+            ),
+        ),
+        (
+            ("GET", "/api/v1/groups"),
+            row("/api/v1/groups", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/groups"),
+            row(
+                "/api/v1/groups",
+                Some(json!({"name": "made-by-holder", "description": "from the matrix"})),
+                201,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+        (
+            ("GET", "/api/v1/groups/{name}"),
+            row("/api/v1/groups/devs", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("PATCH", "/api/v1/groups/{name}"),
+            row(
+                "/api/v1/groups/devs",
+                Some(json!({"description": "developers, described again"})),
+                200,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+        (
+            ("DELETE", "/api/v1/groups/{name}"),
+            row("/api/v1/groups/doomed-group", None, 204, Holding, AllButNeeded),
+        ),
+        (
+            ("PATCH", "/api/v1/groups/{name}/members"),
+            row(
+                "/api/v1/groups/devs/members",
+                Some(json!({"add": ["stranger"]})),
+                200,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+        (
+            ("GET", "/api/v1/tokens"),
+            row("/api/v1/tokens", None, 200, User("owner"), OWN),
+        ),
+        (
+            ("POST", "/api/v1/tokens"),
+            row(
+                "/api/v1/tokens",
+                Some(json!({"description": "own, from the matrix"})),
+                201,
+                User("owner"),
+                OWN,
+            ),
+        ),
+        (
+            ("DELETE", "/api/v1/tokens/{id}"),
+            row(
+                "/api/v1/tokens/{token_id}",
+                None,
+                204,
+                User("owner"),
+                Stranger("stranger", 404),
+            ),
+        ),
+        (
+            ("GET", "/api/v1/audit"),
+            row("/api/v1/audit", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("GET", "/api/v1/audit/export"),
+            row("/api/v1/audit/export", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("GET", "/api/v1/settings"),
+            row("/api/v1/settings", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("PUT", "/api/v1/settings"),
+            row(
+                "/api/v1/settings",
+                Some(json!({"billing": {"plan": "enterprise", "contact": "billing@example.com"}})),
+                200,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+    ];
+    let matrix: BTreeMap<_, _> = rows.iter().cloned().collect();
+    assert_eq!(matrix.len(), rows.len(), "a route has two rows");
+    matrix
+}
+
+/// The fixture user holding exactly `needs`' account permission.
+fn holder_name(needs: Needs) -> String {
+    match needs {
+        Needs::Account(p) => format!("holds-{p}"),
+        Needs::Admin => "admin".to_owned(),
+        Needs::Public | Needs::Authenticated => String::new(),
+    }
+}
+
+/// The fixture user holding every account permission but `needs`' one.
+fn lacking_name(needs: Needs) -> String {
+    match needs {
+        Needs::Account(p) => format!("lacks-{p}"),
+        Needs::Admin => "holds-all".to_owned(),
+        Needs::Public | Needs::Authenticated => String::new(),
+    }
+}
+
+/// What the rows call on: tokens by username, and the ids and secrets
+/// their paths name.
+struct Fixtures {
+    tokens: HashMap<String, String>,
+    replacements: Vec<(&'static str, String)>,
+}
+
+impl Fixtures {
+    /// Creates every fixture up front, so rows may run in any order.
+    async fn create(t: &TestServer) -> Self {
+        let mut tokens = HashMap::new();
+        tokens.insert("admin".to_owned(), t.admin.clone());
+        for p in AccountPermission::ALL {
+            let holds = format!("holds-{p}");
+            tokens.insert(
+                holds.clone(),
+                t.user_with(&holds, json!({"account_permissions": [p.as_str()]})).await,
+            );
+            let others: Vec<_> = AccountPermission::ALL
+                .into_iter()
+                .filter(|o| *o != p)
+                .map(|o| o.as_str())
+                .collect();
+            let lacks = format!("lacks-{p}");
+            tokens.insert(
+                lacks.clone(),
+                t.user_with(&lacks, json!({"account_permissions": others})).await,
+            );
+        }
+        let all: Vec<_> = AccountPermission::ALL.into_iter().map(|p| p.as_str()).collect();
+        tokens.insert(
+            "holds-all".to_owned(),
+            t.user_with("holds-all", json!({"account_permissions": all})).await,
+        );
+        for name in ["owner", "stranger", "pw-owner"] {
+            tokens.insert(name.to_owned(), t.user(name).await);
+        }
+        for name in ["target", "doomed", "to-disable", "to-enable", "to-unlock", "invitee"] {
+            let email = format!("{name}@example.com");
+            let created = t
+                .post("/api/v1/users", &t.admin, &json!({"email": email, "username": name}))
+                .await;
+            assert_eq!(created.status, 201, "create {name}: {:?}", created.body);
+        }
+        let disabled = t.post("/api/v1/users/to-enable/disable", &t.admin, &json!({})).await;
+        assert_eq!(disabled.status, 200, "{:?}", disabled.body);
+        for name in ["devs", "doomed-group"] {
+            let created = t.post("/api/v1/groups", &t.admin, &json!({"name": name})).await;
+            assert_eq!(created.status, 201, "create group {name}: {:?}", created.body);
+        }
+        let token = t
+            .post("/api/v1/tokens", &tokens["owner"], &json!({"description": "to revoke"}))
+            .await;
+        assert_eq!(token.status, 201, "{:?}", token.body);
+        let token_id = token.body["id"].as_str().unwrap().to_owned();
+        let outbox = t.get("/api/v1/invitations", &t.admin).await;
+        let message = outbox.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["to"] == "invitee@example.com")
+            .unwrap();
+        let secret = message["body"]
+            .as_str()
+            .unwrap()
+            .split("/invitations/")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        Self {
+            tokens,
+            replacements: vec![("{token_id}", token_id), ("{secret}", secret)],
+        }
+    }
+
+    fn token(&self, username: &str) -> &str {
+        let token = self.tokens.get(username);
+        assert!(token.is_some(), "no fixture user {username}");
+        token.map(String::as_str).unwrap_or_default()
+    }
+}
+
+/// Calls `method row.path` with `row.body` as `username` (`None`: no credentials).
+async fn call(t: &TestServer, fixtures: &Fixtures, method: &str, row: &Row, username: Option<&str>) -> Answer {
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let path = fixtures
+        .replacements
+        .iter()
+        .fold(row.path.to_owned(), |path, (name, value)| path.replace(name, value));
+    let token = username.map(|u| fixtures.token(u));
+    t.call(method, &path, token, row.body.as_ref()).await
+}
+
+#[test]
+fn every_route_has_a_row() {
+    let served: BTreeSet<_> = ROUTES.iter().map(|r| (r.method.as_str(), r.path)).collect();
+    let tested: BTreeSet<_> = authorization_matrix().keys().copied().collect();
+    assert_eq!(served, tested, "add the route to tests/it/routes.rs");
+}
+
+#[test]
+fn rows_agree_with_what_routes_need() {
+    let matrix = authorization_matrix();
+    for route in ROUTES {
+        let Some(row) = matrix.get(&(route.method.as_str(), route.path)) else {
+            continue;
+        };
+        let key = format!("{} {}", route.method, route.path);
+        assert!([200, 201, 204].contains(&row.success), "{key}: success is 2xx");
+        match route.needs {
+            Needs::Public => {
+                assert_eq!(row.holder, Who::Anonymous, "{key}: public, callable anonymously");
+                assert!(
+                    matches!(row.lacking, Lacking::Skip(_)),
+                    "{key}: nobody lacks a public route"
+                );
+            }
+            Needs::Account(_) | Needs::Admin => {
+                assert_eq!(row.holder, Who::Holding, "{key}: the holder holds exactly the need");
+                assert_eq!(row.lacking, Lacking::AllButNeeded, "{key}");
+            }
+            Needs::Authenticated => {
+                assert!(matches!(row.holder, Who::User(_)), "{key}: a signed-in user succeeds");
+                if let Lacking::Stranger(_, status) = row.lacking {
+                    assert!([403, 404].contains(&status), "{key}: a stranger gets 403 or 404");
+                }
+                assert_ne!(
+                    row.lacking,
+                    Lacking::AllButNeeded,
+                    "{key}: no account permission to lack"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_refuses_strangers_and_serves_holders() {
+    let t = start_with(&Backend::Sqlite, |c| c.login_attempts_per_minute = 10_000).await;
+    let fixtures = Fixtures::create(&t).await;
+    let matrix = authorization_matrix();
+    for route in ROUTES {
+        let method = route.method.as_str();
+        let row = &matrix[&(method, route.path)];
+        let key = format!("{method} {}", route.path);
+
+        let before = t.revision().await;
+        if route.needs != Needs::Public {
+            let answer = call(&t, &fixtures, method, row, None).await;
+            assert_eq!(answer.status, 401, "{key} without credentials: {:?}", answer.body);
+            assert_eq!(answer.code(), "unauthenticated", "{key}: {:?}", answer.body);
+        }
+
+        match row.lacking {
+            Lacking::AllButNeeded => {
+                let lacking = lacking_name(route.needs);
+                let answer = call(&t, &fixtures, method, row, Some(&lacking)).await;
+                assert_eq!(answer.status, 403, "{key} as {lacking}: {:?}", answer.body);
+                assert_eq!(answer.code(), "forbidden", "{key} as {lacking}: {:?}", answer.body);
+            }
+            Lacking::Stranger(username, status) => {
+                let answer = call(&t, &fixtures, method, row, Some(username)).await;
+                assert!(
+                    [403, 404].contains(&answer.status.as_u16()),
+                    "{key} as {username}: 403 or 404, not {}: {:?}",
+                    answer.status,
+                    answer.body
+                );
+                assert_eq!(answer.status, status, "{key} as {username}: {:?}", answer.body);
+                let code = if status == 403 { "forbidden" } else { "not_found" };
+                assert_eq!(answer.code(), code, "{key} as {username}: {:?}", answer.body);
+            }
+            Lacking::Skip(_) => {}
+        }
+        assert_eq!(t.revision().await, before, "{key}: a refused call changes nothing");
+
+        let holder = match row.holder {
+            Who::Anonymous => None,
+            Who::Holding => Some(holder_name(route.needs)),
+            Who::User(name) => Some(name.to_owned()),
+        };
+        let answer = call(&t, &fixtures, method, row, holder.as_deref()).await;
+        assert_eq!(
+            answer.status,
+            row.success,
+            "{key} as {}: {:?}",
+            holder.as_deref().unwrap_or("anonymous"),
+            answer.body
+        );
+    }
+}
