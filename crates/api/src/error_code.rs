@@ -10,11 +10,12 @@ use utoipa::ToSchema;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The body is not JSON, or not JSON of the expected shape at all (400).
+    /// The body is not JSON (400).
     MalformedJson,
     /// A list cursor that this instance did not issue (400).
     InvalidCursor,
-    /// One or more invalid fields, including unknown fields (422).
+    /// One or more invalid fields, including unknown fields; a body that is
+    /// JSON but not an object (422).
     ValidationFailed,
     /// A check names an action not in the catalogue (422).
     UnknownAction,

@@ -15,6 +15,7 @@ pub use error_code::ErrorCode;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 pub use secret::Secret;
 pub use wire::audit::{AuditActor, AuditRecord, AuditTarget};
+pub use wire::catalogue::{Catalogue, CatalogueAction, CategoryEntry, ResourceTypeEntry};
 pub use wire::check::{
     BatchRequest, BatchResponse, CheckRequest, CheckResponse, CheckResult, Grant, PermissionEntry, Permissions,
     ResourceRef, Via, WhoCan, WhoCanUser, grant,
@@ -25,6 +26,7 @@ pub use wire::invitations::{AcceptInvitation, Message};
 pub use wire::members::{Member, MemberKind, SetRoles};
 pub use wire::page::Page;
 pub use wire::projects::{AdminPrivileges, CreateProject, PatchProject, Project};
+pub use wire::resources::{CreateResource, Resource};
 pub use wire::roles::{CreateRole, PatchRole, Role, RoleKind, RoleMode};
 pub use wire::scope_kind::ScopeKind;
 pub use wire::settings::{Billing, Instance, PutSettings, Settings};

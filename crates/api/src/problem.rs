@@ -107,7 +107,17 @@ impl Problem {
     /// `serde_json` does.
     #[must_use]
     pub fn from_json_error(error: &serde_json::Error) -> Self {
+        Self::from_json_error_at("", error)
+    }
+
+    /// As [`Problem::from_json_error`], for an error met at `path` in the
+    /// body (`billing.plan`, `members[0]`; `.` or empty for the body
+    /// itself), as `serde_path_to_error` reports it: the field errors name
+    /// the full path.
+    #[must_use]
+    pub fn from_json_error_at(path: &str, error: &serde_json::Error) -> Self {
         use serde_json::error::Category;
+        let path = if path == "." { "" } else { path };
         match error.classify() {
             Category::Syntax | Category::Eof | Category::Io => {
                 Self::new(ErrorCode::MalformedJson, format!("malformed JSON: {error}"))
@@ -122,20 +132,26 @@ impl Problem {
                 };
                 let text = message.split(" at line ").next().unwrap_or_default().to_owned();
                 let field = if let Some(name) = backticked("unknown field `") {
+                    // The path already ends with the unknown key when known.
+                    let field = if path.is_empty() { name } else { path.to_owned() };
                     ProblemField {
-                        field: name,
+                        field,
                         code: UNKNOWN_FIELD.to_owned(),
                         message: text,
                     }
                 } else if let Some(name) = backticked("missing field `") {
                     ProblemField {
-                        field: name,
+                        field: if path.is_empty() {
+                            name
+                        } else {
+                            format!("{path}.{name}")
+                        },
                         code: "required".to_owned(),
                         message: "is required".to_owned(),
                     }
                 } else {
                     ProblemField {
-                        field: String::new(),
+                        field: path.to_owned(),
                         code: "invalid".to_owned(),
                         message: text,
                     }

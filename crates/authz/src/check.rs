@@ -288,6 +288,29 @@ impl Snapshot {
         }))
     }
 
+    /// Resolves names into a query about a registered resource (SPEC §5.6):
+    /// the resource stands for its project and environment. An unknown
+    /// resource is a deny with `unknown_resource`; then as [`Snapshot::query`].
+    ///
+    /// # Errors
+    /// An unknown action; an environment-scoped action about a resource that
+    /// has no environment (its type is not environment-scoped).
+    pub fn resource_query(
+        &self,
+        user: &str,
+        action: &str,
+        resource_type: &str,
+        resource_name: &str,
+    ) -> Result<Result<Query, Denial>, QueryError> {
+        if self.catalogue().resolve_action(action).is_none() {
+            return Err(QueryError::UnknownAction);
+        }
+        let Some((project, environment)) = self.resolve_resource(resource_type, resource_name) else {
+            return Ok(Err(Denial::UnknownResource));
+        };
+        self.query(user, action, project, environment)
+    }
+
     /// Whether the grant really allows the query's action in its environment
     /// (used to audit explanations).
     #[must_use]

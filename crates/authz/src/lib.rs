@@ -46,8 +46,8 @@ pub use check::{Denial, Explanation, Grant, Grants, Member, Query, QueryError};
 pub use escalation::{Actor, Escalation};
 pub use ids::{ActionId, EnvId, GroupId, ProjectId, RoleId, UserId};
 pub use model::{
-    AdminPrivileges, Change, EnvironmentSpec, GroupSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants,
-    RoleSpec, UserKind, UserSpec, UserStatus,
+    AdminPrivileges, Change, EnvironmentSpec, GroupSpec, MemberSpec, Model, Principal, ProjectSpec, ResourceSpec,
+    RoleGrants, RoleSpec, UserKind, UserSpec, UserStatus,
 };
 pub use reverse::{Allowed, Permission};
 pub use scope::{ScopeEntrySpec, TokenScope};

@@ -170,6 +170,22 @@ pub struct MemberSpec {
     pub roles: Vec<String>,
 }
 
+/// A registered resource (SPEC §5.6): a thing of a catalogue resource type,
+/// owned by one project, living in one environment when its type is
+/// environment-scoped. Its name is unique per type across the instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceSpec {
+    /// A resource type of the catalogue, e.g. `repository`.
+    pub resource_type: String,
+    /// Name, unique among the resources of its type.
+    pub name: String,
+    /// The owning project's key.
+    pub project: String,
+    /// Full environment name: required for an environment-scoped type (a
+    /// global environment or one of the project's), absent otherwise.
+    pub environment: Option<String>,
+}
+
 /// The whole permission model, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Model {
@@ -185,6 +201,9 @@ pub struct Model {
     pub roles: Vec<RoleSpec>,
     /// Memberships.
     pub members: Vec<MemberSpec>,
+    /// Registered resources (SPEC §5.6).
+    #[serde(default)]
+    pub resources: Vec<ResourceSpec>,
 }
 
 impl Model {
@@ -243,11 +262,12 @@ pub enum Change {
     },
     /// Adds a project, or replaces its admin privileges.
     PutProject(ProjectSpec),
-    /// Removes a project with its roles, environments and members.
+    /// Removes a project with its roles, environments, members and resources.
     RemoveProject(String),
     /// Adds an environment.
     AddEnvironment(EnvironmentSpec),
-    /// Removes an environment, and removes it from every role naming it.
+    /// Removes an environment, removes it from every role naming it, and
+    /// removes the resources registered in it.
     RemoveEnvironment(String),
     /// Adds a role, or replaces the grants and environments of the role with
     /// that name and project.
@@ -268,5 +288,15 @@ pub enum Change {
         project: String,
         /// The member.
         principal: Principal,
+    },
+    /// Registers a resource, or moves the resource of that type and name
+    /// to the given project and environment.
+    PutResource(ResourceSpec),
+    /// Removes a registered resource.
+    RemoveResource {
+        /// Resource type.
+        resource_type: String,
+        /// Resource name.
+        name: String,
     },
 }

@@ -1,8 +1,11 @@
-//! `gatehouse-bench`: whole-workload benchmarks of Gatehouse's authorization
-//! core beside Cedar, on the SPEC §10 reference workload (ratios in one run).
+//! `gatehouse-bench`: whole-workload benchmarks of Gatehouse: its authorization
+//! core beside Cedar on the SPEC §10 reference workload, its store, and its
+//! HTTP server (ratios in one run).
 
 mod cedar;
 mod changes;
+mod http_bench;
+mod load;
 mod measure;
 mod report;
 mod store_bench;
@@ -38,6 +41,8 @@ enum Command {
     Check(CheckArgs),
     /// Commits, load_model and size of the SPEC §10 workload in SQLite and PostgreSQL.
     Store(store_bench::StoreArgs),
+    /// The server over HTTP on 127.0.0.1: single checks, batches and the no-op route.
+    Http(http_bench::HttpArgs),
 }
 
 #[derive(Args)]
@@ -83,6 +88,15 @@ fn main() -> Result<()> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 print!("{}", store_bench::table(&report));
+            }
+            Ok(())
+        }
+        Command::Http(args) => {
+            let report = http_bench::run(&args)?;
+            if args.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", http_bench::table(&report));
             }
             Ok(())
         }
@@ -263,7 +277,7 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
 }
 
 /// A named check as Gatehouse ids, resolved once before timing.
-fn resolve(snapshot: &Snapshot, check: &NamedCheck) -> Result<Query> {
+pub(crate) fn resolve(snapshot: &Snapshot, check: &NamedCheck) -> Result<Query> {
     let user = snapshot
         .user_id(&check.user)
         .with_context(|| format!("unknown user `{}`", check.user))?;

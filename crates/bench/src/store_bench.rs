@@ -74,8 +74,23 @@ fn role_names(roles: &[String]) -> Result<Vec<RoleName>> {
 
 /// The whole model as the mutations of one commit into an empty store.
 fn load_commit(model: &Model, now: OffsetDateTime) -> Result<Commit> {
+    load_commit_onto(model, &Model::default(), now, 0)
+}
+
+/// The model as the mutations of one commit into a store at `revision`
+/// already holding `existing`: users, environments and roles it has (the
+/// first start's `admin`, `DEV`, `PROD` and predefined roles) are skipped.
+pub fn load_commit_onto(model: &Model, existing: &Model, now: OffsetDateTime, revision: u64) -> Result<Commit> {
+    let has_user = |name: &str| existing.users.iter().any(|u| u.name == name);
+    let has_env = |name: &str| existing.environments.iter().any(|e| e.name == name);
+    let has_role = |name: &str, project: Option<&str>| {
+        existing
+            .roles
+            .iter()
+            .any(|r| r.name == name && r.project.as_deref() == project)
+    };
     let mut m = Vec::new();
-    for u in &model.users {
+    for u in model.users.iter().filter(|u| !has_user(&u.name)) {
         let email = Email::parse(&format!("{}@bench.example", u.name))?;
         m.push(Mutation::CreateUser(User {
             kind: u.kind,
@@ -107,14 +122,14 @@ fn load_commit(model: &Model, now: OffsetDateTime) -> Result<Commit> {
             revision: 0,
         }));
     }
-    for e in &model.environments {
+    for e in model.environments.iter().filter(|e| !has_env(&e.name)) {
         let project = e.project.as_deref().map(ProjectKey::parse).transpose()?;
         m.push(Mutation::CreateEnvironment(Environment {
             name: EnvName::from_trusted(&e.name),
             project,
         }));
     }
-    for r in &model.roles {
+    for r in model.roles.iter().filter(|r| !has_role(&r.name, r.project.as_deref())) {
         let (mode, categories, actions) = match &r.grants {
             RoleGrants::Categories(c) => (RoleMode::Basic, c.clone(), vec![]),
             RoleGrants::Actions(a) => (RoleMode::Advanced, vec![], a.clone()),
@@ -141,7 +156,7 @@ fn load_commit(model: &Model, now: OffsetDateTime) -> Result<Commit> {
     Ok(Commit {
         mutations: m,
         audit: audit("bench.loaded"),
-        expected_revision: Some(0),
+        expected_revision: Some(revision),
     })
 }
 

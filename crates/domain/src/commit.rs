@@ -6,10 +6,10 @@ use gatehouse_authz::{self as authz, Change};
 use serde_json::Value;
 
 use crate::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Role, RoleMode, Token,
-    User,
+    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role,
+    RoleMode, Token, User,
 };
-use crate::names::{EnvName, GroupName, ProjectKey, RoleName, Username};
+use crate::names::{EnvName, GroupName, ProjectKey, ResourceName, RoleName, Username};
 
 /// One row-level change. Deletes cascade exactly as SPEC §4–§5 say; the
 /// store implements each variant, and the snapshot learns it through
@@ -41,7 +41,8 @@ pub enum Mutation {
     DeleteProject(ProjectKey),
     /// Insert an environment.
     CreateEnvironment(Environment),
-    /// Delete an environment and remove it from every role.
+    /// Delete an environment, remove it from every role, and delete the
+    /// resources registered in it.
     DeleteEnvironment(EnvName),
     /// Insert or replace a role (by project and name).
     PutRole(Role),
@@ -64,6 +65,16 @@ pub enum Mutation {
     Enqueue(OutboxMessage),
     /// Replace the billing details.
     PutBilling(BillingSettings),
+    /// Register a resource. A taken (type, name) is a conflict: the store
+    /// inserts, never replaces.
+    PutResource(Resource),
+    /// Delete a registered resource.
+    DeleteResource {
+        /// Its type.
+        resource_type: String,
+        /// Its name.
+        name: ResourceName,
+    },
 }
 
 fn authz_principal(p: &Principal) -> authz::Principal {
@@ -110,6 +121,17 @@ pub fn member_spec(member: &Member) -> authz::MemberSpec {
     }
 }
 
+/// The model form of a registered resource.
+#[must_use]
+pub fn resource_spec(resource: &Resource) -> authz::ResourceSpec {
+    authz::ResourceSpec {
+        resource_type: resource.resource_type.clone(),
+        name: resource.name.as_str().to_owned(),
+        project: resource.project.as_str().to_owned(),
+        environment: resource.environment.as_ref().map(|e| e.as_str().to_owned()),
+    }
+}
+
 impl Mutation {
     /// What the permission model learns from this mutation, if anything.
     #[must_use]
@@ -146,6 +168,11 @@ impl Mutation {
             Self::RemoveMember(p, who) => Change::RemoveMember {
                 project: p.as_str().to_owned(),
                 principal: authz_principal(who),
+            },
+            Self::PutResource(r) => Change::PutResource(resource_spec(r)),
+            Self::DeleteResource { resource_type, name } => Change::RemoveResource {
+                resource_type: resource_type.clone(),
+                name: name.as_str().to_owned(),
             },
             Self::UpdateGroup(_)
             | Self::CreateToken(_)

@@ -4,7 +4,7 @@ use gatehouse_authz::{AccountPermissions, AdminPrivileges, RoleType, UserKind, U
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::names::{Description, DisplayName, Email, EnvName, GroupName, ProjectKey, RoleName, Username};
+use crate::names::{Description, DisplayName, Email, EnvName, GroupName, ProjectKey, ResourceName, RoleName, Username};
 
 /// Who manages a user's profile and status (SPEC §13).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +122,23 @@ pub struct Environment {
     pub name: EnvName,
     /// Owning project; `None` for a global environment.
     pub project: Option<ProjectKey>,
+}
+
+/// A registered resource (SPEC §5.6): unique by type and name across the
+/// instance; deleting its project or its environment deletes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    /// A resource type of the catalogue, e.g. `repository`.
+    pub resource_type: String,
+    /// Name, unique among the resources of its type.
+    pub name: ResourceName,
+    /// Owning project.
+    pub project: ProjectKey,
+    /// Environment (global or the project's); present exactly when the
+    /// type is environment-scoped.
+    pub environment: Option<EnvName>,
+    /// When it was registered.
+    pub created_at: OffsetDateTime,
 }
 
 /// Basic (categories) or Advanced (actions) editing (SPEC §4).

@@ -64,7 +64,7 @@ pub enum DomainError {
     /// The thing does not exist, or the actor may not know it does (404).
     #[error("{kind} `{name}` not found")]
     NotFound {
-        /// `user`, `group`, `project`, `role`, `environment`, `member`, `token`.
+        /// `user`, `group`, `project`, `role`, `environment`, `member`, `token`, `resource`.
         kind: &'static str,
         /// Its name.
         name: String,

@@ -137,6 +137,11 @@ name_type!(
     /// A role name, 1–64 printable characters.
     RoleName, "name", |raw| is_text(raw, 1, 64), "1–64 printable characters"
 );
+name_type!(
+    /// A registered resource's name (SPEC §5.6): 1–128 characters, no
+    /// control characters, no leading or trailing blanks.
+    ResourceName, "name", |raw| is_text(raw, 1, 128), "1–128 printable characters"
+);
 
 /// An email address: RFC 5321 syntax, at most 254 characters, compared
 /// without regard to case (SPEC §5.1). Stored as given; compared lowercased.
@@ -295,5 +300,34 @@ impl Username {
     #[must_use]
     pub fn from_email(email: &Email) -> Option<Self> {
         Self::parse(&email.normalized()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResourceName;
+
+    #[test]
+    fn resource_names_are_printable_text_of_1_to_128_characters() {
+        let long = "r".repeat(128);
+        let too_long = "r".repeat(129);
+        let wide = "é".repeat(128);
+        for (raw, ok) in [
+            ("web-libs-dev", true),
+            ("a", true),
+            ("libs release/2.x", true),
+            (long.as_str(), true),
+            (wide.as_str(), true),
+            ("", false),
+            (too_long.as_str(), false),
+            (" padded", false),
+            ("padded ", false),
+            ("tab\there", false),
+            ("line\nbreak", false),
+        ] {
+            assert_eq!(ResourceName::parse(raw).is_ok(), ok, "{raw:?}");
+        }
+        let error = ResourceName::parse("").unwrap_err();
+        assert_eq!(error.field, "name");
     }
 }

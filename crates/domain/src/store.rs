@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 
 use crate::commit::{AuditEntry, Commit};
 use crate::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Role, Token, User,
+    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role, Token,
+    User,
 };
 use crate::names::{GroupName, ProjectKey, RoleName, Username};
 
@@ -201,6 +202,19 @@ pub trait Store: Send + Sync {
         filter: &MemberFilter,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<Member>, StoreError>> + Send;
+
+    /// A project's registered resources, by type then name (SPEC §5.6).
+    fn resources(
+        &self,
+        project: &ProjectKey,
+        page: &PageRequest,
+    ) -> impl Future<Output = Result<Page<Resource>, StoreError>> + Send;
+    /// A registered resource by type and name, whatever its project.
+    fn resource(
+        &self,
+        resource_type: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Resource>, StoreError>> + Send;
 
     /// A token by id.
     fn token(&self, id: &str) -> impl Future<Output = Result<Option<Token>, StoreError>> + Send;

@@ -8,7 +8,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::handlers::{audit, auth, groups, invitations, settings, tokens, users};
+use crate::handlers::{
+    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens, users,
+};
 use crate::ops;
 use crate::router::DOCS_PATH;
 use crate::state::App;
@@ -31,6 +33,16 @@ use crate::state::App;
         groups::list, groups::create, groups::get, groups::patch, groups::delete, groups::change_members,
         audit::list, audit::export,
         settings::get, settings::put,
+        environments::list_global, environments::create_global, environments::delete_global,
+        environments::list_in_project, environments::create_in_project, environments::delete_in_project,
+        roles::list_global, roles::create_global, roles::get_global, roles::patch_global, roles::delete_global,
+        roles::list_in_project, roles::create_in_project, roles::get_in_project, roles::patch_in_project,
+        roles::delete_in_project,
+        projects::list, projects::create, projects::get, projects::patch, projects::delete,
+        members::list, members::put_user, members::delete_user, members::put_group, members::delete_group,
+        check::check, check::batch, check::user_permissions, check::my_permissions, check::who_can,
+        check::catalogue,
+        resources::list, resources::register, resources::remove,
     ),
     components(schemas(gatehouse_api::ErrorCode, gatehouse_api::ProblemField)),
     modifiers(&Security),

@@ -3,7 +3,9 @@
 //! putting the route guard (`guard.rs`) in front of every handler.
 //!
 //! Account-level needs are checked here; what depends on the target (a
-//! user's own tokens, anti-escalation) is the domain's.
+//! user's own tokens, a project's visibility and its project actions,
+//! anti-escalation) is decided by the handler (`handlers/visibility.rs`)
+//! and the domain.
 
 use std::time::Duration;
 
@@ -19,7 +21,9 @@ use gatehouse_authz::AccountPermission;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::guard::guard;
-use crate::handlers::{audit, auth, groups, invitations, settings, tokens, users};
+use crate::handlers::{
+    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens, users,
+};
 use crate::json::MAX_BODY;
 use crate::observe::observe;
 use crate::problem::{ApiProblem, REQUEST_ID};
@@ -54,6 +58,7 @@ pub struct Route {
 }
 
 const ACCOUNTS: Needs = Needs::Account(AccountPermission::AccountsManage);
+const PROJECTS: Needs = Needs::Account(AccountPermission::ProjectsManage);
 
 macro_rules! route {
     ($method:ident $path:literal, $needs:expr, $handler:path) => {
@@ -82,6 +87,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/auth/logout", Needs::Authenticated, auth::logout),
     route!(POST "/api/v1/auth/token", Needs::Public, auth::token),
     route!(GET "/api/v1/me", Needs::Authenticated, auth::me),
+    route!(GET "/api/v1/me/permissions", Needs::Authenticated, check::my_permissions),
     route!(GET "/api/v1/users", ACCOUNTS, users::list),
     route!(POST "/api/v1/users", ACCOUNTS, users::create),
     route!(GET "/api/v1/users/{username}", ACCOUNTS, users::get),
@@ -91,6 +97,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/users/{username}/enable", ACCOUNTS, users::enable),
     route!(POST "/api/v1/users/{username}/unlock", ACCOUNTS, users::unlock),
     route!(PUT "/api/v1/users/{username}/password", Needs::Authenticated, users::set_password),
+    route!(GET "/api/v1/users/{username}/permissions", Needs::Authenticated, check::user_permissions),
     route!(GET "/api/v1/users/{username}/tokens", Needs::Authenticated, tokens::list_for_user),
     route!(POST "/api/v1/users/{username}/tokens", Needs::Authenticated, tokens::create_for_user),
     route!(GET "/api/v1/invitations", ACCOUNTS, invitations::outbox),
@@ -106,6 +113,39 @@ pub const ROUTES: &[Route] = &[
     route!(DELETE "/api/v1/tokens/{id}", Needs::Authenticated, tokens::revoke),
     route!(GET "/api/v1/audit", Needs::Account(AccountPermission::AuditRead), audit::list),
     route!(GET "/api/v1/audit/export", Needs::Account(AccountPermission::AuditRead), audit::export),
+    route!(GET "/api/v1/environments", Needs::Authenticated, environments::list_global),
+    route!(POST "/api/v1/environments", Needs::Admin, environments::create_global),
+    route!(DELETE "/api/v1/environments/{name}", Needs::Admin, environments::delete_global),
+    route!(GET "/api/v1/roles", Needs::Authenticated, roles::list_global),
+    route!(POST "/api/v1/roles", Needs::Admin, roles::create_global),
+    route!(GET "/api/v1/roles/{name}", Needs::Authenticated, roles::get_global),
+    route!(PATCH "/api/v1/roles/{name}", Needs::Admin, roles::patch_global),
+    route!(DELETE "/api/v1/roles/{name}", Needs::Admin, roles::delete_global),
+    route!(GET "/api/v1/projects", Needs::Authenticated, projects::list),
+    route!(POST "/api/v1/projects", PROJECTS, projects::create),
+    route!(GET "/api/v1/projects/{key}", Needs::Authenticated, projects::get),
+    route!(PATCH "/api/v1/projects/{key}", PROJECTS, projects::patch),
+    route!(DELETE "/api/v1/projects/{key}", PROJECTS, projects::delete),
+    route!(GET "/api/v1/projects/{key}/environments", Needs::Authenticated, environments::list_in_project),
+    route!(POST "/api/v1/projects/{key}/environments", Needs::Authenticated, environments::create_in_project),
+    route!(DELETE "/api/v1/projects/{key}/environments/{name}", Needs::Authenticated, environments::delete_in_project),
+    route!(GET "/api/v1/projects/{key}/roles", Needs::Authenticated, roles::list_in_project),
+    route!(POST "/api/v1/projects/{key}/roles", Needs::Authenticated, roles::create_in_project),
+    route!(GET "/api/v1/projects/{key}/roles/{name}", Needs::Authenticated, roles::get_in_project),
+    route!(PATCH "/api/v1/projects/{key}/roles/{name}", Needs::Authenticated, roles::patch_in_project),
+    route!(DELETE "/api/v1/projects/{key}/roles/{name}", Needs::Authenticated, roles::delete_in_project),
+    route!(GET "/api/v1/projects/{key}/members", Needs::Authenticated, members::list),
+    route!(PUT "/api/v1/projects/{key}/members/users/{username}", Needs::Authenticated, members::put_user),
+    route!(DELETE "/api/v1/projects/{key}/members/users/{username}", Needs::Authenticated, members::delete_user),
+    route!(PUT "/api/v1/projects/{key}/members/groups/{name}", Needs::Authenticated, members::put_group),
+    route!(DELETE "/api/v1/projects/{key}/members/groups/{name}", Needs::Authenticated, members::delete_group),
+    route!(GET "/api/v1/projects/{key}/resources", Needs::Authenticated, resources::list),
+    route!(POST "/api/v1/projects/{key}/resources", Needs::Authenticated, resources::register),
+    route!(DELETE "/api/v1/projects/{key}/resources/{type}/{name}", Needs::Authenticated, resources::remove),
+    route!(GET "/api/v1/projects/{key}/who-can", Needs::Authenticated, check::who_can),
+    route!(POST "/api/v1/check", Needs::Authenticated, check::check),
+    route!(POST "/api/v1/check/batch", Needs::Authenticated, check::batch),
+    route!(GET "/api/v1/catalogue", Needs::Authenticated, check::catalogue),
     route!(GET "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::get),
     route!(PUT "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::put),
 ];

@@ -73,6 +73,15 @@ impl App {
         Ok(())
     }
 
+    /// Brings the snapshot up to the store now (a client asked for a
+    /// revision this instance has not seen).
+    pub async fn refresh(&self) {
+        let _guard = self.inner.write_lock.lock().await;
+        if let Err(error) = self.catch_up().await {
+            tracing::warn!(%error, "cannot follow the change log");
+        }
+    }
+
     /// Follows other instances' commits until the process ends: woken by
     /// the store's notifications where it has them, else every
     /// [`POLL_INTERVAL`].
@@ -88,10 +97,7 @@ impl App {
             if store_revision <= self.snapshot().revision() {
                 continue;
             }
-            let _guard = self.inner.write_lock.lock().await;
-            if let Err(error) = self.catch_up().await {
-                tracing::warn!(%error, "cannot follow the change log");
-            }
+            self.refresh().await;
         }
     }
 }

@@ -152,6 +152,17 @@ const TABLES: &[Table] = &[
         order_by: "member_id, role_id",
     },
     Table {
+        name: "resources",
+        columns: &[
+            ("resource_type", Text),
+            ("name", Text),
+            ("project", Text),
+            ("environment", Text),
+            ("created_at", Int),
+        ],
+        order_by: "resource_type, name",
+    },
+    Table {
         name: "tokens",
         columns: &[
             ("id", Text),

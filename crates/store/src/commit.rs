@@ -12,7 +12,8 @@ use crate::conn::Conn;
 use crate::error::in_context;
 use crate::members::RoleIds;
 use crate::{
-    audit, billing, environments, groups, invitations, members, outbox, projects, revision, roles, tokens, users,
+    audit, billing, environments, groups, invitations, members, outbox, projects, resources, revision, roles, tokens,
+    users,
 };
 
 /// Applies `commit` at `now` in the transaction `c`; answers the new
@@ -145,6 +146,8 @@ async fn mutate<C: Conn>(c: &mut C, mutation: &Mutation, rev: u64, role_ids: &mu
         Mutation::DeleteInvitation(sha256) => invitations::delete(c, sha256).await,
         Mutation::Enqueue(message) => outbox::enqueue(c, message, rev).await,
         Mutation::PutBilling(settings) => billing::put(c, settings).await,
+        Mutation::PutResource(resource) => resources::create(c, resource).await,
+        Mutation::DeleteResource { resource_type, name } => resources::delete(c, resource_type, name).await,
     }
 }
 
@@ -174,5 +177,7 @@ fn describe(mutation: &Mutation) -> String {
         Mutation::DeleteInvitation(_) => "delete invitation".to_owned(),
         Mutation::Enqueue(_) => "queue message".to_owned(),
         Mutation::PutBilling(_) => "put billing".to_owned(),
+        Mutation::PutResource(r) => format!("register resource `{}/{}`", r.resource_type, r.name),
+        Mutation::DeleteResource { resource_type, name } => format!("remove resource `{resource_type}/{name}`"),
     }
 }

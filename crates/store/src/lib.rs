@@ -23,6 +23,7 @@ mod members;
 mod model;
 mod outbox;
 mod projects;
+mod resources;
 mod revision;
 mod roles;
 mod scratch;

@@ -9,7 +9,7 @@ use gatehouse_domain::commit::role_spec;
 
 use crate::codec::{self, from_json};
 use crate::conn::{Conn, Row as _, args};
-use crate::{members, revision, roles};
+use crate::{members, resources, revision, roles};
 
 /// Reads the model; run inside a read transaction so that every query sees
 /// the same state.
@@ -95,6 +95,7 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
 
     let roles = roles::all(c).await?.iter().map(role_spec).collect();
     let members = members::specs(c).await?;
+    let resources = resources::specs(c).await?;
 
     Ok((
         Model {
@@ -104,6 +105,7 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
             environments,
             roles,
             members,
+            resources,
         },
         revision,
     ))

@@ -4,7 +4,8 @@
 
 use gatehouse_authz::Model;
 use gatehouse_domain::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Role, Token, User,
+    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role, Token,
+    User,
 };
 use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{
@@ -15,8 +16,8 @@ use time::OffsetDateTime;
 
 use crate::store::{Store, with_conn, with_read_tx, with_write_tx};
 use crate::{
-    audit, billing, commit, environments, groups, invitations, members, model, outbox, projects, revision, roles,
-    sessions, tokens, users,
+    audit, billing, commit, environments, groups, invitations, members, model, outbox, projects, resources, revision,
+    roles, sessions, tokens, users,
 };
 
 impl gatehouse_domain::Store for Store {
@@ -87,6 +88,14 @@ impl gatehouse_domain::Store for Store {
         page: &PageRequest,
     ) -> Result<Page<Member>, StoreError> {
         with_conn!(self, |c| members::list(c, project, filter, page).await)
+    }
+
+    async fn resources(&self, project: &ProjectKey, page: &PageRequest) -> Result<Page<Resource>, StoreError> {
+        with_conn!(self, |c| resources::list(c, project, page).await)
+    }
+
+    async fn resource(&self, resource_type: &str, name: &str) -> Result<Option<Resource>, StoreError> {
+        with_conn!(self, |c| resources::get(c, resource_type, name).await)
     }
 
     async fn token(&self, id: &str) -> Result<Option<Token>, StoreError> {

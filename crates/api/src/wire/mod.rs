@@ -2,6 +2,7 @@
 //! Request bodies deny unknown fields (SPEC §7); answers may gain fields.
 
 pub mod audit;
+pub mod catalogue;
 pub mod check;
 pub mod environments;
 pub mod groups;
@@ -9,6 +10,7 @@ pub mod invitations;
 pub mod members;
 pub mod page;
 pub mod projects;
+pub mod resources;
 pub mod roles;
 pub mod scope_kind;
 pub mod settings;

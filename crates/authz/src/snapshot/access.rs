@@ -281,6 +281,11 @@ impl Access {
         })
     }
 
+    /// Whether `user` holds a role here, directly or through a group.
+    pub(crate) fn has_member(&self, user: UserId) -> bool {
+        self.user_sets.get(user).is_some()
+    }
+
     /// The users with a role here.
     pub(crate) fn users(&self) -> impl Iterator<Item = UserId> + '_ {
         self.table.iter().map(|(u, _)| u)

@@ -11,11 +11,15 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use super::access::{Access, HotAccess, RoleGrant, Source, Via};
-use super::{EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, RoleData, Snapshot, UserData, pack_env};
+use super::{
+    EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, Snapshot, UserData,
+    pack_env,
+};
 use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{
-    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants, RoleSpec, UserSpec,
+    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Model, Principal, ProjectSpec, ResourceSpec, RoleGrants,
+    RoleSpec, UserSpec,
 };
 use crate::sets::ActionSet;
 
@@ -83,6 +87,9 @@ impl Snapshot {
         for member in &model.members {
             let _ = s.set_member(member)?;
         }
+        for resource in &model.resources {
+            let _ = s.put_resource(resource)?;
+        }
         let projects: Vec<ProjectId> = s.project_names.values().copied().collect();
         for project in projects {
             s.with_project(project, |s, data| data.access = s.build_access(data));
@@ -130,6 +137,8 @@ impl Snapshot {
             Change::RemoveRole { project, name } => self.remove_role(project.as_deref(), name),
             Change::SetMember(spec) => self.set_member(spec),
             Change::RemoveMember { project, principal } => self.remove_member(project, principal),
+            Change::PutResource(spec) => self.put_resource(spec),
+            Change::RemoveResource { resource_type, name } => self.remove_resource(resource_type, name),
         }
     }
 
@@ -474,6 +483,7 @@ impl Snapshot {
         self.projects.set(project.index(), None);
         self.hot.set(project.index(), HotAccess::default());
         self.project_names.remove(key);
+        self.drop_resources(|r| r.project == project);
         Ok(Stale::Nothing)
     }
 
@@ -548,6 +558,7 @@ impl Snapshot {
         self.envs.set(env.index(), None);
         self.env_slots.set(env.index(), 0);
         self.env_names.remove(name);
+        self.drop_resources(|r| r.env == Some(env));
         Ok(Stale::Perms(stale.into_iter().collect()))
     }
 
@@ -729,6 +740,85 @@ impl Snapshot {
                 });
                 self.update_group(group, |g| remove_sorted(&mut g.projects, &project));
                 Ok(Stale::Users(project, self.group_members(group).to_vec()))
+            }
+        }
+    }
+}
+
+impl Snapshot {
+    // ---- resources (SPEC §5.6) ------------------------------------------
+
+    /// Registers a resource, or moves it: checks touch no compiled access.
+    fn put_resource(&mut self, spec: &ResourceSpec) -> Result<Stale, ModelError> {
+        let scoped = self
+            .catalogue
+            .resource_types()
+            .iter()
+            .find(|t| t.id == spec.resource_type)
+            .map(|t| t.env_scoped)
+            .ok_or_else(|| ModelError::UnknownResourceType(spec.resource_type.clone()))?;
+        let project = self.project_named(&spec.project)?;
+        let label = || format!("{}/{}", spec.resource_type, spec.name);
+        let env = match (&spec.environment, scoped) {
+            (None, false) => None,
+            (None, true) => return Err(ModelError::ResourceNeedsEnvironment(label())),
+            (Some(_), false) => return Err(ModelError::ResourceTakesNoEnvironment(label())),
+            (Some(name), true) => Some(
+                self.env_id(name)
+                    .filter(|e| self.env_slot(*e, project).is_some())
+                    .ok_or_else(|| ModelError::UnknownEnvironment(name.clone()))?,
+            ),
+        };
+        let data = ResourceData { project, env };
+        let name: Arc<str> = spec.name.as_str().into();
+        match self.resources.get_mut(spec.resource_type.as_str()) {
+            Some(names) => {
+                names.insert(name, data);
+            }
+            None => {
+                self.resources
+                    .insert(spec.resource_type.as_str().into(), OrdMap::unit(name, data));
+            }
+        }
+        Ok(Stale::Nothing)
+    }
+
+    fn remove_resource(&mut self, resource_type: &str, name: &str) -> Result<Stale, ModelError> {
+        let removed = self
+            .resources
+            .get_mut(resource_type)
+            .and_then(|names| names.remove(name));
+        if removed.is_none() {
+            return Err(ModelError::UnknownResource(format!("{resource_type}/{name}")));
+        }
+        if self.resources.get(resource_type).is_some_and(OrdMap::is_empty) {
+            self.resources.remove(resource_type);
+        }
+        Ok(Stale::Nothing)
+    }
+
+    /// Removes every resource `gone` matches (a project or an environment
+    /// was removed); maps without a match stay shared.
+    fn drop_resources(&mut self, gone: impl Fn(&ResourceData) -> bool) {
+        let touched: Vec<Arc<str>> = self
+            .resources
+            .iter()
+            .filter(|(_, names)| names.values().any(&gone))
+            .map(|(t, _)| Arc::clone(t))
+            .collect();
+        for resource_type in touched {
+            let Some(names) = self.resources.get(&*resource_type) else {
+                continue;
+            };
+            let kept: OrdMap<Arc<str>, ResourceData> = names
+                .iter()
+                .filter(|(_, r)| !gone(r))
+                .map(|(n, r)| (Arc::clone(n), *r))
+                .collect();
+            if kept.is_empty() {
+                self.resources.remove(&*resource_type);
+            } else {
+                self.resources.insert(resource_type, kept);
             }
         }
     }

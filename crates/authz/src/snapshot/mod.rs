@@ -55,6 +55,18 @@ pub enum ModelError {
     /// A member needs at least one role.
     #[error("member `{0}` needs at least one role")]
     MemberNeedsRole(String),
+    /// The catalogue has no such resource type.
+    #[error("unknown resource type `{0}`")]
+    UnknownResourceType(String),
+    /// No resource of this type and name is registered (`type/name`).
+    #[error("unknown resource `{0}`")]
+    UnknownResource(String),
+    /// The resource's type is environment-scoped and no environment was named.
+    #[error("resource `{0}` needs an environment: its type is environment-scoped")]
+    ResourceNeedsEnvironment(String),
+    /// The resource's type is not environment-scoped, yet an environment was named.
+    #[error("resource `{0}` takes no environment: its type is not environment-scoped")]
+    ResourceTakesNoEnvironment(String),
 }
 
 /// Bit of a packed environment: it exists. Bits 0–7 hold its slot, bits
@@ -151,6 +163,16 @@ pub(crate) struct ProjectData {
     pub(crate) access: Access,
 }
 
+/// Where a registered resource lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ResourceData {
+    pub(crate) project: ProjectId,
+    pub(crate) env: Option<EnvId>,
+}
+
+/// Registered resources: type → name → place.
+pub(crate) type Resources = OrdMap<Arc<str>, OrdMap<Arc<str>, ResourceData>>;
+
 /// The compiled permission model. Clone it freely; derive new ones with
 /// [`Snapshot::apply`].
 #[derive(Clone, Debug)]
@@ -182,6 +204,9 @@ pub struct Snapshot {
     global_roles: OrdMap<Arc<str>, RoleId>,
     global_env_slots: u64,
     admins: OrdSet<UserId>,
+    // INVARIANT: every entry's project exists and its environment, if any,
+    // exists and is visible in that project (edits cascade removals).
+    resources: Resources,
 }
 
 /// Read-only view of a role.
@@ -267,6 +292,7 @@ impl Snapshot {
             global_roles: OrdMap::new(),
             global_env_slots: 0,
             admins: OrdSet::new(),
+            resources: OrdMap::new(),
         }
     }
 
@@ -453,6 +479,13 @@ impl Snapshot {
         self.group_names.iter().map(|(k, v)| (&**k, *v))
     }
 
+    /// Whether `user` holds a role in `project`, directly or through one of
+    /// its groups.
+    #[must_use]
+    pub fn is_member(&self, user: UserId, project: ProjectId) -> bool {
+        self.project(project).is_some_and(|p| p.access.has_member(user))
+    }
+
     /// A project's direct user members and their roles.
     pub fn user_members(&self, project: ProjectId) -> impl Iterator<Item = (UserId, &[RoleId])> + '_ {
         self.project(project)
@@ -473,6 +506,36 @@ impl Snapshot {
             .iter()
             .copied()
             .filter(|u| self.user_status(*u).is_some_and(|s| !s.is_blocked()))
+    }
+
+    /// Where a registered resource lives: its project and, for an
+    /// environment-scoped type, its environment (SPEC §5.6).
+    #[must_use]
+    pub fn resource(&self, resource_type: &str, name: &str) -> Option<(ProjectId, Option<EnvId>)> {
+        self.resources
+            .get(resource_type)
+            .and_then(|names| names.get(name))
+            .map(|r| (r.project, r.env))
+    }
+
+    /// [`Snapshot::resource`] by name: the project key and the full
+    /// environment name, ready for [`Snapshot::query`].
+    #[must_use]
+    pub fn resolve_resource(&self, resource_type: &str, name: &str) -> Option<(&str, Option<&str>)> {
+        let (project, env) = self.resource(resource_type, name)?;
+        let key = self.project_key(project)?;
+        match env {
+            None => Some((key, None)),
+            Some(env) => self.env_name(env).map(|e| (key, Some(e))),
+        }
+    }
+
+    /// Every registered resource as `(type, name, project, environment)`,
+    /// ordered by type, then name.
+    pub fn resources(&self) -> impl Iterator<Item = (&str, &str, ProjectId, Option<EnvId>)> + '_ {
+        self.resources
+            .iter()
+            .flat_map(|(t, names)| names.iter().map(move |(n, r)| (&**t, &**n, r.project, r.env)))
     }
 
     /// Approximate heap bytes of the compiled access tables that checks read.

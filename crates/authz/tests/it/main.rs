@@ -12,4 +12,5 @@ mod escalation;
 mod fixtures;
 mod properties;
 mod reference;
+mod resources;
 mod seeds;

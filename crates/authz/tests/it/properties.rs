@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use gatehouse_authz::{
     AdminPrivileges, Catalogue, Change, Denial, EnvironmentSpec, Explanation, Grant, GroupSpec, Member, MemberSpec,
-    Model, Principal, ProjectSpec, Query, RoleGrants, RoleSpec, RoleType, ScopeEntrySpec, Snapshot, UserKind, UserSpec,
-    UserStatus,
+    Model, Principal, ProjectSpec, Query, ResourceSpec, RoleGrants, RoleSpec, RoleType, ScopeEntrySpec, Snapshot,
+    UserKind, UserSpec, UserStatus,
 };
 use proptest::prelude::*;
 
@@ -210,8 +210,47 @@ fn random_model(seed: u64) -> Model {
                 set_member(&mut model, member);
             }
         }
+        for i in 0..rng.below(4) {
+            let resource = random_resource(&mut rng, &model, format!("{key}-res{i}"), key);
+            model.resources.push(resource);
+        }
     }
     model
+}
+
+/// A valid resource of `project`: a repository in one of its environments,
+/// or a pipeline (not environment-scoped).
+fn random_resource(rng: &mut Rng, model: &Model, name: String, project: &str) -> ResourceSpec {
+    if rng.chance(60) {
+        let envs = env_choices(model, Some(project));
+        ResourceSpec {
+            resource_type: "repository".into(),
+            name,
+            project: project.to_owned(),
+            environment: Some(rng.pick(&envs).clone()),
+        }
+    } else {
+        ResourceSpec {
+            resource_type: "pipeline".into(),
+            name,
+            project: project.to_owned(),
+            environment: None,
+        }
+    }
+}
+
+/// Every registered resource of a snapshot, by names.
+fn resource_view(s: &Snapshot) -> Vec<(String, String, String, Option<String>)> {
+    s.resources()
+        .map(|(t, n, p, e)| {
+            (
+                t.to_owned(),
+                n.to_owned(),
+                s.project_key(p).unwrap().to_owned(),
+                e.map(|e| s.env_name(e).unwrap().to_owned()),
+            )
+        })
+        .collect()
 }
 
 /// Every question worth asking of a model: its names plus unknown ones.
@@ -405,6 +444,7 @@ fn apply_to_model(model: &mut Model, change: &Change) {
             model.environments.retain(|e| e.project.as_ref() != Some(key));
             model.roles.retain(|r| r.project.as_ref() != Some(key));
             model.members.retain(|m| &m.project != key);
+            model.resources.retain(|r| &r.project != key);
         }
         Change::AddEnvironment(spec) => model.environments.push(spec.clone()),
         Change::RemoveEnvironment(name) => {
@@ -412,6 +452,7 @@ fn apply_to_model(model: &mut Model, change: &Change) {
             for r in &mut model.roles {
                 r.environments.retain(|e| e != name);
             }
+            model.resources.retain(|r| r.environment.as_ref() != Some(name));
         }
         Change::PutRole(spec) => {
             match model
@@ -438,6 +479,21 @@ fn apply_to_model(model: &mut Model, change: &Change) {
                 .members
                 .retain(|m| !(&m.project == project && &m.principal == principal));
         }
+        Change::PutResource(spec) => {
+            match model
+                .resources
+                .iter_mut()
+                .find(|r| r.resource_type == spec.resource_type && r.name == spec.name)
+            {
+                Some(r) => *r = spec.clone(),
+                None => model.resources.push(spec.clone()),
+            }
+        }
+        Change::RemoveResource { resource_type, name } => {
+            model
+                .resources
+                .retain(|r| !(&r.resource_type == resource_type && &r.name == name));
+        }
     }
 }
 
@@ -461,7 +517,7 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
             .get(rng.below(model.projects.len().max(1)))
             .map(|p| p.key.clone())
     };
-    Some(match rng.below(15) {
+    Some(match rng.below(17) {
         0 => Change::PutUser(UserSpec {
             name: if rng.chance(50) {
                 user(rng)?
@@ -542,6 +598,30 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
         13 => {
             let key = project(rng)?;
             Change::SetMember(random_member(rng, model, &key)?)
+        }
+        15 => {
+            let key = project(rng)?;
+            let name = match model.resources.get(rng.below(model.resources.len().max(1))) {
+                Some(existing) if rng.chance(40) => existing.name.clone(),
+                _ => format!("nres{serial}"),
+            };
+            let mut spec = random_resource(rng, model, name, &key);
+            if rng.chance(10) {
+                // Sometimes invalid: an environment of no project, or none for a scoped type.
+                spec.environment = if spec.environment.is_some() {
+                    None
+                } else {
+                    Some("NOPE".into())
+                };
+            }
+            Change::PutResource(spec)
+        }
+        16 => {
+            let r = model.resources.get(rng.below(model.resources.len().max(1)))?;
+            Change::RemoveResource {
+                resource_type: r.resource_type.clone(),
+                name: if rng.chance(10) { "ghost".into() } else { r.name.clone() },
+            }
         }
         _ => {
             let m = model.members.get(rng.below(model.members.len().max(1)))?;
@@ -633,6 +713,11 @@ proptest! {
             let u = universe(&model, &cat);
             let diff = first_difference(&decisions(&s, &u), &decisions(&fresh, &u));
             prop_assert!(diff.is_none(), "after {:?}: {}", change, diff.unwrap_or_default());
+            prop_assert_eq!(resource_view(&s), resource_view(&fresh), "after {:?}", change);
+            for r in &model.resources {
+                let (key, env) = s.resolve_resource(&r.resource_type, &r.name).unwrap();
+                prop_assert_eq!((key, env), (r.project.as_str(), r.environment.as_deref()));
+            }
         }
         assert_matches_reference(&s, &model);
     }

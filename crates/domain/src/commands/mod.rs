@@ -11,6 +11,7 @@ pub mod init;
 pub mod invitations;
 pub mod members;
 pub mod projects;
+pub mod resources;
 pub mod roles;
 pub mod settings;
 pub mod tokens;

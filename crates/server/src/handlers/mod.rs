@@ -3,9 +3,16 @@
 
 pub mod audit;
 pub mod auth;
+pub mod check;
+pub mod environments;
 pub mod groups;
 pub mod invitations;
+pub mod members;
+pub mod projects;
+pub mod resources;
 pub mod respond;
+pub mod roles;
 pub mod settings;
 pub mod tokens;
 pub mod users;
+pub mod visibility;

@@ -127,6 +127,7 @@ enum Kind {
     Oversized,
     Control,
     Unicode,
+    Blank,
     Sql,
 }
 
@@ -147,7 +148,7 @@ fn bad_strings() -> Vec<(&'static str, String, Kind)> {
             "\u{ff41}\u{ff44}\u{ff4d}\u{ff49}\u{ff4e}".to_owned(),
             Kind::Unicode,
         ),
-        ("leading blank", " target".to_owned(), Kind::Unicode),
+        ("leading blank", " target".to_owned(), Kind::Blank),
         ("SQL drop", "x'; DROP TABLE users; --".to_owned(), Kind::Sql),
         ("SQL tautology", "' OR 1=1 --".to_owned(), Kind::Sql),
         ("SQL in an email", "x@example.com' OR '1'='1".to_owned(), Kind::Sql),
@@ -157,7 +158,7 @@ fn bad_strings() -> Vec<(&'static str, String, Kind)> {
 /// How a string field is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Rule {
-    /// A name with a pattern (username, group name, permission, date, scope):
+    /// A name with a pattern (username, group name, permission, date):
     /// every bad string is a 422 naming the field.
     Name,
     /// An email: every bad string, made `<bad>@example.com`, is a 422
@@ -167,7 +168,8 @@ enum Rule {
     /// refused; the rest are accepted, so they are not sent.
     Password,
     /// Free text (descriptions, billing details): oversized and control
-    /// characters are refused; odd Unicode and SQL-looking text are text.
+    /// characters are refused; odd Unicode, blanks and SQL-looking text
+    /// are text.
     Text,
     /// The account name of a login: anything but a known account is 401
     /// `invalid_credentials`, the same answer as a wrong password (SPEC §6.1).
@@ -492,7 +494,12 @@ fn write_routes(secret: &str) -> Vec<WriteRoute> {
             ("/members", "members", json!("target")),
             ("/members/0", "members[0]", json!(7)),
         ])
-        .required(&["name"]),
+        .required(&["name"])
+        .extra(vec![Case::json(
+            "the fields as a positional array",
+            &json!(["ops", "on call", ["target"]]),
+            Refusal::shapeless(),
+        )]),
         WriteRoute::new(
             Method::PATCH,
             "/api/v1/groups/{name}",

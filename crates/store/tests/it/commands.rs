@@ -11,12 +11,13 @@ use gatehouse_authz::{
 use gatehouse_domain::commands::environments;
 use gatehouse_domain::commands::init::initialize;
 use gatehouse_domain::commands::members;
-use gatehouse_domain::commands::projects::{self, NewProject};
+use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
+use gatehouse_domain::commands::resources;
 use gatehouse_domain::commands::roles::{self, GrantsInput, NewRole, RolePatch};
 use gatehouse_domain::commands::users::{self, NewUser, StatusChange, UserPatch};
 use gatehouse_domain::commands::{Acting, Ctx};
 use gatehouse_domain::entities::{ManagedBy, Principal, RoleMode};
-use gatehouse_domain::names::{Description, DisplayName, Email};
+use gatehouse_domain::names::{Description, DisplayName, Email, ResourceName};
 use gatehouse_domain::{AuditActor, Commit, DomainError, Store as _, StoreError};
 use time::OffsetDateTime;
 
@@ -114,7 +115,21 @@ impl World {
     }
 }
 
+/// Every registered resource of a snapshot, by names.
+fn resource_places(s: &Snapshot) -> Vec<(String, String, Option<String>)> {
+    s.resources()
+        .map(|(t, n, p, e)| {
+            (
+                format!("{t}/{n}"),
+                s.project_key(p).unwrap().to_owned(),
+                e.map(|e| s.env_name(e).unwrap().to_owned()),
+            )
+        })
+        .collect()
+}
+
 fn assert_same_decisions(a: &Snapshot, b: &Snapshot, model: &Model) {
+    assert_eq!(resource_places(a), resource_places(b), "registered resources");
     let envs: Vec<Option<&str>> = model
         .environments
         .iter()
@@ -627,3 +642,198 @@ conformance!(
     limits_hold_under_concurrency_through_commands,
     limits_hold_under_concurrency
 );
+
+fn res(name: &str) -> ResourceName {
+    ResourceName::parse(name).unwrap()
+}
+
+/// The field a validation error names.
+fn field(err: &DomainError) -> &str {
+    match err {
+        DomainError::Validation(fields) => &fields[0].field,
+        other => panic!("not a validation error: {other}"),
+    }
+}
+
+/// SPEC §5.6 through commands: register and remove with
+/// `project.manage_resources`, every refusal leaving the store unchanged,
+/// and the cascades of environment and project deletion.
+async fn resource_flow(db: Db) {
+    let mut w = World::new(db).await;
+    seed(&mut w).await;
+    let c = decide!(w, "admin", |ctx| projects::create(&ctx, new_project("api", &[]))).unwrap();
+    w.commit(c).await;
+    let c = decide!(w, "alice", |ctx| environments::create_in_project(
+        &ctx,
+        pkey("web"),
+        "QA"
+    ))
+    .unwrap();
+    w.commit(c).await;
+
+    // alice is web's Project Admin: she registers, by `NAME` or full name.
+    for (t, name, env) in [
+        ("repository", "web-libs", Some("QA")),
+        ("repository", "web-libs-dev", Some("DEV")),
+        ("build", "web-build", Some("web-QA")),
+        ("pipeline", "web-ci", None),
+    ] {
+        let c = decide!(w, "alice", |ctx| resources::register(
+            &ctx,
+            pkey("web"),
+            t,
+            res(name),
+            env
+        ))
+        .unwrap();
+        assert_eq!(c.audit.event, "resource.registered");
+        assert_eq!(c.audit.project.as_deref(), Some("web"));
+        w.commit(c).await;
+    }
+    assert_eq!(
+        w.snapshot.resolve_resource("repository", "web-libs"),
+        Some(("web", Some("web-QA")))
+    );
+    let stored = w.db.store.resource("repository", "web-libs").await.unwrap().unwrap();
+    assert_eq!(stored.environment, Some(ename("web-QA")));
+    let page = gatehouse_domain::store::PageRequest {
+        cursor: None,
+        limit: 10,
+    };
+    let listed = w.db.store.resources(&pkey("web"), &page).await.unwrap();
+    assert_eq!(listed.items.len(), 4);
+
+    refused!(w, "bob", "forbidden", |ctx| resources::register(
+        &ctx,
+        pkey("web"),
+        "repository",
+        res("bobs"),
+        Some("DEV")
+    ));
+    refused!(w, "alice", "forbidden", |ctx| resources::register(
+        &ctx,
+        pkey("api"),
+        "repository",
+        res("alices"),
+        Some("DEV")
+    ));
+    refused!(w, "alice", "not_found", |ctx| resources::register(
+        &ctx,
+        pkey("nope"),
+        "repository",
+        res("x"),
+        Some("DEV")
+    ));
+    for (t, env, want) in [
+        ("gadget", None, "type"),
+        ("repository", None, "environment"),
+        ("pipeline", Some("DEV"), "environment"),
+        ("repository", Some("NOPE"), "environment"),
+    ] {
+        let err = refused!(w, "alice", "validation_failed", |ctx| resources::register(
+            &ctx,
+            pkey("web"),
+            t,
+            res("x"),
+            env
+        ));
+        assert_eq!(field(&err), want, "{t} {env:?}");
+    }
+    // Another project's environment is not usable here.
+    let err = refused!(w, "admin", "validation_failed", |ctx| resources::register(
+        &ctx,
+        pkey("api"),
+        "repository",
+        res("x"),
+        Some("web-QA")
+    ));
+    assert_eq!(field(&err), "environment");
+    // A name is unique per type across the instance.
+    refused!(w, "admin", "already_exists", |ctx| resources::register(
+        &ctx,
+        pkey("api"),
+        "repository",
+        res("web-libs"),
+        Some("PROD")
+    ));
+    refused!(w, "alice", "not_found", |ctx| resources::remove(
+        &ctx,
+        pkey("web"),
+        "repository",
+        res("ghost")
+    ));
+    refused!(w, "admin", "not_found", |ctx| resources::remove(
+        &ctx,
+        pkey("api"),
+        "repository",
+        res("web-libs")
+    ));
+    refused!(w, "bob", "forbidden", |ctx| resources::remove(
+        &ctx,
+        pkey("web"),
+        "repository",
+        res("web-libs")
+    ));
+
+    // The same name under another type is another resource (platform admin).
+    let c = decide!(w, "admin", |ctx| resources::register(
+        &ctx,
+        pkey("api"),
+        "build",
+        res("web-libs"),
+        Some("PROD")
+    ))
+    .unwrap();
+    w.commit(c).await;
+
+    // Removing: one audit record, with the project.
+    let c = decide!(w, "alice", |ctx| resources::remove(
+        &ctx,
+        pkey("web"),
+        "pipeline",
+        res("web-ci")
+    ))
+    .unwrap();
+    assert_eq!(c.audit.event, "resource.removed");
+    assert_eq!(c.audit.project.as_deref(), Some("web"));
+    assert!(c.audit.before.is_some());
+    w.commit(c).await;
+    assert_eq!(w.snapshot.resource("pipeline", "web-ci"), None);
+
+    // Project Admins lose the right with the `manage_resources` privilege.
+    let patch = ProjectPatch {
+        admin_privileges: Some(AdminPrivileges {
+            manage_resources: false,
+            ..AdminPrivileges::default()
+        }),
+        ..ProjectPatch::default()
+    };
+    let c = decide!(w, "admin", |ctx| projects::update(&ctx, &pkey("web"), patch, None)).unwrap();
+    w.commit(c).await;
+    refused!(w, "alice", "forbidden", |ctx| resources::register(
+        &ctx,
+        pkey("web"),
+        "pipeline",
+        res("web-ci"),
+        None
+    ));
+
+    // Deleting an environment deletes the resources in it.
+    let c = decide!(w, "alice", |ctx| environments::delete(&ctx, &ename("web-QA"), false)).unwrap();
+    w.commit(c).await;
+    assert_eq!(w.snapshot.resource("repository", "web-libs"), None);
+    assert_eq!(w.db.store.resource("build", "web-build").await.unwrap(), None);
+    assert!(w.snapshot.resource("repository", "web-libs-dev").is_some());
+
+    // Deleting the project deletes the rest of its resources.
+    let c = decide!(w, "admin", |ctx| projects::delete(&ctx, &pkey("web"), Some("web"))).unwrap();
+    w.commit(c).await;
+    assert_eq!(w.db.store.resource("repository", "web-libs-dev").await.unwrap(), None);
+    assert_eq!(
+        resource_places(&w.snapshot),
+        [("build/web-libs".to_owned(), "api".to_owned(), Some("PROD".to_owned()))]
+    );
+    let (model, _) = w.db.store.load_model().await.unwrap();
+    assert_eq!(model.resources.len(), 1);
+}
+conformance!(resources_through_commands, resource_flow);

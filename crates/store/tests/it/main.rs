@@ -20,5 +20,6 @@ mod entities;
 mod fixtures;
 mod model;
 mod paging;
+mod resources;
 mod revisions;
 mod schema;

@@ -1,0 +1,91 @@
+//! What a caller may see (SPEC §7): a project is visible to platform
+//! admins, to holders of `projects.manage` and to its members; any other
+//! caller is answered as if it did not exist (404, never 403). And who may
+//! ask about another user's permissions.
+
+use gatehouse_authz::{AccountPermission, ProjectId, Query, Snapshot, UserId};
+use gatehouse_domain::DomainError;
+use gatehouse_domain::commands::Acting;
+use gatehouse_domain::names::ProjectKey;
+
+use crate::guard::holds;
+use crate::problem::ApiProblem;
+use crate::state::App;
+
+fn not_found(raw: &str) -> ApiProblem {
+    DomainError::NotFound {
+        kind: "project",
+        name: raw.to_owned(),
+    }
+    .into()
+}
+
+/// Whether `acting` may see every project.
+#[must_use]
+pub fn sees_all_projects(app: &App, acting: &Acting) -> bool {
+    holds(app, acting, Some(AccountPermission::ProjectsManage))
+}
+
+/// Whether `acting` may see `project` in `snapshot`.
+#[must_use]
+pub fn sees_project(app: &App, snapshot: &Snapshot, acting: &Acting, project: ProjectId) -> bool {
+    sees_all_projects(app, acting)
+        || snapshot
+            .user_id(acting.username.as_str())
+            .is_some_and(|user| snapshot.is_member(user, project))
+}
+
+/// The project `raw` names, if the caller may see it.
+///
+/// # Errors
+/// 404 `not_found` for a key that cannot exist, an unknown project, or one
+/// the caller may not see.
+pub fn visible_project(
+    app: &App,
+    snapshot: &Snapshot,
+    acting: &Acting,
+    raw: &str,
+) -> Result<(ProjectKey, ProjectId), ApiProblem> {
+    let key = ProjectKey::parse(raw).map_err(|_| not_found(raw))?;
+    let id = snapshot.project_id(key.as_str()).ok_or_else(|| not_found(raw))?;
+    if sees_project(app, snapshot, acting, id) {
+        Ok((key, id))
+    } else {
+        Err(not_found(raw))
+    }
+}
+
+/// Whether `acting` may ask about `user`'s permissions in `project`:
+/// itself always; others with `authz.query`, as a platform admin, or with
+/// `project.manage_members` in that project.
+#[must_use]
+pub fn may_ask_about(
+    app: &App,
+    snapshot: &Snapshot,
+    acting: &Acting,
+    user: Option<UserId>,
+    project: Option<ProjectId>,
+) -> bool {
+    let me = snapshot.user_id(acting.username.as_str());
+    if me.is_some() && me == user {
+        return true;
+    }
+    if holds(app, acting, Some(AccountPermission::AuthzQuery)) {
+        return true;
+    }
+    let (Some(me), Some(project)) = (me, project) else {
+        return false;
+    };
+    snapshot
+        .catalogue()
+        .project_action("manage_members")
+        .is_some_and(|action| {
+            let q = Query {
+                user: me,
+                action,
+                project,
+                environment: None,
+            };
+            snapshot.check_scoped(&q, &acting.scope).unwrap_or(false)
+        })
+}
