@@ -22,6 +22,8 @@ pub enum Credential {
     Session {
         /// SHA-256 of the cookie.
         id_sha256: String,
+        /// The session's CSRF token, which writes must send back.
+        csrf_token: String,
     },
 }
 

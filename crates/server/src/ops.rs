@@ -40,6 +40,14 @@ pub async fn readyz(State(app): State<App>) -> Result<Json<serde_json::Value>, A
 #[utoipa::path(get, path = "/metrics", tag = "ops",
     responses((status = 200, content_type = "text/plain", description = "Prometheus text exposition")))]
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    let snapshot_revision = app.snapshot().revision();
+    if let Ok(store_revision) = app.store().revision().await {
+        let lag = store_revision.saturating_sub(snapshot_revision);
+        metrics::gauge!("gatehouse_change_log_lag_revisions").set(lag as f64);
+    }
+    if let Ok(at) = app.inner.published_at.lock() {
+        metrics::gauge!("gatehouse_snapshot_age_seconds").set(at.elapsed().as_secs_f64());
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.inner.metrics.render(),

@@ -38,6 +38,8 @@ pub(crate) struct Inner {
     /// so they cost the same argon2 work as a wrong password (SPEC §6.1).
     pub(crate) dummy_hash: String,
     pub(crate) metrics: PrometheusHandle,
+    /// When the current snapshot was published (for its age on `/metrics`).
+    pub(crate) published_at: std::sync::Mutex<std::time::Instant>,
 }
 
 impl App {
@@ -57,6 +59,7 @@ impl App {
                 tokens: TokenCache::default(),
                 dummy_hash,
                 metrics: crate::observe::recorder(),
+                published_at: std::sync::Mutex::new(std::time::Instant::now()),
             }),
         }
     }
@@ -87,6 +90,9 @@ impl App {
             return;
         }
         self.inner.snapshot.store(Arc::new(snapshot));
+        if let Ok(mut at) = self.inner.published_at.lock() {
+            *at = std::time::Instant::now();
+        }
         self.inner.tokens.clear();
         self.inner.revision.send_replace(revision);
         metrics::gauge!("gatehouse_snapshot_revision").set(revision as f64);

@@ -83,13 +83,28 @@ impl App {
     }
 
     /// Follows other instances' commits until the process ends: woken by
-    /// the store's notifications where it has them, else every
-    /// [`POLL_INTERVAL`].
+    /// PostgreSQL's `NOTIFY` at once, and every [`POLL_INTERVAL`] whatever
+    /// happens (a lost notification delays, never loses, a change).
     pub async fn follow(self) {
         let mut tick = tokio::time::interval(POLL_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut announcements = self.store().revision_announcements().await;
         loop {
-            tick.tick().await;
+            match &mut announcements {
+                Some(rx) => {
+                    tokio::select! {
+                        _ = tick.tick() => {}
+                        announced = rx.recv() => {
+                            if announced.is_none() {
+                                announcements = None;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    tick.tick().await;
+                }
+            }
             self.inner.limiter.shrink();
             let Ok(store_revision) = self.store().revision().await else {
                 continue;

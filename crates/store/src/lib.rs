@@ -19,6 +19,7 @@ mod environments;
 mod error;
 mod groups;
 mod invitations;
+mod listen;
 mod members;
 mod model;
 mod outbox;

@@ -32,7 +32,7 @@ pub enum Backend {
 /// clone (the pool is shared).
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: Pool,
+    pub(crate) pool: Pool,
 }
 
 #[derive(Clone, Debug)]

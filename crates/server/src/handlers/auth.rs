@@ -211,7 +211,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> Result<Response, ApiProblem> {
-    if let Credential::Session { id_sha256 } = &caller.credential {
+    if let Credential::Session { id_sha256, .. } = &caller.credential {
         app.store().delete_session(id_sha256).await?;
     }
     record(&app, &caller.acting, "logout", caller.acting.username.as_str()).await;

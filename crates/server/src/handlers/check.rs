@@ -9,14 +9,15 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, ErrorCode, Problem};
-use gatehouse_authz::{Denial, QueryError, Snapshot};
+use gatehouse_authz::{AccountPermission, Denial, QueryError, Snapshot};
 use gatehouse_domain::DomainError;
 use gatehouse_domain::commands::Acting;
 use serde::Deserialize;
 
 use super::respond::Params;
-use super::visibility::{may_ask_about, visible_project};
+use super::visibility::{may_ask_about, sees_project, visible_project};
 use crate::caller::Caller;
+use crate::guard::holds;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
@@ -92,6 +93,9 @@ fn decide(
         Ok(Err(denial)) => return Ok(deny(check, denial)),
         Ok(Ok(q)) => q,
     };
+    // A project the caller may not see is answered as an unknown one
+    // (SPEC §5.3): only a deny can be about such a project.
+    let hidden = |app: &App| itself && !sees_project(app, snapshot, acting, query.project);
     // A caller asking about itself is bound by its token's scope.
     let scope = itself.then_some(&acting.scope);
     if check.explain {
@@ -100,6 +104,9 @@ fn decide(
             None => snapshot.explain(&query),
         }
         .map_err(|e| query_problem(e, field))?;
+        if !explanation.is_allow() && hidden(app) {
+            return Ok(deny(check, Denial::UnknownProject));
+        }
         Ok(api::CheckResult::explained(snapshot, query.user, &explanation))
     } else {
         let allowed = match scope {
@@ -113,6 +120,12 @@ fn decide(
             denial: None,
         })
     }
+}
+
+/// Counts `total` decisions, `allowed` of them allows (SPEC §9.3).
+fn count(total: u64, allowed: u64) {
+    metrics::counter!("gatehouse_checks_total", "decision" => "allow").increment(allowed);
+    metrics::counter!("gatehouse_checks_total", "decision" => "deny").increment(total - allowed);
 }
 
 fn deny(check: &api::CheckRequest, denial: Denial) -> api::CheckResult {
@@ -135,6 +148,7 @@ pub async fn check(
     body.validate()?;
     let snapshot = snapshot_at_least(&app, body.min_revision).await?;
     let result = decide(&app, &snapshot, &caller.acting, &body, "")?;
+    count(1, u64::from(result.allowed));
     Ok(Json(api::CheckResponse {
         allowed: result.allowed,
         revision: snapshot.revision(),
@@ -162,6 +176,8 @@ pub async fn batch(
         .enumerate()
         .map(|(i, check)| decide(&app, &snapshot, &caller.acting, check, &format!("checks[{i}].")))
         .collect::<Result<Vec<_>, _>>()?;
+    let allowed = results.iter().filter(|r| r.allowed).count();
+    count(results.len() as u64, allowed as u64);
     Ok(Json(api::BatchResponse {
         revision: snapshot.revision(),
         results,
@@ -202,7 +218,9 @@ fn permissions_of(
         })
     };
     let user = user.ok_or_else(|| not_found("user", username))?;
-    let project_id = project_id.ok_or_else(|| not_found("project", project))?;
+    let project_id = project_id
+        .filter(|p| !itself || sees_project(app, &snapshot, acting, *p))
+        .ok_or_else(|| not_found("project", project))?;
     let permissions = snapshot
         .effective_permissions(user, project_id)
         .map_err(|_| not_found("project", project))?;
@@ -267,7 +285,12 @@ pub async fn who_can(
     Params(query): Params<WhoCanQuery>,
 ) -> Result<Json<api::WhoCan>, ApiProblem> {
     let snapshot = app.snapshot();
-    let (_, project) = visible_project(&app, &snapshot, &caller.acting, &key)?;
+    // `authz.query` holders may ask about any project; others about the
+    // projects they see.
+    let project = match snapshot.project_id(&key) {
+        Some(project) if holds(&app, &caller.acting, Some(AccountPermission::AuthzQuery)) => project,
+        _ => visible_project(&app, &snapshot, &caller.acting, &key)?.1,
+    };
     if !may_ask_about(&app, &snapshot, &caller.acting, None, Some(project)) {
         return Err(ApiProblem::new(
             ErrorCode::Forbidden,

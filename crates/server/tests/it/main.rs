@@ -13,6 +13,7 @@ mod auth;
 mod bad_input;
 mod config;
 mod escalation;
+mod instances;
 mod metrics;
 mod model_property;
 mod openapi;

@@ -12,6 +12,14 @@ async fn requests_and_login_failures_are_counted() {
     assert_eq!(t.get("/api/v1/users/nobody", &t.admin).await.status, 404);
     assert_eq!(t.login_token("admin", "a wrong password").await.status, 401);
     t.post("/api/v1/groups", &t.admin, &json!({"name": "metrics"})).await;
+    t.post(
+        "/api/v1/projects",
+        &t.admin,
+        &json!({"key": "web", "display_name": "Web"}),
+    )
+    .await;
+    let check = json!({"action": "repository.read", "project": "web", "environment": "DEV"});
+    assert_eq!(t.post("/api/v1/check", &t.admin, &check).await.body["allowed"], true);
 
     let text = t
         .http
@@ -29,6 +37,9 @@ async fn requests_and_login_failures_are_counted() {
         r#"gatehouse_http_request_duration_seconds_bucket{method="GET",route="/api/v1/me",status="200",le="0.001"}"#,
         "gatehouse_login_failures_total ",
         "gatehouse_snapshot_revision ",
+        "gatehouse_snapshot_age_seconds ",
+        "gatehouse_change_log_lag_revisions 0",
+        r#"gatehouse_checks_total{decision="allow"}"#,
     ] {
         assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
     }

@@ -388,40 +388,97 @@ async fn min_revision_reads_its_own_writes_or_answers_stale() {
 async fn a_check_may_name_a_registered_resource() {
     let t = start_sqlite().await;
     project(&t, "web").await;
-    send(&t, Method::POST, "/api/v1/projects/web/roles",
-        json!({"name": "Reader", "categories": ["artifacts.read"], "environments": ["DEV"]})).await;
+    send(
+        &t,
+        Method::POST,
+        "/api/v1/projects/web/roles",
+        json!({"name": "Reader", "categories": ["artifacts.read"], "environments": ["DEV"]}),
+    )
+    .await;
     let rita = t.user("rita").await;
-    send(&t, Method::PUT, "/api/v1/projects/web/members/users/rita", json!({"roles": ["Reader"]})).await;
-    let dev = send(&t, Method::POST, "/api/v1/projects/web/resources",
-        json!({"type": "repository", "name": "web-libs-dev", "environment": "DEV"})).await;
+    send(
+        &t,
+        Method::PUT,
+        "/api/v1/projects/web/members/users/rita",
+        json!({"roles": ["Reader"]}),
+    )
+    .await;
+    let dev = send(
+        &t,
+        Method::POST,
+        "/api/v1/projects/web/resources",
+        json!({"type": "repository", "name": "web-libs-dev", "environment": "DEV"}),
+    )
+    .await;
     assert_eq!(dev.status, 201, "{:?}", dev.body);
     assert_eq!(dev.body["project"], "web");
-    send(&t, Method::POST, "/api/v1/projects/web/resources",
-        json!({"type": "repository", "name": "web-libs-prod", "environment": "PROD"})).await;
-    let taken = send(&t, Method::POST, "/api/v1/projects/web/resources",
-        json!({"type": "repository", "name": "web-libs-dev", "environment": "PROD"})).await;
+    send(
+        &t,
+        Method::POST,
+        "/api/v1/projects/web/resources",
+        json!({"type": "repository", "name": "web-libs-prod", "environment": "PROD"}),
+    )
+    .await;
+    let taken = send(
+        &t,
+        Method::POST,
+        "/api/v1/projects/web/resources",
+        json!({"type": "repository", "name": "web-libs-dev", "environment": "PROD"}),
+    )
+    .await;
     assert_eq!(taken.status, 409);
-    let unscoped = send(&t, Method::POST, "/api/v1/projects/web/resources",
-        json!({"type": "repository", "name": "no-env"})).await;
+    let unscoped = send(
+        &t,
+        Method::POST,
+        "/api/v1/projects/web/resources",
+        json!({"type": "repository", "name": "no-env"}),
+    )
+    .await;
     assert_eq!(unscoped.status, 422);
     assert_eq!(unscoped.body["errors"][0]["field"], "environment");
 
     let ask = |name: &str| json!({"action": "READ_REPOSITORY", "resource": {"type": "repository", "name": name}, "explain": true});
-    assert_eq!(t.post("/api/v1/check", &rita, &ask("web-libs-dev")).await.body["allowed"], true);
+    assert_eq!(
+        t.post("/api/v1/check", &rita, &ask("web-libs-dev")).await.body["allowed"],
+        true
+    );
     let prod = t.post("/api/v1/check", &rita, &ask("web-libs-prod")).await;
     assert_eq!(prod.body["denial"], "environment_not_granted");
     let unknown = t.post("/api/v1/check", &rita, &ask("nothing")).await;
     assert_eq!(unknown.status, 200);
     assert_eq!(unknown.body["denial"], "unknown_resource");
-    let both = t.post("/api/v1/check", &rita, &json!({"action": "repository.read", "project": "web",
-        "resource": {"type": "repository", "name": "web-libs-dev"}})).await;
+    let both = t
+        .post(
+            "/api/v1/check",
+            &rita,
+            &json!({"action": "repository.read", "project": "web",
+        "resource": {"type": "repository", "name": "web-libs-dev"}}),
+        )
+        .await;
     assert_eq!(both.status, 422, "a project or a resource, not both");
 
     let listed = t.get("/api/v1/projects/web/resources", &rita).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
-    let by_reader = t.call(Method::DELETE, "/api/v1/projects/web/resources/repository/web-libs-dev", Some(&rita), None).await;
+    let by_reader = t
+        .call(
+            Method::DELETE,
+            "/api/v1/projects/web/resources/repository/web-libs-dev",
+            Some(&rita),
+            None,
+        )
+        .await;
     assert_eq!(by_reader.status, 403, "needs project.manage_resources");
-    let removed = t.call(Method::DELETE, "/api/v1/projects/web/resources/repository/web-libs-dev", Some(&t.admin), None).await;
+    let removed = t
+        .call(
+            Method::DELETE,
+            "/api/v1/projects/web/resources/repository/web-libs-dev",
+            Some(&t.admin),
+            None,
+        )
+        .await;
     assert_eq!(removed.status, 204);
-    assert_eq!(t.post("/api/v1/check", &rita, &ask("web-libs-dev")).await.body["denial"], "unknown_resource");
+    assert_eq!(
+        t.post("/api/v1/check", &rita, &ask("web-libs-dev")).await.body["denial"],
+        "unknown_resource"
+    );
 }
