@@ -20,6 +20,9 @@ pub use wire::check::{
     BatchRequest, BatchResponse, CheckRequest, CheckResponse, CheckResult, Grant, PermissionEntry, Permissions,
     ResourceRef, Via, WhoCan, WhoCanUser, grant,
 };
+pub use wire::document::{
+    DOCUMENT_VERSION, DocGroup, DocProject, DocResource, DocRole, DocUser, Document, ImportReport,
+};
 pub use wire::environments::{CreateEnvironment, Environment};
 pub use wire::groups::{CreateGroup, Group, PatchGroup, PatchGroupMembers};
 pub use wire::invitations::{AcceptInvitation, Message};

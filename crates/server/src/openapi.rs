@@ -9,7 +9,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::handlers::{
-    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens, users,
+    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens,
+    transfer, users,
 };
 use crate::ops;
 use crate::router::DOCS_PATH;
@@ -43,6 +44,7 @@ use crate::state::App;
         check::check, check::batch, check::user_permissions, check::my_permissions, check::who_can,
         check::catalogue,
         resources::list, resources::register, resources::remove,
+        transfer::export, transfer::import,
     ),
     components(schemas(gatehouse_api::ErrorCode, gatehouse_api::ProblemField)),
     modifiers(&Security),

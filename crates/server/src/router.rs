@@ -22,7 +22,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 
 use crate::guard::guard;
 use crate::handlers::{
-    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens, users,
+    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens,
+    transfer, users,
 };
 use crate::json::MAX_BODY;
 use crate::observe::observe;
@@ -146,9 +147,26 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/check", Needs::Authenticated, check::check),
     route!(POST "/api/v1/check/batch", Needs::Authenticated, check::batch),
     route!(GET "/api/v1/catalogue", Needs::Authenticated, check::catalogue),
+    route!(GET "/api/v1/export", Needs::Admin, transfer::export),
+    Route {
+        method: Method::POST,
+        path: "/api/v1/import",
+        needs: Needs::Admin,
+        handler: || post(transfer::import).layer(DefaultBodyLimit::max(MAX_IMPORT_BODY)),
+    },
     route!(GET "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::get),
     route!(PUT "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::put),
 ];
+
+/// The largest import document.
+const MAX_IMPORT_BODY: usize = 256 * 1024 * 1024;
+
+/// Routes whose work grows with the instance (a whole import or export):
+/// they get [`BULK_TIMEOUT`] instead of the configured request timeout.
+const BULK_ROUTES: [&str; 3] = ["/api/v1/import", "/api/v1/export", "/api/v1/audit/export"];
+
+/// The time limit of [`BULK_ROUTES`].
+const BULK_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Where the Swagger UI is served (from the binary; no CDN).
 pub const DOCS_PATH: &str = "/api/docs";
@@ -158,20 +176,26 @@ pub const DOCS_PATH: &str = "/api/docs";
 /// request ids (`X-Request-Id`, generated if absent, returned), the request
 /// log and metrics, the 1 MiB body limit and the request timeout.
 pub fn router(app: App) -> Router {
+    let timeout = Duration::from_secs(app.config().request_timeout_secs);
     let mut router = Router::new();
     for route in ROUTES {
-        let guarded = (route.handler)().route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard));
+        let limit = if BULK_ROUTES.contains(&route.path) {
+            BULK_TIMEOUT
+        } else {
+            timeout
+        };
+        let guarded = (route.handler)()
+            .route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard))
+            .route_layer(middleware::from_fn_with_state(limit, time_limit));
         router = router.route(route.path, guarded);
     }
     let header = axum::http::HeaderName::from_static(REQUEST_ID);
-    let timeout = Duration::from_secs(app.config().request_timeout_secs);
     router
         .merge(openapi::swagger_ui())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn_with_state(timeout, time_limit))
         .layer(middleware::from_fn(observe))
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, MakeRequestUuid))

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod catalogue;
 pub mod check;
+pub mod document;
 pub mod environments;
 pub mod groups;
 pub mod invitations;

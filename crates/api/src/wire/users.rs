@@ -35,10 +35,11 @@ impl From<authz::UserStatus> for UserStatus {
 }
 
 /// A person or a service account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum UserKind {
     /// A person.
+    #[default]
     Person,
     /// A service account.
     Service,

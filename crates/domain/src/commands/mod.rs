@@ -7,6 +7,7 @@
 
 pub mod environments;
 pub mod groups;
+pub mod import;
 pub mod init;
 pub mod invitations;
 pub mod members;

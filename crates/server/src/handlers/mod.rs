@@ -14,5 +14,6 @@ pub mod respond;
 pub mod roles;
 pub mod settings;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 pub mod visibility;

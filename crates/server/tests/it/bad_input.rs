@@ -898,6 +898,24 @@ fn write_routes(secret: &str) -> Vec<WriteRoute> {
             }));
             cases
         }),
+        // An import takes up to 256 MiB: a 2 MiB document is read, and refused
+        // for its unknown padding field.
+        WriteRoute::new(Method::POST, "/api/v1/import", "/api/v1/import", Some(json!({"version": 1})))
+            .oversized(Expect::Refused(Refusal::naming("pad", "unknown_field")))
+            .mistyped(vec![("/version", "version", json!("one")), ("/users", "users", json!("all"))])
+            .required(&["version"])
+            .extra(vec![
+                Case::json(
+                    "a user whose name breaks the rule",
+                    &json!({"version": 1, "users": [{"username": "Bad Name"}]}),
+                    Refusal::naming("users[0].username", "invalid"),
+                ),
+                Case::json(
+                    "another format version",
+                    &json!({"version": 2}),
+                    Refusal::naming("version", "invalid"),
+                ),
+            ]),
         WriteRoute::new(
             Method::PUT,
             "/api/v1/settings",

@@ -24,4 +24,5 @@ mod seeds;
 mod spawn;
 mod start;
 mod tokens;
+mod transfer;
 mod users;

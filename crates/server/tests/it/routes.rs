@@ -627,6 +627,20 @@ fn authorization_matrix() -> BTreeMap<(&'static str, &'static str), Row> {
             row("/api/v1/catalogue", None, 200, User("stranger"), ANYONE),
         ),
         (
+            ("GET", "/api/v1/export"),
+            row("/api/v1/export", None, 200, Holding, AllButNeeded),
+        ),
+        (
+            ("POST", "/api/v1/import"),
+            row(
+                "/api/v1/import",
+                Some(json!({"version": 1})),
+                200,
+                Holding,
+                AllButNeeded,
+            ),
+        ),
+        (
             ("GET", "/api/v1/settings"),
             row("/api/v1/settings", None, 200, Holding, AllButNeeded),
         ),
