@@ -1,6 +1,9 @@
 //! A closed-loop HTTP/1.1 load driver: a fixed number of keep-alive
-//! connections (hyper's low-level client), each sending its next request as
-//! soon as the last one is answered, for a warm-up and then a timed window.
+//! connections, each sending its next request as soon as the last one is
+//! answered (no pipelining), for a warm-up and then a timed window. The
+//! requests are pre-built bytes and answers are read by a minimal parser
+//! (status, `content-length`), as wrk does, so that the client's share of
+//! the machine's cores stays small.
 //! Every answer is verified: status 200 and, where expected, the sequence of
 //! `"allowed":` decisions in the body.
 
@@ -10,10 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Empty, Full, combinators::BoxBody};
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::Method;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 /// One kind of request, sent over and over.
@@ -23,7 +24,7 @@ pub struct Phase {
     /// The path.
     pub path: &'static str,
     /// `Authorization` header value, if any.
-    pub auth: Option<HeaderValue>,
+    pub auth: Option<String>,
     /// The request bodies, used in turn (one empty body for a `GET`).
     pub bodies: Arc<[Bytes]>,
     /// For each body, the decisions its answer must hold, in order (empty:
@@ -89,19 +90,25 @@ pub async fn run(
         phase.expected.is_empty() || phase.expected.len() == phase.bodies.len(),
         "one expectation per body"
     );
+    let requests: Arc<[Vec<u8>]> = phase.bodies.iter().map(|b| raw_request(&phase, b)).collect();
     // Connect everyone before the clock starts.
-    let mut senders = Vec::with_capacity(concurrency);
+    let mut streams = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
-        senders.push(connect(addr).await?);
+        let stream = TcpStream::connect(addr)
+            .await
+            .with_context(|| format!("connecting to {addr}"))?;
+        stream.set_nodelay(true)?;
+        streams.push(stream);
     }
     let started = Instant::now();
     let timed_from = started + warmup;
     let until = timed_from + window;
     let mut tasks = Vec::with_capacity(concurrency);
-    for (k, sender) in senders.into_iter().enumerate() {
+    for (k, stream) in streams.into_iter().enumerate() {
         let phase = Arc::clone(&phase);
+        let requests = Arc::clone(&requests);
         tasks.push(tokio::spawn(async move {
-            drive(sender, &phase, k, concurrency, timed_from, until).await
+            drive(stream, &phase, &requests, k, concurrency, timed_from, until).await
         }));
     }
     let mut measured = Measured::default();
@@ -120,74 +127,58 @@ pub async fn run(
     Ok(measured)
 }
 
-type Sender = hyper::client::conn::http1::SendRequest<BoxBody<Bytes, std::convert::Infallible>>;
-
-async fn connect(addr: SocketAddr) -> Result<Sender> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .with_context(|| format!("connecting to {addr}"))?;
-    stream.set_nodelay(true)?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .context("HTTP/1.1 handshake")?;
-    tokio::spawn(connection);
-    Ok(sender)
+/// The raw request `k`: request line, headers and body.
+fn raw_request(phase: &Phase, body: &[u8]) -> Vec<u8> {
+    let mut head = format!("{} {} HTTP/1.1\r\nhost: 127.0.0.1\r\n", phase.method, phase.path);
+    if let Some(auth) = &phase.auth {
+        head.push_str(&format!("authorization: {auth}\r\n"));
+    }
+    if phase.method != Method::GET {
+        head.push_str(&format!(
+            "content-type: application/json\r\ncontent-length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    let mut raw = head.into_bytes();
+    raw.extend_from_slice(body);
+    raw
 }
 
-/// Connection `k` of `n` sends bodies `k`, `k + n`, … until `until`.
+/// Connection `k` of `n` sends bodies `k`, `k + n`, … until `until`, one
+/// at a time (no pipelining), reading each answer whole before the next.
 async fn drive(
-    mut sender: Sender,
+    mut stream: TcpStream,
     phase: &Phase,
+    requests: &[Vec<u8>],
     k: usize,
     n: usize,
     timed_from: Instant,
     until: Instant,
 ) -> Result<Tally> {
-    let host = HeaderValue::from_static("127.0.0.1");
-    let json = HeaderValue::from_static("application/json");
     let mut tally = Tally::default();
+    let mut buffer = Vec::with_capacity(64 * 1024);
     let mut i = k;
     while Instant::now() < until {
-        let index = i % phase.bodies.len();
+        let index = i % requests.len();
         i = i.wrapping_add(n);
-        let body = phase.bodies.get(index).cloned().unwrap_or_default();
-        let mut builder = Request::builder()
-            .method(phase.method.clone())
-            .uri(phase.path)
-            .header(HOST, host.clone());
-        if let Some(auth) = &phase.auth {
-            builder = builder.header(AUTHORIZATION, auth.clone());
-        }
-        let request = if phase.method == Method::GET {
-            builder.body(Empty::new().boxed())?
-        } else {
-            builder
-                .header(CONTENT_TYPE, json.clone())
-                .body(Full::new(body).boxed())?
-        };
+        let request = requests.get(index).context("no such request")?;
         let sent = Instant::now();
-        sender.ready().await.context("the connection closed")?;
-        let response = sender.send_request(request).await.context("sending a request")?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .context("reading an answer")?
-            .to_bytes();
+        stream.write_all(request).await.context("sending a request")?;
+        let (status, body) = read_answer(&mut stream, &mut buffer).await?;
         let answered = Instant::now();
-        if status != StatusCode::OK {
+        if status != 200 {
             bail!(
                 "{} {} #{index} answered {status}: {}",
                 phase.method,
                 phase.path,
-                String::from_utf8_lossy(&body)
+                String::from_utf8_lossy(body)
             );
         }
         if let Some(expected) = phase.expected.get(index)
             && !expected.is_empty()
         {
-            verify(&body, expected).with_context(|| format!("{} {} #{index}", phase.method, phase.path))?;
+            verify(body, expected).with_context(|| format!("{} {} #{index}", phase.method, phase.path))?;
             tally.verified += 1;
         }
         if sent >= timed_from {
@@ -197,6 +188,47 @@ async fn drive(
         }
     }
     Ok(tally)
+}
+
+/// Reads one HTTP/1.1 answer with a `content-length` into `buffer`;
+/// answers its status and body.
+async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<u8>) -> Result<(u16, &'b [u8])> {
+    buffer.clear();
+    let (head_end, length) = loop {
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(buffer.get(..at).unwrap_or_default()).context("a non-UTF-8 head")?;
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .with_context(|| format!("an answer without content-length: {head}"))?;
+            break (at + 4, length);
+        }
+        read_more(stream, buffer).await?;
+    };
+    while buffer.len() < head_end + length {
+        read_more(stream, buffer).await?;
+    }
+    ensure!(buffer.len() == head_end + length, "more bytes than one answer");
+    let status = buffer
+        .get(9..12)
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .and_then(|s| s.parse::<u16>().ok())
+        .context("an answer without a status line")?;
+    Ok((status, buffer.get(head_end..).unwrap_or_default()))
+}
+
+async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<()> {
+    if buffer.capacity() - buffer.len() < 16 * 1024 {
+        buffer.reserve(64 * 1024);
+    }
+    let read = stream.read_buf(buffer).await.context("reading an answer")?;
+    ensure!(read > 0, "the server closed the connection");
+    Ok(())
 }
 
 /// The body's `"allowed":` decisions, in order, are `expected`.

@@ -76,3 +76,26 @@ pub fn to_table(catalogue: &Catalogue) -> String {
     }
     out
 }
+
+/// `gatehouse catalogue show --server`: the catalogue a server uses.
+pub async fn show_server(client: &gatehouse_client::Client, format: crate::cli::output::Format) -> anyhow::Result<()> {
+    let catalogue = client.catalogue().await?;
+    crate::cli::output::print(format, &catalogue, |c| {
+        let mut table = crate::cli::output::table(["RESOURCE TYPE", "ENV-SCOPED", "ACTION", "WIRE NAME"]);
+        for t in &c.resource_types {
+            for a in &t.actions {
+                table.add_row([
+                    t.id.clone(),
+                    if t.env_scoped {
+                        "yes".to_owned()
+                    } else {
+                        "no".to_owned()
+                    },
+                    a.id.clone(),
+                    a.wire_name.clone(),
+                ]);
+            }
+        }
+        table
+    })
+}

@@ -1,17 +1,18 @@
-//! The `gatehouse` binary: server and operator commands (SPEC §11).
-//!
-//! Today: `serve`, catalogue inspection and the store's operator commands
-//! (`migrate`, `backup`, `restore`, `audit verify`); the client commands
-//! arrive with the crate that implements them.
+//! The `gatehouse` binary (SPEC §11): the server (`serve`), the store's
+//! operator commands (`migrate`, `backup`, `restore`, `audit verify`),
+//! catalogue inspection, `bench-data`, and the client commands against a
+//! server (`login`, `users`, `check`, `import`, … in `cli/`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use gatehouse_authz::Catalogue;
 
+mod bench_data;
 mod catalogue_cmd;
+mod cli;
 mod serve_cmd;
 mod store_cmd;
 
@@ -19,6 +20,8 @@ mod store_cmd;
 #[derive(Debug, Parser)]
 #[command(name = "gatehouse", version, about, propagate_version = true)]
 struct Cli {
+    #[command(flatten)]
+    global: cli::Global,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,27 +49,41 @@ enum Command {
         /// The backup file.
         file: PathBuf,
     },
-    /// The audit log.
-    #[command(subcommand)]
-    Audit(AuditCommand),
-}
-
-#[derive(Debug, Subcommand)]
-enum AuditCommand {
-    /// Recompute the audit hash chain and report the first altered record.
-    Verify(store_cmd::StoreArgs),
+    /// Read the audit log from a server (filters, `--follow`), or `verify`
+    /// the store's hash chain.
+    Audit(cli::audit::AuditArgs),
+    /// Write the SPEC §10 reference workload as an import document (YAML).
+    BenchData {
+        /// Multiply users, groups and projects by N.
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+        /// The generator's seed.
+        #[arg(long, default_value_t = bench_data::DEFAULT_SEED)]
+        seed: u64,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    #[command(flatten)]
+    Client(cli::ClientCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum CatalogueCommand {
-    /// Print a catalogue's resource types, actions, categories and roles.
+    /// Print a catalogue's resource types, actions, categories and roles
+    /// (`--json` for JSON).
     Show {
         /// `platform`, `connect`, or the path of a custom catalogue file.
-        #[arg(default_value = "platform")]
+        #[arg(default_value = "platform", conflicts_with = "server")]
         catalogue: String,
-        /// Print JSON instead of a table.
+        /// The catalogue of the server logged in to (or `--url`).
         #[arg(long)]
-        json: bool,
+        server: bool,
     },
     /// Validate a custom catalogue file; errors name the file, line and field.
     Validate {
@@ -83,21 +100,37 @@ fn load(name_or_path: &str) -> anyhow::Result<Catalogue> {
     Ok(Catalogue::parse(name_or_path, &text)?)
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
     match cli.command {
         Command::Serve => serve_cmd::serve().await?,
         Command::Migrate(store) => store_cmd::migrate(&store).await?,
         Command::Backup { store, file } => store_cmd::backup(&store, &file).await?,
         Command::Restore { store, file } => store_cmd::restore(&store, &file).await?,
-        Command::Audit(AuditCommand::Verify(store)) => store_cmd::verify_audit(&store).await?,
-        Command::Catalogue(CatalogueCommand::Show { catalogue, json }) => {
-            let catalogue = load(&catalogue)?;
-            let out = if json {
-                catalogue_cmd::to_json(&catalogue)?
+        Command::Audit(args) => match args.command {
+            Some(cli::audit::AuditCommand::Verify(store)) => store_cmd::verify_audit(&store).await?,
+            None => cli::audit::list(&global.client()?, global.format(), &args.list).await?,
+        },
+        Command::BenchData { scale, seed, out } => {
+            let document = bench_data::generate(scale, seed)?;
+            cli::transfer::write_out(out.as_deref(), &cli::transfer::to_yaml(&document)?)?;
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "gatehouse", &mut std::io::stdout());
+        }
+        Command::Client(command) => return cli::run(global, command).await,
+        Command::Catalogue(CatalogueCommand::Show { catalogue, server }) => {
+            if server {
+                catalogue_cmd::show_server(&global.client()?, global.format()).await?;
             } else {
-                catalogue_cmd::to_table(&catalogue)
-            };
-            println!("{out}");
+                let catalogue = load(&catalogue)?;
+                let out = if global.json {
+                    catalogue_cmd::to_json(&catalogue)?
+                } else {
+                    catalogue_cmd::to_table(&catalogue)
+                };
+                println!("{out}");
+            }
         }
         Command::Catalogue(CatalogueCommand::Validate { file }) => {
             let catalogue = load(&file.to_string_lossy())?;
@@ -111,7 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -124,9 +157,9 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            cli::output::error(&error);
             ExitCode::FAILURE
         }
     }

@@ -40,10 +40,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiProblem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        // The guard put it there for this handler alone.
         parts
             .extensions
-            .get::<Self>()
-            .cloned()
+            .remove::<Self>()
             .ok_or_else(|| ApiProblem::unauthenticated("authentication required"))
     }
 }

@@ -2,6 +2,8 @@
 //! cookie with its CSRF token) and refuses it unless the caller holds what
 //! `router.rs` says the route needs — before the handler runs (STYLE §2.8).
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -43,18 +45,20 @@ pub async fn guard(State((app, needs)): State<(App, Needs)>, mut request: Reques
         Err(problem) if needs != Needs::Public => return problem.into_response(),
         Err(_) => None,
     };
-    if let Some(caller) = &caller {
-        parts.extensions.insert(caller.clone());
-    }
     if let Err(problem) = authorize(&app, needs, caller.as_ref(), &parts).await {
         return problem.into_response();
     }
+    let name = caller
+        .as_ref()
+        .map(|c| CallerName(c.acting.username.as_str().to_owned()));
+    if let Some(caller) = caller {
+        // Moved, not cloned: the handler's `Caller` extractor takes it out.
+        parts.extensions.insert(caller);
+    }
     request = Request::from_parts(parts, body);
     let mut response = next.run(request).await;
-    if let Some(caller) = caller {
-        response
-            .extensions_mut()
-            .insert(CallerName(caller.acting.username.as_str().to_owned()));
+    if let Some(name) = name {
+        response.extensions_mut().insert(name);
     }
     response
 }
@@ -171,7 +175,7 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     let token = match app.inner.tokens.get(&sha256) {
         Some(token) => token,
         None => {
-            let token = app.store().token_by_secret_hash(&sha256).await?;
+            let token = app.store().token_by_secret_hash(&sha256).await?.map(Arc::new);
             app.inner.tokens.put(sha256.clone(), token.clone());
             token
         }
@@ -197,7 +201,7 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     };
     let acting = acting(token.username.clone(), scope, Some(token.id.clone()), client);
     if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-        touch_token(app, &acting, token, sha256, now);
+        touch_token(app, &acting, &token, sha256, now);
     }
     Ok(Caller {
         credential: Credential::Token {
@@ -212,14 +216,15 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
 fn touch_token(
     app: &App,
     acting: &Acting,
-    mut token: gatehouse_domain::entities::Token,
+    token: &gatehouse_domain::entities::Token,
     sha256: String,
     now: OffsetDateTime,
 ) {
     let first = token.last_used_at.is_none();
+    let mut token = token.clone();
     token.last_used_at = Some(now);
     let id = token.id.clone();
-    app.inner.tokens.put(sha256, Some(token));
+    app.inner.tokens.put(sha256, Some(Arc::new(token)));
     let app = app.clone();
     let entry = first.then(|| audit_entry(acting, "token.first_used", "token", &id));
     tokio::spawn(async move {

@@ -7,11 +7,11 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use gatehouse_api::{ErrorCode, Problem};
 use gatehouse_domain::FieldError;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::problem::ApiProblem;
+use crate::strict_json::Strict;
 
 /// The largest request body (SPEC §7).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -20,7 +20,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned + Serialize, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiProblem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -31,69 +31,33 @@ impl<T: DeserializeOwned + Serialize, S: Send + Sync> FromRequest<S> for JsonBod
                 ApiProblem::new(ErrorCode::MalformedJson, format!("cannot read the body: {rejection}"))
             }
         })?;
-        // Syntax first: malformed JSON is 400 whatever its shape.
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|error| ApiProblem::from(Problem::from_json_error(&error)))?;
-        // serde reads a struct from an array too; a request is an object.
-        if !value.is_object() {
-            return Err(FieldError::invalid("", "the body must be a JSON object").into());
+        // The fast path: straight from the bytes, structs from objects only.
+        let mut reader = serde_json::Deserializer::from_slice(&bytes);
+        if let Ok(parsed) = T::deserialize(Strict(&mut reader))
+            && reader.end().is_ok()
+        {
+            return Ok(Self(parsed));
         }
-        let parsed: T = serde_path_to_error::deserialize(value.clone()).map_err(|error| {
+        Err(refusal::<T>(&bytes))
+    }
+}
+
+/// Why `bytes` is not a `T`, as precisely as can be said: malformed JSON
+/// (400) before anything else, then a body that is not an object, then the
+/// first bad field with its path (422).
+fn refusal<T: DeserializeOwned>(bytes: &[u8]) -> ApiProblem {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(error) => return ApiProblem::from(Problem::from_json_error(&error)),
+    };
+    if !value.is_object() {
+        return FieldError::invalid("", "the body must be a JSON object").into();
+    }
+    match serde_path_to_error::deserialize::<_, T>(Strict(value)) {
+        Ok(_) => ApiProblem::internal("a body refused once was read the second time", &"json"),
+        Err(error) => {
             let path = error.path().to_string();
             ApiProblem::from(Problem::from_json_error_at(&path, error.inner()))
-        })?;
-        // serde also reads a nested struct from an array, field by field:
-        // find an array where the parsed request holds an object.
-        let shape = serde_json::to_value(&parsed).map_err(|e| ApiProblem::internal("cannot re-read a request", &e))?;
-        if let Some(path) = positional_object(&value, &shape, String::new()) {
-            return Err(FieldError::invalid(&path, "must be a JSON object, not an array").into());
         }
-        Ok(Self(parsed))
-    }
-}
-
-/// The path of the first place `sent` has an array where `parsed` (the
-/// request read and written back) has an object.
-fn positional_object(sent: &Value, parsed: &Value, path: String) -> Option<String> {
-    match (sent, parsed) {
-        (Value::Array(_), Value::Object(_)) => Some(path),
-        (Value::Object(sent), Value::Object(parsed)) => sent.iter().find_map(|(key, value)| {
-            let at = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            parsed.get(key).and_then(|p| positional_object(value, p, at))
-        }),
-        (Value::Array(sent), Value::Array(parsed)) => sent
-            .iter()
-            .zip(parsed)
-            .enumerate()
-            .find_map(|(i, (s, p))| positional_object(s, p, format!("{path}[{i}]"))),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::positional_object;
-
-    #[test]
-    fn arrays_standing_for_objects_are_found_with_their_path() {
-        let parsed = json!({"a": {"x": 1}, "list": [{"y": 2}], "plain": [1, 2]});
-        assert_eq!(
-            positional_object(&json!({"a": [1]}), &parsed, String::new()),
-            Some("a".into())
-        );
-        assert_eq!(
-            positional_object(&json!({"list": [[2]]}), &parsed, String::new()),
-            Some("list[0]".into())
-        );
-        assert_eq!(
-            positional_object(&json!({"plain": [1, 2], "a": {"x": 1}}), &parsed, String::new()),
-            None
-        );
     }
 }

@@ -16,10 +16,12 @@ pub mod ops;
 pub mod password;
 pub mod problem;
 pub mod rate_limit;
+pub mod request_id;
 pub mod router;
 pub mod serve;
 pub mod start;
 pub mod state;
+pub mod strict_json;
 pub mod token_cache;
 pub mod writer;
 

@@ -2,10 +2,12 @@
 //! scope, leaves one log line (method, route, status, latency, request id,
 //! user — never a secret) and feeds the Prometheus metrics on `/metrics`.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -60,18 +62,18 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+        .map_or("unmatched", |p| route_label(p.as_str()));
     let id = request_id(request.headers()).unwrap_or_default();
     let response = CURRENT_REQUEST_ID.scope(id.clone(), next.run(request)).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
     let labels = [
-        ("method", method.as_str().to_owned()),
-        ("route", route.clone()),
-        ("status", status.to_string()),
+        metrics::Label::new("method", method_label(&method)),
+        metrics::Label::from_static_parts("route", route),
+        metrics::Label::new("status", status_label(status)),
     ];
-    metrics::counter!("gatehouse_http_requests_total", &labels).increment(1);
-    metrics::histogram!("gatehouse_http_request_duration_seconds", &labels).record(latency.as_secs_f64());
+    metrics::counter!("gatehouse_http_requests_total", labels.iter()).increment(1);
+    metrics::histogram!("gatehouse_http_request_duration_seconds", labels.iter()).record(latency.as_secs_f64());
     let user = response.extensions().get::<CallerName>().map_or("-", |c| c.0.as_str());
     tracing::info!(
         method = %method,
@@ -83,4 +85,53 @@ pub async fn observe(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// The route pattern as a static label (every pattern is in `ROUTES` or
+/// the Swagger UI's).
+fn route_label(matched: &str) -> &'static str {
+    static ROUTES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    ROUTES
+        .get_or_init(|| crate::router::ROUTES.iter().map(|r| (r.path, r.path)).collect())
+        .get(matched)
+        .copied()
+        .unwrap_or(crate::router::DOCS_PATH)
+}
+
+/// A method label, without an allocation for the usual ones.
+fn method_label(method: &Method) -> metrics::SharedString {
+    match *method {
+        Method::GET => metrics::SharedString::const_str("GET"),
+        Method::POST => metrics::SharedString::const_str("POST"),
+        Method::PUT => metrics::SharedString::const_str("PUT"),
+        Method::PATCH => metrics::SharedString::const_str("PATCH"),
+        Method::DELETE => metrics::SharedString::const_str("DELETE"),
+        _ => metrics::SharedString::from(method.as_str().to_owned()),
+    }
+}
+
+/// A status label, without an allocation for the usual ones.
+fn status_label(status: u16) -> metrics::SharedString {
+    const COMMON: [(u16, &str); 16] = [
+        (200, "200"),
+        (201, "201"),
+        (204, "204"),
+        (400, "400"),
+        (401, "401"),
+        (403, "403"),
+        (404, "404"),
+        (405, "405"),
+        (408, "408"),
+        (409, "409"),
+        (412, "412"),
+        (413, "413"),
+        (422, "422"),
+        (429, "429"),
+        (500, "500"),
+        (503, "503"),
+    ];
+    COMMON.iter().find(|(code, _)| *code == status).map_or_else(
+        || metrics::SharedString::from(status.to_string()),
+        |(_, s)| metrics::SharedString::const_str(s),
+    )
 }

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse as _, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use gatehouse_api::ErrorCode;
 use gatehouse_authz::AccountPermission;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::guard::guard;
 use crate::handlers::{
@@ -28,6 +28,7 @@ use crate::handlers::{
 use crate::json::MAX_BODY;
 use crate::observe::observe;
 use crate::problem::{ApiProblem, REQUEST_ID};
+use crate::request_id::SequentialIds;
 use crate::state::App;
 use crate::{openapi, ops};
 
@@ -198,7 +199,7 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(observe))
         .layer(PropagateRequestIdLayer::new(header.clone()))
-        .layer(SetRequestIdLayer::new(header, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(header, SequentialIds::new()))
 }
 
 /// Answers 408 `request_timeout` when the handler takes longer than the

@@ -5,7 +5,7 @@
 //! other instances see a revocation within [`FRESH_FOR`] (SPEC §6.3, §8).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use gatehouse_domain::entities::Token;
@@ -16,24 +16,27 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Most tokens kept; the cache is emptied when it would grow past this.
 const CAPACITY: usize = 100_000;
 
+/// The store's answer for one secret hash, and when it was read.
+type Entry = (Option<Arc<Token>>, Instant);
+
 /// Tokens by the SHA-256 of their secret.
 #[derive(Default)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<String, (Option<Token>, Instant)>>,
+    entries: RwLock<HashMap<String, Entry>>,
 }
 
 impl TokenCache {
     /// The cached answer for `sha256` (`Some(None)`: known not to exist),
     /// if it is fresh.
-    pub fn get(&self, sha256: &str) -> Option<Option<Token>> {
-        let entries = self.entries.lock().ok()?;
+    pub fn get(&self, sha256: &str) -> Option<Option<Arc<Token>>> {
+        let entries = self.entries.read().ok()?;
         let (token, at) = entries.get(sha256)?;
         (at.elapsed() < FRESH_FOR).then(|| token.clone())
     }
 
     /// Remembers the store's answer for `sha256`.
-    pub fn put(&self, sha256: String, token: Option<Token>) {
-        if let Ok(mut entries) = self.entries.lock() {
+    pub fn put(&self, sha256: String, token: Option<Arc<Token>>) {
+        if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= CAPACITY {
                 entries.clear();
             }
@@ -43,7 +46,7 @@ impl TokenCache {
 
     /// Forgets everything (after a commit).
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
+        if let Ok(mut entries) = self.entries.write() {
             entries.clear();
         }
     }

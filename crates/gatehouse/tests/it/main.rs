@@ -8,6 +8,8 @@
 )]
 
 mod catalogue_cli;
+mod client_cli;
 mod serve_cli;
 mod store_cli;
 mod tidy;
+mod transfer_cli;

@@ -125,7 +125,7 @@ fn sigterm_lets_a_request_in_flight_finish_and_json_logs_name_no_secret() {
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .find(|l| l["fields"]["request_id"] == "in-flight-1")
-        .unwrap_or_else(|| serde_json::Value::Null);
+        .unwrap_or(serde_json::Value::Null);
     assert_eq!(request_line["fields"]["route"], "/api/v1/auth/token", "{logs}");
     assert_eq!(request_line["fields"]["status"], 201, "{logs}");
     assert_eq!(request_line["fields"]["method"], "POST", "{logs}");

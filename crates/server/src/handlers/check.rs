@@ -48,7 +48,10 @@ async fn snapshot_at_least(app: &App, min: Option<u64>) -> Result<Arc<Snapshot>,
     }
 }
 
-fn query_problem(error: QueryError, field: &str) -> ApiProblem {
+/// The problem for a question that cannot be answered; `index` is the
+/// check's place in a batch.
+fn query_problem(error: QueryError, index: Option<usize>) -> ApiProblem {
+    let field = index.map_or_else(String::new, |i| format!("checks[{i}]."));
     let mut problem = Problem::from(error);
     let name = match error {
         QueryError::UnknownAction => "action",
@@ -62,15 +65,33 @@ fn query_problem(error: QueryError, field: &str) -> ApiProblem {
     problem.into()
 }
 
-/// Decides one check for `acting`; `field` prefixes field errors
-/// (`checks[3].` in a batch).
-fn decide(
-    app: &App,
-    snapshot: &Snapshot,
-    acting: &Acting,
-    check: &api::CheckRequest,
-    field: &str,
-) -> Result<api::CheckResult, ApiProblem> {
+/// Who asks, and whether it may ask about anyone (decided once per request).
+struct Asker<'a> {
+    app: &'a App,
+    snapshot: &'a Snapshot,
+    acting: &'a Acting,
+    anyone: bool,
+}
+
+impl<'a> Asker<'a> {
+    fn new(app: &'a App, snapshot: &'a Snapshot, acting: &'a Acting) -> Self {
+        Self {
+            anyone: holds(app, acting, Some(AccountPermission::AuthzQuery)),
+            app,
+            snapshot,
+            acting,
+        }
+    }
+
+    /// Whether it may ask about `user` in `project`.
+    fn may_ask(&self, user: Option<gatehouse_authz::UserId>, project: Option<gatehouse_authz::ProjectId>) -> bool {
+        self.anyone || may_ask_about(self.app, self.snapshot, self.acting, user, project)
+    }
+}
+
+/// Decides one check for the asker; `index` is its place in a batch.
+fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) -> Result<api::CheckResult, ApiProblem> {
+    let (app, snapshot, acting) = (asker.app, asker.snapshot, asker.acting);
     let user_name = check.user.as_deref().unwrap_or(acting.username.as_str());
     let itself = user_name == acting.username.as_str();
     let (project, environment) = match (&check.project, &check.resource) {
@@ -82,14 +103,14 @@ fn decide(
         (None, None) => return Err(DomainError::field(gatehouse_domain::FieldError::required("project")).into()),
     };
     let user = snapshot.user_id(user_name);
-    if !itself && !may_ask_about(app, snapshot, acting, user, snapshot.project_id(project)) {
+    if !itself && !asker.may_ask(user, snapshot.project_id(project)) {
         return Err(ApiProblem::new(
             ErrorCode::Forbidden,
             "asking about another user needs `authz.query` or `project.manage_members` in the project",
         ));
     }
     let query = match snapshot.query(user_name, &check.action, project, environment) {
-        Err(error) => return Err(query_problem(error, field)),
+        Err(error) => return Err(query_problem(error, index)),
         Ok(Err(denial)) => return Ok(deny(check, denial)),
         Ok(Ok(q)) => q,
     };
@@ -103,7 +124,7 @@ fn decide(
             Some(scope) => snapshot.explain_scoped(&query, scope),
             None => snapshot.explain(&query),
         }
-        .map_err(|e| query_problem(e, field))?;
+        .map_err(|e| query_problem(e, index))?;
         if !explanation.is_allow() && hidden(app) {
             return Ok(deny(check, Denial::UnknownProject));
         }
@@ -113,7 +134,7 @@ fn decide(
             Some(scope) => snapshot.check_scoped(&query, scope),
             None => snapshot.check(&query),
         }
-        .map_err(|e| query_problem(e, field))?;
+        .map_err(|e| query_problem(e, index))?;
         Ok(api::CheckResult {
             allowed,
             reasons: None,
@@ -124,8 +145,12 @@ fn decide(
 
 /// Counts `total` decisions, `allowed` of them allows (SPEC §9.3).
 fn count(total: u64, allowed: u64) {
-    metrics::counter!("gatehouse_checks_total", "decision" => "allow").increment(allowed);
-    metrics::counter!("gatehouse_checks_total", "decision" => "deny").increment(total - allowed);
+    if allowed > 0 {
+        metrics::counter!("gatehouse_checks_total", "decision" => "allow").increment(allowed);
+    }
+    if total > allowed {
+        metrics::counter!("gatehouse_checks_total", "decision" => "deny").increment(total - allowed);
+    }
 }
 
 fn deny(check: &api::CheckRequest, denial: Denial) -> api::CheckResult {
@@ -147,7 +172,7 @@ pub async fn check(
 ) -> Result<Json<api::CheckResponse>, ApiProblem> {
     body.validate()?;
     let snapshot = snapshot_at_least(&app, body.min_revision).await?;
-    let result = decide(&app, &snapshot, &caller.acting, &body, "")?;
+    let result = decide(&Asker::new(&app, &snapshot, &caller.acting), &body, None)?;
     count(1, u64::from(result.allowed));
     Ok(Json(api::CheckResponse {
         allowed: result.allowed,
@@ -170,11 +195,12 @@ pub async fn batch(
     body.validate()?;
     let min = body.checks.iter().filter_map(|c| c.min_revision).max();
     let snapshot = snapshot_at_least(&app, min).await?;
+    let asker = Asker::new(&app, &snapshot, &caller.acting);
     let results = body
         .checks
         .iter()
         .enumerate()
-        .map(|(i, check)| decide(&app, &snapshot, &caller.acting, check, &format!("checks[{i}].")))
+        .map(|(i, check)| decide(&asker, check, Some(i)))
         .collect::<Result<Vec<_>, _>>()?;
     let allowed = results.iter().filter(|r| r.allowed).count();
     count(results.len() as u64, allowed as u64);
@@ -303,7 +329,7 @@ pub async fn who_can(
     let action = snapshot
         .catalogue()
         .resolve_action(action)
-        .ok_or_else(|| query_problem(QueryError::UnknownAction, ""))?;
+        .ok_or_else(|| query_problem(QueryError::UnknownAction, None))?;
     let environment = match query.environment.as_deref() {
         None => None,
         Some(name) => Some(
@@ -315,7 +341,7 @@ pub async fn who_can(
     };
     let allowed = snapshot
         .who_can(project, action, environment)
-        .map_err(|e| query_problem(e, ""))?;
+        .map_err(|e| query_problem(e, None))?;
     Ok(Json(api::WhoCan::new(&snapshot, &allowed)))
 }
 

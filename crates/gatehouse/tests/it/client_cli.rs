@@ -1,0 +1,393 @@
+//! The client commands against a real `gatehouse serve`: login profiles,
+//! the SPEC §2.1 seed example through the CLI alone, `--json` equal to the
+//! API's answer, exit codes (0, 1, 2, 3) and error output.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// The admin password the test servers start with.
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A `gatehouse serve` child on a free port, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Holds the data directory and the CLI's config directory.
+    pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts a fresh server with an empty store.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env_remove("GATEHOUSE_DATABASE_URL")
+            .env("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+            .env("GATEHOUSE_DATA_DIR", dir.path().join("data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("Gatehouse listening on http://") {
+            line.clear();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
+        }
+        let url = line
+            .trim()
+            .trim_start_matches("Gatehouse listening on ")
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in stdout.lines() {});
+        Self { child, url, dir }
+    }
+
+    /// The CLI's config directory for this server's tests.
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    /// `gatehouse` with this test's config directory and no ambient settings.
+    pub fn cli(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        cmd.env("GATEHOUSE_CONFIG_DIR", self.config_dir())
+            .env_remove("GATEHOUSE_URL")
+            .env_remove("GATEHOUSE_TOKEN")
+            .env_remove("GATEHOUSE_PROFILE")
+            .timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+
+    /// `gatehouse ARGS` expected to succeed; answers its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    }
+
+    /// Logs in as `admin` through the CLI.
+    pub fn login_admin(&self) {
+        self.cli()
+            .args(["login", &self.url, "--username", "admin", "--password-stdin"])
+            .write_stdin(format!("{ADMIN_PASSWORD}\n"))
+            .assert()
+            .success();
+    }
+
+    /// The saved profile's token.
+    pub fn token(&self) -> String {
+        let text = std::fs::read_to_string(self.config_dir().join("profiles.toml")).unwrap();
+        let value: toml::Value = toml::from_str(&text).unwrap();
+        value["profiles"]["default"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A typed client acting with the saved token.
+    pub fn client(&self) -> gatehouse_client::Client {
+        gatehouse_client::Client::new(&self.url, Some(self.token())).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a future of the typed client to completion.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn login_keeps_a_private_token_and_logout_revokes_it() {
+    let server = Server::start();
+    server.login_admin();
+    let file = server.config_dir().join("profiles.toml");
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(ADMIN_PASSWORD), "{text}");
+    assert!(text.contains("gate_"), "{text}");
+    assert!(text.contains(&server.url), "{text}");
+
+    let me = server.ok(&["whoami"]);
+    assert!(me.contains("admin"), "{me}");
+    let me = json(&server.ok(&["whoami", "--json"]));
+    assert_eq!(me["username"], "admin");
+
+    let token = server.token();
+    server.ok(&["logout"]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(&token), "{text}");
+    // The token is revoked server-side.
+    server
+        .cli()
+        .args(["whoami", "--url", &server.url, "--token", &token])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error: "));
+}
+
+#[test]
+fn login_refuses_a_wrong_password_with_the_problem_code() {
+    let server = Server::start();
+    server
+        .cli()
+        .args(["login", &server.url, "--username", "admin", "--password-stdin"])
+        .write_stdin("not the password at all\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("error: invalid_credentials: "));
+    assert!(!server.config_dir().join("profiles.toml").exists());
+}
+
+#[test]
+fn the_seed_example_through_the_cli_alone() {
+    let server = Server::start();
+    server.login_admin();
+    server.ok(&["users", "create", "--email", "alice@example.com", "--username", "alice"]);
+    server.ok(&["users", "create", "--email", "bob@example.com", "--username", "bob"]);
+    server.ok(&["projects", "create", "web", "--name", "Web"]);
+    server.ok(&[
+        "roles",
+        "create",
+        "Seed Developer",
+        "--categories",
+        "artifacts.read,artifacts.write",
+        "--environments",
+        "DEV,PROD",
+    ]);
+    server.ok(&[
+        "roles",
+        "create",
+        "Lead Developer",
+        "--project",
+        "web",
+        "--categories",
+        "artifacts.read,artifacts.write,artifacts.delete",
+        "--environments",
+        "DEV",
+    ]);
+    server.ok(&[
+        "members",
+        "set",
+        "--project",
+        "web",
+        "--user",
+        "alice",
+        "--roles",
+        "Seed Developer,Lead Developer",
+    ]);
+    let members = server.ok(&["members", "list", "--project", "web"]);
+    assert!(
+        members.contains("alice") && members.contains("Lead Developer"),
+        "{members}"
+    );
+
+    // Read and write in DEV and PROD, delete only in DEV.
+    for (action, env, code) in [
+        ("repository.read", "PROD", 0),
+        ("repository.deploy", "PROD", 0),
+        ("repository.delete", "DEV", 0),
+        ("repository.delete", "PROD", 3),
+    ] {
+        server
+            .cli()
+            .args(["check", "alice", action, "--project", "web", "--environment", env])
+            .assert()
+            .code(code);
+    }
+    let out = server
+        .cli()
+        .args([
+            "check",
+            "alice",
+            "repository.read",
+            "--project",
+            "web",
+            "--environment",
+            "DEV",
+            "--explain",
+        ])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("Seed Developer") && text.contains("Lead Developer") && text.contains("DEV"),
+        "{text}"
+    );
+    let out = server
+        .cli()
+        .args([
+            "check",
+            "alice",
+            "repository.delete",
+            "--project",
+            "web",
+            "--environment",
+            "PROD",
+            "--explain",
+        ])
+        .assert()
+        .code(3);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("denied") && text.contains("environment_not_granted"),
+        "{text}"
+    );
+    server
+        .cli()
+        .args([
+            "check",
+            "bob",
+            "repository.read",
+            "--project",
+            "web",
+            "--environment",
+            "DEV",
+            "--explain",
+        ])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("not_a_member"));
+
+    let who = server.ok(&[
+        "who-can",
+        "repository.delete",
+        "--project",
+        "web",
+        "--environment",
+        "DEV",
+    ]);
+    assert!(who.contains("alice") && who.contains("Lead Developer"), "{who}");
+    let perms = server.ok(&["permissions", "alice", "--project", "web"]);
+    assert!(perms.contains("repository.delete"), "{perms}");
+
+    // Removing the member takes its permissions away.
+    server.ok(&["members", "remove", "--project", "web", "--user", "alice"]);
+    server
+        .cli()
+        .args([
+            "check",
+            "alice",
+            "repository.read",
+            "--project",
+            "web",
+            "--environment",
+            "DEV",
+        ])
+        .assert()
+        .code(3);
+    let audit = server.ok(&["audit", "--project", "web"]);
+    assert!(audit.contains("member"), "{audit}");
+}
+
+#[test]
+fn json_output_is_the_api_answer() {
+    let server = Server::start();
+    server.login_admin();
+    server.ok(&["users", "create", "--email", "carol@example.com"]);
+    server.ok(&["projects", "create", "web", "--name", "Web"]);
+    let client = server.client();
+
+    let cli = json(&server.ok(&["users", "list", "--json"]));
+    let api = block_on(client.list_users(&gatehouse_client::UserQuery::default())).unwrap();
+    assert_eq!(cli, serde_json::to_value(&api).unwrap());
+
+    let cli = json(&server.ok(&["projects", "get", "web", "--json"]));
+    let api = block_on(client.get_project("web")).unwrap();
+    assert_eq!(cli, serde_json::to_value(&api).unwrap());
+
+    let cli = json(&server.ok(&["roles", "list", "--project", "web", "--json"]));
+    let api = block_on(client.list_roles(Some("web"))).unwrap();
+    assert_eq!(cli, serde_json::to_value(&api).unwrap());
+
+    let out = server
+        .cli()
+        .args([
+            "check",
+            "carol@example.com",
+            "repository.read",
+            "--project",
+            "web",
+            "--environment",
+            "DEV",
+        ])
+        .args(["--explain", "--json"])
+        .assert()
+        .code(3);
+    let cli = json(&String::from_utf8_lossy(&out.get_output().stdout));
+    assert_eq!(cli["allowed"], false);
+    assert_eq!(cli["denial"], "not_a_member");
+}
+
+#[test]
+fn usage_errors_exit_2_and_problems_exit_1_with_their_code() {
+    let server = Server::start();
+    server.login_admin();
+    server.cli().args(["check"]).assert().code(2);
+    server
+        .cli()
+        .args(["members", "set", "--project", "web"])
+        .assert()
+        .code(2);
+    server.cli().args(["no-such-command"]).assert().code(2);
+    server
+        .cli()
+        .args(["projects", "get", "nope"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("error: not_found: "));
+    server
+        .cli()
+        .args(["projects", "create", "Bad Key", "--name", ""])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("error: validation_failed: ").and(predicate::str::contains("  key: ")));
+    // No server at all: exit 1, not a panic.
+    Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env("GATEHOUSE_CONFIG_DIR", server.dir.path().join("empty"))
+        .env_remove("GATEHOUSE_URL")
+        .env_remove("GATEHOUSE_TOKEN")
+        .args(["whoami"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("gatehouse login"));
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("gatehouse"));
+    }
+}
