@@ -820,11 +820,14 @@ async fn case(seed: u64) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Models per run: `GATEHOUSE_HTTP_MODEL_CASES`, default 16. Each starts a
+/// server and asks it thousands of questions over HTTP, so this is not
+/// `PROPTEST_CASES` (which CI raises to 2,000 for the in-memory properties).
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
+    let cases = std::env::var("GATEHOUSE_HTTP_MODEL_CASES")
         .ok()
         .and_then(|c| c.parse().ok())
-        .unwrap_or(8);
+        .unwrap_or(16);
     ProptestConfig {
         cases,
         // Each case starts a server; a smaller seed is not a smaller model, so shrinking would only cost time.
