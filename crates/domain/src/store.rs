@@ -46,6 +46,34 @@ pub struct PageRequest {
     pub limit: usize,
 }
 
+/// Items read per page by [`every_page`].
+pub const EVERY_PAGE_LIMIT: usize = 1_000;
+
+/// Every item of a paged listing, page after page:
+/// `every_page(|page| async move { store.groups(&page).await })`.
+///
+/// # Errors
+/// The first failing page's error.
+pub async fn every_page<T, F, Fut>(mut read_page: F) -> Result<Vec<T>, StoreError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut out = Vec::new();
+    let mut request = PageRequest {
+        cursor: None,
+        limit: EVERY_PAGE_LIMIT,
+    };
+    loop {
+        let found = read_page(request.clone()).await?;
+        out.extend(found.items);
+        match found.next_cursor {
+            Some(cursor) => request.cursor = Some(cursor),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// One page of a listing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page<T> {

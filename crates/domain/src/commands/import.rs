@@ -14,10 +14,7 @@ use crate::entities::{Environment, Group, Member, Principal, Project, Resource, 
 use crate::error::{DomainError, FieldError};
 use crate::limits::{MAX_CUSTOM_GLOBAL_ROLES, MAX_GLOBAL_ENVIRONMENTS, MAX_PROJECT_ENVIRONMENTS, MAX_PROJECT_ROLES};
 use crate::names::{GroupName, ProjectKey, Username};
-use crate::store::{MemberFilter, PageRequest, Store, UserFilter};
-
-/// Items read per store page while reading the current state.
-const PAGE: usize = 1_000;
+use crate::store::{MemberFilter, Store, UserFilter, every_page};
 
 /// The state a document describes, validated name by name at the edge.
 #[derive(Clone, Debug, Default)]
@@ -83,26 +80,6 @@ impl Tally {
     }
 }
 
-/// Every item of a paged listing: `every!(|page| store.users(&filter, page))`.
-macro_rules! every {
-    (|$page:ident| $call:expr) => {{
-        let mut out = Vec::new();
-        let mut request = PageRequest {
-            cursor: None,
-            limit: PAGE,
-        };
-        loop {
-            let $page = &request;
-            let found = read($call.await)?;
-            out.extend(found.items);
-            match found.next_cursor {
-                Some(cursor) => request.cursor = Some(cursor),
-                None => break out,
-            }
-        }
-    }};
-}
-
 /// Plans the import of `desired`: platform admins only; validated whole
 /// against the resulting model before anything is written.
 ///
@@ -115,10 +92,11 @@ pub async fn plan<S: Store>(ctx: &Ctx<'_, S>, desired: Desired) -> Result<Import
     let mut out = Tally::default();
 
     // Users: create, or update what a document carries.
-    let users: BTreeMap<Username, User> = every!(|page| store.users(&UserFilter::default(), page))
-        .into_iter()
-        .map(|u| (u.username.clone(), u))
-        .collect();
+    let users: BTreeMap<Username, User> =
+        read(every_page(|page| async move { store.users(&UserFilter::default(), &page).await }).await)?
+            .into_iter()
+            .map(|u| (u.username.clone(), u))
+            .collect();
     for user in desired.users {
         match users.get(&user.username) {
             None => out.record(Some(Mutation::CreateUser(user)), true),
@@ -140,7 +118,7 @@ pub async fn plan<S: Store>(ctx: &Ctx<'_, S>, desired: Desired) -> Result<Import
     }
 
     // Groups: create or describe, then set members exactly.
-    let groups: BTreeMap<GroupName, Group> = every!(|page| store.groups(page))
+    let groups: BTreeMap<GroupName, Group> = read(every_page(|page| async move { store.groups(&page).await }).await)?
         .into_iter()
         .map(|g| (g.name.clone(), g))
         .collect();
@@ -186,10 +164,11 @@ pub async fn plan<S: Store>(ctx: &Ctx<'_, S>, desired: Desired) -> Result<Import
         .into_iter()
         .map(|e| e.name.as_str().to_owned())
         .collect();
-    let projects: BTreeMap<ProjectKey, Project> = every!(|page| store.projects(page))
-        .into_iter()
-        .map(|p| (p.key.clone(), p))
-        .collect();
+    let projects: BTreeMap<ProjectKey, Project> =
+        read(every_page(|page| async move { store.projects(&page).await }).await)?
+            .into_iter()
+            .map(|p| (p.key.clone(), p))
+            .collect();
     let (project_envs, global_envs): (Vec<_>, Vec<_>) =
         desired.environments.into_iter().partition(|e| e.project.is_some());
     for env in global_envs {
@@ -265,8 +244,8 @@ pub async fn plan<S: Store>(ctx: &Ctx<'_, S>, desired: Desired) -> Result<Import
     for member in desired.members {
         if !current_members.contains_key(&member.project) {
             let existing = if projects.contains_key(&member.project) {
-                let key = member.project.clone();
-                every!(|page| store.members(&key, &MemberFilter::default(), page))
+                let key = &member.project;
+                read(every_page(|page| async move { store.members(key, &MemberFilter::default(), &page).await }).await)?
             } else {
                 Vec::new()
             };

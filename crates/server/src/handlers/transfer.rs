@@ -18,7 +18,7 @@ use gatehouse_domain::names::{
     Description, DisplayName, Email, EnvName, EnvPart, GroupName, ProjectKey, ResourceName, RoleName, Username,
 };
 use gatehouse_domain::role_mode;
-use gatehouse_domain::store::{MemberFilter, PageRequest, UserFilter};
+use gatehouse_domain::store::{MemberFilter, UserFilter, every_page};
 use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -29,30 +29,8 @@ use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
-/// Items read per page while exporting.
-const PAGE: usize = 1_000;
-
 /// The protected environments every instance has; not exported.
 const BUILT_IN_ENVIRONMENTS: [&str; 2] = ["DEV", "PROD"];
-
-macro_rules! every {
-    (|$page:ident| $call:expr) => {{
-        let mut out = Vec::new();
-        let mut request = PageRequest {
-            cursor: None,
-            limit: PAGE,
-        };
-        loop {
-            let $page = &request;
-            let found = $call.await?;
-            out.extend(found.items);
-            match found.next_cursor {
-                Some(cursor) => request.cursor = Some(cursor),
-                None => break out,
-            }
-        }
-    }};
-}
 
 /// `?project=`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -92,7 +70,7 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
                 .await?
                 .ok_or_else(|| not_found("project", key.as_str()))?,
         ],
-        None => every!(|page| store.projects(page)),
+        None => every_page(|page| async move { store.projects(&page).await }).await?,
     };
     let mut doc_projects = Vec::new();
     let (mut needed_users, mut needed_groups) = (BTreeSet::new(), BTreeSet::new());
@@ -113,7 +91,9 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
             .collect();
         let roles = store.roles(Some(key)).await?.iter().map(doc_role).collect();
         let (mut users, mut groups) = (BTreeMap::new(), BTreeMap::new());
-        for member in every!(|page| store.members(key, &MemberFilter::default(), page)) {
+        for member in
+            every_page(|page| async move { store.members(key, &MemberFilter::default(), &page).await }).await?
+        {
             let roles: Vec<String> = member.roles.iter().map(|r| r.as_str().to_owned()).collect();
             match member.principal {
                 Principal::User(u) => {
@@ -126,7 +106,8 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
                 }
             }
         }
-        let resources = every!(|page| store.resources(key, page))
+        let resources = every_page(|page| async move { store.resources(key, &page).await })
+            .await?
             .iter()
             .map(|r| DocResource {
                 resource_type: r.resource_type.clone(),
@@ -146,7 +127,8 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
             resources,
         });
     }
-    let groups: Vec<DocGroup> = every!(|page| store.groups(page))
+    let groups: Vec<DocGroup> = every_page(|page| async move { store.groups(&page).await })
+        .await?
         .into_iter()
         .filter(|g| only.is_none() || needed_groups.contains(g.name.as_str()))
         .map(|g| {
@@ -158,7 +140,8 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
             }
         })
         .collect();
-    let users = every!(|page| store.users(&UserFilter::default(), page))
+    let users = every_page(|page| async move { store.users(&UserFilter::default(), &page).await })
+        .await?
         .into_iter()
         .filter(|u| only.is_none() || needed_users.contains(u.username.as_str()))
         .map(|u| DocUser {
