@@ -4,6 +4,27 @@
 //! server (`login`, `users`, `check`, `import`, … in `cli/`).
 
 use std::path::PathBuf;
+
+/// `print!` to stdout; a reader that went away (`gatehouse … | head`) ends
+/// the program quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = write!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(&error);
+        }
+    }};
+}
+
+/// `println!` to stdout, as [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(&error);
+        }
+    }};
+}
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -116,7 +137,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli::transfer::write_out(out.as_deref(), &cli::transfer::to_yaml(&document)?)?;
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "gatehouse", &mut std::io::stdout());
+            // Into a buffer first: the generator panics on a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "gatehouse", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
         }
         Command::Client(command) => return cli::run(global, command).await,
         Command::Catalogue(CatalogueCommand::Show { catalogue, server }) => {
@@ -129,12 +153,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     catalogue_cmd::to_table(&catalogue)
                 };
-                println!("{out}");
+                outln!("{out}");
             }
         }
         Command::Catalogue(CatalogueCommand::Validate { file }) => {
             let catalogue = load(&file.to_string_lossy())?;
-            println!(
+            outln!(
                 "{}: catalogue `{}` is valid: {} resource types, {} actions, {} categories",
                 file.display(),
                 catalogue.name(),
@@ -145,6 +169,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Stdout cannot be written: a closed pipe ends the program with success
+/// (the reader has what it wanted); anything else is an error.
+fn stdout_failed(error: &std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to stdout: {error}");
+    std::process::exit(1);
 }
 
 fn main() -> ExitCode {

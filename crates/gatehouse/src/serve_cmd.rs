@@ -16,14 +16,14 @@ pub async fn serve() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on `{listen}`"))?;
     let addr = listener.local_addr()?;
     if let Some(admin) = server.initial_admin() {
-        println!(
+        outln!(
             "First start: the platform admin is `admin` with password\n\n    {}\n\n\
              shown once and saved to {} (mode 0600); change it at first login.",
             admin.password,
             admin.file.display()
         );
     }
-    println!("Gatehouse listening on http://{addr}");
+    outln!("Gatehouse listening on http://{addr}");
     gatehouse_server::serve(listener, server).await?;
     Ok(())
 }

@@ -65,7 +65,7 @@ fn redact(url: &str) -> String {
 pub async fn migrate(args: &StoreArgs) -> anyhow::Result<()> {
     let store = args.open().await?;
     store.migrate().await?;
-    println!("store migrated; revision {}", store.revision().await?);
+    outln!("store migrated; revision {}", store.revision().await?);
     Ok(())
 }
 
@@ -76,7 +76,7 @@ pub async fn backup(args: &StoreArgs, file: &Path) -> anyhow::Result<()> {
     }
     let store = args.open().await?;
     let revision = store.backup(file).await.context("backup failed")?;
-    println!("backed up revision {revision} to {}", file.display());
+    outln!("backed up revision {revision} to {}", file.display());
     Ok(())
 }
 
@@ -87,7 +87,7 @@ pub async fn restore(args: &StoreArgs, file: &Path) -> anyhow::Result<()> {
     }
     let store = args.open().await?;
     let revision = store.restore(file).await.context("restore failed")?;
-    println!("restored revision {revision} from {}", file.display());
+    outln!("restored revision {revision} from {}", file.display());
     Ok(())
 }
 
@@ -96,7 +96,7 @@ pub async fn verify_audit(args: &StoreArgs) -> anyhow::Result<()> {
     let store = args.open().await?;
     match store.verify_audit().await? {
         Ok(count) => {
-            println!("audit chain verified: {count} records");
+            outln!("audit chain verified: {count} records");
             Ok(())
         }
         Err(id) => bail!("audit record {id} does not verify: the log was altered"),

@@ -60,7 +60,7 @@ fn print_decision(args: &CheckArgs, answer: &CheckResponse) {
         None => format!("in {}", args.project),
     };
     let verdict = if answer.allowed { "allowed" } else { "denied" };
-    println!(
+    outln!(
         "{verdict}: {} may{} {} {place}",
         args.user,
         if answer.allowed { "" } else { " not" },
@@ -68,11 +68,11 @@ fn print_decision(args: &CheckArgs, answer: &CheckResponse) {
     );
     if let Some(reasons) = &answer.reasons {
         for g in reasons {
-            println!("  via {}", output::grant(g));
+            outln!("  via {}", output::grant(g));
         }
     }
     if let Some(denial) = &answer.denial {
-        println!("  reason: {denial}");
+        outln!("  reason: {denial}");
     }
 }
 

@@ -89,7 +89,7 @@ pub async fn list(client: &Client, format: Format, args: &ListArgs) -> anyhow::R
         return match format {
             Format::Json => output::json(&found),
             Format::Human => {
-                println!("{}", table(&found.items));
+                outln!("{}", table(&found.items));
                 Ok(())
             }
         };
@@ -127,8 +127,8 @@ pub async fn list(client: &Client, format: Format, args: &ListArgs) -> anyhow::R
 fn emit(format: Format, records: &[AuditRecord]) -> anyhow::Result<()> {
     for r in records {
         match format {
-            Format::Json => println!("{}", serde_json::to_string(r)?),
-            Format::Human => println!("{}", line(r)),
+            Format::Json => outln!("{}", serde_json::to_string(r)?),
+            Format::Human => outln!("{}", line(r)),
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub fn table<const N: usize>(header: [&str; N]) -> Table {
 
 /// Prints `value` as pretty JSON.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -36,7 +36,7 @@ pub fn print<T: Serialize + ?Sized>(format: Format, value: &T, human: impl FnOnc
     match format {
         Format::Json => json(value),
         Format::Human => {
-            println!("{}", human(value));
+            outln!("{}", human(value));
             Ok(())
         }
     }

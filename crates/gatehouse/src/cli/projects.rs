@@ -150,7 +150,7 @@ pub async fn run_environments(client: &Client, format: Format, command: Environm
             match format {
                 Format::Json => output::json(&answer),
                 Format::Human => {
-                    println!("deleted environment {name}");
+                    outln!("deleted environment {name}");
                     Ok(())
                 }
             }

@@ -168,7 +168,7 @@ pub async fn run(client: &Client, format: Format, command: RolesCommand) -> anyh
             match format {
                 Format::Json => output::json(&answer),
                 Format::Human => {
-                    println!("deleted role {name}");
+                    outln!("deleted role {name}");
                     Ok(())
                 }
             }

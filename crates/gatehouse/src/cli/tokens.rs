@@ -71,8 +71,8 @@ pub async fn run(client: &Client, format: Format, command: TokensCommand) -> any
             match format {
                 Format::Json => output::json(&created),
                 Format::Human => {
-                    println!("{}", table(std::slice::from_ref(&created.token)));
-                    println!("token (shown once): {}", created.secret.expose());
+                    outln!("{}", table(std::slice::from_ref(&created.token)));
+                    outln!("token (shown once): {}", created.secret.expose());
                     Ok(())
                 }
             }

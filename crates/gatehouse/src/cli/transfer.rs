@@ -49,7 +49,7 @@ pub fn write_out(out: Option<&Path>, text: &str) -> anyhow::Result<()> {
     match out {
         Some(path) => std::fs::write(path, text).with_context(|| format!("cannot write `{}`", path.display())),
         None => {
-            print!("{text}");
+            out!("{text}");
             Ok(())
         }
     }
@@ -102,9 +102,12 @@ pub async fn import(client: &Client, format: Format, args: &ImportArgs) -> anyho
     match format {
         Format::Json => output::json(&report),
         Format::Human => {
-            println!(
+            outln!(
                 "imported {name}: {} created, {} updated, {} unchanged; revision {}",
-                report.created, report.updated, report.unchanged, report.revision
+                report.created,
+                report.updated,
+                report.unchanged,
+                report.revision
             );
             Ok(())
         }

@@ -233,7 +233,7 @@ pub fn done(format: Format, sentence: &str) -> anyhow::Result<()> {
     match format {
         Format::Json => output::json(&serde_json::json!({})),
         Format::Human => {
-            println!("{sentence}");
+            outln!("{sentence}");
             Ok(())
         }
     }

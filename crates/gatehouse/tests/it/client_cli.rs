@@ -391,3 +391,25 @@ fn completions_are_printed_for_each_shell() {
             .stdout(predicate::str::contains("gatehouse"));
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::Read as _;
+
+    for args in [&["completions", "bash"][..], &["catalogue", "show"][..]] {
+        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before anything is written, like
+        // `gatehouse … | true`: every write meets a closed pipe.
+        drop(child.stdout.take());
+        let status = child.wait().unwrap();
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert!(status.success(), "{args:?}: {status:?} {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
