@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use gatehouse_api::{CheckRequest, CheckResponse};
+use gatehouse_api::{CheckRequest, CheckResponse, ResourceRef};
 use gatehouse_client::Client;
 
 use super::DENIED;
@@ -18,11 +18,14 @@ pub struct CheckArgs {
     /// Action id (or JFrog wire name), e.g. `repository.delete`.
     pub action: String,
     /// Project key.
-    #[arg(long)]
-    pub project: String,
+    #[arg(long, required_unless_present = "resource", conflicts_with = "resource")]
+    pub project: Option<String>,
     /// Environment (needed for environment-scoped actions).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resource")]
     pub environment: Option<String>,
+    /// A registered resource instead of project and environment: `TYPE/NAME`.
+    #[arg(long, value_parser = parse_resource)]
+    pub resource: Option<ResourceRef>,
     /// Explain the decision: the grants that allow it, or why it is denied.
     #[arg(long)]
     pub explain: bool,
@@ -31,14 +34,25 @@ pub struct CheckArgs {
     pub min_revision: Option<u64>,
 }
 
+/// `TYPE/NAME` as a resource reference.
+fn parse_resource(raw: &str) -> Result<ResourceRef, String> {
+    match raw.split_once('/') {
+        Some((resource_type, name)) if !resource_type.is_empty() && !name.is_empty() => Ok(ResourceRef {
+            resource_type: resource_type.to_owned(),
+            name: name.to_owned(),
+        }),
+        _ => Err(format!("`{raw}` is not `TYPE/NAME`")),
+    }
+}
+
 /// Asks the check API; exit code 0 when allowed, 3 when denied.
 pub async fn check(client: &Client, format: Format, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let request = CheckRequest {
         user: Some(args.user.clone()),
         action: args.action.clone(),
-        project: Some(args.project.clone()),
+        project: args.project.clone(),
         environment: args.environment.clone(),
-        resource: None,
+        resource: args.resource.clone(),
         explain: args.explain,
         min_revision: args.min_revision,
     };
@@ -55,9 +69,11 @@ pub async fn check(client: &Client, format: Format, args: &CheckArgs) -> anyhow:
 }
 
 fn print_decision(args: &CheckArgs, answer: &CheckResponse) {
-    let place = match &args.environment {
-        Some(env) => format!("in {} ({env})", args.project),
-        None => format!("in {}", args.project),
+    let place = match (&args.resource, &args.project, &args.environment) {
+        (Some(r), _, _) => format!("on {} `{}`", r.resource_type, r.name),
+        (None, Some(project), Some(env)) => format!("in {project} ({env})"),
+        (None, Some(project), None) => format!("in {project}"),
+        (None, None, _) => String::new(),
     };
     let verdict = if answer.allowed { "allowed" } else { "denied" };
     outln!(

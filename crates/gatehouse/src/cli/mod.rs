@@ -13,6 +13,7 @@ use gatehouse_client::{Client, ClientError, Paging};
 pub mod access;
 pub mod audit;
 pub mod directory;
+pub mod instance;
 pub mod login;
 pub mod members;
 pub mod output;
@@ -112,6 +113,12 @@ pub enum ClientCommand {
     /// Access tokens (SPEC §6.3).
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// A project's registered resources (SPEC §5.6).
+    #[command(subcommand)]
+    Resources(instance::ResourcesCommand),
+    /// The billing details and the instance's settings.
+    #[command(subcommand)]
+    Settings(instance::SettingsCommand),
     /// May USER do ACTION in a project? Exit code 0 when allowed, 3 when denied.
     Check(access::CheckArgs),
     /// Who may do an action in a project (and environment)?
@@ -138,6 +145,8 @@ pub async fn run(global: &Global, command: ClientCommand) -> anyhow::Result<Exit
         ClientCommand::Roles(c) => roles::run(&global.client()?, format, c).await?,
         ClientCommand::Members(c) => members::run(&global.client()?, format, c).await?,
         ClientCommand::Tokens(c) => tokens::run(&global.client()?, format, c).await?,
+        ClientCommand::Resources(c) => instance::run_resources(&global.client()?, format, c).await?,
+        ClientCommand::Settings(c) => instance::run_settings(&global.client()?, format, c).await?,
         ClientCommand::Check(args) => return access::check(&global.client()?, format, &args).await,
         ClientCommand::WhoCan(args) => access::who_can(&global.client()?, format, &args).await?,
         ClientCommand::Permissions(args) => access::permissions(&global.client()?, format, &args).await?,

@@ -413,3 +413,74 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn resources_settings_and_checks_by_resource() {
+    let server = Server::start();
+    server.login_admin();
+    server.ok(&["projects", "create", "web", "--name", "Web"]);
+    server.ok(&[
+        "resources",
+        "register",
+        "--project",
+        "web",
+        "--type",
+        "repository",
+        "libs",
+        "--environment",
+        "DEV",
+    ]);
+    let listed = json(&server.ok(&["--json", "resources", "list", "--project", "web"]));
+    assert_eq!(listed[0]["name"], "libs");
+    assert_eq!(listed[0]["environment"], "DEV");
+
+    // The admin may read in DEV: exit 0; an unknown resource is a deny: exit 3.
+    server
+        .cli()
+        .args(["check", "admin", "repository.read", "--resource", "repository/libs"])
+        .assert()
+        .code(0);
+    server
+        .cli()
+        .args([
+            "check",
+            "admin",
+            "repository.read",
+            "--resource",
+            "repository/nothing",
+            "--explain",
+        ])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("unknown_resource"));
+    server
+        .cli()
+        .args(["check", "admin", "repository.read", "--resource", "no-slash"])
+        .assert()
+        .code(2);
+
+    let settings = json(&server.ok(&[
+        "--json",
+        "settings",
+        "set-billing",
+        "--plan",
+        "team",
+        "--contact",
+        "b@example.com",
+    ]));
+    assert_eq!(settings["billing"]["plan"], "team");
+    assert!(server.ok(&["settings", "show"]).contains("b@example.com"));
+    server.ok(&[
+        "resources",
+        "remove",
+        "--project",
+        "web",
+        "--type",
+        "repository",
+        "libs",
+    ]);
+    assert_eq!(
+        json(&server.ok(&["--json", "resources", "list", "--project", "web"])),
+        serde_json::json!([])
+    );
+}
