@@ -142,6 +142,16 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> 
     let mut audit = ctx.audit("environment.deleted", "environment", name.as_str());
     audit.project = key.map(|k| k.to_string());
     audit.before = Some(json!({"name": name}));
-    audit.after = Some(json!({"removed_from_roles": using.iter().map(role_label).collect::<Vec<_>>()}));
+    // A role that named only this environment stays, granting its scoped
+    // actions nowhere until it is given one (SPEC §5.4): say which.
+    let left_without: Vec<String> = using
+        .iter()
+        .filter(|r| r.environments.len() == 1)
+        .map(role_label)
+        .collect();
+    audit.after = Some(json!({
+        "removed_from_roles": using.iter().map(role_label).collect::<Vec<_>>(),
+        "left_without_environment": left_without,
+    }));
     Ok(ctx.commit(vec![Mutation::DeleteEnvironment(name.clone())], audit))
 }

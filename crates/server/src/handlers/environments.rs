@@ -73,7 +73,8 @@ async fn delete_env(app: &App, caller: &Caller, name: EnvName, force: bool) -> R
 }
 
 /// `DELETE /api/v1/environments/{name}?force=`: `DEV` and `PROD` stay; in
-/// use by roles, it needs `force=true`. Answers `{"removed_from_roles"}`.
+/// use by roles, it needs `force=true`. Answers `{"removed_from_roles",
+/// "left_without_environment"}`.
 #[utoipa::path(delete, path = "/api/v1/environments/{name}", tag = "environments", params(("name" = String, Path), Force),
     responses((status = 200, description = "deleted; the roles it was removed from"), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_global(

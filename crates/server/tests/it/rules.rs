@@ -202,6 +202,11 @@ async fn deletions_need_force_or_confirmation_and_cascade() {
         .await;
     assert_eq!(forced.status, 200, "{:?}", forced.body);
     assert_eq!(forced.body["removed_from_roles"], json!(["web/Tester"]));
+    assert_eq!(
+        forced.body["left_without_environment"],
+        json!(["web/Tester"]),
+        "QA was its only one"
+    );
     let answer = t
         .post(
             "/api/v1/check",
