@@ -11,9 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use axum_extra::extract::cookie::CookieJar;
 use gatehouse_api::ErrorCode;
-use gatehouse_authz::{AccountPermission, TokenScope};
+use gatehouse_authz::{AccountPermission, TokenScope, UserStatus};
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::tokens::scope_spec;
+use gatehouse_domain::commands::users;
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::names::Username;
 use gatehouse_domain::{AuditActor, AuditEntry, Store as _};
@@ -187,9 +188,10 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     }
     let snapshot = app.snapshot();
     let user = snapshot.user_id(token.username.as_str()).ok_or_else(refused)?;
-    if snapshot.user_status(user).is_none_or(|s| s.is_blocked()) {
+    if !usable(app, snapshot.user_status(user), &token.username, client).await? {
         return Err(ApiProblem::unauthenticated("the account is disabled or locked"));
     }
+    let snapshot = app.snapshot();
     let scope = match &token.scope {
         Scope::User(_) => TokenScope::user(),
         Scope::Entries(entries) => {
@@ -239,6 +241,35 @@ fn touch_token(
     });
 }
 
+/// Whether a user of this status may use its credentials: not disabled,
+/// and not locked — a lock whose time is over is ended here, in the store
+/// and the snapshot, so the user is not denied until its next login.
+async fn usable(
+    app: &App,
+    status: Option<UserStatus>,
+    username: &Username,
+    client: &Client,
+) -> Result<bool, ApiProblem> {
+    match status {
+        None | Some(UserStatus::Disabled) => Ok(false),
+        Some(UserStatus::Active | UserStatus::Invited) => Ok(true),
+        Some(UserStatus::Locked) => {
+            let writer = app.writer().await?;
+            let Some(user) = app.store().user(username).await? else {
+                return Ok(false);
+            };
+            let acting = acting(username.clone(), TokenScope::user(), None, client);
+            match users::expire_lock(&writer.ctx(&acting), &user) {
+                Some(commit) => {
+                    writer.commit(&commit).await?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
+        }
+    }
+}
+
 async fn by_session(app: &App, cookie: &str, client: &Client) -> Result<Caller, ApiProblem> {
     let refused = || ApiProblem::unauthenticated("the session has ended; log in again");
     let id_sha256 = sha256_hex(cookie);
@@ -250,7 +281,7 @@ async fn by_session(app: &App, cookie: &str, client: &Client) -> Result<Caller, 
     }
     let snapshot = app.snapshot();
     let user = snapshot.user_id(session.username.as_str()).ok_or_else(refused)?;
-    if snapshot.user_status(user).is_none_or(|s| s.is_blocked()) {
+    if !usable(app, snapshot.user_status(user), &session.username, client).await? {
         return Err(ApiProblem::unauthenticated("the account is disabled or locked"));
     }
     if now - session.last_seen_at >= TOUCH_EVERY {

@@ -11,7 +11,7 @@ use crate::entities::{ManagedBy, Principal, User};
 use crate::error::{DomainError, FieldError};
 use crate::names::{Email, ProjectKey, RoleName, Username};
 use crate::store::Store;
-use crate::user_status::{LoginOutcome, unlocked};
+use crate::user_status::{LoginOutcome, effective_status, unlocked};
 
 /// A user as audit records show it: no secrets.
 #[must_use]
@@ -331,4 +331,18 @@ pub fn login_commit<S: Store>(ctx: &Ctx<'_, S>, after: &User, outcome: LoginOutc
     let mut audit = ctx.audit(event, "user", after.username.as_str());
     audit.after = Some(user_view(after));
     Some(ctx.commit(vec![Mutation::UpdateUser(after.clone())], audit))
+}
+
+/// The commit that ends a lock whose 15 minutes are over (SPEC §5.1), so
+/// the model stops denying the user; `None` while the lock holds.
+#[must_use]
+pub fn expire_lock<S: Store>(ctx: &Ctx<'_, S>, user: &User) -> Option<Commit> {
+    if user.status != UserStatus::Locked || effective_status(user, ctx.now) == UserStatus::Locked {
+        return None;
+    }
+    let after = unlocked(user);
+    let mut audit = ctx.audit("user.lock_expired", "user", user.username.as_str());
+    audit.before = Some(user_view(user));
+    audit.after = Some(user_view(&after));
+    Some(ctx.commit(vec![Mutation::UpdateUser(after)], audit))
 }

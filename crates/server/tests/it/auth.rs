@@ -225,3 +225,81 @@ async fn changing_the_generated_admin_password_removes_its_file() {
         .unwrap();
     assert_eq!(old.status(), 401);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_whose_time_is_over_ends_at_the_next_request() {
+    use gatehouse_domain::Store as _;
+    use gatehouse_domain::names::Username;
+
+    let t = start_sqlite().await;
+    let token = t.user("gina").await;
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/projects",
+            json!({"key": "web", "display_name": "Web"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/web/roles",
+            json!({"name": "Reader", "categories": ["artifacts.read"], "environments": ["DEV"]}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/projects/web/members/users/gina",
+            json!({"roles": ["Reader"]}),
+        ),
+    ] {
+        assert!(
+            t.call(method, path, Some(&t.admin), Some(&body))
+                .await
+                .status
+                .is_success(),
+            "{path}"
+        );
+    }
+    let check =
+        json!({"user": "gina", "action": "repository.read", "project": "web", "environment": "DEV", "explain": true});
+    for _ in 0..10 {
+        assert_eq!(t.login_token("gina", "not-the-password").await.status, 401);
+    }
+    assert_eq!(t.get("/api/v1/me", &token).await.status, 401, "locked: its tokens too");
+    assert_eq!(
+        t.post("/api/v1/check", &t.admin, &check).await.body["denial"],
+        "user_locked"
+    );
+
+    // Fifteen minutes later, as the store sees it.
+    let store = t.server.app().store();
+    let mut user = store.user(&Username::parse("gina").unwrap()).await.unwrap().unwrap();
+    user.locked_until = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    let commit = gatehouse_domain::Commit {
+        mutations: vec![gatehouse_domain::Mutation::UpdateUser(user)],
+        audit: gatehouse_domain::AuditEntry {
+            actor: gatehouse_domain::AuditActor::default(),
+            event: "test.time_passes".into(),
+            target_type: "user".into(),
+            target_id: "gina".into(),
+            project: None,
+            before: None,
+            after: None,
+            request_id: None,
+        },
+        expected_revision: None,
+    };
+    store.commit(&commit, time::OffsetDateTime::now_utc()).await.unwrap();
+
+    let me = t.get("/api/v1/me", &token).await;
+    assert_eq!(me.status, 200, "{:?}", me.body);
+    assert_eq!(me.body["status"], "enabled");
+    let answer = t.post("/api/v1/check", &t.admin, &check).await;
+    assert_eq!(
+        answer.body["allowed"], true,
+        "no longer locked in the snapshot: {:?}",
+        answer.body
+    );
+    let expired = t
+        .get("/api/v1/audit?event=user.lock_expired&target=gina", &t.admin)
+        .await;
+    assert_eq!(expired.body["items"].as_array().unwrap().len(), 1);
+}
