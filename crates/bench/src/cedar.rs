@@ -15,7 +15,7 @@ use cedar_policy::{
 use gatehouse_authz::{ActionSet, Catalogue, Model, Principal, RoleGrants, RoleType};
 use serde_json::json;
 
-use crate::workload::NamedCheck;
+use gatehouse_workload::NamedCheck;
 
 /// The encoding, in one sentence, for the benchmark's output.
 pub const ENCODING: &str = "one policy set per project, with one policy per role held there, \
@@ -578,7 +578,7 @@ mod tests {
     use gatehouse_authz::Snapshot;
 
     use super::*;
-    use crate::workload::{Params, generate};
+    use gatehouse_workload::{Params, generate};
 
     /// Cedar and Gatehouse agree on every check of a small workload.
     #[test]

@@ -10,7 +10,7 @@ use rand::seq::{IndexedRandom, index};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::workload::{Workload, custom_role, global_environments, resource_actions};
+use gatehouse_workload::{Workload, custom_role, global_environments, resource_actions};
 
 /// `n` edits of each kind.
 pub struct Edits {
@@ -116,7 +116,7 @@ mod tests {
     use gatehouse_authz::{Catalogue, Model, Snapshot};
 
     use super::*;
-    use crate::workload::{NamedCheck, Params, generate};
+    use gatehouse_workload::{NamedCheck, Params, generate};
 
     /// The model with `change` made by hand, as the store would hold it.
     fn edit_model(model: &mut Model, change: &Change) {

@@ -24,8 +24,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::load::{self, Measured, Phase};
-use crate::workload::{self, NamedCheck};
 use crate::{measure, store_bench};
+use gatehouse_workload::{self as workload, NamedCheck};
 
 /// The first admin's password in the benchmark's throw-away store.
 const ADMIN_PASSWORD: &str = "gatehouse-bench admin password";

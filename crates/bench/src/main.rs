@@ -9,7 +9,6 @@ mod load;
 mod measure;
 mod report;
 mod store_bench;
-mod workload;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -23,7 +22,8 @@ use gatehouse_authz::{Change, Explanation, Grant, Query, Snapshot};
 
 use crate::cedar::CedarModel;
 use crate::report::{CedarReport, Report};
-use crate::workload::NamedCheck;
+use gatehouse_workload as workload;
+use gatehouse_workload::NamedCheck;
 
 #[derive(Parser)]
 #[command(

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::measure;
-use crate::workload;
+use gatehouse_workload as workload;
 
 /// Options of `gatehouse-bench store`.
 #[derive(clap::Args)]

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result, ensure};
 use gatehouse_authz::{
     AccountPermissions, AdminPrivileges, Catalogue, EnvironmentSpec, GroupSpec, MemberSpec, Model, Principal,
     ProjectSpec, RoleGrants, RoleSpec, RoleType, UserKind, UserSpec, UserStatus,
@@ -16,6 +15,29 @@ use rand::distr::{Distribution, weighted::WeightedIndex};
 use rand::seq::{IndexedRandom, index};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// Why a workload cannot be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    /// The built-in catalogue does not load.
+    #[error("loading the platform catalogue: {0}")]
+    Catalogue(#[from] gatehouse_authz::CatalogueError),
+    /// Parameters the catalogue or the generator cannot serve.
+    #[error("{0}")]
+    Params(&'static str),
+}
+
+/// A workload, or why there is none.
+pub type Result<T, E = WorkloadError> = std::result::Result<T, E>;
+
+/// Refuses with `message` unless `condition` holds.
+fn ensure(condition: bool, message: &'static str) -> Result<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(WorkloadError::Params(message))
+    }
+}
 
 /// The seed of the reference workload.
 pub const DEFAULT_SEED: u64 = 0x6761_7465_686f_7573;
@@ -134,7 +156,7 @@ pub struct Workload {
 /// # Errors
 /// Only if the built-in catalogue fails to load.
 pub fn reference(scale: usize, seed: u64, checks: usize) -> Result<Workload> {
-    let catalogue = Arc::new(Catalogue::platform().context("loading the platform catalogue")?);
+    let catalogue = Arc::new(Catalogue::platform()?);
     generate(catalogue, &Params::scale(scale, checks), seed)
 }
 
@@ -144,22 +166,23 @@ pub fn reference(scale: usize, seed: u64, checks: usize) -> Result<Workload> {
 /// # Errors
 /// Parameters the catalogue cannot serve (no resource actions, empty ranges).
 pub fn generate(catalogue: Arc<Catalogue>, params: &Params, seed: u64) -> Result<Workload> {
-    ensure!(
+    ensure(
         params.users > 0 && params.projects > 0,
-        "a workload needs users and projects"
-    );
-    ensure!(
+        "a workload needs users and projects",
+    )?;
+    ensure(
         params.role_actions.0 >= 1 && params.role_actions.0 <= params.role_actions.1,
-        "bad role action range"
-    );
-    let role_counts = WeightedIndex::new(&params.member_roles).context("bad member role weights")?;
+        "bad role action range",
+    )?;
+    let role_counts =
+        WeightedIndex::new(&params.member_roles).map_err(|_| WorkloadError::Params("bad member role weights"))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut model = Model::new(&catalogue);
     let pools = ActionPools::of(&catalogue);
-    ensure!(
+    ensure(
         pools.resource.len() >= params.role_actions.1,
-        "the catalogue has fewer resource actions than a role needs"
-    );
+        "the catalogue has fewer resource actions than a role needs",
+    )?;
 
     // Users: statuses, then a handful of platform admins.
     model.users = (1..=params.users)
@@ -431,7 +454,7 @@ fn draw_check(
     projects: &[GenProject],
     group_users: &[Vec<u32>],
 ) -> Result<NamedCheck> {
-    let project = projects.choose(rng).context("no project")?;
+    let project = projects.choose(rng).ok_or(WorkloadError::Params("no project"))?;
     let any_user = |rng: &mut ChaCha8Rng| index_u32(rng.random_range(0..params.users));
     let user = if rng.random_bool(params.member_check_share) {
         let through_group = !rng.random_bool(params.direct_member_share);
@@ -456,7 +479,7 @@ fn draw_check(
     } else {
         &pools.resource
     };
-    let action = pool.choose(rng).context("no action")?.clone();
+    let action = pool.choose(rng).ok_or(WorkloadError::Params("no action"))?.clone();
     let environment = project.visible.choose(rng).cloned();
     Ok(NamedCheck {
         user: user_name(&model.users, user),
