@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, ErrorCode, Problem};
-use gatehouse_authz::{AccountPermission, Denial, QueryError, Snapshot};
+use gatehouse_authz::{AccountPermission, Denial, Explanation, QueryError, Snapshot};
 use gatehouse_domain::DomainError;
 use gatehouse_domain::commands::Acting;
 use serde::Deserialize;
@@ -109,14 +109,23 @@ fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) ->
             "asking about another user needs `authz.query` or `project.manage_members` in the project",
         ));
     }
+    // A project the caller may not see is answered as an unknown one
+    // (SPEC §5.3); only a deny can be about such a project, and only an
+    // explained one says why.
+    let masked = |denial: Denial| {
+        let hidden = itself
+            && !matches!(denial, Denial::UnknownUser | Denial::UnknownProject)
+            && snapshot
+                .project_id(project)
+                .is_some_and(|p| !sees_project(app, snapshot, acting, p));
+        if hidden { Denial::UnknownProject } else { denial }
+    };
     let query = match snapshot.query(user_name, &check.action, project, environment) {
         Err(error) => return Err(query_problem(error, index)),
+        Ok(Err(denial)) if check.explain => return Ok(deny(check, masked(denial))),
         Ok(Err(denial)) => return Ok(deny(check, denial)),
         Ok(Ok(q)) => q,
     };
-    // A project the caller may not see is answered as an unknown one
-    // (SPEC §5.3): only a deny can be about such a project.
-    let hidden = |app: &App| itself && !sees_project(app, snapshot, acting, query.project);
     // A caller asking about itself is bound by its token's scope.
     let scope = itself.then_some(&acting.scope);
     if check.explain {
@@ -125,8 +134,8 @@ fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) ->
             None => snapshot.explain(&query),
         }
         .map_err(|e| query_problem(e, index))?;
-        if !explanation.is_allow() && hidden(app) {
-            return Ok(deny(check, Denial::UnknownProject));
+        if let Explanation::Deny(denial) = explanation {
+            return Ok(deny(check, masked(denial)));
         }
         Ok(api::CheckResult::explained(snapshot, query.user, &explanation))
     } else {

@@ -322,6 +322,23 @@ async fn projects_are_visible_to_members_only() {
         assert_eq!(hidden.status, 404, "{path}");
     }
     assert_eq!(t.get("/api/v1/projects/open/members", &olga).await.status, 200);
+    // Checks about itself in a project it cannot see answer as for one that
+    // does not exist, whatever else is wrong with the question.
+    for (project, environment) in [("secret", "DEV"), ("secret", "NOWHERE"), ("nowhere", "DEV")] {
+        let body =
+            json!({"action": "repository.read", "project": project, "environment": environment, "explain": true});
+        let answer = t.post("/api/v1/check", &olga, &body).await;
+        assert_eq!(
+            answer.body["denial"], "unknown_project",
+            "{project}/{environment}: {:?}",
+            answer.body
+        );
+    }
+    let own = json!({"action": "repository.read", "project": "open", "environment": "NOWHERE", "explain": true});
+    assert_eq!(
+        t.post("/api/v1/check", &olga, &own).await.body["denial"],
+        "unknown_environment"
+    );
     let about_admin = t
         .post(
             "/api/v1/check",
