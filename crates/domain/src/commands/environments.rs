@@ -149,9 +149,16 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> 
         .filter(|r| r.environments.len() == 1)
         .map(role_label)
         .collect();
+    let resources: Vec<String> = ctx
+        .snapshot
+        .resources()
+        .filter(|(_, _, _, env)| *env == Some(env_id))
+        .map(|(resource_type, name, _, _)| format!("{resource_type}/{name}"))
+        .collect();
     audit.after = Some(json!({
         "removed_from_roles": using.iter().map(role_label).collect::<Vec<_>>(),
         "left_without_environment": left_without,
+        "removed_resources": resources,
     }));
     Ok(ctx.commit(vec![Mutation::DeleteEnvironment(name.clone())], audit))
 }

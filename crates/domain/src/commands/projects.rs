@@ -150,8 +150,16 @@ pub async fn delete<S: Store>(
     if confirm != Some(key.as_str()) {
         return Err(DomainError::ConfirmationRequired);
     }
+    let pid = ctx.snapshot.project_id(key.as_str());
+    let resources: Vec<String> = ctx
+        .snapshot
+        .resources()
+        .filter(|(_, _, project, _)| Some(*project) == pid)
+        .map(|(resource_type, name, _, _)| format!("{resource_type}/{name}"))
+        .collect();
     let mut audit = ctx.audit("project.deleted", "project", key.as_str());
     audit.project = Some(key.to_string());
     audit.before = Some(project_view(&before));
+    audit.after = Some(json!({"removed_resources": resources}));
     Ok(ctx.commit(vec![Mutation::DeleteProject(key.clone())], audit))
 }

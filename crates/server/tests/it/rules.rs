@@ -503,4 +503,43 @@ async fn a_check_may_name_a_registered_resource() {
         t.post("/api/v1/check", &rita, &ask("web-libs-dev")).await.body["denial"],
         "unknown_resource"
     );
+
+    // Deleting an environment or a project says which resources went with it.
+    send(
+        &t,
+        Method::POST,
+        "/api/v1/projects/web/environments",
+        json!({"name": "QA"}),
+    )
+    .await;
+    let qa = json!({"type": "repository", "name": "web-libs-qa", "environment": "QA"});
+    assert_eq!(
+        send(&t, Method::POST, "/api/v1/projects/web/resources", qa)
+            .await
+            .status,
+        201
+    );
+    let env = t
+        .call(
+            Method::DELETE,
+            "/api/v1/projects/web/environments/QA",
+            Some(&t.admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        env.body["removed_resources"],
+        json!(["repository/web-libs-qa"]),
+        "{:?}",
+        env.body
+    );
+    let gone = t
+        .call(Method::DELETE, "/api/v1/projects/web?confirm=web", Some(&t.admin), None)
+        .await;
+    assert_eq!(gone.status, 204);
+    let audit = t.get("/api/v1/audit?event=project.deleted&target=web", &t.admin).await;
+    assert_eq!(
+        audit.body["items"][0]["after"]["removed_resources"],
+        json!(["repository/web-libs-prod"])
+    );
 }
