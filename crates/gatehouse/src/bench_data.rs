@@ -7,13 +7,11 @@ use std::collections::BTreeMap;
 
 use anyhow::ensure;
 use gatehouse_api::{AdminPrivileges, DOCUMENT_VERSION, DocGroup, DocProject, DocRole, DocUser, Document};
+use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
 use gatehouse_authz::{Model, Principal, RoleGrants, RoleSpec, RoleType};
 
 /// The seed of the reference workload.
 pub use gatehouse_workload::DEFAULT_SEED;
-
-/// The environments every instance has, left out of a document.
-const BUILT_IN_ENVIRONMENTS: [&str; 2] = ["DEV", "PROD"];
 
 /// The reference workload at `scale` from `seed`, as a document.
 ///
@@ -68,7 +66,7 @@ fn document(model: &Model) -> Document {
                 let part = env.name.strip_prefix(&prefix).unwrap_or(&env.name);
                 project.environments.push(part.to_owned());
             }
-            None if !BUILT_IN_ENVIRONMENTS.contains(&env.name.as_str()) => environments.push(env.name.clone()),
+            None if !PROTECTED_ENVIRONMENTS.contains(&env.name.as_str()) => environments.push(env.name.clone()),
             None => {}
         }
     }

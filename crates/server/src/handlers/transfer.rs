@@ -10,6 +10,7 @@ use axum::extract::State;
 use gatehouse_api::{
     self as api, DOCUMENT_VERSION, DocGroup, DocProject, DocResource, DocRole, DocUser, Document, Problem,
 };
+use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
 use gatehouse_authz::{AccountPermission, AccountPermissions, RoleType, Snapshot};
 use gatehouse_domain::commands::import::{self, Desired};
 use gatehouse_domain::entities::{Environment, Group, Member, Principal, Project, Resource, Role, RoleMode, User};
@@ -28,9 +29,6 @@ use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
-
-/// The protected environments every instance has; not exported.
-const BUILT_IN_ENVIRONMENTS: [&str; 2] = ["DEV", "PROD"];
 
 /// `?project=`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -157,7 +155,7 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
         .await?
         .iter()
         .map(|e| e.name.as_str().to_owned())
-        .filter(|e| !BUILT_IN_ENVIRONMENTS.contains(&e.as_str()))
+        .filter(|e| !PROTECTED_ENVIRONMENTS.contains(&e.as_str()))
         .collect();
     let roles = store
         .roles(None)
