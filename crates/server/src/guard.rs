@@ -141,7 +141,9 @@ async fn authenticate(app: &App, parts: &Parts, client: &Client) -> Result<Optio
     Ok(None)
 }
 
-fn acting(username: Username, scope: TokenScope, token_id: Option<String>, client: &Client) -> Acting {
+/// Who acts: `username` through a credential of `scope` (and `token_id`),
+/// from `client`, in the request being served.
+pub(crate) fn acting(username: Username, scope: TokenScope, token_id: Option<String>, client: &Client) -> Acting {
     Acting {
         audit: AuditActor {
             username: Some(username.as_str().to_owned()),

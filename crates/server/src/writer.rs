@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatehouse_authz::Snapshot;
+use gatehouse_authz::{Change, Snapshot};
 use gatehouse_domain::commands::{Acting, Ctx};
 use gatehouse_domain::{Commit, Store as _, StoreError};
 use gatehouse_store::Store;
@@ -53,10 +53,16 @@ impl App {
             return Ok(());
         };
         let changes: Vec<_> = entries.into_iter().flat_map(|e| e.changes).collect();
-        match snapshot.apply_all(&changes) {
-            Ok(next) => self.publish(next.with_revision(last)),
+        self.advance(&snapshot, &changes, last).await
+    }
+
+    /// Publishes `snapshot` with `changes` applied as `revision`; changes
+    /// that do not apply (which would be a bug) recompile it from the store.
+    async fn advance(&self, snapshot: &Snapshot, changes: &[Change], revision: u64) -> Result<(), StoreError> {
+        match snapshot.apply_all(changes) {
+            Ok(next) => self.publish(next.with_revision(revision)),
             Err(error) => {
-                tracing::error!(%error, "the change log does not apply; recompiling the snapshot");
+                tracing::error!(%error, revision, "committed changes do not apply; recompiling the snapshot");
                 self.reload().await?;
             }
         }
@@ -151,13 +157,9 @@ impl Writer<'_> {
     pub async fn commit(self, commit: &Commit) -> Result<u64, ApiProblem> {
         match self.app.store().commit(commit, self.now).await {
             Ok(revision) => {
-                match self.snapshot.apply_all(&commit.model_changes()) {
-                    Ok(next) => self.app.publish(next.with_revision(revision)),
-                    Err(error) => {
-                        tracing::error!(%error, revision, "a committed change does not apply; recompiling");
-                        self.app.reload().await?;
-                    }
-                }
+                self.app
+                    .advance(&self.snapshot, &commit.model_changes(), revision)
+                    .await?;
                 Ok(revision)
             }
             Err(error) => {

@@ -25,7 +25,7 @@ use super::tokens::create_token;
 use super::users::{verify_password, wire_user};
 use crate::caller::{Caller, Client, Credential};
 use crate::credentials::{random_secret, sha256_hex};
-use crate::guard::{SESSION_COOKIE, audit_entry};
+use crate::guard::{SESSION_COOKIE, acting, audit_entry};
 use crate::json::JsonBody;
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
@@ -45,20 +45,6 @@ async fn find_user(app: &App, name: &str) -> Result<Option<User>, ApiProblem> {
         return Ok(app.store().user_by_email(name).await?);
     }
     Ok(None)
-}
-
-fn acting_as(username: Username, client: &Client) -> Acting {
-    Acting {
-        audit: AuditActor {
-            username: Some(username.as_str().to_owned()),
-            token_id: None,
-            address: Some(client.address.to_string()),
-            user_agent: client.user_agent.clone(),
-        },
-        username,
-        scope: TokenScope::user(),
-        request_id: current_request_id(),
-    }
 }
 
 async fn record(app: &App, acting: &Acting, event: &str, target: &str) {
@@ -92,7 +78,7 @@ pub(crate) async fn check_password(app: &App, client: &Client, name: &str, passw
         record_unknown(app, client, name).await;
         return Err(invalid_credentials());
     };
-    let acting = acting_as(user.username.clone(), client);
+    let acting = acting(user.username.clone(), TokenScope::user(), None, client);
     let now = OffsetDateTime::now_utc();
     let (after, outcome) = on_login(&user, ok, now);
     let outcome = match outcome {
@@ -229,7 +215,7 @@ pub async fn token(
     JsonBody(body): JsonBody<api::TokenRequest>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
     let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
-    let acting = acting_as(user.username.clone(), &client);
+    let acting = acting(user.username.clone(), TokenScope::user(), None, &client);
     let request = api::CreateToken {
         description: Some(body.description.unwrap_or_else(|| "personal token".to_owned())),
         expires_in: body.expires_in,

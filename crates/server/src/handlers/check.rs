@@ -65,6 +65,14 @@ fn query_problem(error: QueryError, index: Option<usize>) -> ApiProblem {
     problem.into()
 }
 
+/// The refusal of a question about another user the caller may not ask.
+fn not_about_others() -> ApiProblem {
+    ApiProblem::new(
+        ErrorCode::Forbidden,
+        "asking about another user needs `authz.query` or `project.manage_members` in the project",
+    )
+}
+
 /// Who asks, and whether it may ask about anyone (decided once per request).
 struct Asker<'a> {
     app: &'a App,
@@ -104,10 +112,7 @@ fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) ->
     };
     let user = snapshot.user_id(user_name);
     if !itself && !asker.may_ask(user, snapshot.project_id(project)) {
-        return Err(ApiProblem::new(
-            ErrorCode::Forbidden,
-            "asking about another user needs `authz.query` or `project.manage_members` in the project",
-        ));
+        return Err(not_about_others());
     }
     // A project the caller may not see is answered as an unknown one
     // (SPEC §5.3); only a deny can be about such a project, and only an
@@ -241,10 +246,7 @@ fn permissions_of(
     let project_id = snapshot.project_id(project);
     let itself = username == acting.username.as_str();
     if !itself && !may_ask_about(app, &snapshot, acting, user, project_id) {
-        return Err(ApiProblem::new(
-            ErrorCode::Forbidden,
-            "asking about another user needs `authz.query` or `project.manage_members` in the project",
-        ));
+        return Err(not_about_others());
     }
     let not_found = |kind: &'static str, name: &str| {
         ApiProblem::from(DomainError::NotFound {

@@ -11,7 +11,7 @@ use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, GroupName, Username};
 use gatehouse_domain::{DomainError, FieldError, Store as _};
 
-use super::respond::{Paging, Params, Tagged, Written, if_match};
+use super::respond::{Paging, Params, Tagged, Written, if_match, refuse_invalid};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
@@ -48,14 +48,6 @@ fn usernames(field: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<U
         .collect()
 }
 
-fn refuse(errors: Vec<FieldError>) -> Result<(), ApiProblem> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Validation(errors).into())
-    }
-}
-
 /// `GET /api/v1/groups`.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", params(Paging),
     responses((status = 200, body = Page<api::Group>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -83,7 +75,7 @@ pub async fn create(
         .map_err(|e| errors.push(e))
         .ok();
     let members = usernames("members", &body.members, &mut errors);
-    refuse(errors)?;
+    refuse_invalid(errors)?;
     let (Some(name), Some(description)) = (name, description) else {
         return Err(ApiProblem::internal("validated fields are missing", &"create group"));
     };
@@ -161,7 +153,7 @@ pub async fn change_members(
     let mut errors = Vec::new();
     let add = usernames("add", &body.add, &mut errors);
     let remove = usernames("remove", &body.remove, &mut errors);
-    refuse(errors)?;
+    refuse_invalid(errors)?;
     let writer = app.writer().await?;
     let commit = groups::change_members(&writer.ctx(&caller.acting), &name, add, remove).await?;
     let revision = writer.commit(&commit).await?;

@@ -13,7 +13,7 @@ use gatehouse_domain::store::MemberFilter;
 use gatehouse_domain::{DomainError, Store as _};
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Written};
+use super::respond::{Paging, Params, Written, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -76,11 +76,8 @@ fn role_names(raw: &[String]) -> Result<Vec<RoleName>, ApiProblem> {
                 .ok()
         })
         .collect();
-    if errors.is_empty() {
-        Ok(roles)
-    } else {
-        Err(DomainError::Validation(errors).into())
-    }
+    refuse_invalid(errors)?;
+    Ok(roles)
 }
 
 fn member_not_found(kind: &'static str, raw: &str) -> ApiProblem {

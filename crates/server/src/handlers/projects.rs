@@ -10,23 +10,15 @@ use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
 use gatehouse_domain::entities::Project;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, DisplayName, ProjectKey, Username};
-use gatehouse_domain::{DomainError, FieldError, Store as _};
+use gatehouse_domain::{DomainError, Store as _};
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match};
+use super::respond::{Paging, Params, Tagged, Written, if_match, refuse_invalid};
 use super::visibility::{sees_project, visible_project};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
-
-fn refuse(errors: Vec<FieldError>) -> Result<(), ApiProblem> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Validation(errors).into())
-    }
-}
 
 pub(crate) async fn stored_project(app: &App, key: &ProjectKey) -> Result<Project, ApiProblem> {
     app.store().project(key).await?.ok_or_else(|| {
@@ -82,7 +74,7 @@ pub async fn create(
                 .ok()
         })
         .collect();
-    refuse(errors)?;
+    refuse_invalid(errors)?;
     let (Some(key), Some(display_name), Some(description)) = (key, display_name, description) else {
         return Err(ApiProblem::internal("validated fields are missing", &"create project"));
     };
@@ -146,7 +138,7 @@ pub async fn patch(
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
-    refuse(errors)?;
+    refuse_invalid(errors)?;
     let patch = ProjectPatch {
         display_name,
         description,

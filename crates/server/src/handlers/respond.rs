@@ -110,6 +110,19 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiProblem> {
         })
 }
 
+/// Every field error a request collected, as one 422 problem; `Ok` when
+/// there is none.
+///
+/// # Errors
+/// `validation_failed` listing `errors`.
+pub fn refuse_invalid(errors: Vec<gatehouse_domain::FieldError>) -> Result<(), ApiProblem> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(gatehouse_domain::DomainError::Validation(errors).into())
+    }
+}
+
 /// Query parameters of type `T`, refused as a 422 problem.
 pub struct Params<T>(pub T);
 

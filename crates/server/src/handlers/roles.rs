@@ -16,7 +16,7 @@ use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde_json::Value;
 
 use super::environments::Force;
-use super::respond::{Params, Tagged, Written, if_match};
+use super::respond::{Params, Tagged, Written, if_match, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -80,9 +80,7 @@ async fn create(
             None
         }
     };
-    if !errors.is_empty() {
-        return Err(DomainError::Validation(errors).into());
-    }
+    refuse_invalid(errors)?;
     let (Some(name), Some(description), Some(grants)) = (name, description, grants) else {
         return Err(ApiProblem::internal("validated fields are missing", &"create role"));
     };

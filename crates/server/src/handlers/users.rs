@@ -16,7 +16,7 @@ use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match};
+use super::respond::{Paging, Params, Tagged, Written, if_match, refuse_invalid};
 use crate::caller::Caller;
 use crate::credentials::{random_secret, sha256_hex};
 use crate::json::JsonBody;
@@ -77,14 +77,6 @@ fn account_permissions(raw: &[String], errors: &mut Vec<FieldError>) -> AccountP
     set
 }
 
-fn validation(errors: Vec<FieldError>) -> Result<(), ApiProblem> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(DomainError::Validation(errors).into())
-    }
-}
-
 /// Hashes a password off the async runtime (argon2 is deliberately slow).
 pub(crate) async fn hash_password(password: Password) -> Result<String, ApiProblem> {
     tokio::task::spawn_blocking(move || password::hash(password.expose()))
@@ -142,7 +134,7 @@ pub async fn create(
             .ok(),
         _ => None,
     };
-    validation(errors)?;
+    refuse_invalid(errors)?;
     let (Some(email), Some(username)) = (email, username) else {
         return Err(ApiProblem::internal("validated fields are missing", &"create user"));
     };
@@ -261,7 +253,7 @@ pub async fn patch(
         .account_permissions
         .as_ref()
         .map(|raw| account_permissions(raw, &mut errors));
-    validation(errors)?;
+    refuse_invalid(errors)?;
     let patch = UserPatch {
         email,
         admin: body.admin,
