@@ -4,10 +4,11 @@
 use clap::Subcommand;
 use comfy_table::Table;
 use gatehouse_api::{Billing, CreateResource, PutSettings, Resource, Settings};
-use gatehouse_client::{Client, Paging};
+use gatehouse_client::Client;
 
 use super::output::{self, Format};
 use super::users::done;
+use super::{PageArgs, pages};
 
 /// `gatehouse resources …`.
 #[derive(Debug, Subcommand)]
@@ -17,6 +18,8 @@ pub enum ResourcesCommand {
         /// Project key.
         #[arg(long)]
         project: String,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Register a resource so checks may name it instead of a project and
     /// an environment.
@@ -49,18 +52,14 @@ pub enum ResourcesCommand {
 /// Runs `gatehouse resources …`.
 pub async fn run_resources(client: &Client, format: Format, command: ResourcesCommand) -> anyhow::Result<()> {
     match command {
-        ResourcesCommand::List { project } => {
-            let mut items = Vec::new();
-            let mut paging = Paging::default();
-            loop {
-                let page = client.list_resources(&project, &paging).await?;
-                items.extend(page.items);
-                match page.next_cursor {
-                    Some(cursor) => paging.cursor = Some(cursor),
-                    None => break,
-                }
-            }
-            output::print(format, &items, |items| resource_table(items))
+        ResourcesCommand::List { project, page } => {
+            let project = project.as_str();
+            let found = pages(
+                &page,
+                |paging| async move { client.list_resources(project, &paging).await },
+            )
+            .await?;
+            output::print(format, &found, |p| resource_table(&p.items))
         }
         ResourcesCommand::Register {
             project,

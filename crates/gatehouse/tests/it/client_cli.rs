@@ -431,8 +431,8 @@ fn resources_settings_and_checks_by_resource() {
         "DEV",
     ]);
     let listed = json(&server.ok(&["--json", "resources", "list", "--project", "web"]));
-    assert_eq!(listed[0]["name"], "libs");
-    assert_eq!(listed[0]["environment"], "DEV");
+    assert_eq!(listed["items"][0]["name"], "libs");
+    assert_eq!(listed["items"][0]["environment"], "DEV");
 
     // The admin may read in DEV: exit 0; an unknown resource is a deny: exit 3.
     server
@@ -481,6 +481,6 @@ fn resources_settings_and_checks_by_resource() {
     ]);
     assert_eq!(
         json(&server.ok(&["--json", "resources", "list", "--project", "web"])),
-        serde_json::json!([])
+        serde_json::json!({"items": [], "next_cursor": null})
     );
 }
