@@ -14,7 +14,7 @@ use gatehouse_domain::DomainError;
 use gatehouse_domain::commands::Acting;
 use serde::Deserialize;
 
-use super::respond::Params;
+use super::respond::{Params, not_found};
 use super::visibility::{may_ask_about, sees_project, visible_project};
 use crate::caller::Caller;
 use crate::guard::holds;
@@ -248,12 +248,6 @@ fn permissions_of(
     if !itself && !may_ask_about(app, &snapshot, acting, user, project_id) {
         return Err(not_about_others());
     }
-    let not_found = |kind: &'static str, name: &str| {
-        ApiProblem::from(DomainError::NotFound {
-            kind,
-            name: name.to_owned(),
-        })
-    };
     let user = user.ok_or_else(|| not_found("user", username))?;
     let project_id = project_id
         .filter(|p| !itself || sees_project(app, &snapshot, acting, *p))

@@ -6,13 +6,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
+use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::environments;
 use gatehouse_domain::names::{EnvName, EnvPart};
-use gatehouse_domain::{DomainError, Store as _};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::respond::{Params, Written};
+use super::respond::{Params, Written, not_found};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -26,14 +26,6 @@ pub struct Force {
     /// Remove it from the roles that use it.
     #[serde(default)]
     pub force: bool,
-}
-
-fn env_not_found(raw: &str) -> ApiProblem {
-    DomainError::NotFound {
-        kind: "environment",
-        name: raw.to_owned(),
-    }
-    .into()
 }
 
 /// `GET /api/v1/environments`: the global environments.
@@ -83,14 +75,14 @@ pub async fn delete_global(
     Path(name): Path<String>,
     Params(query): Params<Force>,
 ) -> Result<Written<Value>, ApiProblem> {
-    let part = EnvPart::parse(&name).map_err(|_| env_not_found(&name))?;
+    let part = EnvPart::parse(&name).map_err(|_| not_found("environment", &name))?;
     let name = EnvName::global(&part);
     if app
         .snapshot()
         .env_id(name.as_str())
         .is_some_and(|e| app.snapshot().env_project(e).is_some())
     {
-        return Err(env_not_found(name.as_str()));
+        return Err(not_found("environment", name.as_str()));
     }
     delete_env(&app, &caller, name, query.force).await
 }
@@ -146,12 +138,12 @@ pub async fn delete_in_project(
 ) -> Result<Written<Value>, ApiProblem> {
     let snapshot = app.snapshot();
     let (key, project) = visible_project(&app, &snapshot, &caller.acting, &key)?;
-    let full = EnvName::for_project(&key, &name).map_err(|_| env_not_found(&name))?;
+    let full = EnvName::for_project(&key, &name).map_err(|_| not_found("environment", &name))?;
     let owned = snapshot
         .env_id(full.as_str())
         .is_some_and(|e| snapshot.env_project(e) == Some(project));
     if !owned {
-        return Err(env_not_found(full.as_str()));
+        return Err(not_found("environment", full.as_str()));
     }
     delete_env(&app, &caller, full, query.force).await
 }

@@ -9,31 +9,23 @@ use gatehouse_domain::commands::groups;
 use gatehouse_domain::entities::Group;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, GroupName, Username};
-use gatehouse_domain::{DomainError, FieldError, Store as _};
+use gatehouse_domain::{FieldError, Store as _};
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, refuse_invalid};
+use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
 fn path_group(raw: &str) -> Result<GroupName, ApiProblem> {
-    GroupName::parse(raw).map_err(|_| {
-        ApiProblem::from(DomainError::NotFound {
-            kind: "group",
-            name: raw.to_owned(),
-        })
-    })
+    GroupName::parse(raw).map_err(|_| not_found("group", raw))
 }
 
 async fn stored_group(app: &App, name: &GroupName) -> Result<Group, ApiProblem> {
-    app.store().group(name).await?.ok_or_else(|| {
-        DomainError::NotFound {
-            kind: "group",
-            name: name.to_string(),
-        }
-        .into()
-    })
+    app.store()
+        .group(name)
+        .await?
+        .ok_or_else(|| not_found("group", name.as_str()))
 }
 
 /// Parses `field[i]` usernames, collecting every error.

@@ -6,14 +6,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
+use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::members;
 use gatehouse_domain::entities::Principal;
 use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::MemberFilter;
-use gatehouse_domain::{DomainError, Store as _};
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Written, refuse_invalid};
+use super::respond::{Paging, Params, Written, not_found, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -80,14 +80,6 @@ fn role_names(raw: &[String]) -> Result<Vec<RoleName>, ApiProblem> {
     Ok(roles)
 }
 
-fn member_not_found(kind: &'static str, raw: &str) -> ApiProblem {
-    DomainError::NotFound {
-        kind,
-        name: raw.to_owned(),
-    }
-    .into()
-}
-
 async fn set(
     app: &App,
     caller: &Caller,
@@ -116,13 +108,13 @@ async fn remove(app: &App, caller: &Caller, key: ProjectKey, principal: Principa
 fn user(raw: &str) -> Result<Principal, ApiProblem> {
     Username::parse(raw)
         .map(Principal::User)
-        .map_err(|_| member_not_found("user", raw))
+        .map_err(|_| not_found("user", raw))
 }
 
 fn group(raw: &str) -> Result<Principal, ApiProblem> {
     GroupName::parse(raw)
         .map(Principal::Group)
-        .map_err(|_| member_not_found("group", raw))
+        .map_err(|_| not_found("group", raw))
 }
 
 /// `PUT /api/v1/projects/{key}/members/users/{username}`: `{"roles": [...]}`.

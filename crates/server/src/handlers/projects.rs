@@ -6,14 +6,14 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use gatehouse_api::{self as api, Page, Problem};
+use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
 use gatehouse_domain::entities::Project;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, DisplayName, ProjectKey, Username};
-use gatehouse_domain::{DomainError, Store as _};
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, refuse_invalid};
+use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use super::visibility::{sees_project, visible_project};
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -21,13 +21,10 @@ use crate::problem::ApiProblem;
 use crate::state::App;
 
 pub(crate) async fn stored_project(app: &App, key: &ProjectKey) -> Result<Project, ApiProblem> {
-    app.store().project(key).await?.ok_or_else(|| {
-        DomainError::NotFound {
-            kind: "project",
-            name: key.to_string(),
-        }
-        .into()
-    })
+    app.store()
+        .project(key)
+        .await?
+        .ok_or_else(|| not_found("project", key.as_str()))
 }
 
 /// `GET /api/v1/projects`: the projects the caller may see, by key.

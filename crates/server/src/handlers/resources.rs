@@ -4,11 +4,11 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
+use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::resources;
 use gatehouse_domain::names::ResourceName;
-use gatehouse_domain::{DomainError, Store as _};
 
-use super::respond::{Paging, Params, Written};
+use super::respond::{Paging, Params, Written, not_found};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -71,12 +71,7 @@ pub async fn remove(
     Path((key, resource_type, name)): Path<(String, String, String)>,
 ) -> Result<Written<()>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let name = ResourceName::parse(&name).map_err(|_| {
-        ApiProblem::from(DomainError::NotFound {
-            kind: "resource",
-            name: name.clone(),
-        })
-    })?;
+    let name = ResourceName::parse(&name).map_err(|_| not_found("resource", &name))?;
     let writer = app.writer().await?;
     let commit = resources::remove(&writer.ctx(&caller.acting), key, &resource_type, name).await?;
     Ok(Written::no_content(writer.commit(&commit).await?))

@@ -110,6 +110,17 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiProblem> {
         })
 }
 
+/// 404 `not_found` for the `kind` (`user`, `project`, …) named `name` —
+/// also the answer for what the caller may not know exists (SPEC §7).
+#[must_use]
+pub fn not_found(kind: &'static str, name: &str) -> ApiProblem {
+    gatehouse_domain::DomainError::NotFound {
+        kind,
+        name: name.to_owned(),
+    }
+    .into()
+}
+
 /// Every field error a request collected, as one 422 problem; `Ok` when
 /// there is none.
 ///

@@ -12,34 +12,26 @@ use gatehouse_domain::commands::roles::{self, GrantsInput, NewRole, RolePatch};
 use gatehouse_domain::entities::{Role, RoleMode};
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, ProjectKey, RoleName};
-use gatehouse_domain::{DomainError, FieldError, Store as _};
+use gatehouse_domain::{FieldError, Store as _};
 use serde_json::Value;
 
 use super::environments::Force;
-use super::respond::{Params, Tagged, Written, if_match, refuse_invalid};
+use super::respond::{Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
-fn role_not_found(raw: &str) -> ApiProblem {
-    DomainError::NotFound {
-        kind: "role",
-        name: raw.to_owned(),
-    }
-    .into()
-}
-
 fn path_role(raw: &str) -> Result<RoleName, ApiProblem> {
-    RoleName::parse(raw).map_err(|_| role_not_found(raw))
+    RoleName::parse(raw).map_err(|_| not_found("role", raw))
 }
 
 async fn stored_role(app: &App, project: Option<&ProjectKey>, name: &RoleName) -> Result<Role, ApiProblem> {
     app.store()
         .role(project, name)
         .await?
-        .ok_or_else(|| role_not_found(name.as_str()))
+        .ok_or_else(|| not_found("role", name.as_str()))
 }
 
 fn wire(app: &App, role: &Role) -> api::Role {

@@ -11,10 +11,10 @@ use gatehouse_domain::commands::tokens::{self, NewToken, USER_SCOPE};
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, Username};
-use gatehouse_domain::{DomainError, FieldError, Store as _};
+use gatehouse_domain::{FieldError, Store as _};
 use time::{Duration, OffsetDateTime};
 
-use super::respond::Written;
+use super::respond::{Written, not_found};
 use super::users::path_username;
 use crate::caller::Caller;
 use crate::config::Config;
@@ -143,11 +143,7 @@ pub async fn list_for_user(
     let visible =
         username == caller.acting.username || holds(&app, &caller.acting, Some(AccountPermission::AccountsManage));
     if !visible || app.store().user(&username).await?.is_none() {
-        return Err(DomainError::NotFound {
-            kind: "user",
-            name: username.to_string(),
-        }
-        .into());
+        return Err(not_found("user", username.as_str()));
     }
     let tokens = app.store().tokens(&username).await?;
     Ok(Json(Page::map(tokens, None, |t| api::Token::from(&t))))

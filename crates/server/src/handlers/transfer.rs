@@ -24,7 +24,7 @@ use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::Params;
+use super::respond::{Params, not_found};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
@@ -172,14 +172,6 @@ pub async fn export(State(app): State<App>, Params(query): Params<ExportQuery>) 
         roles,
         projects: doc_projects,
     }))
-}
-
-fn not_found(kind: &'static str, name: &str) -> ApiProblem {
-    DomainError::NotFound {
-        kind,
-        name: name.to_owned(),
-    }
-    .into()
 }
 
 /// `POST /api/v1/import`: platform admins only; up to 256 MiB.

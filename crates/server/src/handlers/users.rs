@@ -16,7 +16,7 @@ use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, refuse_invalid};
+use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use crate::caller::Caller;
 use crate::credentials::{random_secret, sha256_hex};
 use crate::json::JsonBody;
@@ -43,23 +43,15 @@ pub fn wire_user(snapshot: &Snapshot, user: &User, now: OffsetDateTime) -> api::
 
 /// A username from a path: one that cannot exist is not found.
 pub(crate) fn path_username(raw: &str) -> Result<Username, ApiProblem> {
-    Username::parse(raw).map_err(|_| {
-        ApiProblem::from(DomainError::NotFound {
-            kind: "user",
-            name: raw.to_owned(),
-        })
-    })
+    Username::parse(raw).map_err(|_| not_found("user", raw))
 }
 
 /// Reads a user or answers 404.
 pub(crate) async fn stored_user(app: &App, username: &Username) -> Result<User, ApiProblem> {
-    app.store().user(username).await?.ok_or_else(|| {
-        DomainError::NotFound {
-            kind: "user",
-            name: username.to_string(),
-        }
-        .into()
-    })
+    app.store()
+        .user(username)
+        .await?
+        .ok_or_else(|| not_found("user", username.as_str()))
 }
 
 /// Parses account permission names, each error naming its index.

@@ -4,21 +4,13 @@
 //! ask about another user's permissions.
 
 use gatehouse_authz::{AccountPermission, ProjectId, Query, Snapshot, UserId};
-use gatehouse_domain::DomainError;
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::names::ProjectKey;
 
+use super::respond::not_found;
 use crate::guard::holds;
 use crate::problem::ApiProblem;
 use crate::state::App;
-
-fn not_found(raw: &str) -> ApiProblem {
-    DomainError::NotFound {
-        kind: "project",
-        name: raw.to_owned(),
-    }
-    .into()
-}
 
 /// Whether `acting` may see every project.
 #[must_use]
@@ -46,12 +38,14 @@ pub fn visible_project(
     acting: &Acting,
     raw: &str,
 ) -> Result<(ProjectKey, ProjectId), ApiProblem> {
-    let key = ProjectKey::parse(raw).map_err(|_| not_found(raw))?;
-    let id = snapshot.project_id(key.as_str()).ok_or_else(|| not_found(raw))?;
+    let key = ProjectKey::parse(raw).map_err(|_| not_found("project", raw))?;
+    let id = snapshot
+        .project_id(key.as_str())
+        .ok_or_else(|| not_found("project", raw))?;
     if sees_project(app, snapshot, acting, id) {
         Ok((key, id))
     } else {
-        Err(not_found(raw))
+        Err(not_found("project", raw))
     }
 }
 
