@@ -14,3 +14,4 @@ mod properties;
 mod reference;
 mod resources;
 mod seeds;
+mod split_mix;

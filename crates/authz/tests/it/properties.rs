@@ -13,35 +13,15 @@ use gatehouse_authz::{
 use proptest::prelude::*;
 
 use crate::reference::{NamedGrant, Reference};
+use crate::split_mix::Rng;
 
-/// A small deterministic generator (SplitMix64), so that one proptest seed
-/// describes a whole model.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+/// Up to `max` picks of `items`, repeats allowed, in the order drawn.
+fn picks<T: Clone>(rng: &mut Rng, items: &[T], max: usize) -> Vec<T> {
+    if items.is_empty() {
+        return Vec::new();
     }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    fn subset<T: Clone>(&mut self, items: &[T], max: usize) -> Vec<T> {
-        if items.is_empty() {
-            return Vec::new();
-        }
-        let n = self.below(max + 1);
-        (0..n).map(|_| self.pick(items).clone()).collect()
-    }
+    let n = rng.below(max + 1);
+    (0..n).map(|_| rng.pick(items).clone()).collect()
 }
 
 fn catalogue() -> Arc<Catalogue> {
@@ -78,14 +58,14 @@ fn env_choices(model: &Model, project: Option<&str>) -> Vec<String> {
 fn random_grants(rng: &mut Rng, cat: &Catalogue) -> RoleGrants {
     if rng.chance(40) {
         let ids: Vec<String> = cat.categories().iter().map(|c| c.id.clone()).collect();
-        let mut chosen = rng.subset(&ids, 3);
+        let mut chosen = picks(rng, &ids, 3);
         if chosen.is_empty() {
             chosen.push(ids[0].clone());
         }
         RoleGrants::Categories(chosen)
     } else {
         let ids: Vec<String> = cat.actions().iter().map(|a| a.id.clone()).collect();
-        let mut chosen = rng.subset(&ids, 8);
+        let mut chosen = picks(rng, &ids, 8);
         chosen.push(rng.pick(&ids).clone());
         // Advanced mode also takes JFrog wire names.
         if rng.chance(20) {
@@ -97,7 +77,7 @@ fn random_grants(rng: &mut Rng, cat: &Catalogue) -> RoleGrants {
 
 fn random_role(rng: &mut Rng, cat: &Catalogue, model: &Model, name: String, project: Option<&str>) -> RoleSpec {
     let envs = env_choices(model, project);
-    let mut environments = rng.subset(&envs, 3);
+    let mut environments = picks(rng, &envs, 3);
     environments.sort();
     environments.dedup();
     RoleSpec {
@@ -131,7 +111,7 @@ fn random_member(rng: &mut Rng, model: &Model, project: &str) -> Option<MemberSp
         return None;
     };
     let usable = roles_usable(model, project);
-    let mut roles = rng.subset(&usable, 3);
+    let mut roles = picks(rng, &usable, 3);
     roles.push(rng.pick(&usable).clone());
     roles.sort();
     roles.dedup();
@@ -168,7 +148,7 @@ fn random_model(seed: u64) -> Model {
     }
     for i in 0..rng.below(4) {
         let names: Vec<String> = model.users.iter().map(|u| u.name.clone()).collect();
-        let mut members = rng.subset(&names, 4);
+        let mut members = picks(&mut rng, &names, 4);
         members.sort();
         members.dedup();
         model.groups.push(GroupSpec {
@@ -570,7 +550,7 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
             if existing.role_type == RoleType::Admin || existing.role_type == RoleType::Predefined {
                 // Predefined roles keep their actions; only environments change.
                 let mut role = existing.clone();
-                role.environments = rng.subset(&env_choices(model, None), 2);
+                role.environments = picks(rng, &env_choices(model, None), 2);
                 role.environments.sort();
                 role.environments.dedup();
                 Change::PutRole(role)
@@ -732,8 +712,8 @@ proptest! {
         let entries: Vec<ScopeEntrySpec> = (0..1 + rng.below(3))
             .map(|_| {
                 let project = rng.pick(&model.projects).key.clone();
-                let environments = rng.subset(&env_choices(&model, Some(&project)), 2);
-                ScopeEntrySpec { project, actions: rng.subset(&actions, 10), categories: vec![], environments }
+                let environments = picks(&mut rng, &env_choices(&model, Some(&project)), 2);
+                ScopeEntrySpec { project, actions: picks(&mut rng, &actions, 10), categories: vec![], environments }
             })
             .collect();
         let scope = s.token_scope(&entries).unwrap();

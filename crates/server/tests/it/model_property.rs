@@ -4,6 +4,8 @@
 
 #[path = "../../../authz/tests/it/reference.rs"]
 mod reference;
+#[path = "../../../authz/tests/it/split_mix.rs"]
+mod split_mix;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -18,40 +20,20 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use self::reference::{NamedGrant, Reference};
+use self::split_mix::Rng;
 use crate::spawn::{TestServer, start_sqlite};
 
-/// A small deterministic generator (SplitMix64), so that one proptest seed describes a whole model.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-    /// Up to `max` distinct items, in the order of `items`.
-    fn subset<T: Clone + PartialEq>(&mut self, items: &[T], max: usize) -> Vec<T> {
-        let n = self.below(max + 1);
-        let mut chosen: Vec<T> = Vec::new();
-        for _ in 0..n {
-            let item = self.pick(items);
-            if !chosen.contains(item) {
-                chosen.push(item.clone());
-            }
+/// Up to `max` distinct items, in the order of `items`.
+fn distinct<T: Clone + PartialEq>(rng: &mut Rng, items: &[T], max: usize) -> Vec<T> {
+    let n = rng.below(max + 1);
+    let mut chosen: Vec<T> = Vec::new();
+    for _ in 0..n {
+        let item = rng.pick(items);
+        if !chosen.contains(item) {
+            chosen.push(item.clone());
         }
-        items.iter().filter(|i| chosen.contains(i)).cloned().collect()
     }
+    items.iter().filter(|i| chosen.contains(i)).cloned().collect()
 }
 
 fn catalogue() -> Catalogue {
@@ -72,7 +54,7 @@ fn env_choices(model: &Model, project: Option<&str>) -> Vec<String> {
 fn random_grants(rng: &mut Rng, cat: &Catalogue) -> RoleGrants {
     if rng.chance(40) {
         let ids: Vec<String> = cat.categories().iter().map(|c| c.id.clone()).collect();
-        let mut chosen = rng.subset(&ids, 3);
+        let mut chosen = distinct(rng, &ids, 3);
         if chosen.is_empty() {
             chosen.push(rng.pick(&ids).clone());
         }
@@ -95,7 +77,7 @@ fn random_grants(rng: &mut Rng, cat: &Catalogue) -> RoleGrants {
 }
 
 fn random_role(rng: &mut Rng, cat: &Catalogue, model: &Model, name: String, project: Option<&str>) -> RoleSpec {
-    let environments = rng.subset(&env_choices(model, project), 3);
+    let environments = distinct(rng, &env_choices(model, project), 3);
     RoleSpec {
         name,
         project: project.map(str::to_owned),
@@ -155,7 +137,7 @@ fn random_model(seed: u64, cat: &Catalogue) -> Model {
     for i in 0..1 + rng.below(3) {
         model.groups.push(GroupSpec {
             name: format!("g{i}"),
-            members: rng.subset(&people, 4),
+            members: distinct(&mut rng, &people, 4),
         });
     }
     for i in 0..2 + rng.below(2) {
@@ -175,7 +157,7 @@ fn random_model(seed: u64, cat: &Catalogue) -> Model {
             });
         }
         // `admins` at creation: Project Admin members.
-        for admin in rng.subset(&people, 1) {
+        for admin in distinct(&mut rng, &people, 1) {
             model.members.push(MemberSpec {
                 project: key.clone(),
                 principal: Principal::User(admin),
@@ -194,7 +176,7 @@ fn random_model(seed: u64, cat: &Catalogue) -> Model {
             .filter(|i| model.roles[*i].role_type == RoleType::Predefined)
             .collect();
         let i = *rng.pick(&predefined);
-        let mut environments = rng.subset(&globals, 3);
+        let mut environments = distinct(&mut rng, &globals, 3);
         if environments.is_empty() {
             environments.push(rng.pick(&globals).clone());
         }
@@ -219,7 +201,7 @@ fn random_model(seed: u64, cat: &Catalogue) -> Model {
             } else {
                 Principal::Group(rng.pick(&model.groups).name.clone())
             };
-            let mut roles = rng.subset(&usable, 3);
+            let mut roles = distinct(&mut rng, &usable, 3);
             if roles.is_empty() {
                 roles.push(rng.pick(&usable).clone());
             }
