@@ -2,7 +2,7 @@
 //! the SPEC §2.1 seed example through the CLI alone, `--json` equal to the
 //! API's answer, exit codes (0, 1, 2, 3) and error output.
 
-use std::io::{BufRead as _, BufReader};
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
 
@@ -25,30 +25,8 @@ impl Server {
     /// Starts a fresh server with an empty store.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = StdCommand::new(env!("CARGO_BIN_EXE_gatehouse"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env_remove("GATEHOUSE_DATABASE_URL")
-            .env("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
-            .env("GATEHOUSE_DATA_DIR", dir.path().join("data"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.starts_with("Gatehouse listening on http://") {
-            line.clear();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
-        }
-        let url = line
-            .trim()
-            .trim_start_matches("Gatehouse listening on ")
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .to_owned();
+        let (child, addr, stdout) = crate::serve_cli::serve_in(dir.path(), "human", Stdio::null());
+        let url = format!("http://{addr}");
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in stdout.lines() {});
         Self { child, url, dir }

@@ -52,21 +52,23 @@ fn serve_refuses_a_bad_value_naming_its_key() {
     assert!(err.contains("`listen`"), "{err}");
 }
 
-/// Starts `gatehouse serve` on a free port; answers the child and its address.
-fn serve_in(
+/// Starts `gatehouse serve` in `dir` on a free port, logging as `log_format`
+/// to `stderr`; answers the child, its address and its standard output.
+pub fn serve_in(
     dir: &std::path::Path,
     log_format: &str,
+    stderr: Stdio,
 ) -> (std::process::Child, String, BufReader<std::process::ChildStdout>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .arg("serve")
         .current_dir(dir)
         .env_remove("GATEHOUSE_DATABASE_URL")
-        .env("GATEHOUSE_ADMIN_PASSWORD", "correct horse battery staple")
+        .env("GATEHOUSE_ADMIN_PASSWORD", crate::client_cli::ADMIN_PASSWORD)
         .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
         .env("GATEHOUSE_DATA_DIR", dir.join("data"))
         .env("GATEHOUSE_LOG_FORMAT", log_format)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -87,7 +89,7 @@ fn sigterm_lets_a_request_in_flight_finish_and_json_logs_name_no_secret() {
     use std::io::{Read as _, Write as _};
 
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, addr, _stdout) = serve_in(dir.path(), "json");
+    let (mut child, addr, _stdout) = serve_in(dir.path(), "json", Stdio::piped());
     let body = r#"{"username": "admin", "password": "correct horse battery staple"}"#;
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     write!(
