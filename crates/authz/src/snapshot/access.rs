@@ -160,16 +160,24 @@ struct SourceSets {
 
 impl SourceSets {
     /// The set's index, interning it (its grants from `grant`, its
-    /// permission from `perm_of`).
+    /// permission from `perm_of`). A dead set taken up again is recomputed:
+    /// a role edit refreshes only the projects where someone holds the role,
+    /// so a set nobody held may describe the role as it was.
     fn intern(
         &mut self,
         sources: Vec<Source>,
         grant: impl Fn(RoleId) -> RoleGrant,
         perm_of: impl FnOnce(&[(Source, RoleGrant)]) -> PermRef,
     ) -> u32 {
-        if let Some(i) = self.index.get(sources.as_slice()) {
-            self.uses[*i as usize] += 1;
-            return *i;
+        if let Some(&i) = self.index.get(sources.as_slice()) {
+            let at = i as usize;
+            if self.uses[at] == 0 {
+                let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
+                self.perm[at] = perm_of(&grants);
+                self.grants[at] = grants;
+            }
+            self.uses[at] += 1;
+            return i;
         }
         let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
         let perm = perm_of(&grants);
@@ -373,7 +381,8 @@ impl Access {
         let mut entries: Vec<PermEntry> = Vec::new();
         let mut index: HashMap<Vec<PermEntry>, PermRef> = HashMap::new();
         let sets = Arc::make_mut(&mut self.sets);
-        // Every set, dead ones too: a user may take a dead set up again.
+        // Every set, dead ones too (a dead set taken up again is recomputed
+        // anyway, see `SourceSets::intern`; refreshing it keeps it tidy).
         for (i, sources) in sets.sets.iter().enumerate() {
             let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
             let run = entries_of(grants.iter().map(|(_, g)| *g), env_scoped);

@@ -8,6 +8,7 @@
 )]
 
 mod catalogue;
+mod edits;
 mod escalation;
 mod fixtures;
 mod properties;
