@@ -253,6 +253,7 @@ impl From<QueryError> for ErrorCode {
         match error {
             QueryError::UnknownAction => Self::UnknownAction,
             QueryError::EnvironmentRequired => Self::EnvironmentRequired,
+            QueryError::ActionNotOfResourceType => Self::ValidationFailed,
         }
     }
 }

@@ -33,6 +33,10 @@ pub enum QueryError {
     /// The action is environment-scoped and no environment was named.
     #[error("environment required: the action is environment-scoped")]
     EnvironmentRequired,
+    /// A check names a resource of a catalogue type the action is not an
+    /// action of (`pipeline.trigger` about a repository).
+    #[error("the action is not an action of the resource's type")]
+    ActionNotOfResourceType,
 }
 
 /// Why a check denies: one stable code (SPEC §2.2).
@@ -288,13 +292,37 @@ impl Snapshot {
         }))
     }
 
-    /// Resolves names into a query about a registered resource (SPEC §5.6):
-    /// the resource stands for its project and environment. An unknown
-    /// resource is a deny with `unknown_resource`; then as [`Snapshot::query`].
+    /// Where a check about a registered resource asks (SPEC §5.6): the
+    /// resource's project key and environment name, or `None` for a
+    /// resource that is not registered (a deny with `unknown_resource`).
     ///
     /// # Errors
-    /// An unknown action; an environment-scoped action about a resource that
-    /// has no environment (its type is not environment-scoped).
+    /// An unknown action; an action of another type than the resource's
+    /// when that type is in the catalogue (a resource of a type the
+    /// catalogue does not know cannot be registered: it is unknown).
+    pub fn resource_place(
+        &self,
+        action: &str,
+        resource_type: &str,
+        resource_name: &str,
+    ) -> Result<Option<(&str, Option<&str>)>, QueryError> {
+        let catalogue = self.catalogue();
+        let action = catalogue.resolve_action(action).ok_or(QueryError::UnknownAction)?;
+        let types = catalogue.resource_types();
+        let action_type = types.get(catalogue.action(action).resource_type).map(|t| t.id.as_str());
+        let known_type = types.iter().any(|t| t.id == resource_type);
+        if known_type && action_type != Some(resource_type) {
+            return Err(QueryError::ActionNotOfResourceType);
+        }
+        Ok(self.resolve_resource(resource_type, resource_name))
+    }
+
+    /// Resolves names into a query about a registered resource (SPEC §5.6):
+    /// the resource stands for its project and environment
+    /// ([`Snapshot::resource_place`]); then as [`Snapshot::query`].
+    ///
+    /// # Errors
+    /// As [`Snapshot::resource_place`].
     pub fn resource_query(
         &self,
         user: &str,
@@ -302,10 +330,7 @@ impl Snapshot {
         resource_type: &str,
         resource_name: &str,
     ) -> Result<Result<Query, Denial>, QueryError> {
-        if self.catalogue().resolve_action(action).is_none() {
-            return Err(QueryError::UnknownAction);
-        }
-        let Some((project, environment)) = self.resolve_resource(resource_type, resource_name) else {
+        let Some((project, environment)) = self.resource_place(action, resource_type, resource_name)? else {
             return Ok(Err(Denial::UnknownResource));
         };
         self.query(user, action, project, environment)

@@ -127,6 +127,7 @@ fn query_errors_are_validation_errors() {
     for (error, code) in [
         (QueryError::UnknownAction, "unknown_action"),
         (QueryError::EnvironmentRequired, "environment_required"),
+        (QueryError::ActionNotOfResourceType, "validation_failed"),
     ] {
         let mapped = ErrorCode::from(error);
         assert_eq!(mapped.as_str(), code);

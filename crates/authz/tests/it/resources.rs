@@ -2,7 +2,7 @@
 //! cascades when a project or environment goes, and what `compile` and
 //! `apply` refuse.
 
-use gatehouse_authz::{Change, Denial, Model, ModelError, ResourceSpec, Snapshot, UserSpec};
+use gatehouse_authz::{Change, Denial, Model, ModelError, QueryError, ResourceSpec, Snapshot, UserSpec};
 
 use crate::fixtures::{compile, member, platform, project, project_env, role, user};
 
@@ -94,10 +94,22 @@ fn a_check_may_name_a_resource() {
             .is_err()
     );
     assert!(s.resource_query("alice", "no.such", "repository", "ghost").is_err());
-    // An environment-scoped action about a resource without environment.
-    assert!(
-        s.resource_query("alice", "repository.read", "pipeline", "web-build")
-            .is_err()
+    // An action of another type than the resource's, registered or not.
+    for n in ["web-build", "ghost"] {
+        assert_eq!(
+            s.resource_query("alice", "repository.delete", "pipeline", n),
+            Err(QueryError::ActionNotOfResourceType),
+            "repository.delete on pipeline/{n}"
+        );
+    }
+    assert_eq!(
+        s.resource_query("alice", "project.manage_members", "repository", "web-libs-dev"),
+        Err(QueryError::ActionNotOfResourceType)
+    );
+    // A type the catalogue does not know: no such resource can exist.
+    assert_eq!(
+        s.resource_query("alice", "repository.delete", "nonsense", "web-build"),
+        Ok(Err(Denial::UnknownResource))
     );
 }
 

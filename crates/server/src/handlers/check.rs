@@ -54,7 +54,7 @@ fn query_problem(error: QueryError, index: Option<usize>) -> ApiProblem {
     let field = index.map_or_else(String::new, |i| format!("checks[{i}]."));
     let mut problem = Problem::from(error);
     let name = match error {
-        QueryError::UnknownAction => "action",
+        QueryError::UnknownAction | QueryError::ActionNotOfResourceType => "action",
         QueryError::EnvironmentRequired => "environment",
     };
     problem.errors = vec![api::ProblemField {
@@ -104,9 +104,11 @@ fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) ->
     let itself = user_name == acting.username.as_str();
     let (project, environment) = match (&check.project, &check.resource) {
         (Some(project), _) => (project.as_str(), check.environment.as_deref()),
-        (None, Some(resource)) => match snapshot.resolve_resource(&resource.resource_type, &resource.name) {
-            Some(found) => found,
-            None => return Ok(deny(check, Denial::UnknownResource)),
+        (None, Some(resource)) => match snapshot.resource_place(&check.action, &resource.resource_type, &resource.name)
+        {
+            Err(error) => return Err(query_problem(error, index)),
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(deny(check, Denial::UnknownResource)),
         },
         (None, None) => return Err(DomainError::field(gatehouse_domain::FieldError::required("project")).into()),
     };

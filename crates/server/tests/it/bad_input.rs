@@ -1181,6 +1181,11 @@ fn check_extras(prefix: &str, decision: &'static str) -> Vec<Case> {
             &json!({"action": "FLY_REPOSITORY", "project": "web", "environment": "DEV"}),
             Refusal::coded_naming(422, "unknown_action", &at("action"), "invalid"),
         ),
+        Case::json(
+            "an action of another type than the resource's",
+            &json!({"action": "pipeline.trigger", "resource": resource}),
+            Refusal::naming(&at("action"), "invalid"),
+        ),
         Case::denied(
             "a resource of an unknown type",
             &json!({"action": "repository.read", "resource": {"type": "x'; DROP TABLE resources; --", "name": "web-libs-dev"}}),

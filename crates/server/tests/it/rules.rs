@@ -478,6 +478,16 @@ async fn a_check_may_name_a_registered_resource() {
         )
         .await;
     assert_eq!(both.status, 422, "a project or a resource, not both");
+    let other_type = t
+        .post(
+            "/api/v1/check",
+            &rita,
+            &json!({"action": "TRIGGER_PIPELINE", "resource": {"type": "repository", "name": "web-libs-dev"}}),
+        )
+        .await;
+    assert_eq!(other_type.status, 422, "a pipeline action about a repository");
+    assert_eq!(other_type.body["code"], "validation_failed");
+    assert_eq!(other_type.body["errors"][0]["field"], "action");
 
     let listed = t.get("/api/v1/projects/web/resources", &rita).await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 2);
