@@ -286,6 +286,24 @@ pub struct OutboxMessage {
     pub body: String,
 }
 
+/// A queued message with where its delivery stands (SPEC §9.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedMessage {
+    /// Sequence number in the outbox.
+    pub id: u64,
+    /// The message (its body is dropped once sent: it may carry a
+    /// single-use link).
+    pub message: OutboxMessage,
+    /// When it was sent, if it was.
+    pub sent_at: Option<OffsetDateTime>,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When a sender may try next; `None` once sent or given up.
+    pub next_attempt_at: Option<OffsetDateTime>,
+}
+
 /// The instance's billing details (SPEC §3.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

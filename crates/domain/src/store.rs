@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::commit::{AuditEntry, Commit};
 use crate::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role, Token,
+    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role, Token,
     User,
 };
 use crate::names::{GroupName, ProjectKey, RoleName, Username};
@@ -255,9 +255,31 @@ pub trait Store: Send + Sync {
 
     /// An invitation by the SHA-256 of its secret (hex).
     fn invitation(&self, sha256: &str) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
-    /// Queued messages, oldest first.
-    fn outbox(&self, page: &PageRequest)
-    -> impl Future<Output = Result<Page<(u64, OutboxMessage)>, StoreError>> + Send;
+    /// Queued messages with their delivery, oldest first.
+    fn outbox(&self, page: &PageRequest) -> impl Future<Output = Result<Page<QueuedMessage>, StoreError>> + Send;
+    /// Claims up to `limit` messages due at `now` (unsent, next attempt not
+    /// after `now`), oldest first, by moving their next attempt to
+    /// `lease_until`: a sender on another instance skips them meanwhile,
+    /// and a sender that dies leaves them due again when the lease ends
+    /// (book-keeping, no revision).
+    fn claim_outbox(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<QueuedMessage>, StoreError>> + Send;
+    /// Records that message `id` was sent at `at`; its body is dropped
+    /// (book-keeping, no revision).
+    fn outbox_sent(&self, id: u64, at: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Records a failed attempt to send message `id`: one more attempt,
+    /// `error`, and the next attempt at `retry_at` (`None`: give up)
+    /// (book-keeping, no revision).
+    fn outbox_failed(
+        &self,
+        id: u64,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The billing details.
     fn billing(&self) -> impl Future<Output = Result<BillingSettings, StoreError>> + Send;
 

@@ -9,11 +9,13 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Toml};
 use serde::Deserialize;
 
+use crate::mailer::Mailer;
+
 /// The configuration file read from the working directory, if present.
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 14] = [
     "listen",
     "data_dir",
     "database_url",
@@ -25,6 +27,9 @@ const KEYS: [&str; 11] = [
     "allow_non_expiring_tokens",
     "login_attempts_per_minute",
     "request_timeout_secs",
+    "smtp_url",
+    "smtp_from",
+    "smtp_retry_secs",
 ];
 
 /// The prefix of configuration environment variables.
@@ -68,6 +73,17 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// How long a request may take before it is answered 408.
     pub request_timeout_secs: u64,
+    /// The SMTP server that delivers the outbox (SPEC §9.4), as lettre
+    /// reads it: `smtps://user:password@host` (TLS), `smtp://host:587?tls=required`
+    /// (STARTTLS), or `smtp://host:25` (unencrypted: a local relay only).
+    /// Unset: messages wait in the outbox for admins.
+    pub smtp_url: Option<String>,
+    /// The sender of outbox messages, e.g. `Gatehouse <gatehouse@example.com>`;
+    /// required with `smtp_url`.
+    pub smtp_from: Option<String>,
+    /// Seconds before the first retry of a failed message; each further
+    /// retry waits twice as long, at most an hour.
+    pub smtp_retry_secs: u64,
 }
 
 impl Default for Config {
@@ -84,6 +100,9 @@ impl Default for Config {
             allow_non_expiring_tokens: false,
             login_attempts_per_minute: 60,
             request_timeout_secs: 30,
+            smtp_url: None,
+            smtp_from: None,
+            smtp_retry_secs: 30,
         }
     }
 }
@@ -102,6 +121,9 @@ impl fmt::Debug for Config {
             .field("allow_non_expiring_tokens", &self.allow_non_expiring_tokens)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
+            .field("smtp_from", &self.smtp_from)
+            .field("smtp_retry_secs", &self.smtp_retry_secs)
             .finish()
     }
 }
@@ -158,7 +180,26 @@ impl Config {
                 "key `public_url`: must start with `http://` or `https://`".into(),
             ));
         }
+        if !(1..=3_600).contains(&self.smtp_retry_secs) {
+            return Err(ConfigError("key `smtp_retry_secs`: must be 1 to 3600".into()));
+        }
+        self.mailer()?;
         Ok(())
+    }
+
+    /// The outbox sender of `smtp_url` and `smtp_from`, if they are set.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the key that is missing or unusable.
+    pub fn mailer(&self) -> Result<Option<Mailer>, ConfigError> {
+        match (&self.smtp_url, &self.smtp_from) {
+            (Some(url), Some(from)) => Mailer::new(url, from, self.smtp_retry_secs)
+                .map(Some)
+                .map_err(ConfigError),
+            (Some(_), None) => Err(ConfigError("key `smtp_from`: required with `smtp_url`".into())),
+            (None, Some(_)) => Err(ConfigError("key `smtp_url`: required with `smtp_from`".into())),
+            (None, None) => Ok(None),
+        }
     }
 
     /// Whether cookies must be `Secure`: the public URL is https.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod guard;
 pub mod handlers;
 pub mod json;
+pub mod mailer;
 pub mod observe;
 pub mod openapi;
 pub mod ops;

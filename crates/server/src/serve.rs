@@ -1,5 +1,6 @@
 //! Serving a started server until SIGTERM or ctrl-c, letting requests in
-//! flight finish, while following other instances' commits.
+//! flight finish, while following other instances' commits and, with SMTP
+//! configured, sending the outbox.
 
 use std::net::SocketAddr;
 
@@ -14,6 +15,9 @@ use crate::start::Server;
 /// [`StartError::Serve`] when the listener fails.
 pub async fn serve(listener: TcpListener, server: Server) -> Result<(), StartError> {
     let follower = tokio::spawn(server.app().clone().follow());
+    let mailer = server
+        .mailer()
+        .map(|mailer| tokio::spawn(mailer.clone().run(server.app().clone())));
     let result = axum::serve(
         listener,
         server.router().into_make_service_with_connect_info::<SocketAddr>(),
@@ -22,6 +26,9 @@ pub async fn serve(listener: TcpListener, server: Server) -> Result<(), StartErr
     .await
     .map_err(StartError::Serve);
     follower.abort();
+    if let Some(mailer) = mailer {
+        mailer.abort();
+    }
     result
 }
 

@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::error::StartError;
+use crate::mailer::Mailer;
 use crate::password;
 use crate::router::router;
 use crate::state::App;
@@ -48,6 +49,7 @@ pub struct Server {
     config: Config,
     initialized: bool,
     initial_admin: Option<Arc<InitialAdmin>>,
+    mailer: Option<Mailer>,
 }
 
 impl Server {
@@ -75,6 +77,12 @@ impl Server {
         self.initial_admin.as_deref()
     }
 
+    /// The outbox sender, when SMTP is configured.
+    #[must_use]
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.mailer.as_ref()
+    }
+
     /// The HTTP router.
     pub fn router(&self) -> Router {
         router(self.app.clone())
@@ -87,6 +95,7 @@ impl Server {
 /// [`StartError`] saying what failed: the catalogue, the data directory,
 /// the store, or the stored model.
 pub async fn start(config: Config) -> Result<Server, StartError> {
+    let mailer = config.mailer()?;
     let catalogue = Arc::new(load_catalogue(&config.catalogue)?);
     create_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_url()).await?;
@@ -108,6 +117,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         config,
         initialized,
         initial_admin: initial_admin.map(Arc::new),
+        mailer,
     })
 }
 

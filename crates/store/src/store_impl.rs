@@ -4,7 +4,7 @@
 
 use gatehouse_authz::Model;
 use gatehouse_domain::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role, Token,
+    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role, Token,
     User,
 };
 use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
@@ -118,8 +118,25 @@ impl gatehouse_domain::Store for Store {
         with_conn!(self, |c| invitations::get(c, sha256).await)
     }
 
-    async fn outbox(&self, page: &PageRequest) -> Result<Page<(u64, OutboxMessage)>, StoreError> {
+    async fn outbox(&self, page: &PageRequest) -> Result<Page<QueuedMessage>, StoreError> {
         with_conn!(self, |c| outbox::list(c, page).await)
+    }
+
+    async fn claim_outbox(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<QueuedMessage>, StoreError> {
+        with_conn!(self, |c| outbox::claim(c, now, lease_until, limit).await)
+    }
+
+    async fn outbox_sent(&self, id: u64, at: OffsetDateTime) -> Result<(), StoreError> {
+        with_conn!(self, |c| outbox::sent(c, id, at).await)
+    }
+
+    async fn outbox_failed(&self, id: u64, error: &str, retry_at: Option<OffsetDateTime>) -> Result<(), StoreError> {
+        with_conn!(self, |c| outbox::failed(c, id, error, retry_at).await)
     }
 
     async fn billing(&self) -> Result<BillingSettings, StoreError> {

@@ -17,7 +17,8 @@ use crate::json::JsonBody;
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
 
-/// `GET /api/v1/invitations`: queued messages, oldest first.
+/// `GET /api/v1/invitations`: queued messages with their delivery, oldest
+/// first.
 #[utoipa::path(get, path = "/api/v1/invitations", tag = "users", params(Paging),
     responses((status = 200, body = Page<api::Message>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn outbox(
@@ -25,8 +26,8 @@ pub async fn outbox(
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Message>>, ApiProblem> {
     let found = app.store().outbox(&paging.request()?).await?;
-    Ok(Json(Page::map(found.items, found.next_cursor, |(id, m)| {
-        api::Message::new(id, &m)
+    Ok(Json(Page::map(found.items, found.next_cursor, |m| {
+        api::Message::new(&m)
     })))
 }
 

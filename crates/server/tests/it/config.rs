@@ -54,4 +54,37 @@ fn a_bad_value_names_its_key() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("`log_format`"), "{error}");
+
+    for (toml, key) in [
+        ("smtp_url = \"smtp://mail.example.com\"", "`smtp_from`"),
+        ("smtp_from = \"gatehouse@example.com\"", "`smtp_url`"),
+        (
+            "smtp_url = \"http://mail.example.com\"\nsmtp_from = \"gatehouse@example.com\"",
+            "`smtp_url`",
+        ),
+        (
+            "smtp_url = \"smtp://mail.example.com\"\nsmtp_from = \"not a mailbox\"",
+            "`smtp_from`",
+        ),
+        ("smtp_retry_secs = 0", "`smtp_retry_secs`"),
+    ] {
+        let error = Config::load(&Figment::new().merge(Toml::string(toml)))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(key), "{toml}: {error}");
+    }
+}
+
+#[test]
+fn smtp_settings_load_and_keep_their_password_out_of_debug() {
+    let config = Config::load(&Figment::new().merge(Toml::string(
+        "smtp_url = \"smtps://mailer:hunter2-secret@mail.example.com\"\n\
+         smtp_from = \"Gatehouse <gatehouse@example.com>\"\nsmtp_retry_secs = 60",
+    )))
+    .unwrap();
+    assert!(config.mailer().unwrap().is_some());
+    assert_eq!(config.smtp_retry_secs, 60);
+    let shown = format!("{config:?} {:?}", config.mailer().unwrap());
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(Config::default().mailer().unwrap().is_none());
 }

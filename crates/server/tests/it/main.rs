@@ -14,6 +14,7 @@ mod bad_input;
 mod config;
 mod escalation;
 mod instances;
+mod mail;
 mod metrics;
 mod model_property;
 mod openapi;

@@ -63,6 +63,8 @@ async fn a_user_invited_by_email_accepts_and_logs_in() {
     let outbox = t.get("/api/v1/invitations", &t.admin).await;
     let message = &outbox.body["items"][0];
     assert_eq!(message["to"], "bob@example.com");
+    assert_eq!(message["status"], "pending", "no SMTP server: an admin delivers it");
+    assert_eq!(message["attempts"], 0);
     let body = message["body"].as_str().unwrap();
     let secret = body
         .split("/invitations/")

@@ -462,7 +462,7 @@ async fn outbox_and_billing(db: Db) {
     assert_eq!(s.billing().await.unwrap(), billing());
     let first = s.outbox(&PageRequest { cursor: None, limit: 1 }).await.unwrap();
     assert_eq!(
-        first.items.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(),
+        first.items.iter().map(|m| m.message.clone()).collect::<Vec<_>>(),
         [message("a@example.com")]
     );
     let second = s
@@ -473,10 +473,89 @@ async fn outbox_and_billing(db: Db) {
         .await
         .unwrap();
     assert_eq!(
-        second.items.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>(),
+        second.items.iter().map(|m| m.message.clone()).collect::<Vec<_>>(),
         [message("b@example.com")]
     );
     assert_eq!(second.next_cursor, None);
-    assert!(first.items[0].0 < second.items[0].0);
+    assert!(first.items[0].id < second.items[0].id);
+    let fresh = &first.items[0];
+    assert_eq!(
+        (fresh.sent_at, fresh.attempts, fresh.last_error.as_deref()),
+        (None, 0, None)
+    );
+    assert!(fresh.next_attempt_at.is_some(), "a new message is due at once");
 }
 conformance!(outbox_and_billing_round_trip, outbox_and_billing);
+
+/// The sender's book-keeping: claims exclude each other for a lease, a
+/// failure is retried when due or given up, a sent message keeps no body,
+/// and none of it moves the revision.
+async fn outbox_delivery(db: Db) {
+    let s = &db.store;
+    let revision = apply(
+        &db,
+        vec![
+            Mutation::Enqueue(message("a@example.com")),
+            Mutation::Enqueue(message("b@example.com")),
+            Mutation::Enqueue(message("c@example.com")),
+        ],
+    )
+    .await;
+    let t0 = time::OffsetDateTime::from_unix_timestamp(2_000_000_000).unwrap();
+    let minutes = |m: i64| t0 + time::Duration::minutes(m);
+
+    let claimed = s.claim_outbox(t0, minutes(5), 2).await.unwrap();
+    let to: Vec<&str> = claimed.iter().map(|m| m.message.to.as_str()).collect();
+    assert_eq!(
+        to,
+        ["a@example.com", "b@example.com"],
+        "oldest first, at most the limit"
+    );
+    assert_eq!(
+        claimed[0].next_attempt_at,
+        Some(minutes(5)),
+        "claimed until the lease ends"
+    );
+    let rest = s.claim_outbox(t0, minutes(5), 10).await.unwrap();
+    assert_eq!(rest.len(), 1, "a claimed message is not claimed twice during its lease");
+    assert_eq!(rest[0].message.to.as_str(), "c@example.com");
+    assert!(s.claim_outbox(minutes(1), minutes(6), 10).await.unwrap().is_empty());
+
+    s.outbox_sent(claimed[0].id, minutes(1)).await.unwrap();
+    s.outbox_failed(claimed[1].id, "451 try again later", Some(minutes(10)))
+        .await
+        .unwrap();
+    s.outbox_failed(rest[0].id, "550 no such mailbox", None).await.unwrap();
+
+    let listed = s.outbox(&all()).await.unwrap().items;
+    assert_eq!(listed[0].sent_at, Some(minutes(1)));
+    assert_eq!(
+        listed[0].message.body, "",
+        "a sent message keeps no body (it may carry a secret link)"
+    );
+    assert_eq!(listed[0].next_attempt_at, None);
+    assert_eq!(
+        (
+            listed[1].attempts,
+            listed[1].last_error.as_deref(),
+            listed[1].next_attempt_at
+        ),
+        (1, Some("451 try again later"), Some(minutes(10)))
+    );
+    assert_eq!(
+        listed[1].message,
+        message("b@example.com"),
+        "an unsent message keeps its body"
+    );
+    assert_eq!((listed[2].attempts, listed[2].next_attempt_at), (1, None), "given up");
+
+    assert!(s.claim_outbox(minutes(9), minutes(14), 10).await.unwrap().is_empty());
+    let again = s.claim_outbox(minutes(10), minutes(15), 10).await.unwrap();
+    assert_eq!(
+        again.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [claimed[1].id],
+        "due again after its retry time"
+    );
+    assert_eq!(s.revision().await.unwrap(), revision, "delivery is book-keeping");
+}
+conformance!(outbox_delivery_round_trip, outbox_delivery);

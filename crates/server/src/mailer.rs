@@ -1,0 +1,184 @@
+//! The outbox sender (SPEC §9.4): with `smtp_url` configured, messages that
+//! commits queued (invitations) are sent over SMTP by lettre, and retried
+//! with a doubling delay when the server refuses them for now. Woken by
+//! every new snapshot revision and by a timer; claims in the store keep two
+//! instances from sending one message at once. Never logs a body: it
+//! carries a single-use link.
+
+use std::time::Duration;
+
+use gatehouse_domain::Store as _;
+use gatehouse_domain::entities::QueuedMessage;
+use gatehouse_store::Store;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use time::OffsetDateTime;
+
+use crate::state::App;
+
+/// Attempts before a message is given up.
+pub const MAX_ATTEMPTS: u32 = 10;
+/// The longest wait between two attempts.
+const MAX_RETRY: Duration = Duration::from_secs(3_600);
+/// How long one SMTP conversation may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Messages claimed at once; the lease covers sending all of them.
+const CLAIM: u32 = 10;
+/// How long a claim keeps other senders away.
+const LEASE: Duration = Duration::from_secs(600);
+/// The longest sleep between two looks at the outbox.
+const POLL: Duration = Duration::from_secs(5);
+
+/// Sends the outbox over SMTP.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    first_retry: Duration,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The transport holds the SMTP credentials.
+        f.debug_struct("Mailer")
+            .field("from", &self.from.to_string())
+            .field("first_retry", &self.first_retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What became of one attempt.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    /// Refused for now (4xx, or the server unreachable): try again later.
+    Transient(String),
+    /// Refused for good (5xx, an address lettre cannot use).
+    Permanent(String),
+}
+
+impl Mailer {
+    /// A sender through the SMTP server of `url` (lettre's URL form), from
+    /// `from`, retrying first after `retry_secs`.
+    ///
+    /// # Errors
+    /// A message naming the key whose value lettre cannot use.
+    pub fn new(url: &str, from: &str, retry_secs: u64) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("key `smtp_url`: {e}"))?
+            .timeout(Some(SMTP_TIMEOUT))
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("key `smtp_from`: not a mailbox ({e})"))?;
+        Ok(Self {
+            transport,
+            from,
+            first_retry: Duration::from_secs(retry_secs),
+        })
+    }
+
+    /// Sends messages until the process ends.
+    pub async fn run(self, app: App) {
+        let mut revisions = app.inner.revision.subscribe();
+        let mut tick = tokio::time::interval(self.first_retry.min(POLL));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                // A commit may have queued a message: look at once.
+                changed = revisions.changed() => if changed.is_err() { return },
+            }
+            if let Err(error) = self.deliver_due(app.store()).await {
+                tracing::warn!(%error, "cannot read the outbox");
+            }
+        }
+    }
+
+    /// Claims the messages due now and sends each once; returns how many
+    /// were sent.
+    ///
+    /// # Errors
+    /// The store failed; messages already claimed wait for their lease.
+    pub async fn deliver_due(&self, store: &Store) -> Result<usize, gatehouse_domain::StoreError> {
+        let mut sent = 0;
+        loop {
+            let now = OffsetDateTime::now_utc();
+            let claimed = store.claim_outbox(now, now + LEASE, CLAIM).await?;
+            if claimed.is_empty() {
+                return Ok(sent);
+            }
+            for queued in &claimed {
+                match self.send(queued).await {
+                    Outcome::Sent => {
+                        store.outbox_sent(queued.id, OffsetDateTime::now_utc()).await?;
+                        metrics::counter!("gatehouse_outbox_sent_total").increment(1);
+                        tracing::info!(message = queued.id, "outbox message sent");
+                        sent += 1;
+                    }
+                    Outcome::Transient(error) if queued.attempts + 1 < MAX_ATTEMPTS => {
+                        let retry_at = OffsetDateTime::now_utc() + self.delay_after(queued.attempts + 1);
+                        store.outbox_failed(queued.id, &error, Some(retry_at)).await?;
+                        metrics::counter!("gatehouse_outbox_failures_total").increment(1);
+                        tracing::warn!(message = queued.id, %error, %retry_at, "outbox message not sent; will retry");
+                    }
+                    Outcome::Transient(error) | Outcome::Permanent(error) => {
+                        store.outbox_failed(queued.id, &error, None).await?;
+                        metrics::counter!("gatehouse_outbox_failures_total").increment(1);
+                        tracing::error!(message = queued.id, %error, "outbox message given up");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The wait after the `failures`-th failure: the first retry delay,
+    /// doubled for each further one, at most an hour.
+    fn delay_after(&self, failures: u32) -> Duration {
+        let factor = 1u32 << failures.saturating_sub(1).min(16);
+        self.first_retry.saturating_mul(factor).min(MAX_RETRY)
+    }
+
+    async fn send(&self, queued: &QueuedMessage) -> Outcome {
+        let to = match queued.message.to.as_str().parse::<Address>() {
+            Ok(address) => Mailbox::new(None, address),
+            Err(e) => return Outcome::Permanent(format!("recipient: {e}")),
+        };
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(queued.message.subject.as_str())
+            .header(ContentType::TEXT_PLAIN)
+            .body(queued.message.body.clone());
+        let email = match email {
+            Ok(email) => email,
+            Err(e) => return Outcome::Permanent(e.to_string()),
+        };
+        match self.transport.send(email).await {
+            Ok(_) => Outcome::Sent,
+            Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
+            Err(e) => Outcome::Transient(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_twice_as_long_each_time_up_to_an_hour() {
+        let mailer = Mailer::new("smtp://127.0.0.1:2525", "Gatehouse <gatehouse@example.com>", 30).unwrap();
+        let waits: Vec<u64> = (1..=9).map(|n| mailer.delay_after(n).as_secs()).collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1_920, 3_600, 3_600]);
+    }
+
+    #[test]
+    fn bad_settings_name_their_key() {
+        let url = Mailer::new("http://mail.example.com", "a@example.com", 30).unwrap_err();
+        assert!(url.starts_with("key `smtp_url`"), "{url}");
+        let from = Mailer::new("smtp://127.0.0.1:2525", "not an address", 30).unwrap_err();
+        assert!(from.starts_with("key `smtp_from`"), "{from}");
+    }
+}
