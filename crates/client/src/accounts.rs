@@ -1,7 +1,7 @@
 //! Logging in, the caller, users, groups and tokens (SPEC §5.1, §5.2, §6).
 
 use gatehouse_api::{
-    CreateGroup, CreateToken, CreateUser, CreatedToken, Group, Page, PatchGroup, PatchGroupMembers, PatchUser,
+    CreateGroup, CreateToken, CreateUser, CreatedToken, Group, Message, Page, PatchGroup, PatchGroupMembers, PatchUser,
     Permissions, SetPassword, Token, TokenRequest, User,
 };
 use reqwest::Method;
@@ -172,6 +172,15 @@ impl Client {
     pub async fn revoke_token(&self, id: &str) -> Result<(), ClientError> {
         self.send_empty(Method::DELETE, &["api", "v1", "tokens", id], NO_QUERY)
             .await
+    }
+
+    /// `GET /api/v1/invitations`: one page of the outbox, with each
+    /// message's delivery.
+    ///
+    /// # Errors
+    /// 403 without `accounts.manage`.
+    pub async fn list_invitations(&self, paging: &Paging) -> Result<Page<Message>, ClientError> {
+        self.get(&["api", "v1", "invitations"], paging).await
     }
 
     /// `GET /api/v1/groups`: one page.

@@ -14,6 +14,7 @@ pub mod access;
 pub mod audit;
 pub mod directory;
 pub mod instance;
+pub mod invitations;
 pub mod login;
 pub mod members;
 pub mod output;
@@ -98,6 +99,9 @@ pub enum ClientCommand {
     /// Groups (SPEC §5.2).
     #[command(subcommand)]
     Groups(directory::GroupsCommand),
+    /// The outbox of invitation messages and their delivery (SPEC §9.4).
+    #[command(subcommand)]
+    Invitations(invitations::InvitationsCommand),
     /// Projects (SPEC §5.3).
     #[command(subcommand)]
     Projects(projects::ProjectsCommand),
@@ -140,6 +144,7 @@ pub async fn run(global: &Global, command: ClientCommand) -> anyhow::Result<Exit
         ClientCommand::Whoami => login::whoami(&global.client()?, format).await?,
         ClientCommand::Users(c) => users::run(&global.client()?, format, c).await?,
         ClientCommand::Groups(c) => directory::run(&global.client()?, format, c).await?,
+        ClientCommand::Invitations(c) => invitations::run(&global.client()?, format, c).await?,
         ClientCommand::Projects(c) => projects::run(&global.client()?, format, c).await?,
         ClientCommand::Environments(c) => projects::run_environments(&global.client()?, format, c).await?,
         ClientCommand::Roles(c) => roles::run(&global.client()?, format, c).await?,

@@ -302,6 +302,16 @@ fn json_output_is_the_api_answer() {
     let api = block_on(client.get_project("web")).unwrap();
     assert_eq!(cli, serde_json::to_value(&api).unwrap());
 
+    let cli = json(&server.ok(&["invitations", "list", "--json"]));
+    let api = block_on(client.list_invitations(&gatehouse_client::Paging::default())).unwrap();
+    assert_eq!(cli, serde_json::to_value(&api).unwrap());
+    assert_eq!(cli["items"][0]["to"], "carol@example.com");
+    let table = server.ok(&["invitations", "list"]);
+    assert!(
+        table.contains("carol@example.com") && table.contains("pending"),
+        "{table}"
+    );
+
     let cli = json(&server.ok(&["roles", "list", "--project", "web", "--json"]));
     let api = block_on(client.list_roles(Some("web"))).unwrap();
     assert_eq!(cli, serde_json::to_value(&api).unwrap());
