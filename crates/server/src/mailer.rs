@@ -91,7 +91,7 @@ impl Mailer {
                 changed = revisions.changed() => if changed.is_err() { return },
             }
             if let Err(error) = self.deliver_due(app.store()).await {
-                tracing::warn!(%error, "cannot read the outbox");
+                tracing::warn!(%error, "outbox delivery stopped at a store error; claimed messages wait for their lease");
             }
         }
     }
