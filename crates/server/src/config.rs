@@ -9,7 +9,7 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Toml};
 use serde::Deserialize;
 
-use crate::mailer::Mailer;
+use crate::mail_settings::MailSettings;
 
 /// The configuration file read from the working directory, if present.
 pub const CONFIG_FILE: &str = "gatehouse.toml";
@@ -183,17 +183,17 @@ impl Config {
         if !(1..=3_600).contains(&self.smtp_retry_secs) {
             return Err(ConfigError("key `smtp_retry_secs`: must be 1 to 3600".into()));
         }
-        self.mailer()?;
+        self.mail_settings()?;
         Ok(())
     }
 
-    /// The outbox sender of `smtp_url` and `smtp_from`, if they are set.
+    /// The outbox's SMTP settings of `smtp_url` and `smtp_from`, if they are set.
     ///
     /// # Errors
     /// [`ConfigError`] naming the key that is missing or unusable.
-    pub fn mailer(&self) -> Result<Option<Mailer>, ConfigError> {
+    pub fn mail_settings(&self) -> Result<Option<MailSettings>, ConfigError> {
         match (&self.smtp_url, &self.smtp_from) {
-            (Some(url), Some(from)) => Mailer::new(url, from, self.smtp_retry_secs)
+            (Some(url), Some(from)) => MailSettings::new(url, from, self.smtp_retry_secs)
                 .map(Some)
                 .map_err(ConfigError),
             (Some(_), None) => Err(ConfigError("key `smtp_from`: required with `smtp_url`".into())),

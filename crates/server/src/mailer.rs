@@ -12,17 +12,16 @@ use gatehouse_domain::entities::QueuedMessage;
 use gatehouse_store::Store;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{Address, AsyncTransport as _};
 use time::OffsetDateTime;
 
+use crate::mail_settings::MailSettings;
 use crate::state::App;
 
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: u32 = 10;
 /// The longest wait between two attempts.
 const MAX_RETRY: Duration = Duration::from_secs(3_600);
-/// How long one SMTP conversation may take.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Messages claimed at once; the lease covers sending all of them.
 const CLAIM: u32 = 10;
 /// How long a claim keeps other senders away.
@@ -31,21 +30,9 @@ const LEASE: Duration = Duration::from_secs(600);
 const POLL: Duration = Duration::from_secs(5);
 
 /// Sends the outbox over SMTP.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    first_retry: Duration,
-}
-
-impl std::fmt::Debug for Mailer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The transport holds the SMTP credentials.
-        f.debug_struct("Mailer")
-            .field("from", &self.from.to_string())
-            .field("first_retry", &self.first_retry)
-            .finish_non_exhaustive()
-    }
+    settings: MailSettings,
 }
 
 /// What became of one attempt.
@@ -59,30 +46,16 @@ enum Outcome {
 }
 
 impl Mailer {
-    /// A sender through the SMTP server of `url` (lettre's URL form), from
-    /// `from`, retrying first after `retry_secs`.
-    ///
-    /// # Errors
-    /// A message naming the key whose value lettre cannot use.
-    pub fn new(url: &str, from: &str, retry_secs: u64) -> Result<Self, String> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| format!("key `smtp_url`: {e}"))?
-            .timeout(Some(SMTP_TIMEOUT))
-            .build();
-        let from = from
-            .parse::<Mailbox>()
-            .map_err(|e| format!("key `smtp_from`: not a mailbox ({e})"))?;
-        Ok(Self {
-            transport,
-            from,
-            first_retry: Duration::from_secs(retry_secs),
-        })
+    /// A sender with these settings.
+    #[must_use]
+    pub fn new(settings: MailSettings) -> Self {
+        Self { settings }
     }
 
     /// Sends messages until the process ends.
     pub async fn run(self, app: App) {
         let mut revisions = app.inner.revision.subscribe();
-        let mut tick = tokio::time::interval(self.first_retry.min(POLL));
+        let mut tick = tokio::time::interval(self.settings.first_retry.min(POLL));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
@@ -137,7 +110,7 @@ impl Mailer {
     /// doubled for each further one, at most an hour.
     fn delay_after(&self, failures: u32) -> Duration {
         let factor = 1u32 << failures.saturating_sub(1).min(16);
-        self.first_retry.saturating_mul(factor).min(MAX_RETRY)
+        self.settings.first_retry.saturating_mul(factor).min(MAX_RETRY)
     }
 
     async fn send(&self, queued: &QueuedMessage) -> Outcome {
@@ -146,7 +119,7 @@ impl Mailer {
             Err(e) => return Outcome::Permanent(format!("recipient: {e}")),
         };
         let email = Message::builder()
-            .from(self.from.clone())
+            .from(self.settings.from.clone())
             .to(to)
             .subject(queued.message.subject.as_str())
             .header(ContentType::TEXT_PLAIN)
@@ -155,7 +128,7 @@ impl Mailer {
             Ok(email) => email,
             Err(e) => return Outcome::Permanent(e.to_string()),
         };
-        match self.transport.send(email).await {
+        match self.settings.transport.send(email).await {
             Ok(_) => Outcome::Sent,
             Err(e) if e.is_permanent() => Outcome::Permanent(e.to_string()),
             Err(e) => Outcome::Transient(e.to_string()),
@@ -169,16 +142,9 @@ mod tests {
 
     #[test]
     fn retries_wait_twice_as_long_each_time_up_to_an_hour() {
-        let mailer = Mailer::new("smtp://127.0.0.1:2525", "Gatehouse <gatehouse@example.com>", 30).unwrap();
+        let settings = MailSettings::new("smtp://127.0.0.1:2525", "Gatehouse <gatehouse@example.com>", 30).unwrap();
+        let mailer = Mailer::new(settings);
         let waits: Vec<u64> = (1..=9).map(|n| mailer.delay_after(n).as_secs()).collect();
         assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1_920, 3_600, 3_600]);
-    }
-
-    #[test]
-    fn bad_settings_name_their_key() {
-        let url = Mailer::new("http://mail.example.com", "a@example.com", 30).unwrap_err();
-        assert!(url.starts_with("key `smtp_url`"), "{url}");
-        let from = Mailer::new("smtp://127.0.0.1:2525", "not an address", 30).unwrap_err();
-        assert!(from.starts_with("key `smtp_from`"), "{from}");
     }
 }

@@ -3,10 +3,10 @@
 //! user — never a secret) and feeds the Prometheus metrics on `/metrics`.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -55,14 +55,33 @@ pub fn recorder() -> PrometheusHandle {
         .clone()
 }
 
+/// The route patterns of the router, as static metric labels: given by the
+/// router, so that observing needs nothing from above it.
+#[derive(Clone, Debug)]
+pub struct RouteLabels {
+    known: Arc<HashMap<&'static str, &'static str>>,
+    other: &'static str,
+}
+
+impl RouteLabels {
+    /// The labels of `patterns`; a matched pattern not among them (the
+    /// Swagger UI's) is labelled `other`.
+    pub fn new(patterns: impl IntoIterator<Item = &'static str>, other: &'static str) -> Self {
+        Self {
+            known: Arc::new(patterns.into_iter().map(|p| (p, p)).collect()),
+            other,
+        }
+    }
+}
+
 /// Runs the request with its id in scope, then logs and measures it.
-pub async fn observe(request: Request, next: Next) -> Response {
+pub async fn observe(State(routes): State<RouteLabels>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or("unmatched", |p| route_label(p.as_str()));
+        .map_or("unmatched", |p| route_label(&routes, p.as_str()));
     let id = request_id(request.headers()).unwrap_or_default();
     let response = CURRENT_REQUEST_ID.scope(id.clone(), next.run(request)).await;
     let latency = started.elapsed();
@@ -89,13 +108,8 @@ pub async fn observe(request: Request, next: Next) -> Response {
 
 /// The route pattern as a static label (every pattern is in `ROUTES` or
 /// the Swagger UI's).
-fn route_label(matched: &str) -> &'static str {
-    static ROUTES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    ROUTES
-        .get_or_init(|| crate::router::ROUTES.iter().map(|r| (r.path, r.path)).collect())
-        .get(matched)
-        .copied()
-        .unwrap_or(crate::router::DOCS_PATH)
+fn route_label(routes: &RouteLabels, matched: &str) -> &'static str {
+    routes.known.get(matched).copied().unwrap_or(routes.other)
 }
 
 /// A method label, without an allocation for the usual ones.

@@ -13,8 +13,10 @@ use crate::handlers::{
     transfer, users,
 };
 use crate::ops;
-use crate::router::DOCS_PATH;
 use crate::state::App;
+
+/// Where the Swagger UI is served (from the binary; no CDN).
+pub const DOCS_PATH: &str = "/api/docs";
 
 /// The API's description.
 #[derive(OpenApi)]

@@ -1,11 +1,16 @@
 //! Password hashing (argon2id, the crate's defaults, PHC strings; SPEC §6.1)
 //! and the first admin's random password (SPEC §6.4).
 
+use std::path::Path;
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The file holding a generated first admin password (SPEC §6.4).
+pub const INITIAL_ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
 
 /// Random bytes in a generated password: 192 bits, 32 base64url characters.
 const GENERATED_BYTES: usize = 24;
@@ -35,6 +40,17 @@ pub fn hash(password: &str) -> Result<String, String> {
 #[must_use]
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Removes the file holding the generated first admin password: called
+/// when that password changes (SPEC §6.4).
+pub fn forget_initial_password(data_dir: &Path) {
+    let file = data_dir.join(INITIAL_ADMIN_PASSWORD_FILE);
+    match std::fs::remove_file(&file) {
+        Ok(()) => tracing::info!(file = %file.display(), "removed the initial admin password file"),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(%error, file = %file.display(), "cannot remove the initial admin password file"),
+    }
 }
 
 #[cfg(test)]

@@ -26,25 +26,13 @@ use crate::handlers::{
     transfer, users,
 };
 use crate::json::MAX_BODY;
-use crate::observe::observe;
+pub use crate::needs::Needs;
+use crate::observe::{RouteLabels, observe};
+pub use crate::openapi::DOCS_PATH;
 use crate::problem::{ApiProblem, REQUEST_ID};
 use crate::request_id::SequentialIds;
 use crate::state::App;
 use crate::{openapi, ops};
-
-/// What a caller needs to reach a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Needs {
-    /// Anyone, authenticated or not.
-    Public,
-    /// Any authenticated user; the handler or the domain decides the rest.
-    Authenticated,
-    /// A platform admin, or a holder of this account permission, acting
-    /// with a full-scope credential.
-    Account(AccountPermission),
-    /// A platform admin acting with a full-scope credential.
-    Admin,
-}
 
 /// One route of the HTTP API.
 #[derive(Debug)]
@@ -169,9 +157,6 @@ const BULK_ROUTES: [&str; 3] = ["/api/v1/import", "/api/v1/export", "/api/v1/aud
 /// The time limit of [`BULK_ROUTES`].
 const BULK_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// Where the Swagger UI is served (from the binary; no CDN).
-pub const DOCS_PATH: &str = "/api/docs";
-
 /// The application's router: [`ROUTES`] behind their guards, the Swagger
 /// UI, a problem+json 404 for anything else, and around everything:
 /// request ids (`X-Request-Id`, generated if absent, returned), the request
@@ -197,7 +182,10 @@ pub fn router(app: App) -> Router {
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(app)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(middleware::from_fn(observe))
+        .layer(middleware::from_fn_with_state(
+            RouteLabels::new(ROUTES.iter().map(|r| r.path), DOCS_PATH),
+            observe,
+        ))
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, SequentialIds::new()))
 }

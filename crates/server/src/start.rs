@@ -22,8 +22,7 @@ use crate::password;
 use crate::router::router;
 use crate::state::App;
 
-/// The file holding a generated first admin password (SPEC §6.4).
-pub const INITIAL_ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
+pub use crate::password::INITIAL_ADMIN_PASSWORD_FILE;
 
 /// The first admin's generated password, shown once.
 pub struct InitialAdmin {
@@ -95,7 +94,7 @@ impl Server {
 /// [`StartError`] saying what failed: the catalogue, the data directory,
 /// the store, or the stored model.
 pub async fn start(config: Config) -> Result<Server, StartError> {
-    let mailer = config.mailer()?;
+    let mailer = config.mail_settings()?.map(Mailer::new);
     let catalogue = Arc::new(load_catalogue(&config.catalogue)?);
     create_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_url()).await?;
@@ -189,17 +188,6 @@ async fn first_start(
                 other => Err(other.into()),
             }
         }
-    }
-}
-
-/// Removes the file holding the generated first admin password: called
-/// when that password changes (SPEC §6.4).
-pub fn forget_initial_password(config: &Config) {
-    let file = config.data_dir.join(INITIAL_ADMIN_PASSWORD_FILE);
-    match std::fs::remove_file(&file) {
-        Ok(()) => tracing::info!(file = %file.display(), "removed the initial admin password file"),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => tracing::warn!(%error, file = %file.display(), "cannot remove the initial admin password file"),
     }
 }
 

@@ -158,3 +158,87 @@ fn only_the_store_speaks_sql() {
         );
     }
 }
+
+/// The server crate's modules (a `handlers/` file counts as `handlers`)
+/// and the modules each one names through `crate::`, test code left out.
+fn server_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = workspace().join("crates/server/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut imports = std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let module = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let module = module.trim_end_matches(".rs").to_owned();
+        if module == "lib" {
+            continue;
+        }
+        let text = fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let named = imports.entry(module.clone()).or_default();
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+                let group = &group[..group.find('}').unwrap()];
+                group
+                    .split(',')
+                    .filter_map(|n| n.split("::").next())
+                    .map(str::trim)
+                    .collect()
+            } else {
+                vec![rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap()]
+            };
+            named.extend(
+                names
+                    .into_iter()
+                    .filter(|n| !n.is_empty() && *n != module)
+                    .map(str::to_owned),
+            );
+        }
+    }
+    imports
+}
+
+#[test]
+fn server_modules_import_no_circle() {
+    let imports = server_imports();
+    assert!(
+        imports.contains_key("router") && imports.contains_key("handlers"),
+        "{imports:?}"
+    );
+    // Depth-first search for a back edge; reports the circle it closes.
+    fn visit<'a>(
+        module: &'a str,
+        imports: &'a std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut std::collections::BTreeSet<&'a str>,
+    ) -> Option<Vec<String>> {
+        if let Some(start) = path.iter().position(|m| *m == module) {
+            let mut circle: Vec<String> = path[start..].iter().map(|m| (*m).to_owned()).collect();
+            circle.push(module.to_owned());
+            return Some(circle);
+        }
+        if !done.insert(module) {
+            return None;
+        }
+        path.push(module);
+        for next in imports.get(module).into_iter().flatten() {
+            if imports.contains_key(next)
+                && let Some(circle) = visit(next, imports, path, done)
+            {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for module in imports.keys() {
+        let circle = visit(module, &imports, &mut Vec::new(), &mut done);
+        assert!(
+            circle.is_none(),
+            "the server's modules import in a circle (ARCHITECTURE.md: wire → rules → host → faces → router): {}",
+            circle.unwrap_or_default().join(" → ")
+        );
+    }
+}

@@ -375,7 +375,7 @@ pub async fn set_password(
     let commit = users::set_password(&writer.ctx(&caller.acting), &username, hash).await?;
     let revision = writer.commit(&commit).await?;
     if username.as_str() == gatehouse_domain::commands::init::FIRST_ADMIN {
-        crate::start::forget_initial_password(app.config());
+        crate::password::forget_initial_password(&app.config().data_dir);
     }
     Ok(Written::no_content(revision))
 }

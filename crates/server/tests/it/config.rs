@@ -82,9 +82,9 @@ fn smtp_settings_load_and_keep_their_password_out_of_debug() {
          smtp_from = \"Gatehouse <gatehouse@example.com>\"\nsmtp_retry_secs = 60",
     )))
     .unwrap();
-    assert!(config.mailer().unwrap().is_some());
+    assert!(config.mail_settings().unwrap().is_some());
     assert_eq!(config.smtp_retry_secs, 60);
-    let shown = format!("{config:?} {:?}", config.mailer().unwrap());
+    let shown = format!("{config:?} {:?}", config.mail_settings().unwrap());
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(Config::default().mailer().unwrap().is_none());
+    assert!(Config::default().mail_settings().unwrap().is_none());
 }
