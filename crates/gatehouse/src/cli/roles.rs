@@ -131,6 +131,7 @@ pub async fn run(client: &Client, format: Format, command: RolesCommand) -> anyh
                 categories: categories.as_deref().map(names),
                 actions: actions.as_deref().map(names),
                 environments: names(&environments),
+                ..CreateRole::default()
             };
             output::print(format, &client.create_role(project.as_deref(), &request).await?, one)
         }

@@ -4,10 +4,13 @@
 //! (`actions`) mode; switching to Basic needs `discard_advanced` when
 //! actions would be lost; deletion needs `?force=true` when members hold it.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use gatehouse_api::{self as api, Page, Problem};
+use gatehouse_authz::ActionSet;
 use gatehouse_domain::commands::roles::{self, GrantsInput, NewRole, RolePatch};
 use gatehouse_domain::entities::{Role, RoleMode};
 use gatehouse_domain::limits::MAX_DESCRIPTION;
@@ -54,24 +57,8 @@ async fn create(
     let description = Description::parse("description", &body.description, MAX_DESCRIPTION)
         .map_err(|e| errors.push(e))
         .ok();
-    let grants = match (body.categories, body.actions) {
-        (Some(categories), None) => Some(GrantsInput::Categories(categories)),
-        (None, Some(actions)) => Some(GrantsInput::Actions(actions)),
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::invalid(
-                "actions",
-                "give `categories` (basic) or `actions` (advanced), not both",
-            ));
-            None
-        }
-        (None, None) => {
-            errors.push(FieldError::invalid(
-                "categories",
-                "give `categories` (basic mode) or `actions` (advanced mode)",
-            ));
-            None
-        }
-    };
+    read_back_place(project.as_ref(), &body, &mut errors);
+    let grants = grants_of(app, body.mode, body.categories, body.actions, &mut errors);
     refuse_invalid(errors)?;
     let (Some(name), Some(description), Some(grants)) = (name, description, grants) else {
         return Err(ApiProblem::internal("validated fields are missing", &"create role"));
@@ -87,6 +74,97 @@ async fn create(
     let revision = writer.commit(&commit).await?;
     let role = stored_role(app, project.as_ref(), &name).await?;
     Ok(Written::created(revision, wire(app, &role)))
+}
+
+/// The role's grants as a create request gives them: `categories` (basic)
+/// or `actions` (advanced); with `mode`, the one it names, the other agreeing
+/// with it as a read-back role does (a basic role lists its categories'
+/// actions, an advanced one no categories).
+fn grants_of(
+    app: &App,
+    mode: Option<api::RoleMode>,
+    categories: Option<Vec<String>>,
+    actions: Option<Vec<String>>,
+    errors: &mut Vec<FieldError>,
+) -> Option<GrantsInput> {
+    let mut disagree = |message: &str| {
+        errors.push(FieldError::invalid("mode", message));
+        None
+    };
+    match (mode, categories, actions) {
+        (None, Some(categories), None) => Some(GrantsInput::Categories(categories)),
+        (None, None, Some(actions)) => Some(GrantsInput::Actions(actions)),
+        (None, Some(_), Some(_)) => {
+            errors.push(FieldError::invalid(
+                "actions",
+                "give `categories` (basic) or `actions` (advanced), not both",
+            ));
+            None
+        }
+        (None, None, None) => {
+            errors.push(FieldError::invalid(
+                "categories",
+                "give `categories` (basic mode) or `actions` (advanced mode)",
+            ));
+            None
+        }
+        (Some(api::RoleMode::Basic), None, _) => disagree("a basic role is made of `categories`; none are given"),
+        (Some(api::RoleMode::Basic), Some(categories), Some(actions)) => {
+            let catalogue = Arc::clone(app.snapshot().catalogue());
+            let granted = catalogue.expand_categories(categories.iter().map(String::as_str));
+            let listed: Option<ActionSet> = actions.iter().try_fold(ActionSet::EMPTY, |set, a| {
+                catalogue.resolve_action(a).map(|id| set.union(ActionSet::single(id)))
+            });
+            match (granted, listed) {
+                // An unknown category is reported by the domain, naming it.
+                (Err(_), _) => Some(GrantsInput::Categories(categories)),
+                (Ok(granted), Some(listed)) if granted == listed => Some(GrantsInput::Categories(categories)),
+                _ => disagree(
+                    "a basic role grants exactly its categories' actions; `actions` lists others \
+                     (make it `advanced` to grant actions one by one)",
+                ),
+            }
+        }
+        (Some(api::RoleMode::Basic), Some(categories), None) => Some(GrantsInput::Categories(categories)),
+        (Some(api::RoleMode::Advanced), _, None) => disagree("an advanced role is made of `actions`; none are given"),
+        (Some(api::RoleMode::Advanced), Some(categories), Some(_)) if !categories.is_empty() => {
+            disagree("an advanced role has no categories; give `actions` only (or make it `basic`)")
+        }
+        (Some(api::RoleMode::Advanced), _, Some(actions)) => Some(GrantsInput::Actions(actions)),
+    }
+}
+
+/// The `scope`, `project` and `type` of a read-back role sent to create
+/// one: each, when given, must be the route's.
+fn read_back_place(project: Option<&ProjectKey>, body: &api::CreateRole, errors: &mut Vec<FieldError>) {
+    if body.scope.is_some_and(|s| s != api::ScopeKind::of(project)) {
+        errors.push(FieldError::invalid(
+            "scope",
+            match project {
+                Some(_) => "a role created under a project has scope `project`",
+                None => "a role created at /api/v1/roles has scope `global`",
+            },
+        ));
+    }
+    if let Some(named) = &body.project
+        && project.is_none_or(|key| key.as_str() != named)
+    {
+        errors.push(FieldError::invalid("project", "is not the project of the route"));
+    }
+    let made = if project.is_some() {
+        api::RoleKind::Custom
+    } else {
+        api::RoleKind::CustomGlobal
+    };
+    if body.role_type.is_some_and(|t| t != made) {
+        errors.push(FieldError::invalid(
+            "type",
+            &format!(
+                "a role created here is `{}`",
+                if project.is_some() { "CUSTOM" } else { "CUSTOM_GLOBAL" }
+            ),
+        ));
+    }
 }
 
 async fn patch(
