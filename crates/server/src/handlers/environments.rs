@@ -12,7 +12,7 @@ use gatehouse_domain::names::{EnvName, EnvPart};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::respond::{Params, Written, not_found};
+use super::respond::{IfMatch, Params, Written, not_found};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -56,9 +56,16 @@ pub async fn create_global(
 }
 
 /// Deletes `name`, answering the roles it was removed from.
-async fn delete_env(app: &App, caller: &Caller, name: EnvName, force: bool) -> Result<Written<Value>, ApiProblem> {
+async fn delete_env(
+    app: &App,
+    caller: &Caller,
+    name: EnvName,
+    force: bool,
+    if_match: IfMatch,
+) -> Result<Written<Value>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = environments::delete(&writer.ctx(&caller.acting), &name, force).await?;
+    if_match.holds(writer.snapshot().revision())?;
     let removed = commit.audit.after.clone().unwrap_or(Value::Null);
     let revision = writer.commit(&commit).await?;
     Ok(Written::ok(revision, removed))
@@ -74,6 +81,7 @@ pub async fn delete_global(
     caller: Caller,
     Path(name): Path<String>,
     Params(query): Params<Force>,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let part = EnvPart::parse(&name).map_err(|_| not_found("environment", &name))?;
     let name = EnvName::global(&part);
@@ -84,7 +92,7 @@ pub async fn delete_global(
     {
         return Err(not_found("environment", name.as_str()));
     }
-    delete_env(&app, &caller, name, query.force).await
+    delete_env(&app, &caller, name, query.force, if_match).await
 }
 
 /// `GET /api/v1/projects/{key}/environments`: the environments usable in
@@ -135,6 +143,7 @@ pub async fn delete_in_project(
     caller: Caller,
     Path((key, name)): Path<(String, String)>,
     Params(query): Params<Force>,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let snapshot = app.snapshot();
     let (key, project) = visible_project(&app, &snapshot, &caller.acting, &key)?;
@@ -145,5 +154,5 @@ pub async fn delete_in_project(
     if !owned {
         return Err(not_found("environment", full.as_str()));
     }
-    delete_env(&app, &caller, full, query.force).await
+    delete_env(&app, &caller, full, query.force, if_match).await
 }

@@ -13,7 +13,7 @@ use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, DisplayName, ProjectKey, Username};
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use super::visibility::{sees_project, visible_project};
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -167,9 +167,11 @@ pub async fn delete(
     caller: Caller,
     Path(key): Path<String>,
     Params(query): Params<Confirm>,
+    if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
     let writer = app.writer().await?;
     let commit = projects::delete(&writer.ctx(&caller.acting), &key, query.confirm.as_deref()).await?;
+    if_match.holds(stored_project(&app, &key).await?.revision)?;
     Ok(Written::no_content(writer.commit(&commit).await?))
 }

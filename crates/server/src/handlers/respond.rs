@@ -110,6 +110,40 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiProblem> {
         })
 }
 
+/// `If-Match` (SPEC §7) as an extractor, for every write to a single
+/// resource. A handler decides the command first (so a caller who may not
+/// see the resource is answered 404 or 403, never 412), then, holding the
+/// write lock, asks [`IfMatch::holds`] of the version the record is at: the
+/// record's revision, or for what has none of its own (members,
+/// environments, settings, tokens, resources) the model's, which is the
+/// `ETag` of `GET /api/v1/settings` and the `Gatehouse-Revision` of writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IfMatch(pub Option<u64>);
+
+impl IfMatch {
+    /// Refuses when the client read another version than `current`.
+    ///
+    /// # Errors
+    /// 412 `precondition_failed`: nothing is written.
+    pub fn holds(self, current: u64) -> Result<(), ApiProblem> {
+        match self.0 {
+            Some(read) if read != current => Err(ApiProblem::new(
+                ErrorCode::PreconditionFailed,
+                format!("`If-Match` names version {read}; it is at {current}: read it again"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if_match(&parts.headers).map(Self)
+    }
+}
+
 /// 404 `not_found` for the `kind` (`user`, `project`, …) named `name` —
 /// also the answer for what the caller may not know exists (SPEC §7).
 #[must_use]

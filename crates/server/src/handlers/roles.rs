@@ -19,7 +19,7 @@ use gatehouse_domain::{FieldError, Store as _};
 use serde_json::Value;
 
 use super::environments::Force;
-use super::respond::{Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::respond::{IfMatch, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -207,9 +207,11 @@ async fn delete(
     project: Option<ProjectKey>,
     name: &RoleName,
     force: bool,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let writer = app.writer().await?;
-    let commit = roles::delete(&writer.ctx(&caller.acting), project, name, force).await?;
+    let commit = roles::delete(&writer.ctx(&caller.acting), project.clone(), name, force).await?;
+    if_match.holds(stored_role(app, project.as_ref(), name).await?.revision)?;
     let removed = commit.audit.after.clone().unwrap_or(Value::Null);
     Ok(Written::ok(writer.commit(&commit).await?, removed))
 }
@@ -263,9 +265,10 @@ pub async fn delete_global(
     caller: Caller,
     Path(name): Path<String>,
     Params(query): Params<Force>,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let name = path_role(&name)?;
-    delete(&app, &caller, None, &name, query.force).await
+    delete(&app, &caller, None, &name, query.force, if_match).await
 }
 
 /// `GET /api/v1/projects/{key}/roles`: the project's own roles.
@@ -333,8 +336,9 @@ pub async fn delete_in_project(
     caller: Caller,
     Path((key, name)): Path<(String, String)>,
     Params(query): Params<Force>,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
     let name = path_role(&name)?;
-    delete(&app, &caller, Some(key), &name, query.force).await
+    delete(&app, &caller, Some(key), &name, query.force, if_match).await
 }

@@ -14,7 +14,7 @@ use gatehouse_domain::names::{Description, Username};
 use gatehouse_domain::{FieldError, Store as _};
 use time::{Duration, OffsetDateTime};
 
-use super::respond::{Written, not_found};
+use super::respond::{IfMatch, Written, not_found};
 use super::users::path_username;
 use crate::caller::Caller;
 use crate::config::Config;
@@ -124,9 +124,15 @@ pub async fn create_own(
 /// `DELETE /api/v1/tokens/{id}`: revokes; refused from the next request.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Written<()>, ApiProblem> {
+pub async fn revoke(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+) -> Result<Written<()>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = tokens::revoke(&writer.ctx(&caller.acting), &id).await?;
+    if_match.holds(writer.snapshot().revision())?;
     Ok(Written::no_content(writer.commit(&commit).await?))
 }
 

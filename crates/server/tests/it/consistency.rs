@@ -166,3 +166,249 @@ async fn send_if(t: &TestServer, method: Method, path: &str, if_match: Option<&s
     }
     TestServer::answer(request.send().await.unwrap()).await
 }
+
+/// The `ETag` of `GET path`, as sent back in `If-Match`.
+async fn etag(t: &TestServer, path: &str) -> String {
+    let answer = t.get(path, &t.admin).await;
+    assert_eq!(answer.status, 200, "{path}: {:?}", answer.body);
+    answer.header("etag").expect("an ETag").to_owned()
+}
+
+/// The model's revision as a tag: what records without a revision of their
+/// own are matched against.
+async fn model_tag(t: &TestServer) -> String {
+    format!("\"{}\"", t.revision().await)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_single_resource_write_honours_if_match() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    t.user("target").await;
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/projects",
+            json!({"key": "web", "display_name": "Web"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects",
+            json!({"key": "gone", "display_name": "Gone"}),
+        ),
+        (Method::POST, "/api/v1/environments", json!({"name": "UAT"})),
+        (Method::POST, "/api/v1/projects/web/environments", json!({"name": "QA"})),
+        (
+            Method::POST,
+            "/api/v1/roles",
+            json!({"name": "Global-Reader", "categories": ["artifacts.read"]}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/web/roles",
+            json!({"name": "Reader", "categories": ["artifacts.read"]}),
+        ),
+        (Method::POST, "/api/v1/groups", json!({"name": "devs"})),
+        (
+            Method::PUT,
+            "/api/v1/projects/web/members/groups/devs",
+            json!({"roles": ["Reader"]}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/projects/web/resources",
+            json!({"type": "repository", "name": "web-libs-dev", "environment": "DEV"}),
+        ),
+    ] {
+        let answer = t.call(method.clone(), path, Some(&admin), Some(&body)).await;
+        assert!(answer.status.is_success(), "{method} {path}: {:?}", answer.body);
+    }
+    let token = t
+        .post(
+            "/api/v1/tokens",
+            &admin,
+            &json!({"description": "ci", "expires_in": 3600}),
+        )
+        .await;
+    assert_eq!(token.status, 201, "{:?}", token.body);
+    let token_path = format!("/api/v1/tokens/{}", token.body["id"].as_str().unwrap());
+
+    let stale = "\"1\"";
+    let member = json!({"roles": ["Reader"]});
+    let billing = json!({"billing": {"plan": "gold", "contact": "ops@example.com", "renewal_date": null}});
+    let password = json!({"new_password": "an-entirely-new-password"});
+    let members = json!({"add": ["target"]});
+    // (method, path, body, the tag it is at: a record's ETag, or the model's).
+    let writes: Vec<(Method, String, Option<Value>, Option<&str>)> = vec![
+        (
+            Method::POST,
+            "/api/v1/users/target/disable".into(),
+            None,
+            Some("/api/v1/users/target"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users/target/enable".into(),
+            None,
+            Some("/api/v1/users/target"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users/target/unlock".into(),
+            None,
+            Some("/api/v1/users/target"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/users/target/password".into(),
+            Some(password),
+            Some("/api/v1/users/target"),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/groups/devs/members".into(),
+            Some(members),
+            Some("/api/v1/groups/devs"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/settings".into(),
+            Some(billing),
+            Some("/api/v1/settings"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/projects/web/members/users/target".into(),
+            Some(member),
+            None,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/projects/web/members/groups/devs".into(),
+            None,
+            None,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/projects/web/resources/repository/web-libs-dev".into(),
+            None,
+            None,
+        ),
+        (Method::DELETE, token_path, None, None),
+        (Method::DELETE, "/api/v1/environments/UAT".into(), None, None),
+        (
+            Method::DELETE,
+            "/api/v1/projects/web/environments/QA".into(),
+            None,
+            None,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/roles/Global-Reader".into(),
+            None,
+            Some("/api/v1/roles/Global-Reader"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/projects/web/roles/Reader?force=true".into(),
+            None,
+            Some("/api/v1/projects/web/roles/Reader"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/projects/gone?confirm=gone".into(),
+            None,
+            Some("/api/v1/projects/gone"),
+        ),
+    ];
+    for (method, path, body, tagged) in writes {
+        let revision = t.revision().await;
+        let refused = send_if(&t, method.clone(), &path, Some(stale), body.as_ref()).await;
+        assert_eq!(
+            refused.status, 412,
+            "{method} {path} with a stale If-Match: {:?}",
+            refused.body
+        );
+        assert_eq!(refused.code(), "precondition_failed");
+        assert_eq!(t.revision().await, revision, "{method} {path}: a refused write wrote");
+        let tag = match tagged {
+            Some(read) => etag(&t, read).await,
+            None => model_tag(&t).await,
+        };
+        let done = send_if(&t, method.clone(), &path, Some(&tag), body.as_ref()).await;
+        assert!(
+            done.status.is_success(),
+            "{method} {path} with If-Match {tag}: {:?}",
+            done.body
+        );
+        assert!(t.revision().await > revision, "{method} {path} did not write");
+    }
+    t.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_user_who_is_not_a_member_is_named() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    t.user("alice").await;
+    t.user("bob").await;
+    let created = t
+        .post("/api/v1/groups", &admin, &json!({"name": "devs", "members": ["alice"]}))
+        .await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let revision = t.revision().await;
+    let path = "/api/v1/groups/devs/members";
+    let answer = send_if(
+        &t,
+        Method::PATCH,
+        path,
+        None,
+        Some(&json!({"remove": ["alice", "bob"]})),
+    )
+    .await;
+    assert_names(&answer, "remove[1]");
+    assert_eq!(t.revision().await, revision, "nothing is written");
+    let group = t.get("/api/v1/groups/devs", &admin).await;
+    assert_eq!(group.body["members"], json!(["alice"]));
+    // A user added and removed in one request was a member in between.
+    let answer = send_if(
+        &t,
+        Method::PATCH,
+        path,
+        None,
+        Some(&json!({"add": ["bob"], "remove": ["alice", "bob"]})),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["members"], json!([]));
+    t.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_check_naming_a_project_and_a_resource_is_refused() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    let project = t
+        .post(
+            "/api/v1/projects",
+            &admin,
+            &json!({"key": "web", "display_name": "Web"}),
+        )
+        .await;
+    assert_eq!(project.status, 201);
+    let resource = json!({"type": "repository", "name": "web-libs-dev"});
+    let registered = t
+        .post(
+            "/api/v1/projects/web/resources",
+            &admin,
+            &json!({"type": "repository", "name": "web-libs-dev", "environment": "DEV"}),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let both = json!({"action": "repository.read", "project": "web", "environment": "DEV", "resource": resource});
+    let answer = t.post("/api/v1/check", &admin, &both).await;
+    assert_names(&answer, "resource");
+    let answer = t.post("/api/v1/check/batch", &admin, &json!({"checks": [both]})).await;
+    assert_names(&answer, "checks[0].resource");
+    t.finish().await;
+}
