@@ -12,7 +12,7 @@ use gatehouse_domain::names::{EnvName, EnvPart};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::respond::{IfMatch, Params, Written, not_found};
+use super::respond::{IfMatch, Paging, Params, Written, not_found, page_of};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -29,11 +29,31 @@ pub struct Force {
 }
 
 /// `GET /api/v1/environments`: the global environments.
-#[utoipa::path(get, path = "/api/v1/environments", tag = "environments",
+#[utoipa::path(get, path = "/api/v1/environments", tag = "environments", params(Paging),
     responses((status = 200, body = Page<api::Environment>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_global(State(app): State<App>) -> Result<Json<Page<api::Environment>>, ApiProblem> {
+pub async fn list_global(
+    State(app): State<App>,
+    Params(paging): Params<Paging>,
+) -> Result<Json<Page<api::Environment>>, ApiProblem> {
     let found = app.store().environments(None).await?;
-    Ok(Json(Page::map(found, None, |e| api::Environment::from(&e))))
+    env_page("environments:", found, &paging)
+}
+
+/// A page of environments: the global ones first, then the project's, by name.
+fn env_page(
+    listing: &str,
+    found: Vec<gatehouse_domain::entities::Environment>,
+    paging: &Paging,
+) -> Result<Json<Page<api::Environment>>, ApiProblem> {
+    let page = page_of(
+        listing,
+        found,
+        |e| (e.project.is_some(), e.name.as_str().to_owned()),
+        paging,
+    )?;
+    Ok(Json(Page::map(page.items, page.next_cursor, |e| {
+        api::Environment::from(&e)
+    })))
 }
 
 /// `POST /api/v1/environments`.
@@ -97,17 +117,18 @@ pub async fn delete_global(
 
 /// `GET /api/v1/projects/{key}/environments`: the environments usable in
 /// the project — the global ones and its own.
-#[utoipa::path(get, path = "/api/v1/projects/{key}/environments", tag = "environments", params(("key" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/projects/{key}/environments", tag = "environments", params(("key" = String, Path), Paging),
     responses((status = 200, body = Page<api::Environment>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_in_project(
     State(app): State<App>,
     caller: Caller,
     Path(key): Path<String>,
+    Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Environment>>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
     let mut found = app.store().environments(None).await?;
     found.extend(app.store().environments(Some(&key)).await?);
-    Ok(Json(Page::map(found, None, |e| api::Environment::from(&e))))
+    env_page(&format!("environments:{key}"), found, &paging)
 }
 
 /// `POST /api/v1/projects/{key}/environments`: `{"name": "QA"}` creates

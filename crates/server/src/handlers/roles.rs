@@ -19,7 +19,7 @@ use gatehouse_domain::{FieldError, Store as _};
 use serde_json::Value;
 
 use super::environments::Force;
-use super::respond::{IfMatch, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, page_of, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -41,9 +41,11 @@ fn wire(app: &App, role: &Role) -> api::Role {
     api::Role::new(role, app.snapshot().catalogue())
 }
 
-async fn list(app: &App, project: Option<&ProjectKey>) -> Result<Json<Page<api::Role>>, ApiProblem> {
+async fn list(app: &App, project: Option<&ProjectKey>, paging: &Paging) -> Result<Json<Page<api::Role>>, ApiProblem> {
     let found = app.store().roles(project).await?;
-    Ok(Json(Page::map(found, None, |r| wire(app, &r))))
+    let listing = format!("roles:{}", project.map_or("", ProjectKey::as_str));
+    let page = page_of(&listing, found, |r| r.name.as_str().to_owned(), paging)?;
+    Ok(Json(Page::map(page.items, page.next_cursor, |r| wire(app, &r))))
 }
 
 async fn create(
@@ -217,10 +219,13 @@ async fn delete(
 }
 
 /// `GET /api/v1/roles`: the global roles.
-#[utoipa::path(get, path = "/api/v1/roles", tag = "roles",
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", params(Paging),
     responses((status = 200, body = Page<api::Role>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_global(State(app): State<App>) -> Result<Json<Page<api::Role>>, ApiProblem> {
-    list(&app, None).await
+pub async fn list_global(
+    State(app): State<App>,
+    Params(paging): Params<Paging>,
+) -> Result<Json<Page<api::Role>>, ApiProblem> {
+    list(&app, None, &paging).await
 }
 
 /// `POST /api/v1/roles`: a custom global role.
@@ -272,15 +277,16 @@ pub async fn delete_global(
 }
 
 /// `GET /api/v1/projects/{key}/roles`: the project's own roles.
-#[utoipa::path(get, path = "/api/v1/projects/{key}/roles", tag = "roles", params(("key" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/projects/{key}/roles", tag = "roles", params(("key" = String, Path), Paging),
     responses((status = 200, body = Page<api::Role>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_in_project(
     State(app): State<App>,
     caller: Caller,
     Path(key): Path<String>,
+    Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Role>>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    list(&app, Some(&key)).await
+    list(&app, Some(&key), &paging).await
 }
 
 /// `POST /api/v1/projects/{key}/roles`.

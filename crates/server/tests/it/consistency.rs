@@ -412,3 +412,118 @@ async fn a_check_naming_a_project_and_a_resource_is_refused() {
     assert_names(&answer, "checks[0].resource");
     t.finish().await;
 }
+
+/// Every item of `path`, `limit` at a time, asserting that no page is empty
+/// while a `next_cursor` follows it.
+async fn walk(t: &TestServer, path: &str, token: &str, limit: usize) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    let join = if path.contains('?') { '&' } else { '?' };
+    for _ in 0..1_000 {
+        let url = match &cursor {
+            Some(c) => format!("{path}{join}limit={limit}&cursor={c}"),
+            None => format!("{path}{join}limit={limit}"),
+        };
+        let answer = t.get(&url, token).await;
+        assert_eq!(answer.status, 200, "{url}: {:?}", answer.body);
+        let page = answer.body["items"].as_array().unwrap().clone();
+        assert!(page.len() <= limit, "{url}: {} items", page.len());
+        cursor = answer.body["next_cursor"].as_str().map(str::to_owned);
+        assert!(
+            !page.is_empty() || cursor.is_none(),
+            "{url}: an empty page carries a next_cursor"
+        );
+        items.extend(page);
+        if cursor.is_none() {
+            return items;
+        }
+    }
+    panic!("{path}: the pages never end");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_list_pages_and_a_filter_never_yields_an_empty_page_with_a_cursor() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    let alice = t.user("alice").await;
+    for key in ["p0", "p1", "p2", "p3", "p4"] {
+        let created = t
+            .post("/api/v1/projects", &admin, &json!({"key": key, "display_name": key}))
+            .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+    }
+    for name in ["QA", "UAT", "PERF"] {
+        assert_eq!(
+            t.post("/api/v1/environments", &admin, &json!({"name": name}))
+                .await
+                .status,
+            201
+        );
+        assert_eq!(
+            t.post("/api/v1/projects/p4/environments", &admin, &json!({"name": name}))
+                .await
+                .status,
+            201
+        );
+    }
+    for name in ["1", "2", "3"] {
+        let global = json!({"name": format!("G{name}"), "categories": ["artifacts.read"]});
+        assert_eq!(t.post("/api/v1/roles", &admin, &global).await.status, 201);
+        let own = json!({"name": format!("R{name}"), "categories": ["artifacts.read"]});
+        assert_eq!(t.post("/api/v1/projects/p4/roles", &admin, &own).await.status, 201);
+    }
+    let member = t
+        .call(
+            Method::PUT,
+            "/api/v1/projects/p4/members/users/alice",
+            Some(&admin),
+            Some(&json!({"roles": ["R1"]})),
+        )
+        .await;
+    assert_eq!(member.status, 200, "{:?}", member.body);
+    for i in 0..3 {
+        let made = t
+            .post(
+                "/api/v1/tokens",
+                &alice,
+                &json!({"description": format!("t{i}"), "expires_in": 3600}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{:?}", made.body);
+    }
+
+    // Each list, a page at a time, gives what one page of 1,000 gives.
+    for (path, token) in [
+        ("/api/v1/tokens", &alice),
+        ("/api/v1/users/alice/tokens", &admin),
+        ("/api/v1/roles", &admin),
+        ("/api/v1/projects/p4/roles", &admin),
+        ("/api/v1/environments", &admin),
+        ("/api/v1/projects/p4/environments", &admin),
+        ("/api/v1/projects", &admin),
+    ] {
+        let whole = walk(&t, path, token, 1_000).await;
+        assert!(whole.len() >= 3, "{path}: {whole:?}");
+        for limit in [1, 2] {
+            assert_eq!(walk(&t, path, token, limit).await, whole, "{path} by {limit}");
+        }
+        let garbage = t.get(&format!("{path}?cursor=not-a-cursor"), token).await;
+        assert_eq!(garbage.status, 400, "{path}: {:?}", garbage.body);
+        assert_eq!(garbage.code(), "invalid_cursor");
+        let over = t.get(&format!("{path}?limit=1001"), token).await;
+        assert_names(&over, "limit");
+    }
+    // A cursor of one list is refused by another.
+    let roles = t.get("/api/v1/roles?limit=1", &admin).await;
+    let cursor = roles.body["next_cursor"].as_str().unwrap();
+    let foreign = t
+        .get(&format!("/api/v1/projects/p4/roles?cursor={cursor}"), &admin)
+        .await;
+    assert_eq!(foreign.code(), "invalid_cursor");
+
+    // Alice sees one project of five, on the first page, with no cursor.
+    let seen = walk(&t, "/api/v1/projects", &alice, 1).await;
+    let keys: Vec<_> = seen.iter().map(|p| p["key"].clone()).collect();
+    assert_eq!(keys, [json!("p4")]);
+    t.finish().await;
+}
