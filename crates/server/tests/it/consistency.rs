@@ -438,7 +438,7 @@ async fn walk(t: &TestServer, path: &str, token: &str, limit: usize) -> Vec<Valu
             return items;
         }
     }
-    panic!("{path}: the pages never end");
+    unreachable!("{path}: the pages never end");
 }
 
 #[tokio::test(flavor = "multi_thread")]
