@@ -59,6 +59,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// The body is over 1 MiB (413).
     PayloadTooLarge,
+    /// The body is not `application/json` (or `…+json`) (415).
+    UnsupportedMediaType,
     /// Too many requests; see `Retry-After` (429).
     RateLimited,
     /// Something failed inside; nothing was written (500).
@@ -71,7 +73,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::MalformedJson,
         Self::InvalidCursor,
         Self::ValidationFailed,
@@ -96,6 +98,7 @@ impl ErrorCode {
         Self::RequestTimeout,
         Self::PreconditionFailed,
         Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
         Self::RateLimited,
         Self::Internal,
         Self::NotReady,
@@ -130,6 +133,7 @@ impl ErrorCode {
             Self::RequestTimeout => "request_timeout",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::RateLimited => "rate_limited",
             Self::Internal => "internal",
             Self::NotReady => "not_ready",
@@ -140,7 +144,7 @@ impl ErrorCode {
     /// The HTTP status of SPEC §7: malformed JSON 400, validation 422,
     /// unauthenticated 401, forbidden 403, not visible 404, wrong method
     /// 405, too slow 408, conflicts and
-    /// limits 409, stale `If-Match` 412, body over 1 MiB 413, rate limited
+    /// limits 409, stale `If-Match` 412, body over 1 MiB 413, not JSON 415, rate limited
     /// 429, internal 500, not ready 503.
     #[must_use]
     pub const fn status(self) -> u16 {
@@ -160,6 +164,7 @@ impl ErrorCode {
             | Self::Conflict => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
             Self::ValidationFailed
             | Self::UnknownAction
             | Self::EnvironmentRequired
@@ -200,6 +205,7 @@ impl ErrorCode {
             Self::RequestTimeout => "Request timeout",
             Self::PreconditionFailed => "Precondition failed",
             Self::PayloadTooLarge => "Payload too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
             Self::RateLimited => "Rate limited",
             Self::Internal => "Internal error",
             Self::NotReady => "Not ready",

@@ -136,8 +136,8 @@ impl Client {
     ///
     /// # Errors
     /// 403 for another user's tokens without `accounts.manage`.
-    pub async fn list_user_tokens(&self, username: &str) -> Result<Page<Token>, ClientError> {
-        self.get(&["api", "v1", "users", username, "tokens"], NO_QUERY).await
+    pub async fn list_user_tokens(&self, username: &str, paging: &Paging) -> Result<Page<Token>, ClientError> {
+        self.get(&["api", "v1", "users", username, "tokens"], paging).await
     }
 
     /// `POST /api/v1/users/{username}/tokens` (platform admins, for anyone).
@@ -153,8 +153,8 @@ impl Client {
     ///
     /// # Errors
     /// 401.
-    pub async fn list_tokens(&self) -> Result<Page<Token>, ClientError> {
-        self.get(&["api", "v1", "tokens"], NO_QUERY).await
+    pub async fn list_tokens(&self, paging: &Paging) -> Result<Page<Token>, ClientError> {
+        self.get(&["api", "v1", "tokens"], paging).await
     }
 
     /// `POST /api/v1/tokens`: a token for the caller.

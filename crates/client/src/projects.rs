@@ -100,8 +100,12 @@ impl Client {
     ///
     /// # Errors
     /// 404 for a project the caller cannot see.
-    pub async fn list_environments(&self, project: Option<&str>) -> Result<Page<Environment>, ClientError> {
-        self.get(&env_path(project, None), NO_QUERY).await
+    pub async fn list_environments(
+        &self,
+        project: Option<&str>,
+        paging: &Paging,
+    ) -> Result<Page<Environment>, ClientError> {
+        self.get(&env_path(project, None), paging).await
     }
 
     /// `POST /api/v1/environments` or `/api/v1/projects/{key}/environments`.
@@ -132,8 +136,8 @@ impl Client {
     ///
     /// # Errors
     /// 404 for a project the caller cannot see.
-    pub async fn list_roles(&self, project: Option<&str>) -> Result<Page<Role>, ClientError> {
-        self.get(&role_path(project, None), NO_QUERY).await
+    pub async fn list_roles(&self, project: Option<&str>, paging: &Paging) -> Result<Page<Role>, ClientError> {
+        self.get(&role_path(project, None), paging).await
     }
 
     /// `POST /api/v1/roles` or `/api/v1/projects/{key}/roles`.

@@ -115,8 +115,10 @@ impl Role {
 }
 
 /// `POST /api/v1/roles` or `/api/v1/projects/{key}/roles`: `categories`
-/// makes a Basic role, `actions` an Advanced one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// makes a Basic role, `actions` an Advanced one. The [`Role`] shape as read
+/// back is accepted too: its `mode` says which of the two counts (and must
+/// agree with them), and `scope`, `project` and `type` must be the route's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
     /// Name.
@@ -124,6 +126,20 @@ pub struct CreateRole {
     /// Free text.
     #[serde(default)]
     pub description: String,
+    /// `basic` (the role grants `categories`) or `advanced` (it grants
+    /// `actions`); when absent, whichever of the two is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<RoleMode>,
+    /// As read back: `global` at `/api/v1/roles`, `project` under a project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeKind>,
+    /// As read back: the route's project key (`null` for a global role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// As read back: `CUSTOM_GLOBAL` at `/api/v1/roles`, `CUSTOM` under a
+    /// project.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub role_type: Option<RoleKind>,
     /// Basic mode: category ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,

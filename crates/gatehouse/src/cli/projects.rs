@@ -66,6 +66,8 @@ pub enum EnvironmentsCommand {
         /// A project's environments instead of the global ones.
         #[arg(long)]
         project: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Create a global environment, or a project's (`NAME` becomes `<key>-NAME`).
     Create {
@@ -137,8 +139,12 @@ pub async fn run(client: &Client, format: Format, command: ProjectsCommand) -> a
 /// Runs `gatehouse environments …`.
 pub async fn run_environments(client: &Client, format: Format, command: EnvironmentsCommand) -> anyhow::Result<()> {
     match command {
-        EnvironmentsCommand::List { project } => {
-            let found = client.list_environments(project.as_deref()).await?;
+        EnvironmentsCommand::List { project, page } => {
+            let project = project.as_deref();
+            let found = pages(&page, |paging| async move {
+                client.list_environments(project, &paging).await
+            })
+            .await?;
             output::print(format, &found, |p| env_table(&p.items))
         }
         EnvironmentsCommand::Create { name, project } => {

@@ -7,8 +7,8 @@ use gatehouse_api::{CreateRole, PatchRole, Role, RoleMode};
 use gatehouse_client::Client;
 
 use super::login::enum_text;
-use super::names;
 use super::output::{self, Format};
+use super::{PageArgs, names, pages};
 
 /// A role's editing mode.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -27,6 +27,8 @@ pub enum RolesCommand {
         /// A project's roles.
         #[arg(long)]
         project: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Show one role.
     Get {
@@ -107,8 +109,9 @@ pub enum RolesCommand {
 pub async fn run(client: &Client, format: Format, command: RolesCommand) -> anyhow::Result<()> {
     let one = |r: &Role| table(std::slice::from_ref(r));
     match command {
-        RolesCommand::List { project } => {
-            let found = client.list_roles(project.as_deref()).await?;
+        RolesCommand::List { project, page } => {
+            let project = project.as_deref();
+            let found = pages(&page, |paging| async move { client.list_roles(project, &paging).await }).await?;
             output::print(format, &found, |p| table(&p.items))
         }
         RolesCommand::Get { name, project } => {
@@ -131,6 +134,7 @@ pub async fn run(client: &Client, format: Format, command: RolesCommand) -> anyh
                 categories: categories.as_deref().map(names),
                 actions: actions.as_deref().map(names),
                 environments: names(&environments),
+                ..CreateRole::default()
             };
             output::print(format, &client.create_role(project.as_deref(), &request).await?, one)
         }

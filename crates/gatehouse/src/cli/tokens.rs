@@ -7,6 +7,7 @@ use gatehouse_client::Client;
 
 use super::output::{self, Format};
 use super::users::done;
+use super::{PageArgs, pages};
 
 /// `gatehouse tokens …`.
 #[derive(Debug, Subcommand)]
@@ -16,6 +17,8 @@ pub enum TokensCommand {
         /// Another user's tokens.
         #[arg(long)]
         user: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Create a token; its secret is printed once.
     Create {
@@ -43,11 +46,17 @@ pub enum TokensCommand {
 /// Runs `gatehouse tokens …`.
 pub async fn run(client: &Client, format: Format, command: TokensCommand) -> anyhow::Result<()> {
     match command {
-        TokensCommand::List { user } => {
-            let found = match user {
-                Some(user) => client.list_user_tokens(&user).await?,
-                None => client.list_tokens().await?,
-            };
+        TokensCommand::List { user, page } => {
+            let found = pages(&page, |paging| {
+                let user = user.clone();
+                async move {
+                    match user {
+                        Some(user) => client.list_user_tokens(&user, &paging).await,
+                        None => client.list_tokens(&paging).await,
+                    }
+                }
+            })
+            .await?;
             output::print(format, &found, |p| table(&p.items))
         }
         TokensCommand::Create {

@@ -313,7 +313,7 @@ fn json_output_is_the_api_answer() {
     );
 
     let cli = json(&server.ok(&["roles", "list", "--project", "web", "--json"]));
-    let api = block_on(client.list_roles(Some("web"))).unwrap();
+    let api = block_on(client.list_roles(Some("web"), &gatehouse_client::Paging::default())).unwrap();
     assert_eq!(cli, serde_json::to_value(&api).unwrap());
 
     let out = server

@@ -12,7 +12,7 @@ use gatehouse_domain::names::{EnvName, EnvPart};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::respond::{Params, Written, not_found};
+use super::respond::{IfMatch, Paging, Params, Written, not_found, page_of};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -29,11 +29,31 @@ pub struct Force {
 }
 
 /// `GET /api/v1/environments`: the global environments.
-#[utoipa::path(get, path = "/api/v1/environments", tag = "environments",
+#[utoipa::path(get, path = "/api/v1/environments", tag = "environments", params(Paging),
     responses((status = 200, body = Page<api::Environment>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_global(State(app): State<App>) -> Result<Json<Page<api::Environment>>, ApiProblem> {
+pub async fn list_global(
+    State(app): State<App>,
+    Params(paging): Params<Paging>,
+) -> Result<Json<Page<api::Environment>>, ApiProblem> {
     let found = app.store().environments(None).await?;
-    Ok(Json(Page::map(found, None, |e| api::Environment::from(&e))))
+    env_page("environments:", found, &paging)
+}
+
+/// A page of environments: the global ones first, then the project's, by name.
+fn env_page(
+    listing: &str,
+    found: Vec<gatehouse_domain::entities::Environment>,
+    paging: &Paging,
+) -> Result<Json<Page<api::Environment>>, ApiProblem> {
+    let page = page_of(
+        listing,
+        found,
+        |e| (e.project.is_some(), e.name.as_str().to_owned()),
+        paging,
+    )?;
+    Ok(Json(Page::map(page.items, page.next_cursor, |e| {
+        api::Environment::from(&e)
+    })))
 }
 
 /// `POST /api/v1/environments`.
@@ -56,9 +76,16 @@ pub async fn create_global(
 }
 
 /// Deletes `name`, answering the roles it was removed from.
-async fn delete_env(app: &App, caller: &Caller, name: EnvName, force: bool) -> Result<Written<Value>, ApiProblem> {
+async fn delete_env(
+    app: &App,
+    caller: &Caller,
+    name: EnvName,
+    force: bool,
+    if_match: IfMatch,
+) -> Result<Written<Value>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = environments::delete(&writer.ctx(&caller.acting), &name, force).await?;
+    if_match.holds(writer.snapshot().revision())?;
     let removed = commit.audit.after.clone().unwrap_or(Value::Null);
     let revision = writer.commit(&commit).await?;
     Ok(Written::ok(revision, removed))
@@ -74,6 +101,7 @@ pub async fn delete_global(
     caller: Caller,
     Path(name): Path<String>,
     Params(query): Params<Force>,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let part = EnvPart::parse(&name).map_err(|_| not_found("environment", &name))?;
     let name = EnvName::global(&part);
@@ -84,22 +112,23 @@ pub async fn delete_global(
     {
         return Err(not_found("environment", name.as_str()));
     }
-    delete_env(&app, &caller, name, query.force).await
+    delete_env(&app, &caller, name, query.force, if_match).await
 }
 
 /// `GET /api/v1/projects/{key}/environments`: the environments usable in
 /// the project — the global ones and its own.
-#[utoipa::path(get, path = "/api/v1/projects/{key}/environments", tag = "environments", params(("key" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/projects/{key}/environments", tag = "environments", params(("key" = String, Path), Paging),
     responses((status = 200, body = Page<api::Environment>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_in_project(
     State(app): State<App>,
     caller: Caller,
     Path(key): Path<String>,
+    Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Environment>>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
     let mut found = app.store().environments(None).await?;
     found.extend(app.store().environments(Some(&key)).await?);
-    Ok(Json(Page::map(found, None, |e| api::Environment::from(&e))))
+    env_page(&format!("environments:{key}"), found, &paging)
 }
 
 /// `POST /api/v1/projects/{key}/environments`: `{"name": "QA"}` creates
@@ -135,6 +164,7 @@ pub async fn delete_in_project(
     caller: Caller,
     Path((key, name)): Path<(String, String)>,
     Params(query): Params<Force>,
+    if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
     let snapshot = app.snapshot();
     let (key, project) = visible_project(&app, &snapshot, &caller.acting, &key)?;
@@ -145,5 +175,5 @@ pub async fn delete_in_project(
     if !owned {
         return Err(not_found("environment", full.as_str()));
     }
-    delete_env(&app, &caller, full, query.force).await
+    delete_env(&app, &caller, full, query.force, if_match).await
 }

@@ -11,7 +11,7 @@ use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, GroupName, Username};
 use gatehouse_domain::{FieldError, Store as _};
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
@@ -139,6 +139,7 @@ pub async fn change_members(
     State(app): State<App>,
     caller: Caller,
     Path(name): Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchGroupMembers>,
 ) -> Result<Written<api::Group>, ApiProblem> {
     let name = path_group(&name)?;
@@ -147,7 +148,23 @@ pub async fn change_members(
     let remove = usernames("remove", &body.remove, &mut errors);
     refuse_invalid(errors)?;
     let writer = app.writer().await?;
-    let commit = groups::change_members(&writer.ctx(&caller.acting), &name, add, remove).await?;
+    let commit = groups::change_members(&writer.ctx(&caller.acting), &name, add.clone(), remove.clone()).await?;
+    let current = stored_group(&app, &name).await?;
+    if_match.holds(current.revision)?;
+    // Removing someone who is not a member is a mistake worth naming (a
+    // misspelt name would otherwise leave the right person in the group).
+    let strangers: Vec<FieldError> = remove
+        .iter()
+        .enumerate()
+        .filter(|(_, user)| !current.members.contains(user) && !add.contains(user))
+        .map(|(i, user)| {
+            FieldError::invalid(
+                &format!("remove[{i}]"),
+                &format!("`{user}` is not a member of the group"),
+            )
+        })
+        .collect();
+    refuse_invalid(strangers)?;
     let revision = writer.commit(&commit).await?;
     Ok(Written::ok(
         revision,

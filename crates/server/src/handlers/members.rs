@@ -13,7 +13,7 @@ use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::MemberFilter;
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Written, not_found, refuse_invalid};
+use super::respond::{IfMatch, Paging, Params, Written, not_found, refuse_invalid};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -86,10 +86,12 @@ async fn set(
     key: ProjectKey,
     principal: Principal,
     body: api::SetRoles,
+    if_match: IfMatch,
 ) -> Result<Written<api::Member>, ApiProblem> {
     let roles = role_names(&body.roles)?;
     let writer = app.writer().await?;
     let commit = members::set(&writer.ctx(&caller.acting), key.clone(), principal.clone(), roles).await?;
+    if_match.holds(writer.snapshot().revision())?;
     let revision = writer.commit(&commit).await?;
     let member = app
         .store()
@@ -99,9 +101,16 @@ async fn set(
     Ok(Written::ok(revision, api::Member::from(&member)))
 }
 
-async fn remove(app: &App, caller: &Caller, key: ProjectKey, principal: Principal) -> Result<Written<()>, ApiProblem> {
+async fn remove(
+    app: &App,
+    caller: &Caller,
+    key: ProjectKey,
+    principal: Principal,
+    if_match: IfMatch,
+) -> Result<Written<()>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = members::remove(&writer.ctx(&caller.acting), key, principal).await?;
+    if_match.holds(writer.snapshot().revision())?;
     Ok(Written::no_content(writer.commit(&commit).await?))
 }
 
@@ -125,10 +134,11 @@ pub async fn put_user(
     State(app): State<App>,
     caller: Caller,
     Path((key, username)): Path<(String, String)>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetRoles>,
 ) -> Result<Written<api::Member>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    set(&app, &caller, key, user(&username)?, body).await
+    set(&app, &caller, key, user(&username)?, body, if_match).await
 }
 
 /// `DELETE /api/v1/projects/{key}/members/users/{username}`.
@@ -139,9 +149,10 @@ pub async fn delete_user(
     State(app): State<App>,
     caller: Caller,
     Path((key, username)): Path<(String, String)>,
+    if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    remove(&app, &caller, key, user(&username)?).await
+    remove(&app, &caller, key, user(&username)?, if_match).await
 }
 
 /// `PUT /api/v1/projects/{key}/members/groups/{name}`: `{"roles": [...]}`.
@@ -152,10 +163,11 @@ pub async fn put_group(
     State(app): State<App>,
     caller: Caller,
     Path((key, name)): Path<(String, String)>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetRoles>,
 ) -> Result<Written<api::Member>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    set(&app, &caller, key, group(&name)?, body).await
+    set(&app, &caller, key, group(&name)?, body, if_match).await
 }
 
 /// `DELETE /api/v1/projects/{key}/members/groups/{name}`.
@@ -166,7 +178,8 @@ pub async fn delete_group(
     State(app): State<App>,
     caller: Caller,
     Path((key, name)): Path<(String, String)>,
+    if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    remove(&app, &caller, key, group(&name)?).await
+    remove(&app, &caller, key, group(&name)?, if_match).await
 }

@@ -11,9 +11,10 @@ use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
 use gatehouse_domain::entities::Project;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, DisplayName, ProjectKey, Username};
+use gatehouse_domain::store::every_page;
 use serde::Deserialize;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, page_of, refuse_invalid};
 use super::visibility::{sees_project, visible_project};
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -35,14 +36,23 @@ pub async fn list(
     caller: Caller,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Project>>, ApiProblem> {
-    let found = app.store().projects(&paging.request()?).await?;
+    paging.request()?;
+    // Filtered before it is paged, so that no page is empty while a
+    // `next_cursor` follows it (SPEC §7).
+    let store = app.store();
+    let all = every_page(|page| async move { store.projects(&page).await }).await?;
     let snapshot = app.snapshot();
-    let visible = found.items.iter().filter(|p| {
-        snapshot
-            .project_id(p.key.as_str())
-            .is_some_and(|id| sees_project(&app, &snapshot, &caller.acting, id))
-    });
-    Ok(Json(Page::map(visible, found.next_cursor, api::Project::from)))
+    let visible: Vec<_> = all
+        .into_iter()
+        .filter(|p| {
+            snapshot
+                .project_id(p.key.as_str())
+                .is_some_and(|id| sees_project(&app, &snapshot, &caller.acting, id))
+        })
+        .collect();
+    let listing = format!("projects:{}", caller.acting.username);
+    let page = page_of(&listing, visible, |p| p.key.as_str().to_owned(), &paging)?;
+    Ok(Json(Page::map(page.items.iter(), page.next_cursor, api::Project::from)))
 }
 
 /// `POST /api/v1/projects`.
@@ -167,9 +177,11 @@ pub async fn delete(
     caller: Caller,
     Path(key): Path<String>,
     Params(query): Params<Confirm>,
+    if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
     let writer = app.writer().await?;
     let commit = projects::delete(&writer.ctx(&caller.acting), &key, query.confirm.as_deref()).await?;
+    if_match.holds(stored_project(&app, &key).await?.revision)?;
     Ok(Written::no_content(writer.commit(&commit).await?))
 }

@@ -8,7 +8,7 @@ use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::resources;
 use gatehouse_domain::names::ResourceName;
 
-use super::respond::{Paging, Params, Written, not_found};
+use super::respond::{IfMatch, Paging, Params, Written, not_found};
 use super::visibility::visible_project;
 use crate::caller::Caller;
 use crate::json::JsonBody;
@@ -69,10 +69,12 @@ pub async fn remove(
     State(app): State<App>,
     caller: Caller,
     Path((key, resource_type, name)): Path<(String, String, String)>,
+    if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
     let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
     let name = ResourceName::parse(&name).map_err(|_| not_found("resource", &name))?;
     let writer = app.writer().await?;
     let commit = resources::remove(&writer.ctx(&caller.acting), key, &resource_type, name).await?;
+    if_match.holds(writer.snapshot().revision())?;
     Ok(Written::no_content(writer.commit(&commit).await?))
 }

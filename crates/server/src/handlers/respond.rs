@@ -110,6 +110,40 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiProblem> {
         })
 }
 
+/// `If-Match` (SPEC §7) as an extractor, for every write to a single
+/// resource. A handler decides the command first (so a caller who may not
+/// see the resource is answered 404 or 403, never 412), then, holding the
+/// write lock, asks [`IfMatch::holds`] of the version the record is at: the
+/// record's revision, or for what has none of its own (members,
+/// environments, settings, tokens, resources) the model's, which is the
+/// `ETag` of `GET /api/v1/settings` and the `Gatehouse-Revision` of writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IfMatch(pub Option<u64>);
+
+impl IfMatch {
+    /// Refuses when the client read another version than `current`.
+    ///
+    /// # Errors
+    /// 412 `precondition_failed`: nothing is written.
+    pub fn holds(self, current: u64) -> Result<(), ApiProblem> {
+        match self.0 {
+            Some(read) if read != current => Err(ApiProblem::new(
+                ErrorCode::PreconditionFailed,
+                format!("`If-Match` names version {read}; it is at {current}: read it again"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if_match(&parts.headers).map(Self)
+    }
+}
+
 /// 404 `not_found` for the `kind` (`user`, `project`, …) named `name` —
 /// also the answer for what the caller may not know exists (SPEC §7).
 #[must_use]
@@ -152,6 +186,70 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
                 }]))
             })
     }
+}
+
+/// One page of a list read whole (a user's tokens, roles, environments, the
+/// projects a caller sees), paged by keyset as the store pages (SPEC §7):
+/// `items` are put in `key` order and the cursor names the last key given,
+/// so a page is never empty while a `next_cursor` follows it, and an item
+/// removed between two pages moves nothing else. `listing` names the list
+/// (with whose or where it is), so a cursor of another list is refused.
+///
+/// # Errors
+/// 422 naming `limit`; 400 `invalid_cursor`.
+pub fn page_of<T, K>(
+    listing: &str,
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> K,
+    paging: &Paging,
+) -> Result<Page<T>, ApiProblem>
+where
+    K: Ord + Serialize + DeserializeOwned,
+{
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Cursor<K> {
+        l: String,
+        a: K,
+    }
+
+    let request = paging.request()?;
+    items.sort_by_cached_key(|item| key(item));
+    let start = match &request.cursor {
+        None => 0,
+        Some(raw) => {
+            let cursor: Cursor<K> = URL_SAFE_NO_PAD
+                .decode(raw)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .filter(|c: &Cursor<K>| c.l == listing)
+                .ok_or_else(|| ApiProblem::new(ErrorCode::InvalidCursor, "the cursor was not issued for this list"))?;
+            items.partition_point(|item| key(item) <= cursor.a)
+        }
+    };
+    let mut page: Vec<T> = items.into_iter().skip(start).take(request.limit + 1).collect();
+    let next_cursor = if page.len() > request.limit {
+        page.truncate(request.limit);
+        page.last()
+            .map(|last| {
+                serde_json::to_vec(&Cursor {
+                    l: listing.to_owned(),
+                    a: key(last),
+                })
+                .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
+                .map_err(|e| ApiProblem::internal("cannot write a cursor", &e))
+            })
+            .transpose()?
+    } else {
+        None
+    };
+    Ok(Page {
+        items: page,
+        next_cursor,
+    })
 }
 
 /// `?limit=&cursor=`.

@@ -1,13 +1,12 @@
 //! `/api/v1/settings` (SPEC §3.1): the billing details, read and changed by
 //! holders of `billing.manage`, and the instance's configuration.
 
-use axum::Json;
 use axum::extract::State;
 use gatehouse_api::{self as api, Problem};
 use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::settings;
 
-use super::respond::Written;
+use super::respond::{IfMatch, Tagged, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
@@ -29,8 +28,10 @@ async fn current(app: &App) -> Result<api::Settings, ApiProblem> {
 /// `GET /api/v1/settings`.
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
     responses((status = 200, body = api::Settings), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(app): State<App>) -> Result<Json<api::Settings>, ApiProblem> {
-    Ok(Json(current(&app).await?))
+pub async fn get(State(app): State<App>) -> Result<Tagged<api::Settings>, ApiProblem> {
+    // Settings have no revision of their own: their tag is the model's.
+    let revision = app.store().revision().await?;
+    Ok(Tagged(revision, current(&app).await?))
 }
 
 /// `PUT /api/v1/settings`: replaces the billing details.
@@ -39,10 +40,12 @@ pub async fn get(State(app): State<App>) -> Result<Json<api::Settings>, ApiProbl
 pub async fn put(
     State(app): State<App>,
     caller: Caller,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<api::PutSettings>,
 ) -> Result<Written<api::Settings>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = settings::put_billing(&writer.ctx(&caller.acting), body.billing.into()).await?;
+    if_match.holds(writer.snapshot().revision())?;
     let revision = writer.commit(&commit).await?;
     Ok(Written::ok(revision, current(&app).await?))
 }

@@ -14,7 +14,7 @@ use gatehouse_domain::names::{Description, Username};
 use gatehouse_domain::{FieldError, Store as _};
 use time::{Duration, OffsetDateTime};
 
-use super::respond::{Written, not_found};
+use super::respond::{IfMatch, Paging, Params, Written, not_found, page_of};
 use super::users::path_username;
 use crate::caller::Caller;
 use crate::config::Config;
@@ -102,11 +102,26 @@ pub(crate) async fn create_token(
 }
 
 /// `GET /api/v1/tokens`: the caller's tokens, newest first.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", params(Paging),
     responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn list_own(State(app): State<App>, caller: Caller) -> Result<Json<Page<api::Token>>, ApiProblem> {
-    let tokens = app.store().tokens(&caller.acting.username).await?;
-    Ok(Json(Page::map(tokens, None, |t| api::Token::from(&t))))
+pub async fn list_own(
+    State(app): State<App>,
+    caller: Caller,
+    Params(paging): Params<Paging>,
+) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    token_page(&app, &caller.acting.username, &paging).await
+}
+
+/// A page of `username`'s tokens, newest first.
+async fn token_page(app: &App, username: &Username, paging: &Paging) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    let tokens = app.store().tokens(username).await?;
+    let page = page_of(
+        &format!("tokens:{username}"),
+        tokens,
+        |t| (-t.created_at.unix_timestamp_nanos(), t.id.clone()),
+        paging,
+    )?;
+    Ok(Json(Page::map(page.items, page.next_cursor, |t| api::Token::from(&t))))
 }
 
 /// `POST /api/v1/tokens`: a token for the caller; the secret is shown once.
@@ -124,20 +139,27 @@ pub async fn create_own(
 /// `DELETE /api/v1/tokens/{id}`: revokes; refused from the next request.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Written<()>, ApiProblem> {
+pub async fn revoke(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+) -> Result<Written<()>, ApiProblem> {
     let writer = app.writer().await?;
     let commit = tokens::revoke(&writer.ctx(&caller.acting), &id).await?;
+    if_match.holds(writer.snapshot().revision())?;
     Ok(Written::no_content(writer.commit(&commit).await?))
 }
 
 /// `GET /api/v1/users/{username}/tokens`: the user itself, or a holder of
 /// `accounts.manage`; others are answered as if the user did not exist.
-#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "tokens", params(("username" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "tokens", params(("username" = String, Path), Paging),
     responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_for_user(
     State(app): State<App>,
     caller: Caller,
     Path(username): Path<String>,
+    Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
     let username = path_username(&username)?;
     let visible =
@@ -145,8 +167,7 @@ pub async fn list_for_user(
     if !visible || app.store().user(&username).await?.is_none() {
         return Err(not_found("user", username.as_str()));
     }
-    let tokens = app.store().tokens(&username).await?;
-    Ok(Json(Page::map(tokens, None, |t| api::Token::from(&t))))
+    token_page(&app, &username, &paging).await
 }
 
 /// `POST /api/v1/users/{username}/tokens`: the user itself, or a platform

@@ -16,7 +16,7 @@ use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use crate::caller::Caller;
 use crate::credentials::{random_secret, sha256_hex};
 use crate::json::JsonBody;
@@ -266,10 +266,12 @@ async fn change_status(
     caller: Caller,
     username: &str,
     change: StatusChange,
+    if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
     let username = path_username(username)?;
     let writer = app.writer().await?;
     let commit = users::set_status(&writer.ctx(&caller.acting), &username, change).await?;
+    if_match.holds(stored_user(&app, &username).await?.revision)?;
     let revision = writer.commit(&commit).await?;
     let user = stored_user(&app, &username).await?;
     Ok(Written::ok(
@@ -286,8 +288,9 @@ pub async fn disable(
     State(app): State<App>,
     caller: Caller,
     Path(username): Path<String>,
+    if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
-    change_status(app, caller, &username, StatusChange::Disable).await
+    change_status(app, caller, &username, StatusChange::Disable, if_match).await
 }
 
 /// `POST /api/v1/users/{username}/enable`.
@@ -297,8 +300,9 @@ pub async fn enable(
     State(app): State<App>,
     caller: Caller,
     Path(username): Path<String>,
+    if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
-    change_status(app, caller, &username, StatusChange::Enable).await
+    change_status(app, caller, &username, StatusChange::Enable, if_match).await
 }
 
 /// `POST /api/v1/users/{username}/unlock`: ends a lockout at once.
@@ -308,8 +312,9 @@ pub async fn unlock(
     State(app): State<App>,
     caller: Caller,
     Path(username): Path<String>,
+    if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
-    change_status(app, caller, &username, StatusChange::Unlock).await
+    change_status(app, caller, &username, StatusChange::Unlock, if_match).await
 }
 
 /// `DELETE /api/v1/users/{username}`: with its memberships, group
@@ -338,6 +343,7 @@ pub async fn set_password(
     State(app): State<App>,
     caller: Caller,
     Path(username): Path<String>,
+    if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetPassword>,
 ) -> Result<Written<()>, ApiProblem> {
     let username = path_username(&username)?;
@@ -373,6 +379,7 @@ pub async fn set_password(
     let hash = hash_password(password).await?;
     let writer = app.writer().await?;
     let commit = users::set_password(&writer.ctx(&caller.acting), &username, hash).await?;
+    if_match.holds(stored_user(&app, &username).await?.revision)?;
     let revision = writer.commit(&commit).await?;
     if username.as_str() == gatehouse_domain::commands::init::FIRST_ADMIN {
         crate::password::forget_initial_password(&app.config().data_dir);

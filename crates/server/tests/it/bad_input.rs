@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 
 use crate::spawn::{Answer, TestServer, password_of, start_sqlite};
 
+/// The media type of the battery's bodies.
+const JSON: &str = "application/json";
+
 /// A body over the 1 MiB limit (SPEC §7).
 const TWO_MIB: usize = 2 * 1024 * 1024;
 
@@ -108,6 +111,8 @@ struct Case {
     label: String,
     body: Vec<u8>,
     expect: Expect,
+    /// The `Content-Type` it is sent with.
+    content_type: &'static str,
 }
 
 impl Case {
@@ -120,6 +125,7 @@ impl Case {
             label: label.into(),
             body,
             expect: Expect::Refused(refusal),
+            content_type: JSON,
         }
     }
 
@@ -129,6 +135,7 @@ impl Case {
             label: label.into(),
             body: body.to_string().into_bytes(),
             expect: Expect::Denied(pointer),
+            content_type: JSON,
         }
     }
 }
@@ -326,6 +333,7 @@ impl WriteRoute {
             label: "2 MiB body".to_owned(),
             body: big.to_string().into_bytes(),
             expect: self.oversized,
+            content_type: JSON,
         }];
         let Some(valid) = self.valid else {
             return cases;
@@ -353,6 +361,35 @@ impl WriteRoute {
                 raw.as_bytes().to_vec(),
                 Refusal::shapeless(),
             ));
+        }
+
+        // A key named twice is malformed, as serde would keep the last one
+        // (SPEC §7); so is one named twice in a nested object.
+        if let Some((key, value)) = valid.as_object().and_then(|o| o.iter().next()) {
+            let text = valid.to_string();
+            let twice = format!("{{{}:{value},{}", json!(key), &text[1..]);
+            cases.push(Case::raw(
+                format!("`{key}` named twice"),
+                twice.into_bytes(),
+                Refusal::malformed(),
+            ));
+        }
+        cases.push(Case::raw(
+            "a key named twice in a nested object",
+            with(&valid, "/bogus", json!({"a": 1}))
+                .to_string()
+                .replace(r#"{"a":1}"#, r#"{"a":1,"a":2}"#)
+                .into_bytes(),
+            Refusal::malformed(),
+        ));
+        // Only JSON is read (SPEC §7): the valid body, declared as text.
+        for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
+            cases.push(Case {
+                label: format!("the valid body as {content_type:?}"),
+                body: valid.to_string().into_bytes(),
+                expect: Expect::Refused(Refusal::coded(415, "unsupported_media_type")),
+                content_type,
+            });
         }
 
         let unknown = with(&valid, "/bogus", json!(1));
@@ -393,6 +430,7 @@ impl WriteRoute {
                     label: format!("{field}: {label}"),
                     body: body.to_string().into_bytes(),
                     expect: rule.expect(field, kind),
+                    content_type: JSON,
                 });
             }
             // A lone surrogate is not JSON text at all (RFC 8259 §8.2).
@@ -894,6 +932,7 @@ fn write_routes(secret: &str) -> Vec<WriteRoute> {
                     label: format!("checks[1]: {}", case.label),
                     body: json!({"checks": [check_body(), one]}).to_string().into_bytes(),
                     expect: case.expect,
+                    content_type: JSON,
                 })
             }));
             cases
@@ -1205,7 +1244,7 @@ fn check_extras(prefix: &str, decision: &'static str) -> Vec<Case> {
 }
 
 /// Sends `body` as JSON to `method path` as the admin.
-async fn send(t: &TestServer, method: &Method, path: &str, body: Vec<u8>) -> Answer {
+async fn send(t: &TestServer, method: &Method, path: &str, body: Vec<u8>, content_type: &str) -> Answer {
     // A body refused before it is read ends its connection: send it on a
     // connection of its own, so the next request does not race the close.
     let close = if body.len() > 1024 * 1024 {
@@ -1213,16 +1252,16 @@ async fn send(t: &TestServer, method: &Method, path: &str, body: Vec<u8>) -> Ans
     } else {
         "keep-alive"
     };
-    let response = t
+    let mut request = t
         .http
         .request(method.clone(), format!("{}{path}", t.url))
         .bearer_auth(&t.admin)
-        .header(CONTENT_TYPE, "application/json")
         .header(reqwest::header::CONNECTION, close)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+        .body(body);
+    if !content_type.is_empty() {
+        request = request.header(CONTENT_TYPE, content_type);
+    }
+    let response = request.send().await.unwrap();
     TestServer::answer(response).await
 }
 
@@ -1395,7 +1434,7 @@ async fn every_write_route_refuses_bad_input_and_changes_nothing() {
         let (method, path) = (route.method.clone(), route.path.clone());
         for case in route.cases() {
             let revision = t.revision().await;
-            let answer = send(&t, &method, &path, case.body).await;
+            let answer = send(&t, &method, &path, case.body, case.content_type).await;
             sent += 1;
             let mut wrong = mismatches(&answer, &case.expect);
             let after = t.revision().await;
@@ -1426,5 +1465,125 @@ async fn every_write_route_refuses_bad_input_and_changes_nothing() {
         failures.len(),
         failures.join("\n")
     );
+    t.finish().await;
+}
+
+/// Arbitrary JSON text: nesting, keys named twice, huge and odd numbers,
+/// escapes (lone surrogates among them). Objects at the top carry a key no
+/// route knows, so that no body of it can be a valid write.
+fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let key = prop_oneof![
+        Just("email".to_owned()),
+        Just("name".to_owned()),
+        Just("roles".to_owned()),
+        Just("checks".to_owned()),
+        Just("password".to_owned()),
+        "[a-z_]{1,8}",
+        Just("\\ud800".to_owned()),
+        Just("\\u006eame".to_owned()),
+    ];
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        Just("false".to_owned()),
+        Just("1e999".to_owned()),
+        Just("18446744073709551616".to_owned()),
+        Just("-123456789012345678901234567890".to_owned()),
+        Just("\"\\udc00\"".to_owned()),
+        Just("\"\\ud800\\u0041\"".to_owned()),
+        Just("\"web\"".to_owned()),
+        Just("[\"Reader\"]".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        "\"[ -~]{0,10}\"",
+    ];
+    let object = |inner: BoxedStrategy<String>, key: BoxedStrategy<String>| {
+        prop::collection::vec((key, inner), 0..6).prop_map(|pairs| {
+            let body: Vec<_> = pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            body.join(",")
+        })
+    };
+    let nested = leaf.prop_recursive(5, 48, 6, {
+        let key = key.clone().boxed();
+        move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(|items| format!("[{}]", items.join(","))),
+                object(inner.boxed(), key.clone()).prop_map(|pairs| format!("{{{pairs}}}")),
+            ]
+        }
+    });
+    prop_oneof![
+        nested
+            .clone()
+            .prop_filter("objects carry an unknown key", |text| !text.starts_with('{')),
+        object(nested.boxed(), key.boxed()).prop_map(|pairs| {
+            if pairs.is_empty() {
+                "{\"zz_no_such_field\":1}".to_owned()
+            } else {
+                format!("{{{pairs},\"zz_no_such_field\":1}}")
+            }
+        }),
+    ]
+}
+
+/// SPEC §7: no input ever produces a 5xx. Arbitrary bytes and arbitrary
+/// JSON (a fixed seed: a failure is reproduced) sent to every write route
+/// of `ROUTES` as `application/json` are answered below 500, and write
+/// nothing: the revision stays where it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn arbitrary_bodies_to_every_write_route_are_never_a_5xx_and_write_nothing() {
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree as _;
+    use proptest::test_runner::TestRunner;
+
+    let t = start_sqlite().await;
+    let mut runner = TestRunner::deterministic();
+    let bytes = prop::collection::vec(any::<u8>(), 0..96);
+    let mut bodies: Vec<Vec<u8>> = (0..24)
+        .map(|_| bytes.new_tree(&mut runner).unwrap().current())
+        .collect();
+    let json = arbitrary_json();
+    bodies.extend((0..40).map(|_| json.new_tree(&mut runner).unwrap().current().into_bytes()));
+    bodies.push(br#"{"email":"a@example.com","email":"b@example.com"}"#.to_vec());
+    bodies.push(br#"{"name":"dup","name":"dup","zz_no_such_field":1}"#.to_vec());
+
+    let writes: Vec<(Method, String)> = ROUTES
+        .iter()
+        .filter(|r| ["POST", "PUT", "PATCH"].contains(&r.method.as_str()))
+        .map(|r| {
+            // Every name in a path is of nothing that exists.
+            let path = r
+                .path
+                .split('/')
+                .map(|part| if part.starts_with('{') { "nobody" } else { part })
+                .collect::<Vec<_>>()
+                .join("/");
+            (Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), path)
+        })
+        .collect();
+    assert!(writes.len() > 25, "only {} write routes", writes.len());
+    let start = t.revision().await;
+    let mut failures = Vec::new();
+    for body in &bodies {
+        for (method, path) in &writes {
+            let answer = send(&t, method, path, body.clone(), JSON).await;
+            if answer.status.as_u16() >= 500 {
+                failures.push(format!(
+                    "{method} {path} {:?}: {} {}",
+                    String::from_utf8_lossy(body),
+                    answer.status,
+                    answer.body
+                ));
+            }
+        }
+        let now = t.revision().await;
+        if now != start {
+            failures.push(format!(
+                "{:?} moved the revision to {now}",
+                String::from_utf8_lossy(body)
+            ));
+            break;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     t.finish().await;
 }

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod config;
+mod consistency;
 mod escalation;
 mod instances;
 mod mail;
