@@ -107,6 +107,16 @@ fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) ->
         (None, Some(resource)) => match snapshot.resource_place(&check.action, &resource.resource_type, &resource.name)
         {
             Err(error) => return Err(query_problem(error, index)),
+            // A resource of a project the caller may not see is answered
+            // as an absent one (SPEC §5.6): the same deny, nothing leaks.
+            Ok(Some((project, _)))
+                if !asker.anyone
+                    && snapshot
+                        .project_id(project)
+                        .is_none_or(|p| !sees_project(app, snapshot, acting, p)) =>
+            {
+                return Ok(deny(check, Denial::UnknownResource));
+            }
             Ok(Some(found)) => found,
             Ok(None) => return Ok(deny(check, Denial::UnknownResource)),
         },
@@ -254,9 +264,14 @@ fn permissions_of(
     let project_id = project_id
         .filter(|p| !itself || sees_project(app, &snapshot, acting, *p))
         .ok_or_else(|| not_found("project", project))?;
-    let permissions = snapshot
-        .effective_permissions(user, project_id)
-        .map_err(|_| not_found("project", project))?;
+    // One's own permissions are read as one's checks are: through the
+    // credential's scope (SPEC §2.4).
+    let permissions = if itself {
+        snapshot.effective_permissions_within(user, project_id, &acting.scope)
+    } else {
+        snapshot.effective_permissions(user, project_id)
+    }
+    .map_err(|_| not_found("project", project))?;
     Ok(api::Permissions::new(&snapshot, user, project, &permissions))
 }
 

@@ -16,6 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::respond::{Written, not_found};
 use super::users::path_username;
+use super::visibility::require_full_scope;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::credentials::{new_token, new_token_id, sha256_hex};
@@ -105,6 +106,7 @@ pub(crate) async fn create_token(
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_own(State(app): State<App>, caller: Caller) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let tokens = app.store().tokens(&caller.acting.username).await?;
     Ok(Json(Page::map(tokens, None, |t| api::Token::from(&t))))
 }
@@ -117,6 +119,7 @@ pub async fn create_own(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let username = caller.acting.username.clone();
     create_token(&app, &caller.acting, username, body).await
 }
@@ -125,6 +128,7 @@ pub async fn create_own(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Result<Written<()>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let writer = app.writer().await?;
     let commit = tokens::revoke(&writer.ctx(&caller.acting), &id).await?;
     Ok(Written::no_content(writer.commit(&commit).await?))
@@ -139,6 +143,7 @@ pub async fn list_for_user(
     caller: Caller,
     Path(username): Path<String>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let username = path_username(&username)?;
     let visible =
         username == caller.acting.username || holds(&app, &caller.acting, Some(AccountPermission::AccountsManage));
@@ -159,6 +164,7 @@ pub async fn create_for_user(
     Path(username): Path<String>,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let username = path_username(&username)?;
     create_token(&app, &caller.acting, username, body).await
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::respond::{Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::visibility::require_full_scope;
 use crate::caller::Caller;
 use crate::credentials::{random_secret, sha256_hex};
 use crate::json::JsonBody;
@@ -340,6 +341,7 @@ pub async fn set_password(
     Path(username): Path<String>,
     JsonBody(body): JsonBody<api::SetPassword>,
 ) -> Result<Written<()>, ApiProblem> {
+    require_full_scope(&caller.acting, "change credentials")?;
     let username = path_username(&username)?;
     let own = username == caller.acting.username;
     let target = if own {
