@@ -251,10 +251,7 @@ pub trait Store: Send + Sync {
     /// A user's tokens, newest first.
     fn tokens(&self, username: &Username) -> impl Future<Output = Result<Vec<Token>, StoreError>> + Send;
     /// The tokens whose restricted scope names the environment `name`.
-    fn tokens_scoped_to_environment(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Vec<Token>, StoreError>> + Send;
+    fn tokens_scoped_to_environment(&self, name: &str) -> impl Future<Output = Result<Vec<Token>, StoreError>> + Send;
     /// Records a token's use (book-keeping, no revision).
     fn touch_token(&self, id: &str, now: OffsetDateTime) -> impl Future<Output = Result<(), StoreError>> + Send;
 

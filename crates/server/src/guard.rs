@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -86,10 +86,26 @@ async fn authorize(app: &App, needs: Needs, caller: Option<&Caller>, request: &P
         return Ok(());
     }
     let what = permission.map_or_else(|| "platform admin".to_owned(), |p| format!("`{p}`"));
-    let mut entry = audit_entry(&caller.acting, "access.denied", "route", request.uri.path());
-    entry.after = Some(serde_json::json!({"method": request.method.as_str(), "needs": what}));
-    if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
-        tracing::warn!(%error, "cannot audit a refused request");
+    // Repeats are counted, not each recorded (`denials.rs`).
+    let route = request
+        .extensions
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri.path(), MatchedPath::as_str);
+    let acting = &caller.acting;
+    let token = acting.audit.token_id.as_deref();
+    if let Some(repeated) = app
+        .inner
+        .denials
+        .admit(acting.username.as_str(), token, request.method.as_str(), route)
+    {
+        let path: String = request.uri.path().chars().take(256).collect();
+        let mut entry = audit_entry(acting, "access.denied", "route", &path);
+        entry.after = Some(serde_json::json!({
+            "method": request.method.as_str(), "needs": what, "route": route, "repeated_since_last": repeated,
+        }));
+        if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
+            tracing::warn!(%error, "cannot audit a refused request");
+        }
     }
     Err(ApiProblem::new(ErrorCode::Forbidden, format!("requires {what}")))
 }

@@ -200,6 +200,7 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(observe))
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, SequentialIds::new()))
+        .layer(middleware::from_fn(crate::request_id::keep_safe_id))
 }
 
 /// Answers 408 `request_timeout` when the handler takes longer than the

@@ -19,6 +19,7 @@ use super::visibility::{may_ask_about, sees_project, visible_project};
 use crate::caller::Caller;
 use crate::guard::holds;
 use crate::json::JsonBody;
+use crate::observe::sampled_check;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -198,7 +199,8 @@ pub async fn check(
 ) -> Result<Json<api::CheckResponse>, ApiProblem> {
     body.validate()?;
     let snapshot = snapshot_at_least(&app, body.min_revision).await?;
-    let result = decide(&Asker::new(&app, &snapshot, &caller.acting), &body, None)?;
+    let asker = Asker::new(&app, &snapshot, &caller.acting);
+    let result = sampled_check(|| decide(&asker, &body, None))?;
     count(1, u64::from(result.allowed));
     Ok(Json(api::CheckResponse {
         allowed: result.allowed,
@@ -226,7 +228,7 @@ pub async fn batch(
         .checks
         .iter()
         .enumerate()
-        .map(|(i, check)| decide(&asker, check, Some(i)))
+        .map(|(i, check)| sampled_check(|| decide(&asker, check, Some(i))))
         .collect::<Result<Vec<_>, _>>()?;
     let allowed = results.iter().filter(|r| r.allowed).count();
     count(results.len() as u64, allowed as u64);
