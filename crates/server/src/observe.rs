@@ -154,7 +154,10 @@ pub const CHECK_DURATION: &str = "gatehouse_check_duration_seconds";
 /// [`CHECK_SAMPLE_EVERY`].
 pub fn sampled_check<T>(decide: impl FnOnce() -> T) -> T {
     static CHECKS: AtomicU64 = AtomicU64::new(0);
-    if CHECKS.fetch_add(1, Ordering::Relaxed) % CHECK_SAMPLE_EVERY != 0 {
+    if !CHECKS
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(CHECK_SAMPLE_EVERY)
+    {
         return decide();
     }
     let started = Instant::now();
