@@ -7,7 +7,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::spawn::{ADMIN_PASSWORD, TestServer, password_of, start_sqlite};
+use crate::spawn::{ADMIN_PASSWORD, TestServer, backends, password_of, start_on, start_sqlite};
 
 async fn send(t: &TestServer, method: Method, path: &str, body: Value) -> crate::spawn::Answer {
     t.call(method, path, Some(&t.admin), Some(&body)).await
@@ -58,8 +58,15 @@ fn check(project: &str, action: &str, environment: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scope_naming_a_deleted_environment_grants_nothing_and_never_errors() {
-    let t = start_sqlite().await;
-    project(&t, "web").await;
+    for backend in backends() {
+        let t = start_on(&backend).await;
+        scope_naming_a_deleted_environment(&t).await;
+        t.finish().await;
+    }
+}
+
+async fn scope_naming_a_deleted_environment(t: &TestServer) {
+    project(t, "web").await;
     let qa = send(
         &t,
         Method::POST,
@@ -69,7 +76,7 @@ async fn a_scope_naming_a_deleted_environment_grants_nothing_and_never_errors() 
     .await;
     assert_eq!(qa.status, 201, "{:?}", qa.body);
     let tess = t.user("tess").await;
-    member(&t, "web", "tess", "Tester", &["artifacts.read"], &["DEV", "QA"]).await;
+    member(t, "web", "tess", "Tester", &["artifacts.read"], &["DEV", "QA"]).await;
     let narrow = scoped_token(
         &t,
         &tess,
