@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use crate::check::{Denial, Explanation, Grant, Query, QueryError};
 use crate::ids::{ActionId, EnvId, ProjectId, UserId};
+use crate::scope::TokenScope;
 use crate::snapshot::Snapshot;
 
 /// One action a user may do in a project.
@@ -34,6 +35,20 @@ impl Snapshot {
     /// # Errors
     /// The denial code when the user or the project is unknown.
     pub fn effective_permissions(&self, user: UserId, project: ProjectId) -> Result<Vec<Permission>, Denial> {
+        self.effective_permissions_within(user, project, &TokenScope::user())
+    }
+
+    /// [`Snapshot::effective_permissions`] as a token of `scope` sees them:
+    /// only what [`Snapshot::check_scoped`] would allow it (SPEC §2.4).
+    ///
+    /// # Errors
+    /// The denial code when the user or the project is unknown.
+    pub fn effective_permissions_within(
+        &self,
+        user: UserId,
+        project: ProjectId,
+        scope: &TokenScope,
+    ) -> Result<Vec<Permission>, Denial> {
         if self.user(user).is_none() {
             return Err(Denial::UnknownUser);
         }
@@ -58,7 +73,9 @@ impl Snapshot {
                     project,
                     environment,
                 };
-                if let Ok(Explanation::Allow(found)) = self.explain(&q) {
+                if let Ok(Explanation::Allow(found)) = self.explain(&q)
+                    && scope.allows(self, &q)
+                {
                     allowed_in.extend(environment);
                     for grant in found {
                         if !grants.contains(&grant) {

@@ -48,6 +48,15 @@ impl TokenScope {
         self.entries.is_none()
     }
 
+    /// Whether the scope names `project` (an unrestricted scope names every
+    /// project): a restricted token sees nothing of the others.
+    #[must_use]
+    pub fn covers_project(&self, project: ProjectId) -> bool {
+        self.entries
+            .as_ref()
+            .is_none_or(|entries| entries.iter().any(|e| e.project == project))
+    }
+
     /// Whether the scope lets the query through (the user's own permissions
     /// are checked separately).
     #[must_use]
@@ -70,41 +79,62 @@ impl TokenScope {
 }
 
 impl Snapshot {
-    /// Resolves a restricted scope. Entries naming a project that no longer
-    /// exists grant nothing; unknown actions, categories and environments are
-    /// errors (the store validated them when the token was made).
+    /// Resolves a restricted scope as it is given, for a token about to be
+    /// made: every name must resolve. Entries naming a project that no
+    /// longer exists grant nothing.
     ///
     /// # Errors
     /// An action, category or environment this snapshot does not know.
     pub fn token_scope(&self, entries: &[ScopeEntrySpec]) -> Result<TokenScope, ModelError> {
+        self.resolve_scope(entries, true)
+    }
+
+    /// Resolves the restricted scope of a stored token, failing closed: a
+    /// project, environment, action or category that no longer resolves
+    /// (deleted since, or gone from the catalogue) grants nothing. An entry
+    /// whose every environment is gone keeps its other actions and no
+    /// environment-scoped one. Never an error.
+    #[must_use]
+    pub fn stored_token_scope(&self, entries: &[ScopeEntrySpec]) -> TokenScope {
+        self.resolve_scope(entries, false).unwrap_or_else(|_| TokenScope {
+            entries: Some(Vec::new()),
+        })
+    }
+
+    fn resolve_scope(&self, entries: &[ScopeEntrySpec], strict: bool) -> Result<TokenScope, ModelError> {
         let mut resolved = Vec::with_capacity(entries.len());
         for spec in entries {
             let Some(project) = self.project_id(&spec.project) else {
                 continue;
             };
-            let mut actions = self
-                .catalogue()
-                .expand_categories(spec.categories.iter().map(String::as_str))
-                .map_err(|c| ModelError::UnknownCategory(c.to_owned()))?;
+            let mut actions = ActionSet::EMPTY;
+            for category in &spec.categories {
+                match self.catalogue().expand_categories(std::iter::once(category.as_str())) {
+                    Ok(expanded) => actions = actions.union(expanded),
+                    Err(c) if strict => return Err(ModelError::UnknownCategory(c.to_owned())),
+                    Err(_) => {}
+                }
+            }
             for name in &spec.actions {
-                let action = self
-                    .catalogue()
-                    .resolve_action(name)
-                    .ok_or_else(|| ModelError::UnknownAction(name.clone()))?;
-                actions.insert(action);
+                match self.catalogue().resolve_action(name) {
+                    Some(action) => actions.insert(action),
+                    None if strict => return Err(ModelError::UnknownAction(name.clone())),
+                    None => {}
+                }
             }
             let environments = if spec.environments.is_empty() {
                 None
             } else {
-                let envs = spec
-                    .environments
-                    .iter()
-                    .map(|name| {
-                        self.env_id(name)
-                            .filter(|e| self.env_slot(*e, project).is_some())
-                            .ok_or_else(|| ModelError::UnknownEnvironment(name.clone()))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut envs = Vec::with_capacity(spec.environments.len());
+                for name in &spec.environments {
+                    match self.env_id(name).filter(|e| self.env_slot(*e, project).is_some()) {
+                        Some(env) => envs.push(env),
+                        None if strict => return Err(ModelError::UnknownEnvironment(name.clone())),
+                        // Deleted since: it grants nothing, and the entry
+                        // never widens to every environment.
+                        None => {}
+                    }
+                }
                 Some(envs)
             };
             resolved.push(ScopeEntry {

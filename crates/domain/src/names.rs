@@ -226,11 +226,31 @@ impl EnvName {
     }
 
     /// Parses what the API takes for a project environment: `NAME` or the
-    /// full `<key>-NAME` (SPEC §5.4).
+    /// full `<key>-NAME` (SPEC §5.4). `NAME` holds no `-`, so a full name
+    /// splits into key and name one way only.
     ///
     /// # Errors
     /// A field error for `name`.
     pub fn for_project(key: &ProjectKey, raw: &str) -> Result<Self, FieldError> {
+        let prefix = format!("{key}-");
+        let part = raw.strip_prefix(&prefix).unwrap_or(raw);
+        let part = EnvPart::parse(part)?;
+        if part.as_str().contains('-') {
+            return Err(FieldError::invalid(
+                "name",
+                "a project environment's name holds no `-` (the full name is `<key>-<NAME>`)",
+            ));
+        }
+        Ok(Self(format!("{prefix}{part}")))
+    }
+
+    /// The full name of project `key`'s environment `raw` (`NAME` or the
+    /// full name) as it may already be stored — a name made before `NAME`
+    /// lost its `-` included — for finding it, not for making one.
+    ///
+    /// # Errors
+    /// A field error for `name`.
+    pub fn existing_in_project(key: &ProjectKey, raw: &str) -> Result<Self, FieldError> {
         let prefix = format!("{key}-");
         let part = raw.strip_prefix(&prefix).unwrap_or(raw);
         let part = EnvPart::parse(part)?;

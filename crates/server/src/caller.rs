@@ -48,6 +48,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
+/// On a public route: the caller, when the request came with a credential.
+impl<S: Send + Sync> axum::extract::OptionalFromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.remove::<Self>())
+    }
+}
+
 /// The username of the caller, put in the response for the request log.
 #[derive(Clone, Debug)]
 pub struct CallerName(pub String);

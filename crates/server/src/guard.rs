@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -25,6 +25,7 @@ use crate::credentials::{TOKEN_PREFIX, same_secret, sha256_hex};
 use crate::problem::{ApiProblem, current_request_id};
 use crate::needs::Needs;
 use crate::state::App;
+use crate::token_cache::Generation;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "gatehouse_session";
@@ -85,10 +86,26 @@ async fn authorize(app: &App, needs: Needs, caller: Option<&Caller>, request: &P
         return Ok(());
     }
     let what = permission.map_or_else(|| "platform admin".to_owned(), |p| format!("`{p}`"));
-    let mut entry = audit_entry(&caller.acting, "access.denied", "route", request.uri.path());
-    entry.after = Some(serde_json::json!({"method": request.method.as_str(), "needs": what}));
-    if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
-        tracing::warn!(%error, "cannot audit a refused request");
+    // Repeats are counted, not each recorded (`denials.rs`).
+    let route = request
+        .extensions
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri.path(), MatchedPath::as_str);
+    let acting = &caller.acting;
+    let token = acting.audit.token_id.as_deref();
+    if let Some(repeated) = app
+        .inner
+        .denials
+        .admit(acting.username.as_str(), token, request.method.as_str(), route)
+    {
+        let path: String = request.uri.path().chars().take(256).collect();
+        let mut entry = audit_entry(acting, "access.denied", "route", &path);
+        entry.after = Some(serde_json::json!({
+            "method": request.method.as_str(), "needs": what, "route": route, "repeated_since_last": repeated,
+        }));
+        if let Err(error) = app.store().record_event(&entry, OffsetDateTime::now_utc()).await {
+            tracing::warn!(%error, "cannot audit a refused request");
+        }
     }
     Err(ApiProblem::new(ErrorCode::Forbidden, format!("requires {what}")))
 }
@@ -175,11 +192,14 @@ pub fn audit_entry(acting: &Acting, event: &str, target_type: &str, target_id: &
 async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, ApiProblem> {
     let refused = || ApiProblem::unauthenticated("the token is invalid, expired or revoked");
     let sha256 = sha256_hex(secret);
+    // Taken before the store is read: an answer read before a revocation
+    // is never cached after it (`token_cache.rs`).
+    let generation = app.inner.tokens.generation();
     let token = match app.inner.tokens.get(&sha256) {
         Some(token) => token,
         None => {
             let token = app.store().token_by_secret_hash(&sha256).await?.map(Arc::new);
-            app.inner.tokens.put(sha256.clone(), token.clone());
+            app.inner.tokens.put(generation, sha256.clone(), token.clone());
             token
         }
     }
@@ -197,15 +217,14 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     let scope = match &token.scope {
         Scope::User(_) => TokenScope::user(),
         Scope::Entries(entries) => {
+            // What no longer resolves (a deleted environment) grants nothing.
             let specs: Vec<_> = entries.iter().map(scope_spec).collect();
-            snapshot
-                .token_scope(&specs)
-                .map_err(|e| ApiProblem::internal("a stored token scope does not resolve", &e))?
+            snapshot.stored_token_scope(&specs)
         }
     };
     let acting = acting(token.username.clone(), scope, Some(token.id.clone()), client);
     if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-        touch_token(app, &acting, &token, sha256, now);
+        touch_token(app, &acting, &token, (generation, sha256), now);
     }
     Ok(Caller {
         credential: Credential::Token {
@@ -221,14 +240,14 @@ fn touch_token(
     app: &App,
     acting: &Acting,
     token: &gatehouse_domain::entities::Token,
-    sha256: String,
+    (generation, sha256): (Generation, String),
     now: OffsetDateTime,
 ) {
     let first = token.last_used_at.is_none();
     let mut token = token.clone();
     token.last_used_at = Some(now);
     let id = token.id.clone();
-    app.inner.tokens.put(sha256, Some(Arc::new(token)));
+    app.inner.tokens.put(generation, sha256, Some(Arc::new(token)));
     let app = app.clone();
     let entry = first.then(|| audit_entry(acting, "token.first_used", "token", &id));
     tokio::spawn(async move {

@@ -6,6 +6,7 @@
 pub mod caller;
 pub mod config;
 pub mod credentials;
+pub mod denials;
 pub mod error;
 pub mod guard;
 pub mod handlers;

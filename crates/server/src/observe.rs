@@ -3,7 +3,8 @@
 //! user — never a secret) and feeds the Prometheus metrics on `/metrics`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -27,7 +28,8 @@ pub fn recorder() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new()
-                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)
+                .set_buckets_for_metric(Matcher::Full(CHECK_DURATION.to_owned()), &CHECK_BUCKETS)
+                .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS))
                 .map_or_else(
                     |_| PrometheusBuilder::new().build_recorder(),
                     PrometheusBuilder::build_recorder,
@@ -49,6 +51,19 @@ pub fn recorder() -> PrometheusHandle {
             metrics::describe_gauge!(
                 "gatehouse_snapshot_revision",
                 "The revision the in-memory snapshot reflects"
+            );
+            metrics::describe_histogram!(
+                CHECK_DURATION,
+                metrics::Unit::Seconds,
+                "In-process permission check latency, one check in 64 timed"
+            );
+            metrics::describe_gauge!(
+                "gatehouse_change_log_lag_revisions",
+                "How many revisions the snapshot is behind the store"
+            );
+            metrics::describe_gauge!(
+                "gatehouse_snapshot_behind_seconds",
+                "How long the snapshot has been behind the store; 0 when caught up"
             );
             handle
         })
@@ -112,15 +127,104 @@ fn route_label(routes: &RouteLabels, matched: &str) -> &'static str {
     routes.known.get(matched).copied().unwrap_or(routes.other)
 }
 
-/// A method label, without an allocation for the usual ones.
+/// A method label, from a fixed set: any method outside it is `other`, so
+/// no request can add a label value (a made-up method would otherwise grow
+/// `/metrics` and memory without a login).
 fn method_label(method: &Method) -> metrics::SharedString {
-    match *method {
-        Method::GET => metrics::SharedString::const_str("GET"),
-        Method::POST => metrics::SharedString::const_str("POST"),
-        Method::PUT => metrics::SharedString::const_str("PUT"),
-        Method::PATCH => metrics::SharedString::const_str("PATCH"),
-        Method::DELETE => metrics::SharedString::const_str("DELETE"),
-        _ => metrics::SharedString::from(method.as_str().to_owned()),
+    metrics::SharedString::const_str(match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    })
+}
+
+/// One check in this many is timed (SPEC §9.3): the others cost one
+/// relaxed atomic increment.
+pub const CHECK_SAMPLE_EVERY: u64 = 64;
+
+/// Buckets of the in-process check latency, in seconds: 100 ns to 1 ms.
+const CHECK_BUCKETS: [f64; 10] = [
+    0.000_000_1,
+    0.000_000_25,
+    0.000_000_5,
+    0.000_001,
+    0.000_002_5,
+    0.000_005,
+    0.000_01,
+    0.000_025,
+    0.000_1,
+    0.001,
+];
+
+/// The in-process check latency histogram.
+pub const CHECK_DURATION: &str = "gatehouse_check_duration_seconds";
+
+/// Runs `decide`, timing it into [`CHECK_DURATION`] one time in
+/// [`CHECK_SAMPLE_EVERY`].
+pub fn sampled_check<T>(decide: impl FnOnce() -> T) -> T {
+    static CHECKS: AtomicU64 = AtomicU64::new(0);
+    if !CHECKS
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(CHECK_SAMPLE_EVERY)
+    {
+        return decide();
+    }
+    let started = Instant::now();
+    let result = decide();
+    metrics::histogram!(CHECK_DURATION).record(started.elapsed().as_secs_f64());
+    result
+}
+
+/// How far the snapshot is behind the store, and since when (SPEC §9.3):
+/// fed by whoever reads the store's revision (the follower, `/metrics`)
+/// and by each published snapshot.
+#[derive(Debug, Default)]
+pub struct Lag {
+    state: Mutex<LagState>,
+}
+
+#[derive(Debug, Default)]
+struct LagState {
+    /// The newest store revision seen.
+    store: u64,
+    /// When the snapshot was first seen behind it; `None` while caught up.
+    since: Option<Instant>,
+}
+
+impl Lag {
+    /// The store was seen at `store` while the snapshot was at `snapshot`.
+    pub fn store_at(&self, store: u64, snapshot: u64) {
+        if let Ok(mut state) = self.state.lock() {
+            state.store = state.store.max(store);
+            if state.store > snapshot {
+                state.since.get_or_insert_with(Instant::now);
+            } else {
+                state.since = None;
+            }
+        }
+    }
+
+    /// A snapshot at `snapshot` was published.
+    pub fn published(&self, snapshot: u64) {
+        if let Ok(mut state) = self.state.lock()
+            && state.store <= snapshot
+        {
+            state.since = None;
+        }
+    }
+
+    /// Revisions behind, and for how long, for a snapshot at `snapshot`.
+    pub fn behind(&self, snapshot: u64) -> (u64, std::time::Duration) {
+        self.state.lock().map_or((0, std::time::Duration::ZERO), |state| {
+            let revisions = state.store.saturating_sub(snapshot);
+            let since = state.since.filter(|_| revisions > 0).map(|at| at.elapsed());
+            (revisions, since.unwrap_or_default())
+        })
     }
 }
 
@@ -148,4 +252,36 @@ fn status_label(status: u16) -> metrics::SharedString {
         || metrics::SharedString::from(status.to_string()),
         |(_, s)| metrics::SharedString::const_str(s),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Lag;
+
+    #[test]
+    fn lag_is_how_far_behind_and_since_when() {
+        let lag = Lag::default();
+        lag.store_at(5, 5);
+        assert_eq!(
+            lag.behind(5),
+            (0, Duration::ZERO),
+            "caught up, however old the last change"
+        );
+        lag.store_at(8, 5);
+        std::thread::sleep(Duration::from_millis(20));
+        lag.store_at(9, 5);
+        let (revisions, since) = lag.behind(5);
+        assert_eq!(revisions, 4);
+        assert!(
+            since >= Duration::from_millis(20),
+            "since it first fell behind: {since:?}"
+        );
+        lag.published(7);
+        assert_eq!(lag.behind(7).0, 2, "still behind");
+        assert!(lag.behind(7).1 >= Duration::from_millis(20));
+        lag.published(9);
+        assert_eq!(lag.behind(9), (0, Duration::ZERO));
+    }
 }

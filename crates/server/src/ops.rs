@@ -40,14 +40,15 @@ pub async fn readyz(State(app): State<App>) -> Result<Json<serde_json::Value>, A
 #[utoipa::path(get, path = "/metrics", tag = "ops",
     responses((status = 200, content_type = "text/plain", description = "Prometheus text exposition")))]
 pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
+    // How far behind the store, and since when — not the age of the last
+    // change, which grows on an idle instance that is perfectly current.
     let snapshot_revision = app.snapshot().revision();
     if let Ok(store_revision) = app.store().revision().await {
-        let lag = store_revision.saturating_sub(snapshot_revision);
-        metrics::gauge!("gatehouse_change_log_lag_revisions").set(lag as f64);
+        app.inner.lag.store_at(store_revision, snapshot_revision);
     }
-    if let Ok(at) = app.inner.published_at.lock() {
-        metrics::gauge!("gatehouse_snapshot_age_seconds").set(at.elapsed().as_secs_f64());
-    }
+    let (revisions, behind) = app.inner.lag.behind(app.snapshot().revision());
+    metrics::gauge!("gatehouse_change_log_lag_revisions").set(revisions as f64);
+    metrics::gauge!("gatehouse_snapshot_behind_seconds").set(behind.as_secs_f64());
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         app.inner.metrics.render(),

@@ -188,6 +188,7 @@ pub fn router(app: App) -> Router {
         ))
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, SequentialIds::new()))
+        .layer(middleware::from_fn(crate::request_id::keep_safe_id))
 }
 
 /// Answers 408 `request_timeout` when the handler takes longer than the

@@ -34,12 +34,14 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) limiter: LoginLimiter,
     pub(crate) tokens: TokenCache,
+    /// The `access.denied` records recently written (bounded growth).
+    pub(crate) denials: crate::denials::DeniedLog,
     /// A hash of a random password: unknown users are checked against it,
     /// so they cost the same argon2 work as a wrong password (SPEC §6.1).
     pub(crate) dummy_hash: String,
     pub(crate) metrics: PrometheusHandle,
-    /// When the current snapshot was published (for its age on `/metrics`).
-    pub(crate) published_at: std::sync::Mutex<std::time::Instant>,
+    /// How far the snapshot is behind the store, and since when (`/metrics`).
+    pub(crate) lag: crate::observe::Lag,
 }
 
 impl App {
@@ -57,9 +59,10 @@ impl App {
                 limiter: LoginLimiter::new(per_minute),
                 config,
                 tokens: TokenCache::default(),
+                denials: crate::denials::DeniedLog::default(),
                 dummy_hash,
                 metrics: crate::observe::recorder(),
-                published_at: std::sync::Mutex::new(std::time::Instant::now()),
+                lag: crate::observe::Lag::default(),
             }),
         }
     }
@@ -90,9 +93,7 @@ impl App {
             return;
         }
         self.inner.snapshot.store(Arc::new(snapshot));
-        if let Ok(mut at) = self.inner.published_at.lock() {
-            *at = std::time::Instant::now();
-        }
+        self.inner.lag.published(revision);
         self.inner.tokens.clear();
         self.inner.revision.send_replace(revision);
         metrics::gauge!("gatehouse_snapshot_revision").set(revision as f64);

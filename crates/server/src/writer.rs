@@ -115,6 +115,7 @@ impl App {
             let Ok(store_revision) = self.store().revision().await else {
                 continue;
             };
+            self.inner.lag.store_at(store_revision, self.snapshot().revision());
             if store_revision <= self.snapshot().revision() {
                 continue;
             }

@@ -110,6 +110,10 @@ impl gatehouse_domain::Store for Store {
         with_conn!(self, |c| tokens::list(c, username).await)
     }
 
+    async fn tokens_scoped_to_environment(&self, name: &str) -> Result<Vec<Token>, StoreError> {
+        with_conn!(self, |c| tokens::scoped_to_environment(c, name).await)
+    }
+
     async fn touch_token(&self, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
         with_conn!(self, |c| tokens::touch(c, id, now).await)
     }

@@ -3,7 +3,7 @@
 //! a use (book-keeping: the revision does not move).
 
 use gatehouse_domain::StoreError;
-use gatehouse_domain::entities::Token;
+use gatehouse_domain::entities::{Scope, Token};
 use gatehouse_domain::names::Username;
 use time::OffsetDateTime;
 
@@ -100,6 +100,30 @@ pub(crate) async fn list<C: Conn>(c: &mut C, username: &Username) -> Result<Vec<
         )
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The tokens whose restricted scope names the environment `name` (the
+/// `LIKE` narrows the scan; the decoded scope decides).
+pub(crate) async fn scoped_to_environment<C: Conn>(c: &mut C, name: &str) -> Result<Vec<Token>, StoreError> {
+    let quoted = serde_json::to_string(name).map_err(|e| StoreError::Backend(e.to_string()))?;
+    let rows = c
+        .fetch_all(
+            concat!(
+                "SELECT ",
+                token_columns!(),
+                " FROM tokens WHERE scope LIKE '%' || $1 || '%' ORDER BY id"
+            ),
+            args![quoted.as_str()],
+        )
+        .await?;
+    let tokens: Vec<Token> = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(tokens
+        .into_iter()
+        .filter(|t| match &t.scope {
+            Scope::Entries(entries) => entries.iter().any(|e| e.environments.iter().any(|n| n == name)),
+            Scope::User(_) => false,
+        })
+        .collect())
 }
 
 /// Records a token's use; a token revoked meanwhile is no error.

@@ -728,6 +728,42 @@ proptest! {
                 }
             }
         });
+        // What a token reads of its own permissions is what its checks allow.
+        let users: Vec<_> = s.users().map(|(_, id)| id).collect();
+        for (_, project) in s.projects() {
+            for user in &users {
+                let perms = s.effective_permissions_within(*user, project, &scope).unwrap();
+                for env in s.project_environments(project).into_iter().map(Some).chain([None]) {
+                    for action in cat.all_actions().iter() {
+                        if cat.env_scoped().contains(action) != env.is_some() {
+                            continue;
+                        }
+                        let q = Query { user: *user, action, project, environment: env };
+                        let listed = perms.iter().find(|p| p.action == action).is_some_and(|p| match (&p.environments, env) {
+                            (Some(envs), Some(env)) => envs.contains(&env),
+                            (None, None) => true,
+                            _ => false,
+                        });
+                        prop_assert_eq!(listed, s.check_scoped(&q, &scope).unwrap());
+                    }
+                }
+            }
+        }
+        // A stored scope whose environments were all deleted since fails
+        // closed: no environment-scoped action, and never an error.
+        let stale: Vec<ScopeEntrySpec> = entries
+            .iter()
+            .map(|e| ScopeEntrySpec { environments: vec!["DELETED".to_owned()], ..e.clone() })
+            .collect();
+        prop_assert!(s.token_scope(&stale).is_err());
+        let stored = s.stored_token_scope(&stale);
+        for_each_question(&universe(&model, &cat), |user, action, project, env| {
+            if let Ok(Ok(q)) = s.query(user, action, project, env) {
+                let allowed = s.check_scoped(&q, &stored).unwrap();
+                assert!(!allowed || !cat.env_scoped().contains(q.action), "{user} {action} {project} {env:?}");
+                assert!(!allowed || s.check_scoped(&q, &scope).unwrap());
+            }
+        });
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::members::{project_id, require_project_action};
 use super::{Ctx, read};
 use crate::commit::{Commit, Mutation};
-use crate::entities::{Environment, Role};
+use crate::entities::{Environment, Role, Scope};
 use crate::error::DomainError;
 use crate::limits::{MAX_GLOBAL_ENVIRONMENTS, MAX_PROJECT_ENVIRONMENTS};
 use crate::names::{EnvName, EnvPart, ProjectKey};
@@ -106,6 +106,33 @@ fn role_label(role: &Role) -> String {
     }
 }
 
+/// How many tokens' restricted scopes name the environment `name`, and how
+/// many of them have a scope entry left with no environment that still
+/// resolves once it is gone: that entry grants no environment-scoped action
+/// any more (a scope fails closed, SPEC §2.4).
+async fn token_scopes_losing<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName) -> Result<(usize, usize), DomainError> {
+    let tokens = read(ctx.store.tokens_scoped_to_environment(name.as_str()).await)?;
+    let still_resolves = |project: &str, env: &str| {
+        env != name.as_str()
+            && ctx.snapshot.project_id(project).is_some_and(|p| {
+                ctx.snapshot
+                    .env_id(env)
+                    .is_some_and(|e| ctx.snapshot.env_project(e).is_none_or(|owner| owner == p))
+            })
+    };
+    let emptied = tokens
+        .iter()
+        .filter(|token| match &token.scope {
+            Scope::Entries(entries) => entries.iter().any(|entry| {
+                entry.environments.iter().any(|e| e == name.as_str())
+                    && !entry.environments.iter().any(|e| still_resolves(&entry.project, e))
+            }),
+            Scope::User(_) => false,
+        })
+        .count();
+    Ok((tokens.len(), emptied))
+}
+
 /// Deletes an environment. In use by roles, it needs `force`, which removes
 /// it from those roles; the commit's audit lists them. `DEV` and `PROD` stay.
 ///
@@ -155,10 +182,13 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> 
         .filter(|(_, _, _, env)| *env == Some(env_id))
         .map(|(resource_type, name, _, _)| format!("{resource_type}/{name}"))
         .collect();
+    let (narrowed, emptied) = token_scopes_losing(ctx, name).await?;
     audit.after = Some(json!({
         "removed_from_roles": using.iter().map(role_label).collect::<Vec<_>>(),
         "left_without_environment": left_without,
         "removed_resources": resources,
+        "narrowed_token_scopes": narrowed,
+        "emptied_token_scopes": emptied,
     }));
     Ok(ctx.commit(vec![Mutation::DeleteEnvironment(name.clone())], audit))
 }

@@ -33,7 +33,7 @@ fn usable_env<S: Store>(ctx: &Ctx<'_, S>, key: &ProjectKey, pid: ProjectId, raw:
     if visible(raw).is_some() {
         return Some(EnvName::from_trusted(raw));
     }
-    let full = EnvName::for_project(key, raw).ok()?;
+    let full = EnvName::existing_in_project(key, raw).ok()?;
     visible(full.as_str()).map(|_| full)
 }
 
@@ -43,7 +43,8 @@ fn usable_env<S: Store>(ctx: &Ctx<'_, S>, key: &ProjectKey, pid: ProjectId, raw:
 ///
 /// # Errors
 /// Not found (the project); forbidden without `project.manage_resources`;
-/// validation naming `type` (not in the catalogue) or `environment`
+/// validation naming `name` (not `<key>-…`), `type` (not in the
+/// catalogue) or `environment`
 /// (missing for a scoped type, given for another, or not usable in the
 /// project); `already_exists` when the type and name are taken anywhere.
 pub async fn register<S: Store>(
@@ -55,6 +56,15 @@ pub async fn register<S: Store>(
 ) -> Result<Commit, DomainError> {
     let pid = project_id(ctx, &project)?;
     require_project_action(ctx, pid, "manage_resources")?;
+    // As JFrog requires of a project's repositories: no project claims
+    // another's names (SPEC §5.6).
+    let prefix = format!("{project}-");
+    if name.as_str().len() <= prefix.len() || !name.as_str().starts_with(&prefix) {
+        return Err(DomainError::Validation(vec![FieldError::invalid(
+            "name",
+            &format!("a resource of project `{project}` is named `{prefix}…`"),
+        )]));
+    }
     let scoped = ctx
         .snapshot
         .catalogue()

@@ -414,18 +414,18 @@ fn resources_settings_and_checks_by_resource() {
         "web",
         "--type",
         "repository",
-        "libs",
+        "web-libs",
         "--environment",
         "DEV",
     ]);
     let listed = json(&server.ok(&["--json", "resources", "list", "--project", "web"]));
-    assert_eq!(listed["items"][0]["name"], "libs");
+    assert_eq!(listed["items"][0]["name"], "web-libs");
     assert_eq!(listed["items"][0]["environment"], "DEV");
 
     // The admin may read in DEV: exit 0; an unknown resource is a deny: exit 3.
     server
         .cli()
-        .args(["check", "admin", "repository.read", "--resource", "repository/libs"])
+        .args(["check", "admin", "repository.read", "--resource", "repository/web-libs"])
         .assert()
         .code(0);
     server
@@ -465,7 +465,7 @@ fn resources_settings_and_checks_by_resource() {
         "web",
         "--type",
         "repository",
-        "libs",
+        "web-libs",
     ]);
     assert_eq!(
         json(&server.ok(&["--json", "resources", "list", "--project", "web"])),

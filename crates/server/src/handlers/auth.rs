@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 use super::respond::Written;
 use super::tokens::create_token;
 use super::users::{verify_password, wire_user};
+use super::visibility::require_full_scope;
 use crate::caller::{Caller, Client, Credential};
 use crate::credentials::{random_secret, sha256_hex};
 use crate::guard::{SESSION_COOKIE, acting, audit_entry};
@@ -160,9 +161,13 @@ async fn settle(
 pub async fn login(
     State(app): State<App>,
     client: Client,
+    presented: Option<Caller>,
     jar: CookieJar,
     JsonBody(body): JsonBody<api::Login>,
 ) -> Result<Response, ApiProblem> {
+    if let Some(presented) = &presented {
+        require_full_scope(&presented.acting, "make a session")?;
+    }
     let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
     let no_randomness = |e: crate::credentials::NoRandomness| ApiProblem::internal("no randomness", &e);
     let (cookie, csrf_token) = (
@@ -212,8 +217,12 @@ pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> R
 pub async fn token(
     State(app): State<App>,
     client: Client,
+    presented: Option<Caller>,
     JsonBody(body): JsonBody<api::TokenRequest>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
+    if let Some(presented) = &presented {
+        require_full_scope(&presented.acting, "make tokens")?;
+    }
     let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
     let acting = acting(user.username.clone(), TokenScope::user(), None, &client);
     let request = api::CreateToken {

@@ -19,6 +19,7 @@ use super::visibility::{may_ask_about, sees_project, visible_project};
 use crate::caller::Caller;
 use crate::guard::holds;
 use crate::json::JsonBody;
+use crate::observe::sampled_check;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -107,6 +108,16 @@ fn decide(asker: &Asker<'_>, check: &api::CheckRequest, index: Option<usize>) ->
         (None, Some(resource)) => match snapshot.resource_place(&check.action, &resource.resource_type, &resource.name)
         {
             Err(error) => return Err(query_problem(error, index)),
+            // A resource of a project the caller may not see is answered
+            // as an absent one (SPEC §5.6): the same deny, nothing leaks.
+            Ok(Some((project, _)))
+                if !asker.anyone
+                    && snapshot
+                        .project_id(project)
+                        .is_none_or(|p| !sees_project(app, snapshot, acting, p)) =>
+            {
+                return Ok(deny(check, Denial::UnknownResource));
+            }
             Ok(Some(found)) => found,
             Ok(None) => return Ok(deny(check, Denial::UnknownResource)),
         },
@@ -188,7 +199,8 @@ pub async fn check(
 ) -> Result<Json<api::CheckResponse>, ApiProblem> {
     body.validate()?;
     let snapshot = snapshot_at_least(&app, body.min_revision).await?;
-    let result = decide(&Asker::new(&app, &snapshot, &caller.acting), &body, None)?;
+    let asker = Asker::new(&app, &snapshot, &caller.acting);
+    let result = sampled_check(|| decide(&asker, &body, None))?;
     count(1, u64::from(result.allowed));
     Ok(Json(api::CheckResponse {
         allowed: result.allowed,
@@ -216,7 +228,7 @@ pub async fn batch(
         .checks
         .iter()
         .enumerate()
-        .map(|(i, check)| decide(&asker, check, Some(i)))
+        .map(|(i, check)| sampled_check(|| decide(&asker, check, Some(i))))
         .collect::<Result<Vec<_>, _>>()?;
     let allowed = results.iter().filter(|r| r.allowed).count();
     count(results.len() as u64, allowed as u64);
@@ -254,9 +266,14 @@ fn permissions_of(
     let project_id = project_id
         .filter(|p| !itself || sees_project(app, &snapshot, acting, *p))
         .ok_or_else(|| not_found("project", project))?;
-    let permissions = snapshot
-        .effective_permissions(user, project_id)
-        .map_err(|_| not_found("project", project))?;
+    // One's own permissions are read as one's checks are: through the
+    // credential's scope (SPEC §2.4).
+    let permissions = if itself {
+        snapshot.effective_permissions_within(user, project_id, &acting.scope)
+    } else {
+        snapshot.effective_permissions(user, project_id)
+    }
+    .map_err(|_| not_found("project", project))?;
     Ok(api::Permissions::new(&snapshot, user, project, &permissions))
 }
 

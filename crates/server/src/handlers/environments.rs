@@ -93,7 +93,9 @@ async fn delete_env(
 
 /// `DELETE /api/v1/environments/{name}?force=`: `DEV` and `PROD` stay; in
 /// use by roles, it needs `force=true`. Answers `{"removed_from_roles",
-/// "left_without_environment"}`.
+/// "left_without_environment", "removed_resources", "narrowed_token_scopes",
+/// "emptied_token_scopes"}` (tokens whose scope named it; of those, how many
+/// have a scope entry left with no environment).
 #[utoipa::path(delete, path = "/api/v1/environments/{name}", tag = "environments", params(("name" = String, Path), Force),
     responses((status = 200, description = "deleted; the roles it was removed from"), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_global(
@@ -168,7 +170,7 @@ pub async fn delete_in_project(
 ) -> Result<Written<Value>, ApiProblem> {
     let snapshot = app.snapshot();
     let (key, project) = visible_project(&app, &snapshot, &caller.acting, &key)?;
-    let full = EnvName::for_project(&key, &name).map_err(|_| not_found("environment", &name))?;
+    let full = EnvName::existing_in_project(&key, &name).map_err(|_| not_found("environment", &name))?;
     let owned = snapshot
         .env_id(full.as_str())
         .is_some_and(|e| snapshot.env_project(e) == Some(project));

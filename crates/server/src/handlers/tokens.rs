@@ -16,6 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::respond::{IfMatch, Paging, Params, Written, not_found, page_of};
 use super::users::path_username;
+use super::visibility::require_full_scope;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::credentials::{new_token, new_token_id, sha256_hex};
@@ -109,6 +110,7 @@ pub async fn list_own(
     caller: Caller,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     token_page(&app, &caller.acting.username, &paging).await
 }
 
@@ -132,6 +134,7 @@ pub async fn create_own(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let username = caller.acting.username.clone();
     create_token(&app, &caller.acting, username, body).await
 }
@@ -145,6 +148,7 @@ pub async fn revoke(
     Path(id): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let writer = app.writer().await?;
     let commit = tokens::revoke(&writer.ctx(&caller.acting), &id).await?;
     if_match.holds(writer.snapshot().revision())?;
@@ -161,6 +165,7 @@ pub async fn list_for_user(
     Path(username): Path<String>,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let username = path_username(&username)?;
     let visible =
         username == caller.acting.username || holds(&app, &caller.acting, Some(AccountPermission::AccountsManage));
@@ -180,6 +185,7 @@ pub async fn create_for_user(
     Path(username): Path<String>,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
+    require_full_scope(&caller.acting, "manage tokens")?;
     let username = path_username(&username)?;
     create_token(&app, &caller.acting, username, body).await
 }

@@ -502,6 +502,18 @@ impl<'a> Reader<'a> {
         for (j, r) in p.resources.iter().enumerate() {
             let at = format!("{path}.resources[{j}]");
             let name = self.at(&format!("{at}.name"), ResourceName::parse(&r.name));
+            // A project's resources are named `<key>-…` (SPEC §5.6).
+            let name = name.filter(|n| {
+                let prefix = format!("{key}-");
+                let ok = n.as_str().len() > prefix.len() && n.as_str().starts_with(&prefix);
+                if !ok {
+                    self.errors.push(FieldError::invalid(
+                        &format!("{at}.name"),
+                        &format!("a resource of project `{key}` is named `{prefix}…`"),
+                    ));
+                }
+                ok
+            });
             let scoped = self
                 .snapshot
                 .catalogue()

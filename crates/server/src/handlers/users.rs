@@ -17,6 +17,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
+use super::visibility::require_full_scope;
 use crate::caller::Caller;
 use crate::credentials::{random_secret, sha256_hex};
 use crate::json::JsonBody;
@@ -346,6 +347,7 @@ pub async fn set_password(
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetPassword>,
 ) -> Result<Written<()>, ApiProblem> {
+    require_full_scope(&caller.acting, "change credentials")?;
     let username = path_username(&username)?;
     let own = username == caller.acting.username;
     let target = if own {

@@ -18,13 +18,31 @@ pub fn sees_all_projects(app: &App, acting: &Acting) -> bool {
     holds(app, acting, Some(AccountPermission::ProjectsManage))
 }
 
-/// Whether `acting` may see `project` in `snapshot`.
+/// Whether `acting` may see `project` in `snapshot`: a token with a
+/// restricted scope sees only the projects its scope names (SPEC §2.4).
 #[must_use]
 pub fn sees_project(app: &App, snapshot: &Snapshot, acting: &Acting, project: ProjectId) -> bool {
-    sees_all_projects(app, acting)
-        || snapshot
-            .user_id(acting.username.as_str())
-            .is_some_and(|user| snapshot.is_member(user, project))
+    acting.scope.covers_project(project)
+        && (sees_all_projects(app, acting)
+            || snapshot
+                .user_id(acting.username.as_str())
+                .is_some_and(|user| snapshot.is_member(user, project)))
+}
+
+/// Refuses a credential with a restricted scope (SPEC §2.4: tokens narrow):
+/// it cannot manage tokens, change credentials or make sessions or tokens.
+///
+/// # Errors
+/// 403 `forbidden`.
+pub fn require_full_scope(acting: &Acting, what: &str) -> Result<(), ApiProblem> {
+    if acting.scope.is_unrestricted() {
+        Ok(())
+    } else {
+        Err(ApiProblem::new(
+            gatehouse_api::ErrorCode::Forbidden,
+            format!("a token with a restricted scope cannot {what}"),
+        ))
+    }
 }
 
 /// The project `raw` names, if the caller may see it.

@@ -37,7 +37,7 @@ async fn requests_and_login_failures_are_counted() {
         r#"gatehouse_http_request_duration_seconds_bucket{method="GET",route="/api/v1/me",status="200",le="0.001"}"#,
         "gatehouse_login_failures_total ",
         "gatehouse_snapshot_revision ",
-        "gatehouse_snapshot_age_seconds ",
+        "gatehouse_snapshot_behind_seconds 0",
         "gatehouse_change_log_lag_revisions 0",
         r#"gatehouse_checks_total{decision="allow"}"#,
     ] {

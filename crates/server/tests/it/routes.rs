@@ -557,7 +557,7 @@ fn authorization_matrix() -> BTreeMap<(&'static str, &'static str), Row> {
             ("POST", "/api/v1/projects/{key}/resources"),
             row(
                 "/api/v1/projects/web/resources",
-                Some(json!({"type": "repository", "name": "made-by-pa", "environment": "DEV"})),
+                Some(json!({"type": "repository", "name": "web-made-by-pa", "environment": "DEV"})),
                 201,
                 User("pa"),
                 MEMBER,
@@ -567,7 +567,7 @@ fn authorization_matrix() -> BTreeMap<(&'static str, &'static str), Row> {
         (
             ("DELETE", "/api/v1/projects/{key}/resources/{type}/{name}"),
             row(
-                "/api/v1/projects/web/resources/repository/doomed-repo",
+                "/api/v1/projects/web/resources/repository/web-doomed-repo",
                 None,
                 204,
                 User("pa"),
@@ -837,7 +837,7 @@ impl Fixtures {
             (
                 Method::POST,
                 "/api/v1/projects/web/resources",
-                json!({"type": "repository", "name": "doomed-repo", "environment": "DEV"}),
+                json!({"type": "repository", "name": "web-doomed-repo", "environment": "DEV"}),
             ),
         ];
         for (method, path, body) in calls {

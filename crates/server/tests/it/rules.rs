@@ -453,7 +453,7 @@ async fn a_check_may_name_a_registered_resource() {
         &t,
         Method::POST,
         "/api/v1/projects/web/resources",
-        json!({"type": "repository", "name": "no-env"}),
+        json!({"type": "repository", "name": "web-no-env"}),
     )
     .await;
     assert_eq!(unscoped.status, 422);
