@@ -1,25 +1,24 @@
 //! Access tokens (SPEC §6.3): `/api/v1/tokens` for one's own,
 //! `/api/v1/users/{username}/tokens` for a user's (a platform admin may
-//! create them for anyone; `accounts.manage` holders list anyone's).
+//! create them for anyone; `accounts.manage` holders list the tokens of
+//! users they dominate).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem, Secret};
-use gatehouse_authz::AccountPermission;
-use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::tokens::{self, NewToken, USER_SCOPE};
+use gatehouse_domain::commands::{Acting, Ctx};
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, Username};
 use gatehouse_domain::{FieldError, Store as _};
 use time::{Duration, OffsetDateTime};
 
-use super::respond::{Written, not_found};
+use super::respond::Written;
 use super::users::path_username;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::credentials::{new_token, new_token_id, sha256_hex};
-use crate::guard::holds;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
@@ -131,7 +130,8 @@ pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<Strin
 }
 
 /// `GET /api/v1/users/{username}/tokens`: the user itself, or a holder of
-/// `accounts.manage`; others are answered as if the user did not exist.
+/// `accounts.manage` who dominates it (SPEC §2.5: else 403 `escalation`);
+/// others are answered as if the user did not exist.
 #[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "tokens", params(("username" = String, Path)),
     responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_for_user(
@@ -140,11 +140,14 @@ pub async fn list_for_user(
     Path(username): Path<String>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
     let username = path_username(&username)?;
-    let visible =
-        username == caller.acting.username || holds(&app, &caller.acting, Some(AccountPermission::AccountsManage));
-    if !visible || app.store().user(&username).await?.is_none() {
-        return Err(not_found("user", username.as_str()));
-    }
+    let snapshot = app.snapshot();
+    let ctx = Ctx {
+        store: app.store(),
+        snapshot: &snapshot,
+        acting: &caller.acting,
+        now: OffsetDateTime::now_utc(),
+    };
+    tokens::may_list(&ctx, &username)?;
     let tokens = app.store().tokens(&username).await?;
     Ok(Json(Page::map(tokens, None, |t| api::Token::from(&t))))
 }
