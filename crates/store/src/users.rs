@@ -21,6 +21,9 @@ macro_rules! user_columns {
     };
 }
 
+/// How many columns [`user_columns!`] names.
+const USER_COLUMNS: usize = 15;
+
 fn from_row(row: &impl Row) -> Result<User, StoreError> {
     Ok(User {
         username: codec::username(&row.text("username")?)?,
@@ -82,7 +85,7 @@ pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
         concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ),
         values(user, revision)?,
     )
@@ -93,13 +96,13 @@ pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
 /// Inserts `users` as of `revision` with one statement (a run of
 /// `CreateUser`s in one commit: imports, fixtures).
 pub(crate) async fn create_many<C: Conn>(c: &mut C, users: &[&User], revision: u64) -> Result<(), StoreError> {
-    let mut all = Vec::with_capacity(users.len() * 16);
+    let mut all = Vec::with_capacity(users.len() * USER_COLUMNS);
     for user in users {
         all.extend(values(user, revision)?);
     }
     let sql = format!(
         concat!("INSERT INTO users (", user_columns!(), ") VALUES {}"),
-        tuples::<C>(users.len(), 16)
+        tuples::<C>(users.len(), USER_COLUMNS)
     );
     c.execute_sql(assembled(sql), all).await?;
     Ok(())
