@@ -64,13 +64,24 @@ async fn ten_failures_lock_the_password_until_an_admin_unlocks_it() {
         "invalid_credentials",
         "the 11th attempt, even with the right password, answers as a wrong one"
     );
-    assert_eq!(locked.body["detail"], unknown.body["detail"], "no hint that the account exists");
+    assert_eq!(
+        locked.body["detail"], unknown.body["detail"],
+        "no hint that the account exists"
+    );
     assert_eq!(locked.body["title"], unknown.body["title"]);
     let user = t.get("/api/v1/users/erin", &t.admin).await;
     assert_eq!(user.body["status"], "locked", "the admin's view tells the lock");
     let refused = t.get("/api/v1/audit?event=login.refused&target=erin", &t.admin).await;
-    assert_eq!(refused.body["items"].as_array().unwrap().len(), 1, "the audit log tells it");
-    assert_eq!(t.get("/api/v1/me", &token).await.status, 200, "the lock guards the password alone");
+    assert_eq!(
+        refused.body["items"].as_array().unwrap().len(),
+        1,
+        "the audit log tells it"
+    );
+    assert_eq!(
+        t.get("/api/v1/me", &token).await.status,
+        200,
+        "the lock guards the password alone"
+    );
 
     let unlocked = t.post("/api/v1/users/erin/unlock", &t.admin, &json!({})).await;
     assert_eq!(unlocked.status, 200, "{:?}", unlocked.body);
@@ -275,10 +286,18 @@ async fn a_locked_users_token_and_checks_keep_working_until_its_lock_ends() {
     let me = t.get("/api/v1/me", &token).await;
     assert_eq!(me.status, 200, "locked: its token still works: {:?}", me.body);
     let answer = t.post("/api/v1/check", &t.admin, &check).await;
-    assert_eq!(answer.body["allowed"], true, "locked: its checks still allow: {:?}", answer.body);
+    assert_eq!(
+        answer.body["allowed"], true,
+        "locked: its checks still allow: {:?}",
+        answer.body
+    );
     let own = json!({"action": "repository.read", "project": "web", "environment": "DEV"});
     let answer = t.post("/api/v1/check", &token, &own).await;
-    assert_eq!(answer.body["allowed"], true, "locked: asking with its own token: {:?}", answer.body);
+    assert_eq!(
+        answer.body["allowed"], true,
+        "locked: asking with its own token: {:?}",
+        answer.body
+    );
     assert_eq!(
         t.login_token("gina", &password_of("gina")).await.code(),
         "invalid_credentials",

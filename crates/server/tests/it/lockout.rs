@@ -72,7 +72,10 @@ async fn an_invited_user_locked_and_unlocked_is_invited_again() {
     assert_eq!(status(&t, "ivy").await, "locked");
     let unlocked = t.post("/api/v1/users/ivy/unlock", &t.admin, &json!({})).await;
     assert_eq!(unlocked.status, 200, "{:?}", unlocked.body);
-    assert_eq!(unlocked.body["status"], "invited", "never logged in: invited, not enabled");
+    assert_eq!(
+        unlocked.body["status"], "invited",
+        "never logged in: invited, not enabled"
+    );
     assert_eq!(status(&t, "ivy").await, "invited");
 
     // By time.
@@ -102,13 +105,19 @@ async fn the_lockout_window_slides() {
     let now = OffsetDateTime::now_utc();
     for (name, ago) in [("sam", 14), ("sid", 16)] {
         let mut user = store.user(&uname(name)).await.unwrap().unwrap();
-        user.recent_failures = (0..9).map(|i| now - Duration::minutes(ago) + Duration::seconds(i)).collect();
+        user.recent_failures = (0..9)
+            .map(|i| now - Duration::minutes(ago) + Duration::seconds(i))
+            .collect();
         store.save_login_state(&user).await.unwrap();
     }
     fail_logins(&t, "sam", 1).await;
     assert_eq!(status(&t, "sam").await, "locked", "the tenth within 15 minutes");
     fail_logins(&t, "sid", 1).await;
-    assert_eq!(status(&t, "sid").await, "enabled", "the nine before have left the window");
+    assert_eq!(
+        status(&t, "sid").await,
+        "enabled",
+        "the nine before have left the window"
+    );
     let sid = store.user(&uname("sid")).await.unwrap().unwrap();
     assert_eq!(sid.recent_failures.len(), 1, "the window forgets what left it");
 }
@@ -130,6 +139,12 @@ async fn no_one_locks_a_service_account_or_takes_the_admin_s_access_away() {
     assert_eq!(status(&t, "admin").await, "locked");
     let me = t.get("/api/v1/me", &t.admin).await;
     assert_eq!(me.status, 200, "the admin's token works: {:?}", me.body);
-    let write = t.post("/api/v1/projects", &t.admin, &json!({"key": "web", "display_name": "Web"})).await;
+    let write = t
+        .post(
+            "/api/v1/projects",
+            &t.admin,
+            &json!({"key": "web", "display_name": "Web"}),
+        )
+        .await;
     assert_eq!(write.status, 201, "and still writes as an admin: {:?}", write.body);
 }

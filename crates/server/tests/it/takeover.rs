@@ -11,7 +11,12 @@ use crate::spawn::{Answer, TestServer, password_of, start_sqlite};
 
 async fn must(t: &TestServer, method: Method, path: &str, body: Value) -> Answer {
     let answer = t.call(method, path, Some(&t.admin), Some(&body)).await;
-    assert!(answer.status.is_success(), "{path}: {} {:?}", answer.status, answer.body);
+    assert!(
+        answer.status.is_success(),
+        "{path}: {} {:?}",
+        answer.status,
+        answer.body
+    );
     answer
 }
 
@@ -76,7 +81,12 @@ async fn an_accounts_manager_cannot_take_over_a_user_holding_more() {
     t.token_for("lead", &password_of("lead")).await;
     // A user the actor dominates: allowed.
     let answer = t
-        .call(Method::PUT, "/api/v1/users/plain/password", Some(&accounts), Some(&reset))
+        .call(
+            Method::PUT,
+            "/api/v1/users/plain/password",
+            Some(&accounts),
+            Some(&reset),
+        )
         .await;
     assert_eq!(answer.status, 204, "{:?}", answer.body);
     t.token_for("plain", "taken-over-password").await;
@@ -94,7 +104,13 @@ async fn an_accounts_manager_cannot_take_over_a_user_holding_more() {
 async fn acting_on_a_users_standing_needs_to_dominate_it() {
     let t = start_sqlite().await;
     let [accounts, billing_token, _, plain_token] = setup(&t).await;
-    must(&t, Method::POST, "/api/v1/groups", json!({"name": "staff", "description": "staff"})).await;
+    must(
+        &t,
+        Method::POST,
+        "/api/v1/groups",
+        json!({"name": "staff", "description": "staff"}),
+    )
+    .await;
     must(
         &t,
         Method::POST,
@@ -111,7 +127,12 @@ async fn acting_on_a_users_standing_needs_to_dominate_it() {
         .unwrap()
         .to_owned();
     let attempts: Vec<(&str, Method, String, Value)> = vec![
-        ("disable", Method::POST, "/api/v1/users/billing/disable".into(), json!({})),
+        (
+            "disable",
+            Method::POST,
+            "/api/v1/users/billing/disable".into(),
+            json!({}),
+        ),
         ("enable", Method::POST, "/api/v1/users/lead/enable".into(), json!({})),
         ("unlock", Method::POST, "/api/v1/users/billing/unlock".into(), json!({})),
         ("delete", Method::DELETE, "/api/v1/users/lead".into(), json!({})),
@@ -156,8 +177,14 @@ async fn acting_on_a_users_standing_needs_to_dominate_it() {
     let listed = t.get("/api/v1/users/billing/tokens", &accounts).await;
     refused_as_escalation(&listed, "list its tokens");
     assert_eq!(t.get("/api/v1/me", &billing_token).await.status, 200, "its token lives");
-    assert_eq!(t.get("/api/v1/users/billing", &t.admin).await.body["email"], "billing@example.com");
-    assert_eq!(t.get("/api/v1/groups/leads", &t.admin).await.body["members"], json!(["lead"]));
+    assert_eq!(
+        t.get("/api/v1/users/billing", &t.admin).await.body["email"],
+        "billing@example.com"
+    );
+    assert_eq!(
+        t.get("/api/v1/groups/leads", &t.admin).await.body["members"],
+        json!(["lead"])
+    );
 
     // `plain` holds nothing: `accounts` dominates it.
     assert_eq!(t.get("/api/v1/users/plain/tokens", &accounts).await.status, 200);
@@ -180,11 +207,18 @@ async fn acting_on_a_users_standing_needs_to_dominate_it() {
         .await;
     assert!(joined.status.is_success(), "{:?}", joined.body);
     let revoked = t
-        .call(Method::DELETE, &format!("/api/v1/tokens/{plain_token_id}"), Some(&accounts), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{plain_token_id}"),
+            Some(&accounts),
+            None,
+        )
         .await;
     assert!(revoked.status.is_success(), "{:?}", revoked.body);
     for what in ["disable", "enable"] {
-        let answer = t.post(&format!("/api/v1/users/plain/{what}"), &accounts, &json!({})).await;
+        let answer = t
+            .post(&format!("/api/v1/users/plain/{what}"), &accounts, &json!({}))
+            .await;
         assert_eq!(answer.status, 200, "{what}: {:?}", answer.body);
     }
     // And the admin dominates everyone.
@@ -206,7 +240,13 @@ async fn adding_a_user_to_a_group_is_a_grant() {
         json!({"name": "Reader", "categories": ["artifacts.read"], "environments": ["DEV"]}),
     )
     .await;
-    must(&t, Method::POST, "/api/v1/groups", json!({"name": "readers", "description": "r"})).await;
+    must(
+        &t,
+        Method::POST,
+        "/api/v1/groups",
+        json!({"name": "readers", "description": "r"}),
+    )
+    .await;
     must(
         &t,
         Method::PUT,
@@ -258,7 +298,12 @@ async fn the_last_admin_stays() {
     assert_eq!(t.get("/api/v1/me", &t.admin).await.body["admin"], true);
     t.user_with("second", json!({"admin": true})).await;
     let demoted = t
-        .call(Method::PATCH, "/api/v1/users/admin", Some(&t.admin), Some(&json!({"admin": false})))
+        .call(
+            Method::PATCH,
+            "/api/v1/users/admin",
+            Some(&t.admin),
+            Some(&json!({"admin": false})),
+        )
         .await;
     assert_eq!(demoted.status, 200, "{:?}", demoted.body);
 }
