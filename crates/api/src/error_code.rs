@@ -1,7 +1,7 @@
 //! The one table from the native API's stable error codes to HTTP statuses
 //! (SPEC §7): the only place a code meets a status.
 
-use gatehouse_authz::QueryError;
+use gatehouse_authz::{Escalation, QueryError};
 use gatehouse_domain::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,10 +31,11 @@ pub enum ErrorCode {
     Unauthenticated,
     /// Wrong username or password, or no such user (401).
     InvalidCredentials,
-    /// The account is locked after failed logins (401).
-    UserLocked,
     /// The caller may not do this (403).
     Forbidden,
+    /// The caller would act on a user it does not dominate: that user holds
+    /// something the caller does not (403, SPEC §2.5).
+    Escalation,
     /// The thing does not exist or the caller may not know it does (404).
     NotFound,
     /// The name is taken (409).
@@ -84,8 +85,8 @@ impl ErrorCode {
         Self::ConfirmationRequired,
         Self::Unauthenticated,
         Self::InvalidCredentials,
-        Self::UserLocked,
         Self::Forbidden,
+        Self::Escalation,
         Self::NotFound,
         Self::AlreadyExists,
         Self::LimitExceeded,
@@ -119,8 +120,8 @@ impl ErrorCode {
             Self::ConfirmationRequired => "confirmation_required",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid_credentials",
-            Self::UserLocked => "user_locked",
             Self::Forbidden => "forbidden",
+            Self::Escalation => "escalation",
             Self::NotFound => "not_found",
             Self::AlreadyExists => "already_exists",
             Self::LimitExceeded => "limit_exceeded",
@@ -150,8 +151,8 @@ impl ErrorCode {
     pub const fn status(self) -> u16 {
         match self {
             Self::MalformedJson | Self::InvalidCursor => 400,
-            Self::Unauthenticated | Self::InvalidCredentials | Self::UserLocked => 401,
-            Self::Forbidden => 403,
+            Self::Unauthenticated | Self::InvalidCredentials => 401,
+            Self::Forbidden | Self::Escalation => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::RequestTimeout => 408,
@@ -191,8 +192,8 @@ impl ErrorCode {
             Self::ConfirmationRequired => "Confirmation required",
             Self::Unauthenticated => "Unauthenticated",
             Self::InvalidCredentials => "Invalid credentials",
-            Self::UserLocked => "User locked",
             Self::Forbidden => "Forbidden",
+            Self::Escalation => "Escalation",
             Self::NotFound => "Not found",
             Self::AlreadyExists => "Already exists",
             Self::LimitExceeded => "Limit exceeded",
@@ -237,6 +238,7 @@ impl From<&DomainError> for ErrorCode {
         match error {
             DomainError::Validation(_) => Self::ValidationFailed,
             DomainError::NotFound { .. } => Self::NotFound,
+            DomainError::Escalation(Escalation::NotDominating(_)) => Self::Escalation,
             DomainError::Forbidden(_) | DomainError::Escalation(_) => Self::Forbidden,
             DomainError::AlreadyExists { .. } => Self::AlreadyExists,
             DomainError::LimitExceeded { .. } => Self::LimitExceeded,

@@ -44,8 +44,6 @@ pub enum QueryError {
 pub enum Denial {
     /// The user is disabled.
     UserDisabled,
-    /// The user is locked.
-    UserLocked,
     /// The user is not a member of the project, directly or through a group.
     NotAMember,
     /// No role of the user's grants the action.
@@ -70,7 +68,6 @@ impl Denial {
     pub const fn code(self) -> &'static str {
         match self {
             Self::UserDisabled => "user_disabled",
-            Self::UserLocked => "user_locked",
             Self::NotAMember => "not_a_member",
             Self::ActionNotGranted => "action_not_granted",
             Self::EnvironmentNotGranted => "environment_not_granted",
@@ -208,12 +205,7 @@ impl Snapshot {
             return Ok(Explanation::Deny(Denial::UnknownEnvironment));
         };
         if is_blocked_flag(flags) {
-            let locked = self.user_status(q.user) == Some(crate::UserStatus::Locked);
-            return Ok(Explanation::Deny(if locked {
-                Denial::UserLocked
-            } else {
-                Denial::UserDisabled
-            }));
+            return Ok(Explanation::Deny(Denial::UserDisabled));
         }
         if is_admin_flag(flags) {
             return Ok(Explanation::Allow(smallvec::smallvec![Grant::PlatformAdmin]));

@@ -8,7 +8,7 @@ use crate::check::{Member, Query};
 use crate::ids::{ActionId, EnvId, ProjectId, RoleId, UserId};
 use crate::scope::TokenScope;
 use crate::sets::ActionSet;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{ALL_SLOTS, Snapshot};
 
 /// Who is acting: a user, through a token scope (or a session: unrestricted).
 #[derive(Clone, Copy, Debug)]
@@ -22,7 +22,7 @@ pub struct Actor<'a> {
 /// Why a grant is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Escalation {
-    /// The actor is unknown, disabled or locked.
+    /// The actor is unknown or disabled.
     #[error("the acting user is not active")]
     ActorInactive,
     /// Only platform admins may do this (global roles, admin flag).
@@ -45,6 +45,28 @@ pub enum Escalation {
     /// The role is not usable in this project.
     #[error("the role is not usable in this project")]
     RoleNotInProject(RoleId),
+    /// The actor does not dominate the user it would act on: that user
+    /// holds something the actor does not (SPEC §2.5).
+    #[error("the actor does not hold everything the user it would act on holds")]
+    NotDominating(Shortfall),
+}
+
+/// What a user holds that the actor acting on it does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shortfall {
+    /// The user is a platform admin (only a platform admin dominates one).
+    Admin,
+    /// An account permission the user holds.
+    AccountPermission(AccountPermission),
+    /// An action the user holds in a project (and environment).
+    Action {
+        /// Where.
+        project: ProjectId,
+        /// What.
+        action: ActionId,
+        /// The environment; `None` for a non-scoped action.
+        environment: Option<EnvId>,
+    },
 }
 
 impl Snapshot {
@@ -193,6 +215,84 @@ impl Snapshot {
         for permission in permissions.iter().filter(|p| !held_now.contains(*p)) {
             if !mine.contains(permission) {
                 return Err(Escalation::MissingAccountPermission(permission));
+            }
+        }
+        Ok(())
+    }
+
+    /// May the actor act on `target`'s credentials or standing — reset or
+    /// set its password, change its email, disable, enable, unlock or
+    /// delete it, list or revoke its tokens, change its groups (SPEC §2.5)?
+    /// Only if the actor *dominates* it: holds every account permission the
+    /// user holds, and every action the user holds in every project and
+    /// environment where it holds it, through the actor's credential. A
+    /// platform admin acting with a full-scope credential dominates everyone;
+    /// only such an admin dominates a platform admin. What the user holds is
+    /// read from its grants whatever its status, so that a disabled user is
+    /// not handed back, on enable, more than the actor holds.
+    ///
+    /// # Errors
+    /// `ActorInactive`, or `NotDominating` with the first thing the user
+    /// holds and the actor lacks.
+    pub fn may_act_on_user(&self, actor: &Actor<'_>, target: UserId) -> Result<(), Escalation> {
+        if self.active_actor(actor)? {
+            return Ok(());
+        }
+        let Some(data) = self.user(target) else {
+            // An unknown user holds nothing.
+            return Ok(());
+        };
+        if data.admin {
+            return Err(Escalation::NotDominating(Shortfall::Admin));
+        }
+        // Account permissions need a full-scope credential (as `require`).
+        let mine = if actor.scope.is_unrestricted() {
+            self.account_permissions(actor.user)
+        } else {
+            AccountPermissions::NONE
+        };
+        if let Some(p) = data.account_permissions.iter().find(|p| !mine.contains(*p)) {
+            return Err(Escalation::NotDominating(Shortfall::AccountPermission(p)));
+        }
+        let mut projects: Vec<ProjectId> = data.projects.clone();
+        for group in &data.groups {
+            projects.extend(self.group(*group).map_or(&[][..], |g| &g.projects));
+        }
+        projects.sort_unstable();
+        projects.dedup();
+        let scoped = self.catalogue().env_scoped();
+        for project in projects {
+            let Some(hot) = self.hot(project) else { continue };
+            let envs: Vec<(EnvId, u8)> = self
+                .project_environments(project)
+                .into_iter()
+                .filter_map(|e| self.env_slot(e, project).map(|slot| (e, slot)))
+                .collect();
+            for action in self.catalogue().all_actions().iter() {
+                let places: Vec<(Option<EnvId>, u64)> = if scoped.contains(action) {
+                    envs.iter().map(|(e, slot)| (Some(*e), 1u64 << slot)).collect()
+                } else {
+                    vec![(None, ALL_SLOTS)]
+                };
+                for (environment, mask) in places {
+                    // The user's grants, read without its status.
+                    if !hot.allows(target, action, mask) {
+                        continue;
+                    }
+                    let q = Query {
+                        user: actor.user,
+                        action,
+                        project,
+                        environment,
+                    };
+                    if !self.check_scoped(&q, actor.scope).unwrap_or(false) {
+                        return Err(Escalation::NotDominating(Shortfall::Action {
+                            project,
+                            action,
+                            environment,
+                        }));
+                    }
+                }
             }
         }
         Ok(())

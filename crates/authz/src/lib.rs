@@ -43,7 +43,7 @@ mod snapshot;
 pub use account::{AccountPermission, AccountPermissions};
 pub use catalogue::{Catalogue, CatalogueError, CatalogueErrorKind, RoleType};
 pub use check::{Denial, Explanation, Grant, Grants, Member, Query, QueryError};
-pub use escalation::{Actor, Escalation};
+pub use escalation::{Actor, Escalation, Shortfall};
 pub use ids::{ActionId, EnvId, GroupId, ProjectId, RoleId, UserId};
 pub use model::{
     AdminPrivileges, Change, EnvironmentSpec, GroupSpec, MemberSpec, Model, Principal, ProjectSpec, ResourceSpec,

@@ -16,15 +16,19 @@ pub enum UserStatus {
     Active,
     /// Disabled by an admin: denied everything.
     Disabled,
-    /// Locked after failed logins: denied everything.
+    /// Locked after failed password logins: refused a password login only;
+    /// its checks, tokens and sessions are those of an enabled user, so
+    /// that no one takes another's access away by failing logins in its
+    /// name (SPEC §2.1).
     Locked,
 }
 
 impl UserStatus {
-    /// Whether the user is denied everything.
+    /// Whether the user is denied everything: disabled. A lock guards the
+    /// password alone and blocks nothing here.
     #[must_use]
     pub const fn is_blocked(self) -> bool {
-        matches!(self, Self::Disabled | Self::Locked)
+        matches!(self, Self::Disabled)
     }
 
     /// Wire name, as JFrog spells it.

@@ -23,8 +23,8 @@ pub const ENCODING: &str = "one policy set per project, with one policy per role
 (built from JSON, short role keys), over per-role action groups and environment sets (a synthetic `Env::\"*\"` \
 for non-scoped actions is in every set), users being children of their direct roles and member groups and \
 groups of their roles, plus `permit(principal in Admins::\"all\", action, resource) when { resource in Project::\"<key>\" }` \
-for active or invited platform admins (the project's environments are in `Project::\"<key>\"`), and no \
-entity at all for disabled or locked users; schema-less";
+for platform admins who are not disabled (the project's environments are in `Project::\"<key>\"`), and no \
+entity at all for disabled users (a lock guards the password alone and is decided as enabled); schema-less";
 
 /// The resource that stands for "no environment" (not a valid environment name).
 const NO_ENV: &str = "*";
@@ -498,7 +498,8 @@ fn build_project<'a>(
     entities.push(Entity::new_no_attrs(uid(&types.env, NO_ENV), every_set));
 
     // Groups under their roles; users under their direct roles, their member
-    // groups and (admins) `Admins::"all"`. Blocked users get no entity.
+    // groups and (admins) `Admins::"all"`. Disabled users get no entity (locked
+    // ones are decided as enabled: SPEC §2.1).
     let role_uids = |roles: &[String]| -> HashSet<EntityUid> { roles.iter().map(|r| role_uid(r)).collect() };
     let mut user_parents: BTreeMap<u32, HashSet<EntityUid>> = BTreeMap::new();
     for (user, roles) in input.users {

@@ -44,10 +44,9 @@ pub struct User {
     pub created_by: Option<Username>,
     /// Last successful login.
     pub last_login_at: Option<OffsetDateTime>,
-    /// Failed logins in the current window (book-keeping; no revision).
-    pub failed_logins: u32,
-    /// Start of the current failed-login window.
-    pub failed_window_start: Option<OffsetDateTime>,
+    /// The failed password logins of the last 15 minutes, oldest first
+    /// (book-keeping; no revision): the sliding lockout window of SPEC §5.1.
+    pub recent_failures: Vec<OffsetDateTime>,
     /// While `status` is `locked`: when the lock ends.
     pub locked_until: Option<OffsetDateTime>,
     /// Revision of the last change to this record (its `ETag`).
@@ -76,8 +75,7 @@ impl User {
             created_at,
             created_by,
             last_login_at: None,
-            failed_logins: 0,
-            failed_window_start: None,
+            recent_failures: Vec::new(),
             locked_until: None,
             revision: 0,
         }

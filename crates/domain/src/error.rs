@@ -137,6 +137,7 @@ impl DomainError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::NotFound { .. } => "not_found",
+            Self::Escalation(Escalation::NotDominating(_)) => "escalation",
             Self::Forbidden(_) | Self::Escalation(_) => "forbidden",
             Self::AlreadyExists { .. } => "already_exists",
             Self::LimitExceeded { .. } => "limit_exceeded",

@@ -177,8 +177,8 @@ pub trait Store: Send + Sync {
         now: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Saves a user's login book-keeping (`failed_logins`,
-    /// `failed_window_start`, `last_login_at`) without moving the revision.
+    /// Saves a user's login book-keeping (`recent_failures`,
+    /// `last_login_at`) without moving the revision.
     fn save_login_state(&self, user: &User) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// A user by username.

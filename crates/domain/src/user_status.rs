@@ -1,8 +1,15 @@
 //! The user status machine of SPEC §5.1: invited → enabled at the first
 //! login; disabled and enabled by an admin; locked for 15 minutes after 10
-//! failed logins in 15 minutes; unlocked by an admin or by time.
+//! failed password logins within any 15 minutes (a sliding window);
+//! unlocked by an admin or by time.
+//!
+//! A lock guards the password alone (§2.1): the model decides a locked
+//! user's checks as an enabled one's, and its tokens and sessions keep
+//! working. A lock never changes whether the user has logged in: when it
+//! ends the user is `invited` again if it never logged in, `enabled`
+//! otherwise. Service accounts have no password and are never locked.
 
-use gatehouse_authz::UserStatus;
+use gatehouse_authz::{UserKind, UserStatus};
 use time::OffsetDateTime;
 
 use crate::entities::User;
@@ -24,19 +31,29 @@ pub enum LoginOutcome {
     Refused,
 }
 
+/// The status a user has when no lock holds it: `invited` until its first
+/// successful login, `enabled` after.
+fn unlocked_status(user: &User) -> UserStatus {
+    if user.last_login_at.is_some() {
+        UserStatus::Active
+    } else {
+        UserStatus::Invited
+    }
+}
+
 /// The status the user effectively has at `now`: a lock whose time is up
-/// reads as the status before it (active, since only a login locks).
+/// reads as the status before it (`invited` if the user never logged in).
 #[must_use]
 pub fn effective_status(user: &User, now: OffsetDateTime) -> UserStatus {
     match (user.status, user.locked_until) {
-        (UserStatus::Locked, Some(until)) if until <= now => UserStatus::Active,
+        (UserStatus::Locked, Some(until)) if until <= now => unlocked_status(user),
         (status, _) => status,
     }
 }
 
 /// Applies a login attempt with a correct (`password_ok`) or wrong password
 /// to a copy of the user, and says what happened. Status changes move the
-/// revision; counters alone are book-keeping.
+/// revision; the failure times alone are book-keeping.
 #[must_use]
 pub fn on_login(user: &User, password_ok: bool, now: OffsetDateTime) -> (User, LoginOutcome) {
     let mut next = user.clone();
@@ -45,30 +62,33 @@ pub fn on_login(user: &User, password_ok: bool, now: OffsetDateTime) -> (User, L
         UserStatus::Active | UserStatus::Invited => {}
     }
     if user.status == UserStatus::Locked {
-        // The lock expired: the account is active again, counters reset.
-        next.status = UserStatus::Active;
+        // The lock expired: the status before it. The failures that locked
+        // it are older than the window by now; the window forgets them.
+        next.status = unlocked_status(user);
         next.locked_until = None;
-        next.failed_logins = 0;
-        next.failed_window_start = None;
     }
     if password_ok {
         let first = next.status == UserStatus::Invited;
         next.status = UserStatus::Active;
-        next.failed_logins = 0;
-        next.failed_window_start = None;
+        next.recent_failures.clear();
         next.last_login_at = Some(now);
         return (next, LoginOutcome::Success { first });
     }
-    let window_open = next
-        .failed_window_start
-        .is_some_and(|start| now - start < LOCKOUT_WINDOW);
-    if window_open {
-        next.failed_logins += 1;
-    } else {
-        next.failed_logins = 1;
-        next.failed_window_start = Some(now);
+    if user.kind == UserKind::Service {
+        // No password to guess, so nothing to lock (SPEC §5.1).
+        return (next, LoginOutcome::Failed);
     }
-    if next.failed_logins >= LOCKOUT_FAILURES {
+    // The sliding window: the failures of the last 15 minutes, this one
+    // included; older ones are forgotten.
+    next.recent_failures
+        .retain(|at| now - *at < LOCKOUT_WINDOW && *at <= now);
+    next.recent_failures.push(now);
+    let keep = usize::try_from(LOCKOUT_FAILURES).unwrap_or(usize::MAX);
+    if next.recent_failures.len() > keep {
+        let excess = next.recent_failures.len() - keep;
+        next.recent_failures.drain(..excess);
+    }
+    if next.recent_failures.len() >= keep {
         next.status = UserStatus::Locked;
         next.locked_until = Some(now + LOCKOUT_DURATION);
         return (next, LoginOutcome::LockedNow);
@@ -76,15 +96,15 @@ pub fn on_login(user: &User, password_ok: bool, now: OffsetDateTime) -> (User, L
     (next, LoginOutcome::Failed)
 }
 
-/// The user after an admin's unlock: active, counters reset.
+/// The user after an admin's unlock (or the end of its lock): the status
+/// before the lock, counters reset.
 #[must_use]
 pub fn unlocked(user: &User) -> User {
     let mut next = user.clone();
     if next.status == UserStatus::Locked {
-        next.status = UserStatus::Active;
+        next.status = unlocked_status(user);
     }
     next.locked_until = None;
-    next.failed_logins = 0;
-    next.failed_window_start = None;
+    next.recent_failures.clear();
     next
 }

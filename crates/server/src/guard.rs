@@ -14,7 +14,6 @@ use gatehouse_api::ErrorCode;
 use gatehouse_authz::{AccountPermission, TokenScope, UserStatus};
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::tokens::scope_spec;
-use gatehouse_domain::commands::users;
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::names::Username;
 use gatehouse_domain::{AuditActor, AuditEntry, Store as _};
@@ -210,8 +209,8 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     }
     let snapshot = app.snapshot();
     let user = snapshot.user_id(token.username.as_str()).ok_or_else(refused)?;
-    if !usable(app, snapshot.user_status(user), &token.username, client).await? {
-        return Err(ApiProblem::unauthenticated("the account is disabled or locked"));
+    if !usable(snapshot.user_status(user)) {
+        return Err(ApiProblem::unauthenticated("the account is disabled"));
     }
     let snapshot = app.snapshot();
     let scope = match &token.scope {
@@ -262,33 +261,11 @@ fn touch_token(
     });
 }
 
-/// Whether a user of this status may use its credentials: not disabled,
-/// and not locked — a lock whose time is over is ended here, in the store
-/// and the snapshot, so the user is not denied until its next login.
-async fn usable(
-    app: &App,
-    status: Option<UserStatus>,
-    username: &Username,
-    client: &Client,
-) -> Result<bool, ApiProblem> {
-    match status {
-        None | Some(UserStatus::Disabled) => Ok(false),
-        Some(UserStatus::Active | UserStatus::Invited) => Ok(true),
-        Some(UserStatus::Locked) => {
-            let writer = app.writer().await?;
-            let Some(user) = app.store().user(username).await? else {
-                return Ok(false);
-            };
-            let acting = acting(username.clone(), TokenScope::user(), None, client);
-            match users::expire_lock(&writer.ctx(&acting), &user) {
-                Some(commit) => {
-                    writer.commit(&commit).await?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        }
-    }
+/// Whether a user of this status may use its credentials: anyone but a
+/// disabled or unknown user. A lock guards the password alone (SPEC §2.1):
+/// a locked user's tokens and sessions keep working.
+fn usable(status: Option<UserStatus>) -> bool {
+    status.is_some_and(|s| !s.is_blocked())
 }
 
 async fn by_session(app: &App, cookie: &str, client: &Client) -> Result<Caller, ApiProblem> {
@@ -302,8 +279,8 @@ async fn by_session(app: &App, cookie: &str, client: &Client) -> Result<Caller, 
     }
     let snapshot = app.snapshot();
     let user = snapshot.user_id(session.username.as_str()).ok_or_else(refused)?;
-    if !usable(app, snapshot.user_status(user), &session.username, client).await? {
-        return Err(ApiProblem::unauthenticated("the account is disabled or locked"));
+    if !usable(snapshot.user_status(user)) {
+        return Err(ApiProblem::unauthenticated("the account is disabled"));
     }
     if now - session.last_seen_at >= TOUCH_EVERY {
         app.store().touch_session(&id_sha256, now).await?;

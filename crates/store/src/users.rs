@@ -17,9 +17,12 @@ use crate::error::missing;
 macro_rules! user_columns {
     () => {
         "username, email, email_normalized, kind, status, admin, account_permissions, password_hash, managed_by, \
-         created_at, created_by, last_login_at, failed_logins, failed_window_start, locked_until, revision"
+         created_at, created_by, last_login_at, recent_failures, locked_until, revision"
     };
 }
+
+/// How many columns [`user_columns!`] names.
+const USER_COLUMNS: usize = 15;
 
 fn from_row(row: &impl Row) -> Result<User, StoreError> {
     Ok(User {
@@ -38,12 +41,21 @@ fn from_row(row: &impl Row) -> Result<User, StoreError> {
             .map(codec::username)
             .transpose()?,
         last_login_at: opt_time(row.opt_int("last_login_at")?)?,
-        failed_logins: u32::try_from(row.int("failed_logins")?)
-            .map_err(|e| crate::error::corrupt("failed_logins", e))?,
-        failed_window_start: opt_time(row.opt_int("failed_window_start")?)?,
+        recent_failures: failures_from(&row.text("recent_failures")?)?,
         locked_until: opt_time(row.opt_int("locked_until")?)?,
         revision: uint(row.int("revision")?)?,
     })
+}
+
+/// The stored form of recent failed logins: a JSON array of unix nanoseconds.
+fn failures_text(times: &[time::OffsetDateTime]) -> Result<String, StoreError> {
+    let nanos: Vec<i64> = times.iter().copied().map(nanos).collect::<Result<_, _>>()?;
+    to_json(&nanos)
+}
+
+fn failures_from(text: &str) -> Result<Vec<time::OffsetDateTime>, StoreError> {
+    let nanos: Vec<i64> = from_json("recent failures", text)?;
+    nanos.into_iter().map(time).collect()
 }
 
 /// The columns of `user` after `username`, in [`user_columns!`] order.
@@ -61,8 +73,7 @@ fn values(user: &User, revision: u64) -> Result<Vec<crate::conn::Arg>, StoreErro
         nanos(user.created_at)?,
         user.created_by.as_ref().map(|u| u.as_str().to_owned()),
         opt_nanos(user.last_login_at)?,
-        i64::from(user.failed_logins),
-        opt_nanos(user.failed_window_start)?,
+        failures_text(&user.recent_failures)?,
         opt_nanos(user.locked_until)?,
         int(revision)?,
     ])
@@ -74,7 +85,7 @@ pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
         concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ),
         values(user, revision)?,
     )
@@ -85,13 +96,13 @@ pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
 /// Inserts `users` as of `revision` with one statement (a run of
 /// `CreateUser`s in one commit: imports, fixtures).
 pub(crate) async fn create_many<C: Conn>(c: &mut C, users: &[&User], revision: u64) -> Result<(), StoreError> {
-    let mut all = Vec::with_capacity(users.len() * 16);
+    let mut all = Vec::with_capacity(users.len() * USER_COLUMNS);
     for user in users {
         all.extend(values(user, revision)?);
     }
     let sql = format!(
         concat!("INSERT INTO users (", user_columns!(), ") VALUES {}"),
-        tuples::<C>(users.len(), 16)
+        tuples::<C>(users.len(), USER_COLUMNS)
     );
     c.execute_sql(assembled(sql), all).await?;
     Ok(())
@@ -103,8 +114,7 @@ pub(crate) async fn update<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
         .execute(
             "UPDATE users SET email = $2, email_normalized = $3, kind = $4, status = $5, admin = $6, \
              account_permissions = $7, password_hash = $8, managed_by = $9, created_at = $10, created_by = $11, \
-             last_login_at = $12, failed_logins = $13, failed_window_start = $14, locked_until = $15, \
-             revision = $16 WHERE username = $1",
+             last_login_at = $12, recent_failures = $13, locked_until = $14, revision = $15 WHERE username = $1",
             values(user, revision)?,
         )
         .await?;
@@ -137,11 +147,10 @@ pub(crate) async fn delete<C: Conn>(c: &mut C, username: &Username, revision: u6
 /// Saves the login book-keeping of `user`; the revision does not move.
 pub(crate) async fn save_login_state<C: Conn>(c: &mut C, user: &User) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE users SET failed_logins = $2, failed_window_start = $3, last_login_at = $4 WHERE username = $1",
+        "UPDATE users SET recent_failures = $2, last_login_at = $3 WHERE username = $1",
         args![
             user.username.as_str(),
-            i64::from(user.failed_logins),
-            opt_nanos(user.failed_window_start)?,
+            failures_text(&user.recent_failures)?,
             opt_nanos(user.last_login_at)?,
         ],
     )

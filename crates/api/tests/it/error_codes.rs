@@ -37,8 +37,8 @@ fn statuses_follow_spec_7() {
         ("confirmation_required", 422),
         ("unauthenticated", 401),
         ("invalid_credentials", 401),
-        ("user_locked", 401),
         ("forbidden", 403),
+        ("escalation", 403),
         ("not_found", 404),
         ("already_exists", 409),
         ("limit_exceeded", 409),
@@ -80,6 +80,11 @@ fn every_domain_error_maps_to_its_code_and_status() {
         ),
         (DomainError::Forbidden("no".into()), "forbidden", 403),
         (DomainError::Escalation(Escalation::AdminOnly), "forbidden", 403),
+        (
+            DomainError::Escalation(Escalation::NotDominating(gatehouse_authz::Shortfall::Admin)),
+            "escalation",
+            403,
+        ),
         (
             DomainError::AlreadyExists {
                 kind: "user",

@@ -500,7 +500,7 @@ impl Snapshot {
             .flat_map(|p| p.groups.iter().map(|(g, r)| (*g, &**r)))
     }
 
-    /// The active or invited platform admins.
+    /// The platform admins who are not disabled (active, invited or locked).
     pub fn active_admins(&self) -> impl Iterator<Item = UserId> + '_ {
         self.admins
             .iter()

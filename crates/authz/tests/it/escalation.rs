@@ -210,3 +210,142 @@ fn a_narrow_token_holds_only_its_scope() {
     let deleter = s.role_id(Some(web), "Deleter").unwrap();
     assert!(s.may_assign_roles(&root, web, target, &[deleter]).is_err());
 }
+
+/// SPEC §2.5: acting on another user's credentials or standing needs the
+/// actor to dominate it.
+#[test]
+fn acting_on_a_user_needs_to_dominate_it() {
+    use gatehouse_authz::{Change, Shortfall};
+
+    let mut model = model();
+    let mut auditor = UserSpec::person("auditor");
+    auditor.account_permissions = [AccountPermission::AuditRead].into_iter().collect();
+    let mut billing = UserSpec::person("billing");
+    billing.account_permissions = [AccountPermission::BillingManage].into_iter().collect();
+    model.users.extend([auditor, billing]);
+    let s = compile(&model);
+    let id = |name: &str| s.user_id(name).unwrap();
+    let web = s.project_id("web").unwrap();
+    let cases: [(&str, &str, Result<(), Escalation>); 12] = [
+        // A platform admin dominates everyone, itself and admins included.
+        ("root", "accounts", Ok(())),
+        ("root", "padmin", Ok(())),
+        ("root", "root", Ok(())),
+        // Only an admin dominates an admin.
+        ("accounts", "root", Err(Escalation::NotDominating(Shortfall::Admin))),
+        // Account permissions: the actor holds accounts.manage and audit.read.
+        ("accounts", "auditor", Ok(())),
+        (
+            "accounts",
+            "billing",
+            Err(Escalation::NotDominating(Shortfall::AccountPermission(
+                AccountPermission::BillingManage,
+            ))),
+        ),
+        ("accounts", "target", Ok(())),
+        // Actions: `accounts` holds none; `padmin` holds Reader and Project Admin in web.
+        ("padmin", "dev", Ok(())),
+        ("membermgr", "dev", Ok(())),
+        ("dev", "target", Ok(())),
+        ("dev", "dev", Ok(())),
+        (
+            "dev",
+            "accounts",
+            Err(Escalation::NotDominating(Shortfall::AccountPermission(
+                AccountPermission::AccountsManage,
+            ))),
+        ),
+    ];
+    for (who, whom, expected) in &cases {
+        assert_eq!(
+            s.may_act_on_user(&actor(&s, who), id(whom)),
+            *expected,
+            "{who} acts on {whom}"
+        );
+    }
+    assert!(matches!(
+        s.may_act_on_user(&actor(&s, "accounts"), id("dev")),
+        Err(Escalation::NotDominating(Shortfall::Action { project, .. })) if project == web
+    ));
+    // `membermgr` holds project.manage_members, `dev` does not; `nomembers`
+    // is not in web at all.
+    assert!(matches!(
+        s.may_act_on_user(&actor(&s, "dev"), id("membermgr")),
+        Err(Escalation::NotDominating(Shortfall::Action { .. }))
+    ));
+    assert!(matches!(
+        s.may_act_on_user(&actor(&s, "nomembers"), id("dev")),
+        Err(Escalation::NotDominating(Shortfall::Action { .. }))
+    ));
+    assert!(matches!(
+        s.may_act_on_user(&actor(&s, "dev"), id("padmin")),
+        Err(Escalation::NotDominating(Shortfall::Action { .. }))
+    ));
+
+    // What a user holds is read whatever its status: enabling a disabled
+    // Project Admin would hand its rights back.
+    let padmin = model.users.iter().find(|u| u.name == "padmin").unwrap().clone();
+    let disabled = s
+        .apply(&Change::PutUser(UserSpec {
+            status: gatehouse_authz::UserStatus::Disabled,
+            ..padmin
+        }))
+        .unwrap();
+    assert!(
+        disabled
+            .may_act_on_user(&actor(&disabled, "dev"), id("padmin"))
+            .is_err()
+    );
+
+    // A disabled actor dominates no one; a locked one acts as enabled.
+    let dev = model.users.iter().find(|u| u.name == "dev").unwrap().clone();
+    let locked = s
+        .apply(&Change::PutUser(UserSpec {
+            status: gatehouse_authz::UserStatus::Locked,
+            ..dev.clone()
+        }))
+        .unwrap();
+    assert_eq!(locked.may_act_on_user(&actor(&locked, "dev"), id("target")), Ok(()));
+    let off = s
+        .apply(&Change::PutUser(UserSpec {
+            status: gatehouse_authz::UserStatus::Disabled,
+            ..dev
+        }))
+        .unwrap();
+    assert_eq!(
+        off.may_act_on_user(&actor(&off, "dev"), id("target")),
+        Err(Escalation::ActorInactive)
+    );
+}
+
+/// Through a narrow token an actor holds only the token's scope, and no
+/// account permission.
+#[test]
+fn dominance_is_read_through_the_actors_credential() {
+    let s = compile(&model());
+    let scope = s
+        .token_scope(&[gatehouse_authz::ScopeEntrySpec {
+            project: "web".into(),
+            actions: vec!["project.manage_members".into()],
+            ..Default::default()
+        }])
+        .unwrap();
+    let padmin = Actor {
+        user: s.user_id("padmin").unwrap(),
+        scope: &scope,
+    };
+    assert!(
+        s.may_act_on_user(&actor(&s, "padmin"), s.user_id("dev").unwrap())
+            .is_ok()
+    );
+    assert!(
+        s.may_act_on_user(&padmin, s.user_id("dev").unwrap()).is_err(),
+        "dev reads in DEV"
+    );
+    let root = Actor {
+        user: s.user_id("root").unwrap(),
+        scope: &scope,
+    };
+    assert!(s.may_act_on_user(&root, s.user_id("accounts").unwrap()).is_err());
+    assert!(s.may_act_on_user(&root, s.user_id("padmin").unwrap()).is_err());
+}

@@ -1,6 +1,7 @@
 //! Properties on random models, against the naive reference of
 //! `reference.rs`: check, explain, the reverse questions, incremental
-//! changes, token scopes, monotonicity and blocked users.
+//! changes, token scopes, monotonicity, disabled and locked users, and
+//! dominance (SPEC §2.5).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -787,20 +788,92 @@ proptest! {
     }
 
     #[test]
-    fn a_disabled_or_locked_user_is_denied_everything(seed in any::<u64>(), locked in any::<bool>()) {
+    fn a_disabled_user_is_denied_everything(seed in any::<u64>()) {
         let cat = catalogue();
         let model = random_model(seed);
         let mut s = Snapshot::compile(cat.clone(), &model).unwrap();
-        let status = if locked { UserStatus::Locked } else { UserStatus::Disabled };
         for user in &model.users {
-            s = s.apply(&Change::PutUser(UserSpec { status, ..user.clone() })).unwrap();
+            s = s.apply(&Change::PutUser(UserSpec { status: UserStatus::Disabled, ..user.clone() })).unwrap();
         }
-        let expected = if locked { Denial::UserLocked } else { Denial::UserDisabled };
         for_each_question(&universe(&model, &cat), |user, action, project, env| {
             if let Ok(Ok(q)) = s.query(user, action, project, env) {
                 assert!(!s.check(&q).unwrap());
-                assert_eq!(s.explain(&q).unwrap(), Explanation::Deny(expected));
+                assert_eq!(s.explain(&q).unwrap(), Explanation::Deny(Denial::UserDisabled));
             }
         });
+    }
+
+    /// SPEC §2.1: a lock guards the password alone; a locked user's checks
+    /// are those of an enabled one, explanations included.
+    #[test]
+    fn a_locked_user_is_decided_as_an_enabled_one(seed in any::<u64>()) {
+        let cat = catalogue();
+        let model = random_model(seed);
+        let (mut enabled, mut locked) = (
+            Snapshot::compile(cat.clone(), &model).unwrap(),
+            Snapshot::compile(cat.clone(), &model).unwrap(),
+        );
+        for user in model.users.iter().filter(|u| u.status != UserStatus::Disabled) {
+            enabled = enabled.apply(&Change::PutUser(UserSpec { status: UserStatus::Active, ..user.clone() })).unwrap();
+            locked = locked.apply(&Change::PutUser(UserSpec { status: UserStatus::Locked, ..user.clone() })).unwrap();
+        }
+        let u = universe(&model, &cat);
+        let diff = first_difference(&decisions(&enabled, &u), &decisions(&locked, &u));
+        prop_assert!(diff.is_none(), "{}", diff.unwrap_or_default());
+    }
+
+    /// SPEC §2.5: if A dominates B, every check B passes A passes, and A
+    /// holds every account permission B holds; and the other way round, if
+    /// A (not disabled) does not dominate B (not disabled), B holds
+    /// something A lacks.
+    #[test]
+    fn dominance_is_holding_everything_the_other_holds(seed in any::<u64>()) {
+        let cat = catalogue();
+        let mut model = random_model(seed);
+        let mut rng = Rng(seed ^ 0xD0D0);
+        let all: Vec<gatehouse_authz::AccountPermission> = gatehouse_authz::AccountPermission::ALL.to_vec();
+        for user in &mut model.users {
+            user.account_permissions = picks(&mut rng, &all, 2).into_iter().collect();
+        }
+        let s = Snapshot::compile(cat.clone(), &model).unwrap();
+        let full = gatehouse_authz::TokenScope::user();
+        let users: Vec<_> = s.users().map(|(_, id)| id).collect();
+        let mut questions = Vec::new();
+        for (_, project) in s.projects() {
+            for action in cat.all_actions().iter() {
+                if cat.env_scoped().contains(action) {
+                    for env in s.project_environments(project) {
+                        questions.push((action, project, Some(env)));
+                    }
+                } else {
+                    questions.push((action, project, None));
+                }
+            }
+        }
+        for a in &users {
+            for b in &users {
+                let actor = gatehouse_authz::Actor { user: *a, scope: &full };
+                let dominates = s.may_act_on_user(&actor, *b).is_ok();
+                let passes = |user, (action, project, environment): &(_, _, _)| {
+                    s.check(&Query { user, action: *action, project: *project, environment: *environment }).unwrap()
+                };
+                let b_beyond_a = questions.iter().find(|q| passes(*b, q) && !passes(*a, q));
+                let a_admin = s.is_admin(*a) && s.user_status(*a) != Some(UserStatus::Disabled);
+                let perms_beyond = !a_admin
+                    && !s.account_permissions(*b).iter().all(|p| s.account_permissions(*a).contains(p));
+                let admin_beyond = s.is_admin(*b) && !a_admin;
+                if dominates {
+                    prop_assert!(b_beyond_a.is_none(), "{a:?} dominates {b:?}, yet {b_beyond_a:?}");
+                    prop_assert!(!perms_beyond && !admin_beyond, "{a:?} dominates {b:?}");
+                } else if s.user_status(*a) != Some(UserStatus::Disabled)
+                    && s.user_status(*b) != Some(UserStatus::Disabled)
+                {
+                    prop_assert!(
+                        b_beyond_a.is_some() || perms_beyond || admin_beyond,
+                        "{a:?} does not dominate {b:?}, yet holds everything it holds"
+                    );
+                }
+            }
+        }
     }
 }

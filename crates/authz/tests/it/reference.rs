@@ -88,8 +88,8 @@ impl Reference<'_> {
         }
         match u.status {
             UserStatus::Disabled => return Err(Denial::UserDisabled),
-            UserStatus::Locked => return Err(Denial::UserLocked),
-            UserStatus::Active | UserStatus::Invited => {}
+            // A lock guards the password alone (SPEC §2.1).
+            UserStatus::Locked | UserStatus::Active | UserStatus::Invited => {}
         }
         if u.admin {
             return Ok(vec![]);

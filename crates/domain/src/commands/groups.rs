@@ -1,7 +1,8 @@
 //! Groups: create, describe, delete, add and remove users (SPEC §5.2).
 //! Adding a user to a group hands it the group's roles, so it is a grant:
 //! the actor must be allowed to assign those roles in every project the
-//! group belongs to (SPEC §2.5).
+//! group belongs to (SPEC §2.5). Changing a user's groups at all (adding
+//! or removing it) acts on its standing: the actor must dominate the user.
 
 use gatehouse_authz::{AccountPermission, Member as Target};
 use serde_json::{Value, json};
@@ -56,7 +57,8 @@ fn may_join<S: Store>(ctx: &Ctx<'_, S>, group: &GroupName, user: &Username) -> R
 /// Creates a group with its first members.
 ///
 /// # Errors
-/// Forbidden without `accounts.manage`; a taken name; unknown users.
+/// Forbidden without `accounts.manage`; a taken name; unknown users;
+/// escalation for a user the actor does not dominate.
 pub async fn create<S: Store>(
     ctx: &Ctx<'_, S>,
     name: GroupName,
@@ -80,6 +82,7 @@ pub async fn create<S: Store>(
                 name: user.to_string(),
             });
         }
+        ctx.require_dominance(user)?;
     }
     let group = Group {
         name: name.clone(),
@@ -140,7 +143,8 @@ pub async fn delete<S: Store>(
 /// Adds and removes users in one commit.
 ///
 /// # Errors
-/// Forbidden; not found; escalation through the group's roles.
+/// Forbidden; not found; escalation through the group's roles, or for a
+/// user the actor does not dominate.
 pub async fn change_members<S: Store>(
     ctx: &Ctx<'_, S>,
     name: &GroupName,
@@ -153,12 +157,14 @@ pub async fn change_members<S: Store>(
     let mut after = before.members.clone();
     for user in add {
         may_join(ctx, name, &user)?;
+        ctx.require_dominance(&user)?;
         if !after.contains(&user) {
             after.push(user.clone());
             mutations.push(Mutation::AddGroupMember(name.clone(), user));
         }
     }
     for user in remove {
+        ctx.require_dominance(&user)?;
         if let Some(at) = after.iter().position(|u| *u == user) {
             after.remove(at);
             mutations.push(Mutation::RemoveGroupMember(name.clone(), user));

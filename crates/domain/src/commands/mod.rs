@@ -109,6 +109,21 @@ impl<S: Store> Ctx<'_, S> {
         }
     }
 
+    /// Refuses unless the actor dominates `user` (SPEC §2.5): holds every
+    /// account permission and every action that user holds, where it holds
+    /// it. Every command acting on another user's credentials or standing
+    /// asks this. An unknown user holds nothing.
+    ///
+    /// # Errors
+    /// `Escalation` (403 `escalation`).
+    pub fn require_dominance(&self, user: &Username) -> Result<(), DomainError> {
+        let Some(target) = self.snapshot.user_id(user.as_str()) else {
+            return Ok(());
+        };
+        self.snapshot.may_act_on_user(&self.actor()?, target)?;
+        Ok(())
+    }
+
     /// An audit entry for this actor and request.
     #[must_use]
     pub fn audit(&self, event: &str, target_type: &str, target_id: &str) -> AuditEntry {

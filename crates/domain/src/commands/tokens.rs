@@ -1,5 +1,7 @@
 //! Access tokens: create (for oneself, or for anyone as a platform admin)
 //! and revoke (one's own, or anyone's with `accounts.manage`) (SPEC §6.3).
+//! Listing or revoking another user's tokens acts on its credentials: the
+//! actor must dominate it (SPEC §2.5).
 
 use gatehouse_authz::AccountPermission;
 use serde_json::json;
@@ -100,18 +102,41 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, new: NewToken) -> Result<Commit,
     Ok(ctx.commit(vec![Mutation::CreateToken(token)], audit))
 }
 
-/// Revokes a token: its owner, or a holder of `accounts.manage`.
+/// May the actor list `username`'s tokens: its own, or as a holder of
+/// `accounts.manage` who dominates that user (SPEC §2.5, §6.3)?
 ///
 /// # Errors
-/// Not found (also when the actor may not see it).
+/// Not found for an actor who may not see the user (no `accounts.manage`);
+/// escalation for one who does not dominate it.
+pub fn may_list<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<(), DomainError> {
+    if *username == ctx.acting.username {
+        return Ok(());
+    }
+    if ctx.require(AccountPermission::AccountsManage).is_err() || ctx.snapshot.user_id(username.as_str()).is_none() {
+        return Err(DomainError::NotFound {
+            kind: "user",
+            name: username.to_string(),
+        });
+    }
+    ctx.require_dominance(username)
+}
+
+/// Revokes a token: its owner, or a holder of `accounts.manage` who
+/// dominates the owner (SPEC §2.5).
+///
+/// # Errors
+/// Not found (also when the actor may not see it); escalation.
 pub async fn revoke<S: Store>(ctx: &Ctx<'_, S>, id: &str) -> Result<Commit, DomainError> {
     let not_found = || DomainError::NotFound {
         kind: "token",
         name: id.to_owned(),
     };
     let token = read(ctx.store.token(id).await)?.ok_or_else(not_found)?;
-    if token.username != ctx.acting.username && ctx.require(AccountPermission::AccountsManage).is_err() {
-        return Err(not_found());
+    if token.username != ctx.acting.username {
+        if ctx.require(AccountPermission::AccountsManage).is_err() {
+            return Err(not_found());
+        }
+        ctx.require_dominance(&token.username)?;
     }
     let mut audit = ctx.audit("token.revoked", "token", id);
     audit.before = Some(json!({"id": id, "username": token.username}));

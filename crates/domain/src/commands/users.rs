@@ -11,7 +11,7 @@ use crate::entities::{ManagedBy, Principal, User};
 use crate::error::{DomainError, FieldError};
 use crate::names::{Email, ProjectKey, RoleName, Username};
 use crate::store::Store;
-use crate::user_status::{LoginOutcome, effective_status, unlocked};
+use crate::user_status::{LoginOutcome, unlocked};
 
 /// A user as audit records show it: no secrets.
 #[must_use]
@@ -141,6 +141,14 @@ async fn managed<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<User
     Ok(user)
 }
 
+/// Reads a user the actor may act on the credentials or standing of: as
+/// [`managed`], and the actor dominates it (SPEC §2.5).
+async fn dominated<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<User, DomainError> {
+    let user = managed(ctx, username).await?;
+    ctx.require_dominance(username)?;
+    Ok(user)
+}
+
 fn require_local(user: &User) -> Result<(), DomainError> {
     if user.managed_by == ManagedBy::Local {
         Ok(())
@@ -190,6 +198,10 @@ pub async fn update<S: Store>(
     let mut after = before.clone();
     if let Some(email) = patch.email {
         require_local(&before)?;
+        // The email is a credential (a reset link goes there): SPEC §2.5.
+        if Some(email.normalized()) != before.email.as_ref().map(Email::normalized) {
+            ctx.require_dominance(username)?;
+        }
         if let Some(other) = read(ctx.store.user_by_email(email.as_str()).await)?
             && other.username != before.username
         {
@@ -226,16 +238,17 @@ pub enum StatusChange {
     Unlock,
 }
 
-/// Disables, enables or unlocks a user.
+/// Disables, enables or unlocks a user the actor dominates.
 ///
 /// # Errors
-/// Forbidden; not found; `last_admin` when disabling the last admin.
+/// Forbidden; not found; escalation; `last_admin` when disabling the last
+/// admin.
 pub async fn set_status<S: Store>(
     ctx: &Ctx<'_, S>,
     username: &Username,
     change: StatusChange,
 ) -> Result<Commit, DomainError> {
-    let before = managed(ctx, username).await?;
+    let before = dominated(ctx, username).await?;
     require_local(&before)?;
     let after = match change {
         StatusChange::Disable => {
@@ -271,17 +284,17 @@ pub async fn set_status<S: Store>(
     Ok(ctx.commit(vec![Mutation::UpdateUser(after)], audit))
 }
 
-/// Deletes a user with its memberships, group memberships, tokens and
-/// sessions; the audit log keeps its name.
+/// Deletes a user the actor dominates, with its memberships, group
+/// memberships, tokens and sessions; the audit log keeps its name.
 ///
 /// # Errors
-/// Forbidden; not found; `last_admin`.
+/// Forbidden; not found; escalation; `last_admin`.
 pub async fn delete<S: Store>(
     ctx: &Ctx<'_, S>,
     username: &Username,
     if_match: Option<u64>,
 ) -> Result<Commit, DomainError> {
-    let before = managed(ctx, username).await?;
+    let before = dominated(ctx, username).await?;
     check_if_match(if_match, before.revision)?;
     guard_last_admin(ctx, &before, false)?;
     let mut audit = ctx.audit("user.deleted", "user", username.as_str());
@@ -290,10 +303,11 @@ pub async fn delete<S: Store>(
 }
 
 /// Sets a user's password hash: the user itself (the caller checked the
-/// current password) or a holder of `accounts.manage`.
+/// current password) or a holder of `accounts.manage` who dominates it
+/// (SPEC §2.5).
 ///
 /// # Errors
-/// Forbidden; not found; a service account has no password.
+/// Forbidden; not found; escalation; a service account has no password.
 pub async fn set_password<S: Store>(
     ctx: &Ctx<'_, S>,
     username: &Username,
@@ -305,7 +319,7 @@ pub async fn set_password<S: Store>(
             name: username.to_string(),
         })?
     } else {
-        managed(ctx, username).await?
+        dominated(ctx, username).await?
     };
     require_local(&before)?;
     if before.kind == UserKind::Service {
@@ -331,18 +345,4 @@ pub fn login_commit<S: Store>(ctx: &Ctx<'_, S>, after: &User, outcome: LoginOutc
     let mut audit = ctx.audit(event, "user", after.username.as_str());
     audit.after = Some(user_view(after));
     Some(ctx.commit(vec![Mutation::UpdateUser(after.clone())], audit))
-}
-
-/// The commit that ends a lock whose 15 minutes are over (SPEC §5.1), so
-/// the model stops denying the user; `None` while the lock holds.
-#[must_use]
-pub fn expire_lock<S: Store>(ctx: &Ctx<'_, S>, user: &User) -> Option<Commit> {
-    if user.status != UserStatus::Locked || effective_status(user, ctx.now) == UserStatus::Locked {
-        return None;
-    }
-    let after = unlocked(user);
-    let mut audit = ctx.audit("user.lock_expired", "user", user.username.as_str());
-    audit.before = Some(user_view(user));
-    audit.after = Some(user_view(&after));
-    Some(ctx.commit(vec![Mutation::UpdateUser(after)], audit))
 }

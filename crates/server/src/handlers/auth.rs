@@ -2,7 +2,11 @@
 //! token), `auth/logout`, `auth/token` (a personal token for a username and
 //! password). Unknown users and wrong passwords cost the same argon2 work
 //! and get the same answer; attempts are rate limited per address and
-//! account; ten failures lock the account.
+//! account; ten failures within any 15 minutes lock the account's password
+//! (its tokens and sessions keep working). A locked account answers as a
+//! wrong password does, so that a login never tells whether an account
+//! exists (SPEC §6.1); its owner learns of the lock from the audit log and
+//! the admin's view of the user.
 
 use axum::Json;
 use axum::extract::State;
@@ -59,7 +63,7 @@ async fn record(app: &App, acting: &Acting, event: &str, target: &str) {
 ///
 /// # Errors
 /// 429 when rate limited; 401 `invalid_credentials` for an unknown user, a
-/// wrong password or a disabled account; 401 `user_locked` while locked.
+/// wrong password, a disabled or a locked account alike.
 pub(crate) async fn check_password(app: &App, client: &Client, name: &str, password: &str) -> Result<User, ApiProblem> {
     if let Err(wait) = app.inner.limiter.attempt(client.address, name) {
         let seconds = HeaderValue::from(wait.as_secs().max(1));
@@ -96,12 +100,11 @@ pub(crate) async fn check_password(app: &App, client: &Client, name: &str, passw
             Ok(after)
         }
         LoginOutcome::Refused if effective_status(&user, now) == UserStatus::Locked => {
+            // The same answer as a wrong password: the lock is told to its
+            // owner by the audit log and the user's status, never here.
             metrics::counter!("gatehouse_login_failures_total").increment(1);
             record(app, &acting, "login.refused", user.username.as_str()).await;
-            Err(ApiProblem::new(
-                ErrorCode::UserLocked,
-                "the account is locked after failed logins; wait 15 minutes or ask an admin to unlock it",
-            ))
+            Err(invalid_credentials())
         }
         LoginOutcome::Failed | LoginOutcome::LockedNow | LoginOutcome::Refused => {
             metrics::counter!("gatehouse_login_failures_total").increment(1);

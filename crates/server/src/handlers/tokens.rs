@@ -1,26 +1,25 @@
 //! Access tokens (SPEC §6.3): `/api/v1/tokens` for one's own,
 //! `/api/v1/users/{username}/tokens` for a user's (a platform admin may
-//! create them for anyone; `accounts.manage` holders list anyone's).
+//! create them for anyone; `accounts.manage` holders list the tokens of
+//! users they dominate).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem, Secret};
-use gatehouse_authz::AccountPermission;
-use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::tokens::{self, NewToken, USER_SCOPE};
+use gatehouse_domain::commands::{Acting, Ctx};
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, Username};
 use gatehouse_domain::{FieldError, Store as _};
 use time::{Duration, OffsetDateTime};
 
-use super::respond::{IfMatch, Paging, Params, Written, not_found, page_of};
+use super::respond::{IfMatch, Paging, Params, Written, page_of};
 use super::users::path_username;
 use super::visibility::require_full_scope;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::credentials::{new_token, new_token_id, sha256_hex};
-use crate::guard::holds;
 use crate::json::JsonBody;
 use crate::problem::ApiProblem;
 use crate::state::App;
@@ -156,7 +155,8 @@ pub async fn revoke(
 }
 
 /// `GET /api/v1/users/{username}/tokens`: the user itself, or a holder of
-/// `accounts.manage`; others are answered as if the user did not exist.
+/// `accounts.manage` who dominates it (SPEC §2.5: else 403 `escalation`);
+/// others are answered as if the user did not exist.
 #[utoipa::path(get, path = "/api/v1/users/{username}/tokens", tag = "tokens", params(("username" = String, Path), Paging),
     responses((status = 200, body = Page<api::Token>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_for_user(
@@ -167,11 +167,14 @@ pub async fn list_for_user(
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
     require_full_scope(&caller.acting, "manage tokens")?;
     let username = path_username(&username)?;
-    let visible =
-        username == caller.acting.username || holds(&app, &caller.acting, Some(AccountPermission::AccountsManage));
-    if !visible || app.store().user(&username).await?.is_none() {
-        return Err(not_found("user", username.as_str()));
-    }
+    let snapshot = app.snapshot();
+    let ctx = Ctx {
+        store: app.store(),
+        snapshot: &snapshot,
+        acting: &caller.acting,
+        now: OffsetDateTime::now_utc(),
+    };
+    tokens::may_list(&ctx, &username)?;
     token_page(&app, &username, &paging).await
 }
 

@@ -45,24 +45,43 @@ async fn unknown_users_and_wrong_passwords_answer_alike_and_cost_the_same() {
     );
 }
 
+/// SPEC §5.1, §6.1: ten failures lock the password; a locked account
+/// answers exactly as a wrong password and an unknown user do.
 #[tokio::test(flavor = "multi_thread")]
-async fn ten_failures_lock_the_account_until_an_admin_unlocks_it() {
+async fn ten_failures_lock_the_password_until_an_admin_unlocks_it() {
     let t = start_sqlite().await;
-    t.user("erin").await;
+    let token = t.user("erin").await;
     for i in 1..=10 {
         let failed = t.login_token("erin", "not-the-password").await;
         assert_eq!(failed.status, 401, "attempt {i}");
         assert_eq!(failed.code(), "invalid_credentials", "attempt {i}");
     }
     let locked = t.login_token("erin", &password_of("erin")).await;
+    let unknown = t.login_token("nobody-at-all", &password_of("erin")).await;
     assert_eq!(locked.status, 401);
     assert_eq!(
         locked.code(),
-        "user_locked",
-        "the 11th attempt, even with the right password"
+        "invalid_credentials",
+        "the 11th attempt, even with the right password, answers as a wrong one"
     );
+    assert_eq!(
+        locked.body["detail"], unknown.body["detail"],
+        "no hint that the account exists"
+    );
+    assert_eq!(locked.body["title"], unknown.body["title"]);
     let user = t.get("/api/v1/users/erin", &t.admin).await;
-    assert_eq!(user.body["status"], "locked");
+    assert_eq!(user.body["status"], "locked", "the admin's view tells the lock");
+    let refused = t.get("/api/v1/audit?event=login.refused&target=erin", &t.admin).await;
+    assert_eq!(
+        refused.body["items"].as_array().unwrap().len(),
+        1,
+        "the audit log tells it"
+    );
+    assert_eq!(
+        t.get("/api/v1/me", &token).await.status,
+        200,
+        "the lock guards the password alone"
+    );
 
     let unlocked = t.post("/api/v1/users/erin/unlock", &t.admin, &json!({})).await;
     assert_eq!(unlocked.status, 200, "{:?}", unlocked.body);
@@ -226,11 +245,11 @@ async fn changing_the_generated_admin_password_removes_its_file() {
     assert_eq!(old.status(), 401);
 }
 
+/// SPEC §2.1: a lock guards the password alone — the locked user's token
+/// keeps working and its checks still allow; after 15 minutes its password
+/// works again.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_lock_whose_time_is_over_ends_at_the_next_request() {
-    use gatehouse_domain::Store as _;
-    use gatehouse_domain::names::Username;
-
+async fn a_locked_users_token_and_checks_keep_working_until_its_lock_ends() {
     let t = start_sqlite().await;
     let token = t.user("gina").await;
     for (method, path, body) in [
@@ -263,43 +282,30 @@ async fn a_lock_whose_time_is_over_ends_at_the_next_request() {
     for _ in 0..10 {
         assert_eq!(t.login_token("gina", "not-the-password").await.status, 401);
     }
-    assert_eq!(t.get("/api/v1/me", &token).await.status, 401, "locked: its tokens too");
-    assert_eq!(
-        t.post("/api/v1/check", &t.admin, &check).await.body["denial"],
-        "user_locked"
-    );
-
-    // Fifteen minutes later, as the store sees it.
-    let store = t.server.app().store();
-    let mut user = store.user(&Username::parse("gina").unwrap()).await.unwrap().unwrap();
-    user.locked_until = Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
-    let commit = gatehouse_domain::Commit {
-        mutations: vec![gatehouse_domain::Mutation::UpdateUser(user)],
-        audit: gatehouse_domain::AuditEntry {
-            actor: gatehouse_domain::AuditActor::default(),
-            event: "test.time_passes".into(),
-            target_type: "user".into(),
-            target_id: "gina".into(),
-            project: None,
-            before: None,
-            after: None,
-            request_id: None,
-        },
-        expected_revision: None,
-    };
-    store.commit(&commit, time::OffsetDateTime::now_utc()).await.unwrap();
-
+    assert_eq!(t.get("/api/v1/users/gina", &t.admin).await.body["status"], "locked");
     let me = t.get("/api/v1/me", &token).await;
-    assert_eq!(me.status, 200, "{:?}", me.body);
-    assert_eq!(me.body["status"], "enabled");
+    assert_eq!(me.status, 200, "locked: its token still works: {:?}", me.body);
     let answer = t.post("/api/v1/check", &t.admin, &check).await;
     assert_eq!(
         answer.body["allowed"], true,
-        "no longer locked in the snapshot: {:?}",
+        "locked: its checks still allow: {:?}",
         answer.body
     );
-    let expired = t
-        .get("/api/v1/audit?event=user.lock_expired&target=gina", &t.admin)
-        .await;
-    assert_eq!(expired.body["items"].as_array().unwrap().len(), 1);
+    let own = json!({"action": "repository.read", "project": "web", "environment": "DEV"});
+    let answer = t.post("/api/v1/check", &token, &own).await;
+    assert_eq!(
+        answer.body["allowed"], true,
+        "locked: asking with its own token: {:?}",
+        answer.body
+    );
+    assert_eq!(
+        t.login_token("gina", &password_of("gina")).await.code(),
+        "invalid_credentials",
+        "but not its password"
+    );
+
+    // Fifteen minutes later, as the store sees it.
+    super::lockout::time_passes(&t, "gina").await;
+    assert_eq!(t.get("/api/v1/users/gina", &t.admin).await.body["status"], "enabled");
+    t.token_for("gina", &password_of("gina")).await;
 }

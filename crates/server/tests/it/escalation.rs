@@ -3,7 +3,9 @@
 //! of `project.manage_members` only, a holder of `accounts.manage` only, a
 //! plain member) × attempts (grant a role with an action they lack, in an
 //! environment they lack, make an admin, grant themselves) → the expected
-//! status; and after every refusal, nothing changed.
+//! status; and after every refusal, nothing changed. Acting on another
+//! user's credentials or standing needs the actor to dominate that user
+//! (403 `escalation` otherwise).
 
 use gatehouse_server::router::ROUTES;
 use reqwest::Method;
@@ -133,6 +135,41 @@ fn resource(project: &str, name: &str) -> Attempt {
     }
 }
 
+/// An action on `user`'s credentials or standing: `reset` its password,
+/// `disable`, `enable`, `unlock` it, change its `email`, `join` or `leave`
+/// group `staff`.
+fn standing(what: &str, user: &str) -> Attempt {
+    let (method, path, body) = match what {
+        "reset" => (
+            Method::PUT,
+            format!("/api/v1/users/{user}/password"),
+            json!({"new_password": "a-taken-over-password"}),
+        ),
+        "email" => (
+            Method::PATCH,
+            format!("/api/v1/users/{user}"),
+            json!({"email": format!("{user}-taken@example.com")}),
+        ),
+        "join" => (
+            Method::PATCH,
+            "/api/v1/groups/staff/members".to_owned(),
+            json!({"add": [user]}),
+        ),
+        "leave" => (
+            Method::PATCH,
+            "/api/v1/groups/staff/members".to_owned(),
+            json!({"remove": [user]}),
+        ),
+        status => (Method::POST, format!("/api/v1/users/{user}/{status}"), json!({})),
+    };
+    Attempt {
+        label: format!("{what} {user}"),
+        method,
+        path,
+        body,
+    }
+}
+
 /// Basic-mode `artifacts.read` limited to `envs`.
 fn reads(envs: &[&str]) -> Value {
     json!({"categories": ["artifacts.read"], "environments": envs})
@@ -147,6 +184,9 @@ const OK: u16 = 200;
 const CREATED: u16 = 201;
 const FORBIDDEN: u16 = 403;
 const HIDDEN: u16 = 404;
+const NO_CONTENT: u16 = 204;
+/// 403 with code `escalation` (the others are `forbidden`).
+const ESCALATION: u16 = 4030;
 
 /// Projects `pa` administers, with their `admin_privileges`
 /// (`manage_members`, `manage_resources`, `index_resources`).
@@ -317,6 +357,25 @@ fn matrix() -> Vec<(Actor, Attempt, u16)> {
             create_user("newaccounts", json!({"account_permissions": ["accounts.manage"]})),
             CREATED,
         ),
+        // Credentials and standing (SPEC §2.5): `accounts` holds no action,
+        // so it dominates only those who hold none and no account
+        // permission it lacks.
+        (Accounts, standing("reset", "pa"), ESCALATION),
+        (Accounts, standing("reset", "target"), ESCALATION),
+        (Accounts, standing("email", "target"), ESCALATION),
+        (Accounts, standing("disable", "manager"), ESCALATION),
+        (Accounts, standing("enable", "plain"), ESCALATION),
+        (Accounts, standing("unlock", "pa"), ESCALATION),
+        (Accounts, standing("join", "pa"), ESCALATION),
+        (Accounts, standing("leave", "target"), ESCALATION),
+        (Accounts, standing("reset", "newaccounts"), NO_CONTENT),
+        (Accounts, standing("email", "newaccounts"), OK),
+        (Accounts, standing("join", "newaccounts"), OK),
+        (Accounts, standing("disable", "newaccounts"), OK),
+        (Accounts, standing("enable", "newaccounts"), OK),
+        // Without `accounts.manage`, even a Project Admin touches no one's.
+        (PaAll, standing("reset", "target"), FORBIDDEN),
+        (PaAll, standing("disable", "plain"), FORBIDDEN),
         // A plain member.
         (Plain, member("web", "target", &["Reader"]), FORBIDDEN),
         (Plain, member("web", "plain", &["Reader", "Deployer"]), FORBIDDEN),
@@ -350,6 +409,10 @@ fn matrix() -> Vec<(Actor, Attempt, u16)> {
             OK,
         ),
         (Admin, create_user("madeadmin", json!({"admin": true})), CREATED),
+        (Admin, standing("reset", "pa"), NO_CONTENT),
+        (Admin, standing("email", "accounts"), OK),
+        (Admin, standing("leave", "target"), OK),
+        (Admin, standing("join", "pa"), OK),
         // Last: it makes `target` a platform admin.
         (Admin, patch_user("target", json!({"admin": true})), OK),
     ];
@@ -385,6 +448,7 @@ async fn state(t: &TestServer) -> (u64, Vec<(String, Value)>) {
     let mut paths = vec![
         "/api/v1/users?limit=1000".to_owned(),
         "/api/v1/users/target".to_owned(),
+        "/api/v1/groups/staff".to_owned(),
         "/api/v1/roles".to_owned(),
         "/api/v1/projects".to_owned(),
     ];
@@ -422,6 +486,13 @@ async fn setup(t: &TestServer) -> Vec<(&'static str, String)> {
         "/api/v1/roles",
         json!({"name": "Global Reader", "categories": ["artifacts.read"],
         "environments": ["DEV"]}),
+    )
+    .await;
+    must(
+        t,
+        Method::POST,
+        "/api/v1/groups",
+        json!({"name": "staff", "description": "no project memberships", "members": ["target"]}),
     )
     .await;
     let hidden = ("hidden", [true, true, true]);
@@ -526,17 +597,18 @@ async fn no_one_grants_what_they_do_not_hold() {
             attempt.method,
             attempt.path
         );
+        let (expected, wanted_code) = match expected {
+            ESCALATION => (FORBIDDEN, Some("escalation")),
+            FORBIDDEN => (FORBIDDEN, Some("forbidden")),
+            HIDDEN => (HIDDEN, Some("not_found")),
+            other => (other, None),
+        };
         if answer.status != expected {
             failures.push(format!(
                 "{what}: expected {expected}, got {} {}",
                 answer.status, answer.body
             ));
         }
-        let wanted_code = match expected {
-            FORBIDDEN => Some("forbidden"),
-            HIDDEN => Some("not_found"),
-            _ => None,
-        };
         if let Some(code) = wanted_code {
             if answer.status == expected && answer.code() != code {
                 failures.push(format!("{what}: expected code {code}, got {:?}", answer.body));

@@ -76,8 +76,7 @@ async fn users(db: Db) {
     // Login book-keeping moves no revision.
     let before = s.revision().await.unwrap();
     let mut login = s.user(&uname("bob")).await.unwrap().unwrap();
-    login.failed_logins = 3;
-    login.failed_window_start = Some(at(50));
+    login.recent_failures = vec![at(48), at(49), at(50)];
     login.last_login_at = Some(at(51));
     s.save_login_state(&login).await.unwrap();
     assert_eq!(s.user(&uname("bob")).await.unwrap().unwrap(), login);

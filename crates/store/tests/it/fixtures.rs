@@ -57,8 +57,7 @@ pub fn user(name: &str) -> User {
         created_at: at(0),
         created_by: None,
         last_login_at: None,
-        failed_logins: 0,
-        failed_window_start: None,
+        recent_failures: Vec::new(),
         locked_until: None,
         revision: 0,
     }
@@ -77,8 +76,7 @@ pub fn full_user(name: &str) -> User {
         managed_by: ManagedBy::Scim,
         created_by: Some(uname("admin")),
         last_login_at: Some(at(10)),
-        failed_logins: 7,
-        failed_window_start: Some(at(11)),
+        recent_failures: vec![at(11), at(11), at(13)],
         locked_until: Some(at(12)),
         ..user(name)
     }
