@@ -67,11 +67,13 @@ pub enum ErrorCode {
     NotReady,
     /// No snapshot as new as `min_revision` within 2 s (503).
     StaleSnapshot,
+    /// Too many passwords are being hashed at once; see `Retry-After` (503).
+    Busy,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::MalformedJson,
         Self::InvalidCursor,
         Self::ValidationFailed,
@@ -100,6 +102,7 @@ impl ErrorCode {
         Self::Internal,
         Self::NotReady,
         Self::StaleSnapshot,
+        Self::Busy,
     ];
 
     /// Wire name. Never rename; add a variant.
@@ -134,6 +137,7 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::NotReady => "not_ready",
             Self::StaleSnapshot => "stale_snapshot",
+            Self::Busy => "busy",
         }
     }
 
@@ -168,7 +172,7 @@ impl ErrorCode {
             | Self::ConfirmationRequired => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
-            Self::NotReady | Self::StaleSnapshot => 503,
+            Self::NotReady | Self::StaleSnapshot | Self::Busy => 503,
         }
     }
 
@@ -204,6 +208,7 @@ impl ErrorCode {
             Self::Internal => "Internal error",
             Self::NotReady => "Not ready",
             Self::StaleSnapshot => "Stale snapshot",
+            Self::Busy => "Busy",
         }
     }
 
