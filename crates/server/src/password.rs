@@ -74,6 +74,7 @@ pub const BUSY_RETRY_SECS: u64 = 1;
 pub struct Gate {
     running: Arc<tokio::sync::Semaphore>,
     admitted: Arc<tokio::sync::Semaphore>,
+    started: std::sync::atomic::AtomicU64,
 }
 
 /// The gate is full: retry after [`BUSY_RETRY_SECS`].
@@ -95,6 +96,7 @@ impl Gate {
         Self {
             running: Arc::new(tokio::sync::Semaphore::new(workers)),
             admitted: Arc::new(tokio::sync::Semaphore::new(workers + queue)),
+            started: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -103,6 +105,12 @@ impl Gate {
     pub fn for_this_machine() -> Self {
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         Self::new(workers, workers * QUEUE_PER_WORKER)
+    }
+
+    /// How many jobs have started since the process did.
+    #[must_use]
+    pub fn jobs_started(&self) -> u64 {
+        self.started.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `job` on the blocking pool once a worker is free. The permits
@@ -119,6 +127,7 @@ impl Gate {
             .acquire_owned()
             .await
             .map_err(|_| GateError::Busy)?;
+        self.started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let out = job();
             drop((running, admitted));

@@ -96,6 +96,13 @@ impl App {
         time::OffsetDateTime::now_utc() + time::Duration::seconds(ahead)
     }
 
+    /// How many argon2 jobs (hashes and verifications) this instance has
+    /// started (diagnostics and tests).
+    #[must_use]
+    pub fn password_jobs(&self) -> u64 {
+        self.inner.argon2.jobs_started()
+    }
+
     /// Moves [`App::now`] ahead by `by` (for tests of timeouts; nothing in
     /// the server calls it).
     pub fn advance_clock(&self, by: time::Duration) {
