@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use argon2::{Argon2, Params};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Argon2, Params};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -170,7 +170,10 @@ mod tests {
             tokio::spawn(async move { gate.run(|| true).await })
         };
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert!(matches!(gate.run(|| true).await, Err(GateError::Busy)), "one running, one waiting");
+        assert!(
+            matches!(gate.run(|| true).await, Err(GateError::Busy)),
+            "one running, one waiting"
+        );
         tx.send(()).unwrap();
         assert!(first.await.unwrap().unwrap());
         assert!(second.await.unwrap().unwrap());

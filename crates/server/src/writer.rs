@@ -43,7 +43,7 @@ impl App {
             app: self,
             _guard: guard,
             snapshot: self.snapshot(),
-            now: OffsetDateTime::now_utc(),
+            now: self.now(),
         })
     }
 

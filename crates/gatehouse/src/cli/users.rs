@@ -269,10 +269,16 @@ pub fn print_invitation(format: Format, sent: &InvitationSent) -> anyhow::Result
                 .unwrap_or_default();
             match &sent.link {
                 Some(link) => {
-                    outln!("invited {} ({to}); no SMTP server is configured: pass this link on (it works once, until {until}):", sent.user.username);
+                    outln!(
+                        "invited {} ({to}); no SMTP server is configured: pass this link on (it works once, until {until}):",
+                        sent.user.username
+                    );
                     outln!("{link}");
                 }
-                None => outln!("invited {}: the link was sent to {to} (it works once, until {until})", sent.user.username),
+                None => outln!(
+                    "invited {}: the link was sent to {to} (it works once, until {until})",
+                    sent.user.username
+                ),
             }
             Ok(())
         }

@@ -19,6 +19,7 @@ mod metrics;
 mod model_property;
 mod openapi;
 mod ops;
+mod recovery;
 mod routes;
 mod rules;
 mod seeds;
