@@ -70,6 +70,8 @@ pub enum ErrorCode {
     NotReady,
     /// No snapshot as new as `min_revision` within 2 s (503).
     StaleSnapshot,
+    /// Too many passwords are being hashed at once; see `Retry-After` (503).
+    Busy,
 }
 
 impl ErrorCode {
@@ -104,6 +106,7 @@ impl ErrorCode {
         Self::Internal,
         Self::NotReady,
         Self::StaleSnapshot,
+        Self::Busy,
     ];
 
     /// Wire name. Never rename; add a variant.
@@ -139,6 +142,7 @@ impl ErrorCode {
             Self::Internal => "internal",
             Self::NotReady => "not_ready",
             Self::StaleSnapshot => "stale_snapshot",
+            Self::Busy => "busy",
         }
     }
 
@@ -174,7 +178,7 @@ impl ErrorCode {
             | Self::ConfirmationRequired => 422,
             Self::RateLimited => 429,
             Self::Internal => 500,
-            Self::NotReady | Self::StaleSnapshot => 503,
+            Self::NotReady | Self::StaleSnapshot | Self::Busy => 503,
         }
     }
 
@@ -211,6 +215,7 @@ impl ErrorCode {
             Self::Internal => "Internal error",
             Self::NotReady => "Not ready",
             Self::StaleSnapshot => "Stale snapshot",
+            Self::Busy => "Busy",
         }
     }
 

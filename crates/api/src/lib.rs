@@ -25,7 +25,9 @@ pub use wire::document::{
 };
 pub use wire::environments::{CreateEnvironment, Environment};
 pub use wire::groups::{CreateGroup, Group, PatchGroup, PatchGroupMembers};
-pub use wire::invitations::{AcceptInvitation, DeliveryStatus, Message};
+pub use wire::invitations::{
+    AcceptInvitation, CreateInvitation, DeliveryStatus, InvitationSent, Message, RequestPasswordReset, ResetPassword,
+};
 pub use wire::members::{Member, MemberKind, SetRoles};
 pub use wire::page::Page;
 pub use wire::projects::{AdminPrivileges, CreateProject, PatchProject, Project};

@@ -1,8 +1,9 @@
 //! Logging in, the caller, users, groups and tokens (SPEC §5.1, §5.2, §6).
 
 use gatehouse_api::{
-    CreateGroup, CreateToken, CreateUser, CreatedToken, Group, Message, Page, PatchGroup, PatchGroupMembers, PatchUser,
-    Permissions, SetPassword, Token, TokenRequest, User,
+    CreateGroup, CreateInvitation, CreateToken, CreateUser, CreatedToken, Group, InvitationSent, Message, Page,
+    PatchGroup, PatchGroupMembers, PatchUser, Permissions, RequestPasswordReset, ResetPassword, SetPassword, Token,
+    TokenRequest, User,
 };
 use reqwest::Method;
 
@@ -181,6 +182,41 @@ impl Client {
     /// 403 without `accounts.manage`.
     pub async fn list_invitations(&self, paging: &Paging) -> Result<Page<Message>, ClientError> {
         self.get(&["api", "v1", "invitations"], paging).await
+    }
+
+    /// `POST /api/v1/invitations`: invites a new user by email, or re-sends
+    /// the invitation of the user with this email while it is still
+    /// invited. The answer holds the link only for a platform admin of an
+    /// instance without SMTP.
+    ///
+    /// # Errors
+    /// 409 for a user who has logged in; 403; 422.
+    pub async fn invite(&self, request: &CreateInvitation) -> Result<InvitationSent, ClientError> {
+        self.send(Method::POST, &["api", "v1", "invitations"], Some(request))
+            .await
+    }
+
+    /// `POST /api/v1/auth/password-reset`: asks for a reset link to be sent
+    /// to `email` (accepted whatever the address).
+    ///
+    /// # Errors
+    /// 422 for an address that is not one; 429.
+    pub async fn request_password_reset(&self, email: &str) -> Result<(), ClientError> {
+        let url = self.url(&["api", "v1", "auth", "password-reset"])?;
+        let request = RequestPasswordReset {
+            email: email.to_owned(),
+        };
+        self.post_empty(url, &request).await
+    }
+
+    /// `POST /api/v1/auth/password-reset/{secret}`: sets a new password
+    /// with the secret of a reset link.
+    ///
+    /// # Errors
+    /// 404 for an unknown, spent or expired link; 422; 429.
+    pub async fn reset_password(&self, secret: &str, request: &ResetPassword) -> Result<(), ClientError> {
+        let url = self.url(&["api", "v1", "auth", "password-reset", secret])?;
+        self.post_empty(url, request).await
     }
 
     /// `GET /api/v1/groups`: one page.

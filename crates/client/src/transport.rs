@@ -190,4 +190,11 @@ impl Client {
             .await
             .map(drop)
     }
+
+    /// `POST`s `body` to `url`; the answer has no body.
+    pub(crate) async fn post_empty<B: Serialize + ?Sized>(&self, url: Url, body: &B) -> Result<(), ClientError> {
+        check(self.request(Method::POST, url).json(body).send().await?)
+            .await
+            .map(drop)
+    }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::entities::{
     BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role,
-    RoleMode, Token, User,
+    RoleMode, SecretPurpose, Token, User,
 };
 use crate::names::{EnvName, GroupName, ProjectKey, ResourceName, RoleName, Username};
 
@@ -61,6 +61,20 @@ pub enum Mutation {
     CreateInvitation(Invitation),
     /// Delete an invitation (accepted or replaced).
     DeleteInvitation(String),
+    /// Delete a user's single-use secrets of one purpose (`None`: all).
+    DeleteSecrets {
+        /// Whose.
+        username: Username,
+        /// Which (`None`: invitations and password resets).
+        purpose: Option<SecretPurpose>,
+    },
+    /// End a user's web sessions, but the one whose cookie hash is `except`.
+    EndSessions {
+        /// Whose.
+        username: Username,
+        /// The session that stays (the caller's own), if any.
+        except: Option<String>,
+    },
     /// Queue a message.
     Enqueue(OutboxMessage),
     /// Replace the billing details.
@@ -179,6 +193,8 @@ impl Mutation {
             | Self::RevokeToken(_)
             | Self::CreateInvitation(_)
             | Self::DeleteInvitation(_)
+            | Self::DeleteSecrets { .. }
+            | Self::EndSessions { .. }
             | Self::Enqueue(_)
             | Self::PutBilling(_) => return None,
         })

@@ -262,15 +262,74 @@ pub struct Token {
     pub created_by: Username,
 }
 
-/// A single-use invitation; only the secret's hash is kept (SPEC §5.1).
+/// What a single-use secret lets its holder do (SPEC §5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SecretPurpose {
+    /// Accept an invitation: choose the first password (7 days).
+    Invitation,
+    /// Reset a forgotten password (1 hour).
+    PasswordReset,
+}
+
+impl SecretPurpose {
+    /// The stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+
+    /// The purpose with this stored name.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Invitation, Self::PasswordReset]
+            .into_iter()
+            .find(|p| p.as_str() == raw)
+    }
+
+    /// The path of the link under the public URL: `/invitations/{secret}`
+    /// or `/password-reset/{secret}`.
+    #[must_use]
+    pub const fn link_path(self) -> &'static str {
+        match self {
+            Self::Invitation => "invitations",
+            Self::PasswordReset => "password-reset",
+        }
+    }
+}
+
+/// A single-use secret for a user — an invitation or a password reset;
+/// only the secret's hash is kept (SPEC §5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invitation {
     /// Hex SHA-256 of the secret.
     pub secret_sha256: String,
     /// The invited user.
     pub username: Username,
-    /// Expiry (7 days after creation).
+    /// Expiry (7 days after creation for an invitation, 1 hour for a reset).
     pub expires_at: OffsetDateTime,
+    /// What the secret is for.
+    pub purpose: SecretPurpose,
+}
+
+/// Where a message's body shows its single-use link. The outbox never
+/// holds the link: the sender mints a fresh secret and puts the link here
+/// when it sends the message; a listing shows [`LINK_WITHHELD`] instead.
+pub const LINK_PLACEHOLDER: &str = "{link}";
+
+/// What a listing of the outbox shows in place of a link.
+pub const LINK_WITHHELD: &str = "[link withheld: only the recipient receives it]";
+
+/// The single-use link a message carries: the user's secret of this
+/// purpose, minted when the message is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageLink {
+    /// Whose secret.
+    pub username: Username,
+    /// Which secret.
+    pub purpose: SecretPurpose,
 }
 
 /// A message waiting to be delivered (SPEC §9.4).
@@ -280,8 +339,10 @@ pub struct OutboxMessage {
     pub to: Email,
     /// Subject line.
     pub subject: String,
-    /// Plain-text body.
+    /// Plain-text body; a link appears as [`LINK_PLACEHOLDER`].
     pub body: String,
+    /// The link the body carries, minted at sending.
+    pub link: Option<MessageLink>,
 }
 
 /// A queued message with where its delivery stands (SPEC §9.4).

@@ -18,5 +18,7 @@ pub const LOCKOUT_WINDOW: Duration = Duration::minutes(15);
 pub const LOCKOUT_DURATION: Duration = Duration::minutes(15);
 /// How long an invitation stays valid (SPEC §5.1).
 pub const INVITATION_TTL: Duration = Duration::days(7);
+/// How long a password-reset link works (SPEC §5.1).
+pub const PASSWORD_RESET_TTL: Duration = Duration::hours(1);
 /// Longest description of a project or token.
 pub const MAX_DESCRIPTION: usize = 1_024;

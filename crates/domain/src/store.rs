@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 
 use crate::commit::{AuditEntry, Commit};
 use crate::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role, Token,
-    User,
+    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role,
+    SecretPurpose, Token, User,
 };
 use crate::names::{GroupName, ProjectKey, RoleName, Username};
 
@@ -257,6 +257,28 @@ pub trait Store: Send + Sync {
 
     /// An invitation by the SHA-256 of its secret (hex).
     fn invitation(&self, sha256: &str) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
+    /// Replaces the hash of the unexpired secret of `username` for
+    /// `purpose` with `sha256`: the sender minted a fresh secret to send, and
+    /// the one before stops working (book-keeping, no revision). Answers
+    /// whether there was one (`false`: accepted, replaced or expired).
+    fn mint_link(
+        &self,
+        username: &str,
+        purpose: SecretPurpose,
+        sha256: &str,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Deletes the secrets expired at `now`; answers how many.
+    fn purge_expired_links(&self, now: OffsetDateTime) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Replaces a user's password hash `old` with `new` (stronger
+    /// parameters, SPEC §6.1) unless it changed meanwhile (book-keeping, no
+    /// revision); answers whether it did.
+    fn upgrade_password_hash(
+        &self,
+        username: &Username,
+        old: &str,
+        new: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Queued messages with their delivery, oldest first.
     fn outbox(&self, page: &PageRequest) -> impl Future<Output = Result<Page<QueuedMessage>, StoreError>> + Send;
     /// Claims up to `limit` messages due at `now` (unsent, next attempt not

@@ -272,7 +272,7 @@ async fn by_session(app: &App, cookie: &str, client: &Client) -> Result<Caller, 
     let refused = || ApiProblem::unauthenticated("the session has ended; log in again");
     let id_sha256 = sha256_hex(cookie);
     let session = app.store().session(&id_sha256).await?.ok_or_else(refused)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     if now - session.last_seen_at >= SESSION_IDLE || now - session.created_at >= SESSION_ABSOLUTE {
         app.store().delete_session(&id_sha256).await?;
         return Err(refused());

@@ -2,19 +2,22 @@
 //! commits queued (invitations) are sent over SMTP by lettre, and retried
 //! with a doubling delay when the server refuses them for now. Woken by
 //! every new snapshot revision and by a timer; claims in the store keep two
-//! instances from sending one message at once. Never logs a body: it
-//! carries a single-use link.
+//! instances from sending one message at once. The outbox never holds a
+//! link: a message that carries one names the user's secret, and the
+//! sender mints a fresh secret (storing its hash) when it sends, so the
+//! link exists only in the message on its way to the recipient. Never logs
+//! a body.
 
 use std::time::Duration;
 
 use gatehouse_domain::Store as _;
-use gatehouse_domain::entities::QueuedMessage;
-use gatehouse_store::Store;
+use gatehouse_domain::entities::{LINK_PLACEHOLDER, QueuedMessage};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::{Address, AsyncTransport as _};
 use time::OffsetDateTime;
 
+use crate::credentials::{random_secret, sha256_hex};
 use crate::mail_settings::MailSettings;
 use crate::state::App;
 
@@ -63,7 +66,7 @@ impl Mailer {
                 // A commit may have queued a message: look at once.
                 changed = revisions.changed() => if changed.is_err() { return },
             }
-            if let Err(error) = self.deliver_due(app.store()).await {
+            if let Err(error) = self.deliver_due(&app).await {
                 tracing::warn!(%error, "outbox delivery stopped at a store error; claimed messages wait for their lease");
             }
         }
@@ -74,7 +77,8 @@ impl Mailer {
     ///
     /// # Errors
     /// The store failed; messages already claimed wait for their lease.
-    pub async fn deliver_due(&self, store: &Store) -> Result<usize, gatehouse_domain::StoreError> {
+    pub async fn deliver_due(&self, app: &App) -> Result<usize, gatehouse_domain::StoreError> {
+        let store = app.store();
         let mut sent = 0;
         loop {
             let now = OffsetDateTime::now_utc();
@@ -83,7 +87,11 @@ impl Mailer {
                 return Ok(sent);
             }
             for queued in &claimed {
-                match self.send(queued).await {
+                let outcome = match self.render(app, queued).await? {
+                    Ok(body) => self.send(queued, body).await,
+                    Err(outcome) => outcome,
+                };
+                match outcome {
                     Outcome::Sent => {
                         store.outbox_sent(queued.id, OffsetDateTime::now_utc()).await?;
                         metrics::counter!("gatehouse_outbox_sent_total").increment(1);
@@ -113,7 +121,36 @@ impl Mailer {
         self.settings.first_retry.saturating_mul(factor).min(MAX_RETRY)
     }
 
-    async fn send(&self, queued: &QueuedMessage) -> Outcome {
+    /// The body to send: with its link, for a freshly minted secret whose
+    /// hash replaces the stored one (the outbox never holds a link). A
+    /// secret gone meanwhile — accepted, replaced or expired — means the
+    /// message is not needed any more.
+    async fn render(
+        &self,
+        app: &App,
+        queued: &QueuedMessage,
+    ) -> Result<Result<String, Outcome>, gatehouse_domain::StoreError> {
+        let Some(link) = &queued.message.link else {
+            return Ok(Ok(queued.message.body.clone()));
+        };
+        let secret = match random_secret() {
+            Ok(secret) => secret,
+            Err(e) => return Ok(Err(Outcome::Transient(e.to_string()))),
+        };
+        let minted = app
+            .store()
+            .mint_link(link.username.as_str(), link.purpose, &sha256_hex(&secret), app.now())
+            .await?;
+        if !minted {
+            return Ok(Err(Outcome::Permanent(
+                "not sent: the link was accepted, replaced or expired before delivery".to_owned(),
+            )));
+        }
+        let url = format!("{}/{}/{secret}", app.config().base_url(), link.purpose.link_path());
+        Ok(Ok(queued.message.body.replace(LINK_PLACEHOLDER, &url)))
+    }
+
+    async fn send(&self, queued: &QueuedMessage, body: String) -> Outcome {
         let to = match queued.message.to.as_str().parse::<Address>() {
             Ok(address) => Mailbox::new(None, address),
             Err(e) => return Outcome::Permanent(format!("recipient: {e}")),
@@ -123,7 +160,7 @@ impl Mailer {
             .to(to)
             .subject(queued.message.subject.as_str())
             .header(ContentType::TEXT_PLAIN)
-            .body(queued.message.body.clone());
+            .body(body);
         let email = match email {
             Ok(email) => email,
             Err(e) => return Outcome::Permanent(e.to_string()),

@@ -29,10 +29,11 @@ pub const DOCS_PATH: &str = "/api/docs";
     paths(
         ops::healthz, ops::readyz, ops::metrics, document,
         auth::login, auth::logout, auth::token, auth::me,
+        auth::request_password_reset, auth::reset_password,
         users::list, users::create, users::get, users::patch, users::delete,
         users::disable, users::enable, users::unlock, users::set_password,
         tokens::list_for_user, tokens::create_for_user, tokens::list_own, tokens::create_own, tokens::revoke,
-        invitations::outbox, invitations::accept,
+        invitations::outbox, invitations::create, invitations::accept,
         groups::list, groups::create, groups::get, groups::patch, groups::delete, groups::change_members,
         audit::list, audit::export,
         settings::get, settings::put,

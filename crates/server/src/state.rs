@@ -42,6 +42,10 @@ pub(crate) struct Inner {
     pub(crate) metrics: PrometheusHandle,
     /// How far the snapshot is behind the store, and since when (`/metrics`).
     pub(crate) lag: crate::observe::Lag,
+    /// Bounds the argon2 work in flight (SPEC §6.1).
+    pub(crate) argon2: crate::password::Gate,
+    /// How far the clock was moved ahead of the system's, in seconds (tests).
+    pub(crate) clock_ahead: std::sync::atomic::AtomicI64,
 }
 
 impl App {
@@ -63,6 +67,8 @@ impl App {
                 dummy_hash,
                 metrics: crate::observe::recorder(),
                 lag: crate::observe::Lag::default(),
+                argon2: crate::password::Gate::for_this_machine(),
+                clock_ahead: std::sync::atomic::AtomicI64::new(0),
             }),
         }
     }
@@ -83,6 +89,29 @@ impl App {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The time sessions and single-use links are judged by: the system's
+    /// clock, plus whatever [`App::advance_clock`] added.
+    #[must_use]
+    pub fn now(&self) -> time::OffsetDateTime {
+        let ahead = self.inner.clock_ahead.load(std::sync::atomic::Ordering::Relaxed);
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(ahead)
+    }
+
+    /// How many argon2 jobs (hashes and verifications) this instance has
+    /// started (diagnostics and tests).
+    #[must_use]
+    pub fn password_jobs(&self) -> u64 {
+        self.inner.argon2.jobs_started()
+    }
+
+    /// Moves [`App::now`] ahead by `by` (for tests of timeouts; nothing in
+    /// the server calls it).
+    pub fn advance_clock(&self, by: time::Duration) {
+        self.inner
+            .clock_ahead
+            .fetch_add(by.whole_seconds(), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Replaces the snapshot if `snapshot` is newer than the current one.

@@ -20,6 +20,9 @@ use crate::state::App;
 /// notification arrives.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// How often expired invitation and reset secrets are deleted.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The right to write, held while one command is decided and committed.
 pub struct Writer<'a> {
     app: &'a App,
@@ -40,7 +43,7 @@ impl App {
             app: self,
             _guard: guard,
             snapshot: self.snapshot(),
-            now: OffsetDateTime::now_utc(),
+            now: self.now(),
         })
     }
 
@@ -95,6 +98,7 @@ impl App {
         let mut tick = tokio::time::interval(POLL_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut announcements = self.store().revision_announcements().await;
+        let mut purged_at = std::time::Instant::now();
         loop {
             match &mut announcements {
                 Some(rx) => {
@@ -112,6 +116,13 @@ impl App {
                 }
             }
             self.inner.limiter.shrink();
+            if purged_at.elapsed() >= PURGE_INTERVAL {
+                purged_at = std::time::Instant::now();
+                // Expired single-use secrets (their hashes) go.
+                if let Err(error) = self.store().purge_expired_links(self.now()).await {
+                    tracing::warn!(%error, "cannot purge expired links");
+                }
+            }
             let Ok(store_revision) = self.store().revision().await else {
                 continue;
             };

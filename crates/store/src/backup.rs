@@ -178,7 +178,12 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "invitations",
-        columns: &[("secret_sha256", Text), ("username", Text), ("expires_at", Int)],
+        columns: &[
+            ("secret_sha256", Text),
+            ("username", Text),
+            ("expires_at", Int),
+            ("purpose", Text),
+        ],
         order_by: "secret_sha256",
     },
     Table {
@@ -204,6 +209,8 @@ const TABLES: &[Table] = &[
             ("attempts", Int),
             ("last_error", Text),
             ("next_attempt_at", Int),
+            ("link_username", Text),
+            ("link_purpose", Text),
         ],
         order_by: "id",
     },

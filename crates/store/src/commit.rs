@@ -12,8 +12,8 @@ use crate::conn::Conn;
 use crate::error::in_context;
 use crate::members::RoleIds;
 use crate::{
-    audit, billing, environments, groups, invitations, members, outbox, projects, resources, revision, roles, tokens,
-    users,
+    audit, billing, environments, groups, invitations, members, outbox, projects, resources, revision, roles, sessions,
+    tokens, users,
 };
 
 /// Applies `commit` at `now` in the transaction `c`; answers the new
@@ -144,6 +144,8 @@ async fn mutate<C: Conn>(c: &mut C, mutation: &Mutation, rev: u64, role_ids: &mu
         Mutation::RevokeToken(id) => tokens::revoke(c, id).await,
         Mutation::CreateInvitation(invitation) => invitations::create(c, invitation).await,
         Mutation::DeleteInvitation(sha256) => invitations::delete(c, sha256).await,
+        Mutation::DeleteSecrets { username, purpose } => invitations::delete_of(c, username, *purpose).await,
+        Mutation::EndSessions { username, except } => sessions::end_of(c, username.as_str(), except.as_deref()).await,
         Mutation::Enqueue(message) => outbox::enqueue(c, message, rev).await,
         Mutation::PutBilling(settings) => billing::put(c, settings).await,
         Mutation::PutResource(resource) => resources::create(c, resource).await,
@@ -175,6 +177,8 @@ fn describe(mutation: &Mutation) -> String {
         Mutation::RevokeToken(id) => format!("revoke token `{id}`"),
         Mutation::CreateInvitation(i) => format!("invite `{}`", i.username),
         Mutation::DeleteInvitation(_) => "delete invitation".to_owned(),
+        Mutation::DeleteSecrets { username, .. } => format!("delete the links of `{username}`"),
+        Mutation::EndSessions { username, .. } => format!("end the sessions of `{username}`"),
         Mutation::Enqueue(_) => "queue message".to_owned(),
         Mutation::PutBilling(_) => "put billing".to_owned(),
         Mutation::PutResource(r) => format!("register resource `{}/{}`", r.resource_type, r.name),

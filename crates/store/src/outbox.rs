@@ -3,7 +3,7 @@
 //! and marked sent (body dropped) or failed (retried later, or given up).
 
 use gatehouse_domain::StoreError;
-use gatehouse_domain::entities::{OutboxMessage, QueuedMessage};
+use gatehouse_domain::entities::{MessageLink, OutboxMessage, QueuedMessage, SecretPurpose};
 use gatehouse_domain::store::{Page, PageRequest};
 use time::OffsetDateTime;
 
@@ -15,19 +15,22 @@ use crate::cursor;
 /// static statements from it).
 macro_rules! columns {
     () => {
-        "id, to_address, subject, body, sent_at, attempts, last_error, next_attempt_at"
+        "id, to_address, subject, body, sent_at, attempts, last_error, next_attempt_at, link_username, link_purpose"
     };
 }
 
 /// Queues a message, committed with `revision`.
 pub(crate) async fn enqueue<C: Conn>(c: &mut C, message: &OutboxMessage, revision: u64) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO outbox (to_address, subject, body, revision) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO outbox (to_address, subject, body, revision, link_username, link_purpose) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
         args![
             message.to.as_str(),
             message.subject.as_str(),
             message.body.as_str(),
-            int(revision)?
+            int(revision)?,
+            message.link.as_ref().map(|l| l.username.as_str().to_owned()),
+            message.link.as_ref().map(|l| l.purpose.as_str().to_owned())
         ],
     )
     .await?;
@@ -35,12 +38,20 @@ pub(crate) async fn enqueue<C: Conn>(c: &mut C, message: &OutboxMessage, revisio
 }
 
 fn queued(row: &impl Row) -> Result<QueuedMessage, StoreError> {
+    let link = match (row.opt_text("link_username")?, row.opt_text("link_purpose")?) {
+        (Some(username), Some(purpose)) => Some(MessageLink {
+            username: codec::username(&username)?,
+            purpose: SecretPurpose::parse(&purpose).ok_or_else(|| crate::error::corrupt("link purpose", &purpose))?,
+        }),
+        _ => None,
+    };
     Ok(QueuedMessage {
         id: uint(row.int("id")?)?,
         message: OutboxMessage {
             to: codec::email(&row.text("to_address")?)?,
             subject: row.text("subject")?,
             body: row.text("body")?,
+            link,
         },
         sent_at: opt_time(row.opt_int("sent_at")?)?,
         attempts: u32::try_from(row.int("attempts")?).map_err(|e| crate::error::corrupt("attempts", e))?,

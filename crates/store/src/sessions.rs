@@ -59,3 +59,22 @@ pub(crate) async fn delete<C: Conn>(c: &mut C, id_sha256: &str) -> Result<(), St
         .await?;
     Ok(())
 }
+
+/// Ends every session of `username` but the one whose cookie hash is
+/// `except` (a password change or reset; SPEC §5.1).
+pub(crate) async fn end_of<C: Conn>(c: &mut C, username: &str, except: Option<&str>) -> Result<(), StoreError> {
+    match except {
+        Some(keep) => {
+            c.execute(
+                "DELETE FROM sessions WHERE username = $1 AND id_sha256 <> $2",
+                args![username, keep],
+            )
+            .await?
+        }
+        None => {
+            c.execute("DELETE FROM sessions WHERE username = $1", args![username])
+                .await?
+        }
+    };
+    Ok(())
+}

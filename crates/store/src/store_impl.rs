@@ -4,8 +4,8 @@
 
 use gatehouse_authz::Model;
 use gatehouse_domain::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role, Token,
-    User,
+    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role,
+    SecretPurpose, Token, User,
 };
 use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{
@@ -120,6 +120,24 @@ impl gatehouse_domain::Store for Store {
 
     async fn invitation(&self, sha256: &str) -> Result<Option<Invitation>, StoreError> {
         with_conn!(self, |c| invitations::get(c, sha256).await)
+    }
+
+    async fn mint_link(
+        &self,
+        username: &str,
+        purpose: SecretPurpose,
+        sha256: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        with_conn!(self, |c| invitations::mint(c, username, purpose, sha256, now).await)
+    }
+
+    async fn purge_expired_links(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        with_conn!(self, |c| invitations::purge_expired(c, now).await)
+    }
+
+    async fn upgrade_password_hash(&self, username: &Username, old: &str, new: &str) -> Result<bool, StoreError> {
+        with_conn!(self, |c| users::upgrade_password_hash(c, username, old, new).await)
     }
 
     async fn outbox(&self, page: &PageRequest) -> Result<Page<QueuedMessage>, StoreError> {

@@ -158,6 +158,24 @@ pub(crate) async fn save_login_state<C: Conn>(c: &mut C, user: &User) -> Result<
     Ok(())
 }
 
+/// Replaces the password hash of `username` with `new` if it is still
+/// `old` (a login re-hashing with today's parameters; the revision does not
+/// move); answers whether it did.
+pub(crate) async fn upgrade_password_hash<C: Conn>(
+    c: &mut C,
+    username: &Username,
+    old: &str,
+    new: &str,
+) -> Result<bool, StoreError> {
+    let updated = c
+        .execute(
+            "UPDATE users SET password_hash = $3 WHERE username = $1 AND password_hash = $2",
+            args![username.as_str(), old, new],
+        )
+        .await?;
+    Ok(updated > 0)
+}
+
 /// A user by username.
 pub(crate) async fn get<C: Conn>(c: &mut C, username: &Username) -> Result<Option<User>, StoreError> {
     let row = c

@@ -1,13 +1,63 @@
-//! Invitations and the outbox (SPEC §5.1, §9.4).
+//! Invitations, password resets and the outbox (SPEC §5.1, §9.4).
 
-use gatehouse_domain::entities::QueuedMessage;
+use gatehouse_domain::entities::{LINK_PLACEHOLDER, LINK_WITHHELD, QueuedMessage};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::time_format::utc;
 
+use super::users::{Membership, User};
 use crate::secret::Secret;
+
+/// `POST /api/v1/invitations`: invite a new user by email, or re-send the
+/// invitation of the user with this email while it is still invited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitation {
+    /// Email.
+    pub email: String,
+    /// Username; defaults to the email, lowercased, when that is valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Instance-wide permissions of a new user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub account_permissions: Vec<String>,
+    /// Initial memberships of a new user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub memberships: Vec<Membership>,
+}
+
+/// The answer to `POST /api/v1/invitations` (201 created, 200 re-sent).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvitationSent {
+    /// The invited user.
+    pub user: User,
+    /// When the link stops working (7 days).
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The link, shown once — only to a platform admin, and only when no
+    /// SMTP server is configured (the admin passes it on). Otherwise the
+    /// link goes to the invited address alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// `POST /api/v1/auth/password-reset`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestPasswordReset {
+    /// The account's email.
+    pub email: String,
+}
+
+/// `POST /api/v1/auth/password-reset/{secret}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    /// The new password.
+    pub password: Secret,
+}
 
 /// `POST /api/v1/invitations/{secret}/accept`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -27,7 +77,8 @@ pub struct Message {
     pub to: String,
     /// Subject line.
     pub subject: String,
-    /// Plain-text body (carries the invitation link); empty once sent.
+    /// Plain-text body, its link withheld (only the recipient receives
+    /// it); empty once sent.
     pub body: String,
     /// `pending` (waiting for the sender or for an admin), `sent`, or
     /// `failed` (the sender gave up; see `last_error`).
@@ -67,7 +118,7 @@ impl Message {
             id: m.id,
             to: m.message.to.as_str().to_owned(),
             subject: m.message.subject.clone(),
-            body: m.message.body.clone(),
+            body: m.message.body.replace(LINK_PLACEHOLDER, LINK_WITHHELD),
             status,
             sent_at: m.sent_at.map(utc),
             attempts: m.attempts,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Ctx, check_if_match, read};
 use crate::commit::{Commit, Mutation};
-use crate::entities::{ManagedBy, Principal, User};
+use crate::entities::{ManagedBy, Principal, SecretPurpose, User};
 use crate::error::{DomainError, FieldError};
 use crate::names::{Email, ProjectKey, RoleName, Username};
 use crate::store::Store;
@@ -127,7 +127,7 @@ fn prefix_fields(error: DomainError, prefix: &str) -> DomainError {
 
 /// Reads a user the actor may manage: `accounts.manage`, a local profile,
 /// and only admins manage admins.
-async fn managed<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<User, DomainError> {
+pub(crate) async fn managed<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<User, DomainError> {
     ctx.require(AccountPermission::AccountsManage)?;
     let user = read(ctx.store.user(username).await)?.ok_or_else(|| DomainError::NotFound {
         kind: "user",
@@ -149,7 +149,7 @@ async fn dominated<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<Us
     Ok(user)
 }
 
-fn require_local(user: &User) -> Result<(), DomainError> {
+pub(crate) fn require_local(user: &User) -> Result<(), DomainError> {
     if user.managed_by == ManagedBy::Local {
         Ok(())
     } else {
@@ -304,7 +304,11 @@ pub async fn delete<S: Store>(
 
 /// Sets a user's password hash: the user itself (the caller checked the
 /// current password) or a holder of `accounts.manage` who dominates it
-/// (SPEC §2.5).
+/// (SPEC §2.5). The user's
+/// invitation and reset links die with the old password; a reset by
+/// another ends every web session of the user, a change by the user every
+/// session but `keep_session` (the caller's own). Tokens stay: they are
+/// revoked explicitly (SPEC §5.1).
 ///
 /// # Errors
 /// Forbidden; not found; escalation; a service account has no password.
@@ -312,7 +316,9 @@ pub async fn set_password<S: Store>(
     ctx: &Ctx<'_, S>,
     username: &Username,
     hash: String,
+    keep_session: Option<String>,
 ) -> Result<Commit, DomainError> {
+    let own = *username == ctx.acting.username;
     let before = if *username == ctx.acting.username {
         read(ctx.store.user(username).await)?.ok_or_else(|| DomainError::NotFound {
             kind: "user",
@@ -330,7 +336,18 @@ pub async fn set_password<S: Store>(
         ..before
     };
     let audit = ctx.audit("user.password_changed", "user", username.as_str());
-    Ok(ctx.commit(vec![Mutation::UpdateUser(after)], audit))
+    let mutations = vec![
+        Mutation::UpdateUser(after),
+        Mutation::DeleteSecrets {
+            username: username.clone(),
+            purpose: None,
+        },
+        Mutation::EndSessions {
+            username: username.clone(),
+            except: keep_session.filter(|_| own),
+        },
+    ];
+    Ok(ctx.commit(mutations, audit))
 }
 
 /// The commit for a login that changed the user's status (first login, or
@@ -344,5 +361,13 @@ pub fn login_commit<S: Store>(ctx: &Ctx<'_, S>, after: &User, outcome: LoginOutc
     };
     let mut audit = ctx.audit(event, "user", after.username.as_str());
     audit.after = Some(user_view(after));
-    Some(ctx.commit(vec![Mutation::UpdateUser(after.clone())], audit))
+    let mut mutations = vec![Mutation::UpdateUser(after.clone())];
+    if event == "user.activated" {
+        // An invitation works only while its user is invited (SPEC §5.1).
+        mutations.push(Mutation::DeleteSecrets {
+            username: after.username.clone(),
+            purpose: Some(SecretPurpose::Invitation),
+        });
+    }
+    Some(ctx.commit(mutations, audit))
 }

@@ -1,9 +1,9 @@
 //! `gatehouse invitations`: the outbox of invitation messages and where
-//! each one's delivery stands (SPEC §9.4). Without SMTP, `--json` shows
-//! each message's body, whose link an admin passes on.
+//! each one's delivery stands (SPEC §9.4; a message's link is never shown),
+//! and re-sending the invitation of a user who has not logged in yet.
 
 use clap::Subcommand;
-use gatehouse_api::Message;
+use gatehouse_api::{CreateInvitation, Message};
 use gatehouse_client::Client;
 use time::format_description::well_known::Rfc3339;
 
@@ -19,6 +19,13 @@ pub enum InvitationsCommand {
         #[command(flatten)]
         page: PageArgs,
     },
+    /// Re-send the invitation of a user who has not logged in: a new link
+    /// (7 days), the old one stops working. Without SMTP, a platform admin
+    /// is shown the link once, to pass on.
+    Resend {
+        /// Username.
+        user: String,
+    },
 }
 
 /// Runs `gatehouse invitations …`.
@@ -27,6 +34,21 @@ pub async fn run(client: &Client, format: Format, command: InvitationsCommand) -
         InvitationsCommand::List { page } => {
             let found = pages(&page, |paging| async move { client.list_invitations(&paging).await }).await?;
             output::print(format, &found, |p| table(&p.items))
+        }
+        InvitationsCommand::Resend { user } => {
+            let found = client.get_user(&user).await?;
+            let Some(email) = found.email else {
+                anyhow::bail!("user {user} has no email to invite");
+            };
+            let sent = client
+                .invite(&CreateInvitation {
+                    email,
+                    username: Some(found.username),
+                    account_permissions: Vec::new(),
+                    memberships: Vec::new(),
+                })
+                .await?;
+            super::users::print_invitation(format, &sent)
         }
     }
 }

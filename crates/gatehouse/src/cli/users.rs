@@ -1,8 +1,8 @@
-//! `gatehouse users`: list, show, create, update, delete, disable, enable,
-//! unlock, password (SPEC §5.1).
+//! `gatehouse users`: list, show, create, invite, update, delete, disable,
+//! enable, unlock, password (SPEC §5.1).
 
 use clap::{Args, Subcommand, ValueEnum};
-use gatehouse_api::{CreateUser, PatchUser, SetPassword, UserKind, UserStatus};
+use gatehouse_api::{CreateInvitation, CreateUser, InvitationSent, PatchUser, SetPassword, UserKind, UserStatus};
 use gatehouse_client::{Client, UserQuery};
 
 use super::login::user_table;
@@ -55,6 +55,19 @@ pub enum UsersCommand {
     },
     /// Create a user; without `--password-stdin` the user is invited by email.
     Create(CreateArgs),
+    /// Invite a user by email (or re-send the invitation of the user with
+    /// this email, while it has not logged in). The link goes to the
+    /// address; without SMTP, a platform admin is shown it once to pass on.
+    Invite {
+        /// Email.
+        email: String,
+        /// Username (default: the email, lowercased, when valid).
+        #[arg(long)]
+        username: Option<String>,
+        /// Account permissions (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        account_permissions: Vec<String>,
+    },
     /// Change a user's email, admin flag or account permissions.
     Update {
         /// Username.
@@ -165,6 +178,21 @@ pub async fn run(client: &Client, format: Format, command: UsersCommand) -> anyh
                 .await?;
             output::print(format, &user, |u| user_table(std::slice::from_ref(u)))
         }
+        UsersCommand::Invite {
+            email,
+            username,
+            account_permissions,
+        } => {
+            let sent = client
+                .invite(&CreateInvitation {
+                    email,
+                    username,
+                    account_permissions: names(&account_permissions),
+                    memberships: Vec::new(),
+                })
+                .await?;
+            print_invitation(format, &sent)
+        }
         UsersCommand::Update {
             username,
             email,
@@ -224,6 +252,35 @@ pub async fn run(client: &Client, format: Format, command: UsersCommand) -> anyh
             };
             client.set_password(&username, &request).await?;
             done(format, &format!("changed the password of {username}"))
+        }
+    }
+}
+
+/// Reports an invitation sent: to whom, until when, and the link when the
+/// server showed it (a platform admin, no SMTP).
+pub fn print_invitation(format: Format, sent: &InvitationSent) -> anyhow::Result<()> {
+    match format {
+        Format::Json => output::json(sent),
+        Format::Human => {
+            let to = sent.user.email.as_deref().unwrap_or("its address");
+            let until = sent
+                .expires_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            match &sent.link {
+                Some(link) => {
+                    outln!(
+                        "invited {} ({to}); no SMTP server is configured: pass this link on (it works once, until {until}):",
+                        sent.user.username
+                    );
+                    outln!("{link}");
+                }
+                None => outln!(
+                    "invited {}: the link was sent to {to} (it works once, until {until})",
+                    sent.user.username
+                ),
+            }
+            Ok(())
         }
     }
 }

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use gatehouse_api::{self as api, ErrorCode, Problem};
 use gatehouse_authz::{TokenScope, UserStatus};
-use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::users::login_commit;
+use gatehouse_domain::commands::{Acting, invitations};
 use gatehouse_domain::entities::User;
 use gatehouse_domain::names::Username;
 use gatehouse_domain::store::Session;
@@ -65,6 +65,31 @@ async fn record(app: &App, acting: &Acting, event: &str, target: &str) {
 /// 429 when rate limited; 401 `invalid_credentials` for an unknown user, a
 /// wrong password, a disabled or a locked account alike.
 pub(crate) async fn check_password(app: &App, client: &Client, name: &str, password: &str) -> Result<User, ApiProblem> {
+    attempt_password(app, client, name, password, true).await
+}
+
+/// Checks the current password of the account `name` before it changes it:
+/// like a login (rate limited, a failure counted toward the lockout and
+/// audited as `login.failed`), but a success is no login.
+///
+/// # Errors
+/// As [`check_password`].
+pub(crate) async fn check_current_password(
+    app: &App,
+    client: &Client,
+    name: &str,
+    password: &str,
+) -> Result<User, ApiProblem> {
+    attempt_password(app, client, name, password, false).await
+}
+
+async fn attempt_password(
+    app: &App,
+    client: &Client,
+    name: &str,
+    password: &str,
+    login: bool,
+) -> Result<User, ApiProblem> {
     if let Err(wait) = app.inner.limiter.attempt(client.address, name) {
         let seconds = HeaderValue::from(wait.as_secs().max(1));
         return Err(
@@ -77,7 +102,7 @@ pub(crate) async fn check_password(app: &App, client: &Client, name: &str, passw
     let has_password = stored.is_some();
     // Unknown users and users without a password cost the same work.
     let phc = stored.unwrap_or_else(|| app.inner.dummy_hash.clone());
-    let ok = verify_password(password.to_owned(), phc).await? && has_password;
+    let ok = verify_password(app, password.to_owned(), phc).await? && has_password;
     let Some(user) = user else {
         metrics::counter!("gatehouse_login_failures_total").increment(1);
         record_unknown(app, client, name).await;
@@ -86,6 +111,9 @@ pub(crate) async fn check_password(app: &App, client: &Client, name: &str, passw
     let acting = acting(user.username.clone(), TokenScope::user(), None, client);
     let now = OffsetDateTime::now_utc();
     let (after, outcome) = on_login(&user, ok, now);
+    if !login && matches!(outcome, LoginOutcome::Success { .. }) {
+        return Ok(user);
+    }
     let outcome = match outcome {
         LoginOutcome::Failed | LoginOutcome::Success { first: false } => {
             app.store().save_login_state(&after).await?;
@@ -97,6 +125,7 @@ pub(crate) async fn check_password(app: &App, client: &Client, name: &str, passw
     match outcome {
         LoginOutcome::Success { .. } => {
             record(app, &acting, "login.succeeded", user.username.as_str()).await;
+            upgrade_hash(app, &user, password).await;
             Ok(after)
         }
         LoginOutcome::Refused if effective_status(&user, now) == UserStatus::Locked => {
@@ -111,6 +140,35 @@ pub(crate) async fn check_password(app: &App, client: &Client, name: &str, passw
             record(app, &acting, "login.failed", user.username.as_str()).await;
             Err(invalid_credentials())
         }
+    }
+}
+
+/// Hashes `password` again when the stored hash was made with weaker
+/// parameters than today's (SPEC §6.1), after a successful login; a busy
+/// gate or a failure leaves it for the next login.
+async fn upgrade_hash(app: &App, user: &User, password: &str) {
+    let Some(old) = user.password_hash.clone() else {
+        return;
+    };
+    if !crate::password::needs_rehash(&old) {
+        return;
+    }
+    let password = password.to_owned();
+    let new = match app.inner.argon2.run(move || crate::password::hash(&password)).await {
+        Ok(Ok(new)) => new,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "cannot re-hash a password");
+            return;
+        }
+        Err(error) => {
+            tracing::info!(%error, "password re-hash left for the next login");
+            return;
+        }
+    };
+    match app.store().upgrade_password_hash(&user.username, &old, &new).await {
+        Ok(true) => tracing::info!(user = %user.username, "password re-hashed with today's parameters"),
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "cannot save a re-hashed password"),
     }
 }
 
@@ -177,7 +235,7 @@ pub async fn login(
         random_secret().map_err(no_randomness)?,
         random_secret().map_err(no_randomness)?,
     );
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     app.store()
         .create_session(&Session {
             id_sha256: sha256_hex(&cookie),
@@ -242,4 +300,102 @@ pub async fn token(
 pub async fn me(State(app): State<App>, caller: Caller) -> Result<Json<api::User>, ApiProblem> {
     let user = super::users::stored_user(&app, &caller.acting.username).await?;
     Ok(Json(wire_user(&app.snapshot(), &user, OffsetDateTime::now_utc())))
+}
+
+fn rate_limited(wait: std::time::Duration) -> ApiProblem {
+    ApiProblem::new(ErrorCode::RateLimited, "too many attempts; wait and retry")
+        .with_header(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)))
+}
+
+/// `POST /api/v1/auth/password-reset`: 202 whatever the address, at once
+/// (the work, if any, happens after the answer, so its time tells
+/// nothing); a known, enabled or locked person account gets a single-use
+/// link valid for an hour through the outbox. Rate limited like a login.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = api::RequestPasswordReset,
+    responses((status = 202), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn request_password_reset(
+    State(app): State<App>,
+    client: Client,
+    JsonBody(body): JsonBody<api::RequestPasswordReset>,
+) -> Result<Response, ApiProblem> {
+    let email = gatehouse_domain::names::Email::parse(&body.email)?;
+    app.inner
+        .limiter
+        .attempt(client.address, email.as_str())
+        .map_err(rate_limited)?;
+    let actor = AuditActor {
+        username: None,
+        token_id: None,
+        address: Some(client.address.to_string()),
+        user_agent: client.user_agent.clone(),
+    };
+    let request_id = current_request_id();
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(problem) = send_reset_link(&app, &email, actor, request_id).await {
+            tracing::warn!(code = %problem.code(), "a password-reset link was not queued");
+        }
+    });
+    Ok(axum::http::StatusCode::ACCEPTED.into_response())
+}
+
+async fn send_reset_link(
+    app: &App,
+    email: &gatehouse_domain::names::Email,
+    actor: AuditActor,
+    request_id: Option<String>,
+) -> Result<(), ApiProblem> {
+    let Some(user) = app.store().user_by_email(email.as_str()).await? else {
+        return Ok(());
+    };
+    // The secret is not kept: the SMTP sender mints the one it sends.
+    let secret = random_secret().map_err(|e| ApiProblem::internal("no randomness", &e))?;
+    let writer = app.writer().await?;
+    let Some(user) = app.store().user(&user.username).await? else {
+        return Ok(());
+    };
+    let commit = invitations::request_reset(
+        &user,
+        sha256_hex(&secret),
+        app.now(),
+        writer.snapshot().revision(),
+        actor,
+        request_id,
+    );
+    if let Some(commit) = commit {
+        writer.commit(&commit).await?;
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/auth/password-reset/{secret}`: sets the password of the
+/// link's user, ends its lock and every web session (its tokens stay);
+/// the link works once, for an hour. Rate limited like a login.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/{secret}", tag = "auth", params(("secret" = String, Path)),
+    request_body = api::ResetPassword, responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn reset_password(
+    State(app): State<App>,
+    client: Client,
+    axum::extract::Path(secret): axum::extract::Path<String>,
+    JsonBody(body): JsonBody<api::ResetPassword>,
+) -> Result<Written<()>, ApiProblem> {
+    let sha256 = sha256_hex(&secret);
+    app.inner
+        .limiter
+        .attempt(client.address, &sha256)
+        .map_err(rate_limited)?;
+    let user = invitations::reset_holder(app.store(), &sha256, app.now()).await?;
+    let email = user.email.as_ref().map(|e| e.as_str().to_owned());
+    let password = gatehouse_domain::names::Password::parse(
+        "password",
+        body.password.expose(),
+        user.username.as_str(),
+        email.as_deref(),
+    )?;
+    let hash = super::users::hash_password(&app, password).await?;
+    let writer = app.writer().await?;
+    // Read again under the write lock: the link may have been spent meanwhile.
+    let user = invitations::reset_holder(app.store(), &sha256, app.now()).await?;
+    let commit = invitations::reset(&user, hash, writer.snapshot().revision(), current_request_id());
+    Ok(Written::no_content(writer.commit(&commit).await?))
 }

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use gatehouse_api::{self as api, Page, Problem};
 use gatehouse_authz::{AccountPermission, AccountPermissions, Snapshot, UserStatus};
+use gatehouse_domain::commands::Ctx;
 use gatehouse_domain::commands::invitations::{self, NewInvitation};
 use gatehouse_domain::commands::users::{self, NewUser, StatusChange, UserPatch, default_username};
 use gatehouse_domain::entities::{ManagedBy, User};
@@ -18,7 +19,7 @@ use time::OffsetDateTime;
 
 use super::respond::{IfMatch, Paging, Params, Tagged, Written, if_match, not_found, refuse_invalid};
 use super::visibility::require_full_scope;
-use crate::caller::Caller;
+use crate::caller::{Caller, Client, Credential};
 use crate::credentials::{random_secret, sha256_hex};
 use crate::json::JsonBody;
 use crate::password;
@@ -70,11 +71,36 @@ fn account_permissions(raw: &[String], errors: &mut Vec<FieldError>) -> AccountP
     set
 }
 
-/// Hashes a password off the async runtime (argon2 is deliberately slow).
-pub(crate) async fn hash_password(password: Password) -> Result<String, ApiProblem> {
-    tokio::task::spawn_blocking(move || password::hash(password.expose()))
+/// The answer to a job the argon2 gate refused or lost.
+fn gate_problem(error: &password::GateError) -> ApiProblem {
+    match error {
+        password::GateError::Busy => {
+            metrics::counter!("gatehouse_password_hashing_refused_total").increment(1);
+            ApiProblem::new(
+                gatehouse_api::ErrorCode::Busy,
+                "too many passwords are being hashed at once; retry shortly",
+            )
+            .with_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(password::BUSY_RETRY_SECS),
+            )
+        }
+        password::GateError::Panicked => ApiProblem::internal("password hashing panicked", error),
+    }
+}
+
+/// Hashes a password off the async runtime, through the argon2 gate
+/// (argon2 is deliberately slow and memory-hard). Callers decide whether
+/// the caller may set the password *before* hashing it.
+///
+/// # Errors
+/// 503 `busy` with `Retry-After` when the gate is full.
+pub(crate) async fn hash_password(app: &App, password: Password) -> Result<String, ApiProblem> {
+    app.inner
+        .argon2
+        .run(move || password::hash(password.expose()))
         .await
-        .map_err(|e| ApiProblem::internal("password hashing panicked", &e))?
+        .map_err(|e| gate_problem(&e))?
         .map_err(|e| ApiProblem::internal("cannot hash a password", &e))
 }
 
@@ -87,6 +113,55 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateUser>,
 ) -> Result<Written<api::User>, ApiProblem> {
+    let (mut new, password) = new_user(&body)?;
+    let username = new.username.clone();
+    let invited = password.is_none() && new.kind != gatehouse_authz::UserKind::Service;
+    if let Some(password) = password {
+        // Decide on the current snapshot first: no argon2 work for a
+        // request that would be refused (the write lock decides again).
+        let snapshot = app.snapshot();
+        let ctx = Ctx {
+            store: app.store(),
+            snapshot: &snapshot,
+            acting: &caller.acting,
+            now: app.now(),
+        };
+        users::create(
+            &ctx,
+            NewUser {
+                password_hash: Some(String::new()),
+                ..new.clone()
+            },
+        )
+        .await?;
+        new.password_hash = Some(hash_password(&app, password).await?);
+    }
+    let writer = app.writer().await?;
+    let ctx = writer.ctx(&caller.acting);
+    let commit = if invited {
+        // The secret is not kept: the SMTP sender mints the one it sends,
+        // and a platform admin gets one from `POST /api/v1/invitations`.
+        let secret = random_secret().map_err(|e| ApiProblem::internal("no randomness", &e))?;
+        let invitation = NewInvitation {
+            user: new,
+            username_given: body.username.is_some(),
+            secret_sha256: sha256_hex(&secret),
+        };
+        invitations::invite(&ctx, invitation).await?
+    } else {
+        users::create(&ctx, new).await?
+    };
+    let revision = writer.commit(&commit).await?;
+    let user = stored_user(&app, &username).await?;
+    Ok(Written::created(
+        revision,
+        wire_user(&app.snapshot(), &user, OffsetDateTime::now_utc()),
+    ))
+}
+
+/// The new user a create request describes, and its password (validated,
+/// not hashed); every invalid field at once.
+pub(crate) fn new_user(body: &api::CreateUser) -> Result<(NewUser, Option<Password>), ApiProblem> {
     let mut errors = Vec::new();
     let email = Email::parse(&body.email).map_err(|e| errors.push(e)).ok();
     let username = match body.username.as_deref().map(Username::parse).transpose() {
@@ -131,41 +206,17 @@ pub async fn create(
     let (Some(email), Some(username)) = (email, username) else {
         return Err(ApiProblem::internal("validated fields are missing", &"create user"));
     };
-    let password_hash = match password {
-        Some(p) => Some(hash_password(p).await?),
-        None => None,
-    };
-    let invited = password_hash.is_none() && body.kind != Some(api::UserKind::Service);
     let new = NewUser {
-        username: username.clone(),
+        username,
         email: Some(email),
-        password_hash,
+        password_hash: None,
         kind: body.kind.map_or(gatehouse_authz::UserKind::Person, Into::into),
         admin: body.admin.unwrap_or(false),
         account_permissions: permissions,
         memberships,
         managed_by: ManagedBy::Local,
     };
-    let writer = app.writer().await?;
-    let ctx = writer.ctx(&caller.acting);
-    let commit = if invited {
-        let secret = random_secret().map_err(|e| ApiProblem::internal("no randomness", &e))?;
-        let link = format!("{}/invitations/{secret}", app.config().base_url());
-        let invitation = NewInvitation {
-            user: new,
-            secret_sha256: sha256_hex(&secret),
-            link,
-        };
-        invitations::invite(&ctx, invitation).await?
-    } else {
-        users::create(&ctx, new).await?
-    };
-    let revision = writer.commit(&commit).await?;
-    let user = stored_user(&app, &username).await?;
-    Ok(Written::created(
-        revision,
-        wire_user(&app.snapshot(), &user, OffsetDateTime::now_utc()),
-    ))
+    Ok((new, password))
 }
 
 /// `?q=&status=&limit=&cursor=`.
@@ -336,13 +387,18 @@ pub async fn delete(
 }
 
 /// `PUT /api/v1/users/{username}/password`: one's own (with the current
-/// password) or anyone's with `accounts.manage`. Changing the first
-/// admin's password removes the file holding the generated one.
+/// password, checked as a login is: rate limited, counted toward the
+/// lockout, audited) or anyone's with `accounts.manage`. Whether the caller
+/// may is decided before any password is hashed. A change by the user ends
+/// its other web sessions, a reset by another all of them; tokens stay.
+/// Changing the first admin's password removes the file holding the
+/// generated one.
 #[utoipa::path(put, path = "/api/v1/users/{username}/password", tag = "users", params(("username" = String, Path)),
     request_body = api::SetPassword, responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn set_password(
     State(app): State<App>,
     caller: Caller,
+    client: Client,
     Path(username): Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetPassword>,
@@ -350,37 +406,46 @@ pub async fn set_password(
     require_full_scope(&caller.acting, "change credentials")?;
     let username = path_username(&username)?;
     let own = username == caller.acting.username;
-    let target = if own {
-        Some(stored_user(&app, &username).await?)
-    } else {
-        app.store().user(&username).await?
-    };
-    if own {
-        let current = body.current_password.as_ref().map(|p| p.expose().to_owned());
-        let stored = target.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = match (current, stored) {
-            (Some(current), Some(stored)) => verify_password(current, stored).await?,
-            (None, _) => {
-                return Err(FieldError::required("current_password").into());
-            }
-            (Some(_), None) => false,
+    {
+        // Authorize first, on the current snapshot: a refused request costs
+        // no argon2 work (the write lock decides again).
+        let snapshot = app.snapshot();
+        let ctx = Ctx {
+            store: app.store(),
+            snapshot: &snapshot,
+            acting: &caller.acting,
+            now: app.now(),
         };
-        if !ok {
-            return Err(FieldError::invalid("current_password", "is not the current password").into());
-        }
+        users::set_password(&ctx, &username, String::new(), None).await?;
     }
-    let email = target
-        .as_ref()
-        .and_then(|u| u.email.as_ref().map(|e| e.as_str().to_owned()));
+    let target = stored_user(&app, &username).await?;
+    let email = target.email.as_ref().map(|e| e.as_str().to_owned());
     let password = Password::parse(
         "new_password",
         body.new_password.expose(),
         username.as_str(),
         email.as_deref(),
     )?;
-    let hash = hash_password(password).await?;
+    if own {
+        let Some(current) = body.current_password.as_ref() else {
+            return Err(FieldError::required("current_password").into());
+        };
+        // A wrong current password is a failed login (SPEC §6.1, §5.1).
+        match super::auth::check_current_password(&app, &client, username.as_str(), current.expose()).await {
+            Ok(_) => {}
+            Err(problem) if problem.code() == gatehouse_api::ErrorCode::InvalidCredentials => {
+                return Err(FieldError::invalid("current_password", "is not the current password").into());
+            }
+            Err(problem) => return Err(problem),
+        }
+    }
+    let hash = hash_password(&app, password).await?;
+    let keep_session = match &caller.credential {
+        Credential::Session { id_sha256, .. } => Some(id_sha256.clone()),
+        Credential::Token { .. } => None,
+    };
     let writer = app.writer().await?;
-    let commit = users::set_password(&writer.ctx(&caller.acting), &username, hash).await?;
+    let commit = users::set_password(&writer.ctx(&caller.acting), &username, hash, keep_session).await?;
     if_match.holds(stored_user(&app, &username).await?.revision)?;
     let revision = writer.commit(&commit).await?;
     if username.as_str() == gatehouse_domain::commands::init::FIRST_ADMIN {
@@ -389,9 +454,15 @@ pub async fn set_password(
     Ok(Written::no_content(revision))
 }
 
-/// Checks a password against a PHC string off the async runtime.
-pub(crate) async fn verify_password(password: String, phc: String) -> Result<bool, ApiProblem> {
-    tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+/// Checks a password against a PHC string off the async runtime, through
+/// the argon2 gate.
+///
+/// # Errors
+/// 503 `busy` with `Retry-After` when the gate is full.
+pub(crate) async fn verify_password(app: &App, password: String, phc: String) -> Result<bool, ApiProblem> {
+    app.inner
+        .argon2
+        .run(move || password::verify(&password, &phc))
         .await
-        .map_err(|e| ApiProblem::internal("password verification panicked", &e))
+        .map_err(|e| gate_problem(&e))
 }

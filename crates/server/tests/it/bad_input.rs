@@ -453,7 +453,7 @@ impl WriteRoute {
 /// role `Global-Reader`, and project `web` with environment `web-QA`, role
 /// `Reader` held by `target` and resource `web-libs-dev`; project `api` has
 /// environment `api-QA` and role `Api-Only`.
-fn write_routes(secret: &str) -> Vec<WriteRoute> {
+fn write_routes(secret: &str, reset_secret: &str) -> Vec<WriteRoute> {
     use Rule::{Action, Credential, Email, Known, Label, Lookup, Name, Password, RoleRef, Text};
     let login = json!({"username": "target", "password": password_of("target")});
     vec![
@@ -569,6 +569,36 @@ fn write_routes(secret: &str) -> Vec<WriteRoute> {
                 Refusal::naming("expires_in", "invalid"),
             ),
         ]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/invitations",
+            "/api/v1/invitations",
+            Some(json!({"email": "invited-here@example.com", "username": "invited-here"})),
+        )
+        .strings(&[("/email", "email", Email), ("/username", "username", Name)])
+        .mistyped(vec![
+            ("/email", "email", json!(7)),
+            ("/account_permissions", "account_permissions", json!("audit.read")),
+        ])
+        .required(&["email"]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            "/api/v1/auth/password-reset",
+            Some(json!({"email": "target@example.com"})),
+        )
+        .strings(&[("/email", "email", Email)])
+        .mistyped(vec![("/email", "email", json!(["target@example.com"]))])
+        .required(&["email"]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/auth/password-reset/{secret}",
+            format!("/api/v1/auth/password-reset/{reset_secret}"),
+            Some(json!({"password": "the-targets-new-password"})),
+        )
+        .strings(&[("/password", "password", Password)])
+        .mistyped(vec![("/password", "password", json!(null))])
+        .required(&["password"]),
         WriteRoute::new(
             Method::POST,
             "/api/v1/invitations/{secret}/accept",
@@ -1406,15 +1436,33 @@ async fn every_write_route_refuses_bad_input_and_changes_nothing() {
         allowed.body
     );
     let outbox = t.get("/api/v1/invitations", &t.admin).await;
-    let message = outbox.body["items"][0]["body"].as_str().unwrap().to_owned();
-    let secret = message
-        .split("/invitations/")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
+    let invitee = outbox.body["items"][0]["to"].as_str().unwrap().to_owned();
+    let invitee = t.get("/api/v1/users?limit=1000", &t.admin).await.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == invitee.as_str())
+        .unwrap()["username"]
+        .as_str()
         .unwrap()
         .to_owned();
+    let secret = t
+        .mint_link(&invitee, gatehouse_domain::entities::SecretPurpose::Invitation)
+        .await;
+    let reset = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(&json!({"email": "target@example.com"})),
+        )
+        .await;
+    assert_eq!(reset.status, 202, "{:?}", reset.body);
+    let reset_secret = t
+        .mint_link("target", gatehouse_domain::entities::SecretPurpose::PasswordReset)
+        .await;
 
-    let routes = write_routes(&secret);
+    let routes = write_routes(&secret, &reset_secret);
     let table: BTreeSet<(String, &str)> = routes
         .iter()
         .map(|r| (r.method.as_str().to_owned(), r.pattern))

@@ -205,9 +205,10 @@ async fn a_permanent_refusal_is_given_up_and_kept_for_an_admin() {
         "{:?}",
         failed["last_error"]
     );
+    let body = failed["body"].as_str().unwrap();
     assert!(
-        failed["body"].as_str().unwrap().contains("/invitations/"),
-        "an admin can still pass the link on by hand"
+        !body.contains("/invitations/") && body.contains("[link withheld"),
+        "the outbox never shows a live link (an admin re-sends instead): {body}"
     );
     assert_eq!(failed["sent_at"], Value::Null);
     assert!(received.lock().unwrap().is_empty());

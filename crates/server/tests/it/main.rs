@@ -23,6 +23,7 @@ mod model_property;
 mod narrowing;
 mod openapi;
 mod ops;
+mod recovery;
 mod routes;
 mod rules;
 mod seeds;

@@ -191,6 +191,29 @@ impl TestServer {
         self.user_with(username, json!({})).await
     }
 
+    /// Mints a fresh secret for the link of `purpose` of `username`, as the
+    /// SMTP sender does when it sends the message; answers the secret
+    /// (waits up to 5 s for the link to exist).
+    pub async fn mint_link(&self, username: &str, purpose: gatehouse_domain::entities::SecretPurpose) -> String {
+        let secret = uuid::Uuid::new_v4().simple().to_string();
+        let sha256 = gatehouse_server::credentials::sha256_hex(&secret);
+        for _ in 0..50 {
+            let now = time_now();
+            if self
+                .server
+                .app()
+                .store()
+                .mint_link(username, purpose, &sha256, now)
+                .await
+                .unwrap()
+            {
+                return secret;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no {purpose:?} link for {username}");
+    }
+
     /// The store's revision.
     pub async fn revision(&self) -> u64 {
         self.server.app().store().revision().await.unwrap()
@@ -202,6 +225,11 @@ impl TestServer {
             database.drop_database().await.unwrap();
         }
     }
+}
+
+/// Now, as the server's clock reads it unmoved.
+pub fn time_now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
 }
 
 /// The password tests give `username`.

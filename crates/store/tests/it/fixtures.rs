@@ -178,6 +178,7 @@ pub fn invitation(secret: &str, who: &str) -> Invitation {
         secret_sha256: format!("{secret:0>64}"),
         username: uname(who),
         expires_at: at(7 * 86_400),
+        purpose: gatehouse_domain::entities::SecretPurpose::Invitation,
     }
 }
 
@@ -186,6 +187,7 @@ pub fn message(to: &str) -> OutboxMessage {
         to: Email::parse(to).unwrap(),
         subject: "Welcome".to_owned(),
         body: "Click here.\n".to_owned(),
+        link: None,
     }
 }
 
