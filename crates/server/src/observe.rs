@@ -64,6 +64,10 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("unmatched", |p| route_label(p.as_str()));
     let id = request_id(request.headers()).unwrap_or_default();
+    let client = request
+        .extensions()
+        .get::<crate::client_address::ClientAddress>()
+        .map(|c| c.address);
     let response = CURRENT_REQUEST_ID.scope(id.clone(), next.run(request)).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
@@ -82,6 +86,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         request_id = %id,
         user,
+        client = client.map(tracing::field::display),
         "request"
     );
     response

@@ -21,6 +21,7 @@ use crate::mailer::Mailer;
 use crate::password;
 use crate::router::router;
 use crate::state::App;
+use crate::tls::Tls;
 
 /// The file holding a generated first admin password (SPEC §6.4).
 pub const INITIAL_ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
@@ -50,6 +51,7 @@ pub struct Server {
     initialized: bool,
     initial_admin: Option<Arc<InitialAdmin>>,
     mailer: Option<Mailer>,
+    tls: Option<Tls>,
 }
 
 impl Server {
@@ -83,6 +85,12 @@ impl Server {
         self.mailer.as_ref()
     }
 
+    /// The certificate served, when `tls_cert` is set (SPEC §8.1).
+    #[must_use]
+    pub fn tls(&self) -> Option<&Tls> {
+        self.tls.as_ref()
+    }
+
     /// The HTTP router.
     pub fn router(&self) -> Router {
         router(self.app.clone())
@@ -96,6 +104,10 @@ impl Server {
 /// the store, or the stored model.
 pub async fn start(config: Config) -> Result<Server, StartError> {
     let mailer = config.mailer()?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
+        _ => None,
+    };
     let catalogue = Arc::new(load_catalogue(&config.catalogue)?);
     create_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_url()).await?;
@@ -118,6 +130,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         initialized,
         initial_admin: initial_admin.map(Arc::new),
         mailer,
+        tls,
     })
 }
 

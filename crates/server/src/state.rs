@@ -40,6 +40,8 @@ pub(crate) struct Inner {
     pub(crate) metrics: PrometheusHandle,
     /// When the current snapshot was published (for its age on `/metrics`).
     pub(crate) published_at: std::sync::Mutex<std::time::Instant>,
+    /// Set at SIGTERM: `/readyz` answers 503 from then on (SPEC §8.1).
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -60,6 +62,7 @@ impl App {
                 dummy_hash,
                 metrics: crate::observe::recorder(),
                 published_at: std::sync::Mutex::new(std::time::Instant::now()),
+                stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -80,6 +83,17 @@ impl App {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Marks the instance as shutting down: `/readyz` answers 503.
+    pub fn begin_shutdown(&self) {
+        self.inner.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the instance is shutting down.
+    #[must_use]
+    pub fn is_stopping(&self) -> bool {
+        self.inner.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Replaces the snapshot if `snapshot` is newer than the current one.

@@ -13,6 +13,7 @@ mod auth;
 mod bad_input;
 mod config;
 mod escalation;
+mod host;
 mod instances;
 mod mail;
 mod metrics;
