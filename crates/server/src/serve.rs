@@ -71,7 +71,10 @@ pub async fn serve_until(
     let mailer = server
         .mailer()
         .map(|mailer| tokio::spawn(mailer.clone().run(app.clone())));
-    let reloader = tokio::spawn(reload_on_hangup(server.tls().cloned()));
+    // Listening for SIGHUP before the first connection is accepted: its
+    // default action would end the process.
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    let reloader = tokio::spawn(reload_on_hangup(hangup, server.tls().cloned()));
 
     let host = Arc::new(Host {
         router: server.router(),
@@ -460,8 +463,8 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Watched<IO> {
 /// Reads the certificate again at each SIGHUP (a bad file keeps the old
 /// one); without TLS, SIGHUP is logged and otherwise ignored (never the
 /// default action, which would end the process).
-async fn reload_on_hangup(tls: Option<Tls>) {
-    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+async fn reload_on_hangup(hangup: io::Result<tokio::signal::unix::Signal>, tls: Option<Tls>) {
+    let mut hangup = match hangup {
         Ok(signal) => signal,
         Err(error) => {
             tracing::error!(%error, "cannot listen for SIGHUP");

@@ -149,3 +149,95 @@ fn sigterm_answers_every_request_in_flight_refuses_new_connections_and_exits_0()
     let status = child.wait().unwrap();
     assert!(status.success(), "exits 0 after SIGTERM: {status:?}");
 }
+
+/// `packaging/gatehouse.service` with `ExecStart` pointing at the binary
+/// under test, in a temporary directory.
+fn unit_under_test(dir: &std::path::Path) -> std::path::PathBuf {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../packaging/gatehouse.service"
+    ))
+    .unwrap();
+    assert!(unit.contains("ExecStart=/usr/local/bin/gatehouse serve"), "{unit}");
+    let unit = unit.replace("/usr/local/bin/gatehouse", env!("CARGO_BIN_EXE_gatehouse"));
+    let path = dir.join("gatehouse.service");
+    std::fs::write(&path, unit).unwrap();
+    path
+}
+
+/// Whether `systemd-analyze` runs here; says so loudly when it does not.
+fn systemd_analyze() -> bool {
+    let found = Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!(
+            "\n!!!!! SKIPPED: systemd-analyze is not installed, so packaging/gatehouse.service was NOT verified.\n\
+             !!!!! Install it (`apt-get install -y systemd`; .ci/run does) to run this check.\n"
+        );
+    }
+    found
+}
+
+#[test]
+fn the_systemd_unit_verifies_and_rates_ok() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../packaging/gatehouse.service"
+    ))
+    .unwrap();
+    for line in [
+        "User=gatehouse",
+        "StateDirectory=gatehouse",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "PrivateDevices=yes",
+        "CapabilityBoundingSet=\n",
+        "RestrictAddressFamilies=",
+        "SystemCallFilter=@system-service",
+    ] {
+        assert!(unit.contains(line), "the unit lacks `{}`", line.trim());
+    }
+    if !systemd_analyze() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = unit_under_test(dir.path());
+    let verify = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(verify.status.success(), "systemd-analyze verify: {said}");
+    assert!(
+        !said.contains("gatehouse.service:"),
+        "systemd-analyze verify complains: {said}"
+    );
+
+    let security = Command::new("systemd-analyze")
+        .args(["security", "--offline=yes", "--no-pager"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&security.stdout);
+    let overall = said
+        .lines()
+        .find(|l| l.contains("Overall exposure level"))
+        .unwrap_or_default()
+        .to_owned();
+    eprintln!("systemd-analyze security: {overall}");
+    assert!(
+        overall.contains(" OK") || overall.contains(" SAFE"),
+        "rated worse than OK: {overall}\n{said}"
+    );
+}
