@@ -23,7 +23,8 @@ pub async fn serve() -> anyhow::Result<()> {
             admin.file.display()
         );
     }
-    outln!("Gatehouse listening on http://{addr}");
+    let scheme = if server.tls().is_some() { "https" } else { "http" };
+    outln!("Gatehouse listening on {scheme}://{addr}");
     gatehouse_server::serve(listener, server).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use axum::http::header::USER_AGENT;
 use axum::http::request::Parts;
 use gatehouse_domain::commands::Acting;
 
+use crate::client_address::ClientAddress;
 use crate::problem::ApiProblem;
 
 /// The credential a request came with.
@@ -64,8 +65,11 @@ pub struct CallerName(pub String);
 /// The client's address and user agent.
 #[derive(Clone, Debug)]
 pub struct Client {
-    /// The peer address.
+    /// The client's address: the peer, or what a trusted proxy says
+    /// (SPEC §8.1, `client_address.rs`).
     pub address: IpAddr,
+    /// Whether the client reached us over TLS (ours or a trusted proxy's).
+    pub https: bool,
     /// `User-Agent`, if sent.
     pub user_agent: Option<String>,
 }
@@ -74,16 +78,26 @@ impl Client {
     /// The client of the request whose parts are `parts`.
     #[must_use]
     pub fn of(parts: &Parts) -> Self {
-        let address = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let (address, https) = match parts.extensions.get::<ClientAddress>() {
+            Some(found) => (found.address, found.https),
+            None => (
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
+                false,
+            ),
+        };
         let user_agent = parts
             .headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|s| s.chars().take(256).collect());
-        Self { address, user_agent }
+        Self {
+            address,
+            https,
+            user_agent,
+        }
     }
 }
 

@@ -9,13 +9,14 @@ use figment::Figment;
 use figment::providers::{Env, Format as _, Toml};
 use serde::Deserialize;
 
+use crate::client_address::TrustedProxies;
 use crate::mail_settings::MailSettings;
 
 /// The configuration file read from the working directory, if present.
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 22] = [
     "listen",
     "data_dir",
     "database_url",
@@ -30,6 +31,15 @@ const KEYS: [&str; 14] = [
     "smtp_url",
     "smtp_from",
     "smtp_retry_secs",
+    // The HTTP host (SPEC §8.1).
+    "trusted_proxies",
+    "tls_cert",
+    "tls_key",
+    "shutdown_grace_secs",
+    "header_timeout_secs",
+    "keep_alive_secs",
+    "max_connections",
+    "max_connections_per_address",
 ];
 
 /// The prefix of configuration environment variables.
@@ -84,6 +94,27 @@ pub struct Config {
     /// Seconds before the first retry of a failed message; each further
     /// retry waits twice as long, at most an hour.
     pub smtp_retry_secs: u64,
+    // The HTTP host (SPEC §8.1).
+    /// Proxies whose `Forwarded` and `X-Forwarded-*` headers are believed:
+    /// addresses and CIDR ranges (TOML array, or comma-separated in
+    /// `GATEHOUSE_TRUSTED_PROXIES`); default none.
+    pub trusted_proxies: TrustedProxies,
+    /// The PEM certificate (chain allowed) to serve HTTPS with; with `tls_key`.
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// How long requests in flight may take to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// How long a client may take to send a request's headers (and the TLS
+    /// handshake) once it has started.
+    pub header_timeout_secs: u64,
+    /// How long an idle keep-alive connection is kept open.
+    pub keep_alive_secs: u64,
+    /// The most connections open at once; past it, new ones are closed at once.
+    pub max_connections: u32,
+    /// The most connections open at once from one peer address (trusted
+    /// proxies are exempt).
+    pub max_connections_per_address: u32,
 }
 
 impl Default for Config {
@@ -103,6 +134,14 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: None,
             smtp_retry_secs: 30,
+            trusted_proxies: TrustedProxies::default(),
+            tls_cert: None,
+            tls_key: None,
+            shutdown_grace_secs: 20,
+            header_timeout_secs: 5,
+            keep_alive_secs: 75,
+            max_connections: 4_096,
+            max_connections_per_address: 256,
         }
     }
 }
@@ -124,6 +163,14 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
             .field("smtp_from", &self.smtp_from)
             .field("smtp_retry_secs", &self.smtp_retry_secs)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("keep_alive_secs", &self.keep_alive_secs)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_address", &self.max_connections_per_address)
             .finish()
     }
 }
@@ -184,6 +231,34 @@ impl Config {
             return Err(ConfigError("key `smtp_retry_secs`: must be 1 to 3600".into()));
         }
         self.mail_settings()?;
+        self.validate_host()?;
+        Ok(())
+    }
+
+    /// Refuses unusable values of the HTTP host's keys (SPEC §8.1).
+    fn validate_host(&self) -> Result<(), ConfigError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => return Err(ConfigError("key `tls_key`: required with `tls_cert`".into())),
+            (None, Some(_)) => return Err(ConfigError("key `tls_cert`: required with `tls_key`".into())),
+            _ => {}
+        }
+        if !(1..=3_600).contains(&self.shutdown_grace_secs) {
+            return Err(ConfigError("key `shutdown_grace_secs`: must be 1 to 3600".into()));
+        }
+        if !(1..=300).contains(&self.header_timeout_secs) {
+            return Err(ConfigError("key `header_timeout_secs`: must be 1 to 300".into()));
+        }
+        if !(1..=3_600).contains(&self.keep_alive_secs) {
+            return Err(ConfigError("key `keep_alive_secs`: must be 1 to 3600".into()));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError("key `max_connections`: must be at least 1".into()));
+        }
+        if self.max_connections_per_address == 0 {
+            return Err(ConfigError(
+                "key `max_connections_per_address`: must be at least 1".into(),
+            ));
+        }
         Ok(())
     }
 

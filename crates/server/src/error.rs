@@ -41,6 +41,9 @@ pub enum StartError {
     /// The password could not be hashed or generated.
     #[error("password: {0}")]
     Password(String),
+    /// The TLS certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// Binding or serving failed.
     #[error("serving: {0}")]
     Serve(std::io::Error),

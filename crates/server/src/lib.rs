@@ -4,6 +4,7 @@
 //! (SPEC §9) and graceful serving.
 
 pub mod caller;
+pub mod client_address;
 pub mod config;
 pub mod credentials;
 pub mod denials;
@@ -12,6 +13,7 @@ pub mod guard;
 pub mod handlers;
 pub mod json;
 pub mod mail_settings;
+pub mod keep_alive;
 pub mod mailer;
 pub mod needs;
 pub mod observe;
@@ -26,11 +28,12 @@ pub mod serve;
 pub mod start;
 pub mod state;
 pub mod strict_json;
+pub mod tls;
 pub mod token_cache;
 pub mod writer;
 
 pub use config::{Config, ConfigError, LogFormat};
 pub use error::StartError;
-pub use serve::serve;
+pub use serve::{serve, serve_until};
 pub use start::{InitialAdmin, Server, start};
 pub use state::App;

@@ -98,6 +98,10 @@ pub async fn observe(State(routes): State<RouteLabels>, request: Request, next: 
         .get::<MatchedPath>()
         .map_or("unmatched", |p| route_label(&routes, p.as_str()));
     let id = request_id(request.headers()).unwrap_or_default();
+    let client = request
+        .extensions()
+        .get::<crate::client_address::ClientAddress>()
+        .map(|c| c.address);
     let response = CURRENT_REQUEST_ID.scope(id.clone(), next.run(request)).await;
     let latency = started.elapsed();
     let status = response.status().as_u16();
@@ -116,6 +120,7 @@ pub async fn observe(State(routes): State<RouteLabels>, request: Request, next: 
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         request_id = %id,
         user,
+        client = client.map(tracing::field::display),
         "request"
     );
     response

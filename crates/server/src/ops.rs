@@ -23,6 +23,9 @@ pub async fn healthz() -> Json<serde_json::Value> {
 #[utoipa::path(get, path = "/readyz", tag = "ops",
     responses((status = 200, description = "ready"), (status = 503, body = gatehouse_api::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(State(app): State<App>) -> Result<Json<serde_json::Value>, ApiProblem> {
+    if app.is_stopping() {
+        return Err(ApiProblem::new(ErrorCode::NotReady, "shutting down"));
+    }
     match app.store().revision().await {
         Ok(revision) => Ok(Json(json!({
             "status": "ready",

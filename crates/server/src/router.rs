@@ -20,12 +20,14 @@ use gatehouse_api::ErrorCode;
 use gatehouse_authz::AccountPermission;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
+use crate::client_address::client_address;
 use crate::guard::guard;
 use crate::handlers::{
     audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens,
     transfer, users,
 };
 use crate::json::MAX_BODY;
+use crate::keep_alive::keep_alive;
 pub use crate::needs::Needs;
 use crate::observe::{RouteLabels, observe};
 pub use crate::openapi::DOCS_PATH;
@@ -183,7 +185,7 @@ pub fn router(app: App) -> Router {
         .merge(openapi::swagger_ui())
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .with_state(app)
+        .with_state(app.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(
             RouteLabels::new(ROUTES.iter().map(|r| r.path), DOCS_PATH),
@@ -192,6 +194,10 @@ pub fn router(app: App) -> Router {
         .layer(PropagateRequestIdLayer::new(header.clone()))
         .layer(SetRequestIdLayer::new(header, SequentialIds::new()))
         .layer(middleware::from_fn(crate::request_id::keep_safe_id))
+        // The HTTP host (SPEC §8.1): the client address, then no refusal
+        // leaves a keep-alive connection unusable.
+        .layer(middleware::from_fn_with_state(app, client_address))
+        .layer(middleware::from_fn(keep_alive))
 }
 
 /// Answers 408 `request_timeout` when the handler takes longer than the

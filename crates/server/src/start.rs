@@ -21,6 +21,7 @@ use crate::mailer::Mailer;
 use crate::password;
 use crate::router::router;
 use crate::state::App;
+use crate::tls::Tls;
 
 pub use crate::password::INITIAL_ADMIN_PASSWORD_FILE;
 
@@ -49,6 +50,7 @@ pub struct Server {
     initialized: bool,
     initial_admin: Option<Arc<InitialAdmin>>,
     mailer: Option<Mailer>,
+    tls: Option<Tls>,
 }
 
 impl Server {
@@ -82,6 +84,12 @@ impl Server {
         self.mailer.as_ref()
     }
 
+    /// The certificate served, when `tls_cert` is set (SPEC §8.1).
+    #[must_use]
+    pub fn tls(&self) -> Option<&Tls> {
+        self.tls.as_ref()
+    }
+
     /// The HTTP router.
     pub fn router(&self) -> Router {
         router(self.app.clone())
@@ -95,6 +103,10 @@ impl Server {
 /// the store, or the stored model.
 pub async fn start(config: Config) -> Result<Server, StartError> {
     let mailer = config.mail_settings()?.map(Mailer::new);
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(Tls::load(cert, key)?),
+        _ => None,
+    };
     let catalogue = Arc::new(load_catalogue(&config.catalogue)?);
     create_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_url()).await?;
@@ -117,6 +129,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         initialized,
         initial_admin: initial_admin.map(Arc::new),
         mailer,
+        tls,
     })
 }
 

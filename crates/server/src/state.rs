@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     pub(crate) argon2: crate::password::Gate,
     /// How far the clock was moved ahead of the system's, in seconds (tests).
     pub(crate) clock_ahead: std::sync::atomic::AtomicI64,
+    /// Set at SIGTERM: `/readyz` answers 503 from then on (SPEC §8.1).
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -69,6 +71,7 @@ impl App {
                 lag: crate::observe::Lag::default(),
                 argon2: crate::password::Gate::for_this_machine(),
                 clock_ahead: std::sync::atomic::AtomicI64::new(0),
+                stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         }
     }
@@ -112,6 +115,17 @@ impl App {
         self.inner
             .clock_ahead
             .fetch_add(by.whole_seconds(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Marks the instance as shutting down: `/readyz` answers 503.
+    pub fn begin_shutdown(&self) {
+        self.inner.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the instance is shutting down.
+    #[must_use]
+    pub fn is_stopping(&self) -> bool {
+        self.inner.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Replaces the snapshot if `snapshot` is newer than the current one.

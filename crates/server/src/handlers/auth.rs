@@ -248,7 +248,7 @@ pub async fn login(
     let cookie = Cookie::build((SESSION_COOKIE, cookie))
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(app.config().secure_cookies())
+        .secure(app.config().secure_cookies() || client.https)
         .path("/")
         .build();
     let body = api::LoginResponse {
