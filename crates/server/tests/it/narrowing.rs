@@ -68,7 +68,7 @@ async fn a_scope_naming_a_deleted_environment_grants_nothing_and_never_errors() 
 async fn scope_naming_a_deleted_environment(t: &TestServer) {
     project(t, "web").await;
     let qa = send(
-        &t,
+        t,
         Method::POST,
         "/api/v1/projects/web/environments",
         json!({"name": "QA"}),
@@ -78,7 +78,7 @@ async fn scope_naming_a_deleted_environment(t: &TestServer) {
     let tess = t.user("tess").await;
     member(t, "web", "tess", "Tester", &["artifacts.read"], &["DEV", "QA"]).await;
     let narrow = scoped_token(
-        &t,
+        t,
         &tess,
         json!([{"project": "web", "actions": ["repository.read"], "environments": ["web-QA"]}]),
     )
