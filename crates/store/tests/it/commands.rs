@@ -734,24 +734,43 @@ async fn resource_flow(db: Db) {
             &ctx,
             pkey("web"),
             t,
-            res("x"),
+            res("web-x"),
             env
         ));
         assert_eq!(field(&err), want, "{t} {env:?}");
     }
+    // A project's resources are named `<key>-…`: no project claims another's.
+    for name in ["x", "api-x", "web-", "webx"] {
+        let err = refused!(w, "alice", "validation_failed", |ctx| resources::register(
+            &ctx,
+            pkey("web"),
+            "repository",
+            res(name),
+            Some("DEV")
+        ));
+        assert_eq!(field(&err), "name", "{name}");
+    }
+    let err = refused!(w, "admin", "validation_failed", |ctx| resources::register(
+        &ctx,
+        pkey("api"),
+        "repository",
+        res("web-libs"),
+        Some("PROD")
+    ));
+    assert_eq!(field(&err), "name");
     // Another project's environment is not usable here.
     let err = refused!(w, "admin", "validation_failed", |ctx| resources::register(
         &ctx,
         pkey("api"),
         "repository",
-        res("x"),
+        res("api-x"),
         Some("web-QA")
     ));
     assert_eq!(field(&err), "environment");
     // A name is unique per type across the instance.
     refused!(w, "admin", "already_exists", |ctx| resources::register(
         &ctx,
-        pkey("api"),
+        pkey("web"),
         "repository",
         res("web-libs"),
         Some("PROD")
@@ -776,15 +795,17 @@ async fn resource_flow(db: Db) {
     ));
 
     // The same name under another type is another resource (platform admin).
-    let c = decide!(w, "admin", |ctx| resources::register(
-        &ctx,
-        pkey("api"),
-        "build",
-        res("web-libs"),
-        Some("PROD")
-    ))
-    .unwrap();
-    w.commit(c).await;
+    for t in ["repository", "build"] {
+        let c = decide!(w, "admin", |ctx| resources::register(
+            &ctx,
+            pkey("api"),
+            t,
+            res("api-libs"),
+            Some("PROD")
+        ))
+        .unwrap();
+        w.commit(c).await;
+    }
 
     // Removing: one audit record, with the project.
     let c = decide!(w, "alice", |ctx| resources::remove(
@@ -831,9 +852,16 @@ async fn resource_flow(db: Db) {
     assert_eq!(w.db.store.resource("repository", "web-libs-dev").await.unwrap(), None);
     assert_eq!(
         resource_places(&w.snapshot),
-        [("build/web-libs".to_owned(), "api".to_owned(), Some("PROD".to_owned()))]
+        [
+            ("build/api-libs".to_owned(), "api".to_owned(), Some("PROD".to_owned())),
+            (
+                "repository/api-libs".to_owned(),
+                "api".to_owned(),
+                Some("PROD".to_owned())
+            )
+        ]
     );
     let (model, _) = w.db.store.load_model().await.unwrap();
-    assert_eq!(model.resources.len(), 1);
+    assert_eq!(model.resources.len(), 2);
 }
 conformance!(resources_through_commands, resource_flow);
