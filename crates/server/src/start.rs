@@ -98,6 +98,16 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     let catalogue = Arc::new(load_catalogue(&config.catalogue)?);
     create_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_url()).await?;
+    match store.upgrade_audit_chain(OffsetDateTime::now_utc()).await {
+        Ok(0) => {}
+        Ok(records) => tracing::info!(
+            records,
+            "audit chain rewritten in the RFC 8785 form (SPEC §9.1), audited"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "audit chain left in its legacy form; `gatehouse audit verify` reports it")
+        }
+    }
 
     let mut initialized = false;
     let mut initial_admin = None;
