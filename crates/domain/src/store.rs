@@ -6,6 +6,7 @@ use std::future::Future;
 
 use gatehouse_authz::{Change, Model, UserStatus};
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::commit::{AuditEntry, Commit};
@@ -131,7 +132,7 @@ pub struct AuditRecord {
     pub entry: AuditEntry,
     /// Hash of the previous record (hex; 64 zeros for the first).
     pub prev_hash: String,
-    /// `SHA-256(prev_hash ‖ canonical record)`, hex.
+    /// [`audit_hash`] of the exported record without it, hex.
     pub hash: String,
 }
 
@@ -337,11 +338,12 @@ pub trait Store: Send + Sync {
     fn verify_audit(&self) -> impl Future<Output = Result<Result<u64, u64>, StoreError>> + Send;
 }
 
-/// The canonical form of an audit record that the chain hashes: JSON with
-/// sorted keys (serde_json's map is ordered), no whitespace.
+/// An audit record as exported (SPEC §9.1: `GET /api/v1/audit/export`,
+/// one NDJSON line) without its `hash`: the object the chain hashes.
+/// `gatehouse_api::AuditRecord` serialises to exactly these fields.
 #[must_use]
-pub fn canonical_audit(id: u64, at: &str, revision: Option<u64>, entry: &AuditEntry) -> String {
-    let value = serde_json::json!({
+pub fn audit_export(id: u64, at: &str, revision: Option<u64>, entry: &AuditEntry, prev_hash: &str) -> Value {
+    serde_json::json!({
         "id": id,
         "at": at,
         "revision": revision,
@@ -357,6 +359,31 @@ pub fn canonical_audit(id: u64, at: &str, revision: Option<u64>, entry: &AuditEn
         "before": entry.before.clone().unwrap_or(Value::Null),
         "after": entry.after.clone().unwrap_or(Value::Null),
         "request_id": entry.request_id,
-    });
-    value.to_string()
+        "prev_hash": prev_hash,
+    })
+}
+
+/// The canonical form the audit chain hashes: RFC 8785 (JSON
+/// Canonicalization Scheme) of `record` — keys sorted by UTF-16 code
+/// units, no whitespace, ECMAScript numbers — whatever order the map of
+/// this build keeps its keys in.
+///
+/// # Errors
+/// Never for a [`Value`] (its keys are strings, its numbers finite); the
+/// error is serde's, kept for what else it might be given.
+pub fn canonical_json(record: &Value) -> Result<String, String> {
+    serde_jcs::to_string(record).map_err(|e| format!("cannot canonicalise: {e}"))
+}
+
+/// The `hash` of an exported audit record (without its `hash` field) whose
+/// `prev_hash` is `prev_hash`: lowercase hex SHA-256 of the bytes of
+/// `prev_hash` followed by the record's [`canonical_json`].
+///
+/// # Errors
+/// As [`canonical_json`].
+pub fn audit_hash(prev_hash: &str, record: &Value) -> Result<String, String> {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(canonical_json(record)?.as_bytes());
+    Ok(hex::encode(hasher.finalize()))
 }

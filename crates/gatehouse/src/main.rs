@@ -34,6 +34,7 @@ use gatehouse_authz::Catalogue;
 mod bench_data;
 mod catalogue_cmd;
 mod cli;
+mod config_load;
 mod serve_cmd;
 mod store_cmd;
 
@@ -50,7 +51,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the server (configured by `gatehouse.toml` and `GATEHOUSE_*`).
-    Serve,
+    Serve(serve_cmd::ServeArgs),
     /// Inspect or validate a permission catalogue (SPEC §3).
     #[command(subcommand)]
     Catalogue(CatalogueCommand),
@@ -124,7 +125,7 @@ fn load(name_or_path: &str) -> anyhow::Result<Catalogue> {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let global = &cli.global;
     match cli.command {
-        Command::Serve => serve_cmd::serve().await?,
+        Command::Serve(args) => serve_cmd::serve(&args).await?,
         Command::Migrate(store) => store_cmd::migrate(&store).await?,
         Command::Backup { store, file } => store_cmd::backup(&store, &file).await?,
         Command::Restore { store, file } => store_cmd::restore(&store, &file).await?,

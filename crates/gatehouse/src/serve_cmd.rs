@@ -1,14 +1,49 @@
 //! `gatehouse serve`: load the configuration, start, print where it
 //! listens (and, on first start, the one-time admin password), serve.
 
-use anyhow::Context as _;
-use gatehouse_server::{Config, LogFormat};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, ValueEnum};
+use gatehouse_server::LogFormat;
 use tracing_subscriber::EnvFilter;
 
+use crate::config_load::{self, Overrides};
+
+/// `gatehouse serve`'s flags; everything else is configuration.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// How logs are written (overrides `log_format` and
+    /// `GATEHOUSE_LOG_FORMAT`).
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormatArg>,
+    /// Start even when the data directory is readable or writable by
+    /// others than its owner (it holds password and token hashes).
+    #[arg(long)]
+    pub allow_shared_data_dir: bool,
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LogFormatArg {
+    /// Text for people.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
 /// Runs the server until SIGTERM or ctrl-c.
-pub async fn serve() -> anyhow::Result<()> {
-    let config = Config::load(&Config::providers())?;
+pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = config_load::load(&Overrides {
+        log_format: args.log_format.map(|f| match f {
+            LogFormatArg::Human => LogFormat::Human,
+            LogFormatArg::Json => LogFormat::Json,
+        }),
+        ..Overrides::default()
+    })?;
     init_logs(config.log_format);
+    check_data_dir(&config.data_dir, args.allow_shared_data_dir)?;
     let server = gatehouse_server::start(config).await?;
     let listen = server.config().listen;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -27,6 +62,32 @@ pub async fn serve() -> anyhow::Result<()> {
     outln!("Gatehouse listening on {scheme}://{addr}");
     gatehouse_server::serve(listener, server).await?;
     Ok(())
+}
+
+/// Refuses a data directory that others may read or write (mode with any
+/// group or other bit), unless `allow_shared`, which warns instead. A
+/// missing one is created private by the start.
+fn check_data_dir(dir: &Path, allow_shared: bool) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    if allow_shared {
+        tracing::warn!(
+            data_dir = %dir.display(),
+            mode = format!("{mode:o}"),
+            "the data directory is open to other users; its files are kept 0600"
+        );
+        return Ok(());
+    }
+    bail!(
+        "the data directory `{}` has mode {mode:o}: others than its owner may read it, and it holds \
+         password and token hashes; `chmod 700` it, or start with --allow-shared-data-dir",
+        dir.display()
+    )
 }
 
 /// Logs to stderr, human or JSON; `RUST_LOG` filters (default `info`).

@@ -29,6 +29,20 @@ pub enum StartError {
         /// The failure.
         source: std::io::Error,
     },
+    /// The configured catalogue is not the one the store keeps, and the
+    /// stored roles do not all validate against it (SPEC §7).
+    #[error(
+        "the store keeps catalogue `{kept}`, but `catalogue` is `{configured}`, against which the stored roles do \
+         not validate ({why}); set `catalogue` back to `{kept}`"
+    )]
+    CatalogueChanged {
+        /// The catalogue the store was initialised with or switched to.
+        kept: String,
+        /// The configured catalogue.
+        configured: String,
+        /// The first role that does not validate.
+        why: String,
+    },
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),

@@ -21,8 +21,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::caller::{Caller, CallerName, Client, Credential};
 use crate::credentials::{TOKEN_PREFIX, same_secret, sha256_hex};
-use crate::problem::{ApiProblem, current_request_id};
 use crate::needs::Needs;
+use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
 use crate::token_cache::Generation;
 

@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
-use gatehouse_authz::{Catalogue, Snapshot};
+use gatehouse_authz::{Catalogue, Model, Snapshot};
 use gatehouse_domain::commands::init::{FIRST_ADMIN, initialize};
 use gatehouse_domain::names::Password;
-use gatehouse_domain::{DomainError, Store as _, StoreError};
+use gatehouse_domain::store::{AuditFilter, PageRequest};
+use gatehouse_domain::{AuditActor, AuditEntry, DomainError, Store as _, StoreError};
 use gatehouse_store::Store;
 use time::OffsetDateTime;
 
@@ -110,6 +111,16 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     let catalogue = Arc::new(load_catalogue(&config.catalogue)?);
     create_data_dir(&config.data_dir)?;
     let store = Store::open(&config.database_url()).await?;
+    match store.upgrade_audit_chain(OffsetDateTime::now_utc()).await {
+        Ok(0) => {}
+        Ok(records) => tracing::info!(
+            records,
+            "audit chain rewritten in the RFC 8785 form (SPEC §9.1), audited"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "audit chain left in its legacy form; `gatehouse audit verify` reports it")
+        }
+    }
 
     let mut initialized = false;
     let mut initial_admin = None;
@@ -118,6 +129,9 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     }
 
     let (model, revision) = store.load_model().await?;
+    if !initialized {
+        keep_catalogue(&store, &catalogue, &model).await?;
+    }
     let snapshot = Snapshot::compile(catalogue, &model)?.with_revision(revision);
     tracing::info!(revision, "snapshot compiled");
     // Unknown users are checked against this hash (SPEC §6.1).
@@ -131,6 +145,71 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
         mailer,
         tls,
     })
+}
+
+/// The audit events that name the catalogue the store was kept with.
+const CATALOGUE_EVENTS: [&str; 2] = ["instance.initialized", "catalogue.switched"];
+
+/// The catalogue the store was initialised with or last switched to (its
+/// name, the target of the newest of [`CATALOGUE_EVENTS`]), if any.
+async fn kept_catalogue(store: &Store) -> Result<Option<String>, StartError> {
+    let mut newest: Option<(u64, String)> = None;
+    for event in CATALOGUE_EVENTS {
+        let filter = AuditFilter {
+            event: Some(event.to_owned()),
+            ..AuditFilter::default()
+        };
+        let mut page = PageRequest {
+            cursor: None,
+            limit: 1_000,
+        };
+        loop {
+            let found = store.audit(&filter, &page).await?;
+            for record in found.items {
+                if newest.as_ref().is_none_or(|(id, _)| record.id > *id) {
+                    newest = Some((record.id, record.entry.target_id));
+                }
+            }
+            match found.next_cursor {
+                Some(cursor) => page.cursor = Some(cursor),
+                None => break,
+            }
+        }
+    }
+    Ok(newest.map(|(_, name)| name))
+}
+
+/// SPEC §7: the catalogue is chosen at first start and kept in the store.
+/// A start with another one is refused, naming both, unless every stored
+/// role still validates against it; then it switches, audited as
+/// `catalogue.switched`.
+async fn keep_catalogue(store: &Store, catalogue: &Arc<Catalogue>, model: &Model) -> Result<(), StartError> {
+    let Some(kept) = kept_catalogue(store).await? else {
+        return Ok(());
+    };
+    if kept == catalogue.name() {
+        return Ok(());
+    }
+    if let Err(error) = Snapshot::compile(catalogue.clone(), model) {
+        return Err(StartError::CatalogueChanged {
+            kept,
+            configured: catalogue.name().to_owned(),
+            why: error.to_string(),
+        });
+    }
+    let entry = AuditEntry {
+        actor: AuditActor::default(),
+        event: "catalogue.switched".into(),
+        target_type: "instance".into(),
+        target_id: catalogue.name().into(),
+        project: None,
+        before: Some(serde_json::json!({"catalogue": kept})),
+        after: Some(serde_json::json!({"catalogue": catalogue.name()})),
+        request_id: None,
+    };
+    store.record_event(&entry, OffsetDateTime::now_utc()).await?;
+    tracing::warn!(from = %kept, to = catalogue.name(), "catalogue switched: every role validates against the new one");
+    Ok(())
 }
 
 fn load_catalogue(name_or_path: &str) -> Result<Catalogue, StartError> {

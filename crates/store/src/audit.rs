@@ -1,8 +1,16 @@
 //! The audit log (SPEC §9.1): append-only records in one hash chain,
-//! `hash = hex(SHA-256(prev_hash_hex ‖ canonical))`, the first record's
-//! `prev_hash` being 64 zeros; verification and filtered listing.
+//! `hash = hex(SHA-256(prev_hash_hex ‖ RFC 8785 of the exported record
+//! without its hash))`, the first record's `prev_hash` being 64 zeros;
+//! verification, filtered listing, and the one-time upgrade of a chain
+//! written in the legacy form.
+//!
+//! The legacy form (before RFC 8785) was serde_json's compact text of the
+//! record without `prev_hash`, with the keys in whatever order the writing
+//! build's map kept them — sorted, or as inserted when some dependency
+//! switched on `preserve_order` — so a record verifies in it if either
+//! order matches, `before` and `after` taken as stored.
 
-use gatehouse_domain::store::{AuditFilter, AuditRecord, Page, PageRequest, canonical_audit};
+use gatehouse_domain::store::{AuditFilter, AuditRecord, Page, PageRequest, audit_export, audit_hash};
 use gatehouse_domain::{AuditActor, AuditEntry, StoreError};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -26,11 +34,77 @@ macro_rules! audit_columns {
 }
 
 /// The chain hash of a record whose predecessor's hash is `prev_hash`.
-pub(crate) fn chain_hash(prev_hash: &str, id: u64, at: &str, revision: Option<u64>, entry: &AuditEntry) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(prev_hash.as_bytes());
-    hasher.update(canonical_audit(id, at, revision, entry).as_bytes());
-    hex::encode(hasher.finalize())
+pub(crate) fn chain_hash(
+    prev_hash: &str,
+    id: u64,
+    at: &str,
+    revision: Option<u64>,
+    entry: &AuditEntry,
+) -> Result<String, StoreError> {
+    audit_hash(prev_hash, &audit_export(id, at, revision, entry, prev_hash)).map_err(StoreError::Backend)
+}
+
+/// The two hashes a record of the legacy form may have: its keys in the
+/// order the `json!` of the old code inserted them, or sorted;
+/// `before` and `after` are the stored text, as they were hashed.
+fn legacy_hashes(
+    prev_hash: &str,
+    id: u64,
+    at: &str,
+    revision: Option<u64>,
+    entry: &AuditEntry,
+    stored: [Option<&str>; 2],
+) -> Result<[String; 2], StoreError> {
+    let actor = &entry.actor;
+    let [before, after] = stored.map(|t| t.unwrap_or("null"));
+    let (id, at, revision) = (to_json(&id)?, to_json(&at)?, to_json(&revision)?);
+    let (user, token, address, agent) = (
+        to_json(&actor.username)?,
+        to_json(&actor.token_id)?,
+        to_json(&actor.address)?,
+        to_json(&actor.user_agent)?,
+    );
+    let (event, target_type, target_id) = (
+        to_json(&entry.event)?,
+        to_json(&entry.target_type)?,
+        to_json(&entry.target_id)?,
+    );
+    let (project, request_id) = (to_json(&entry.project)?, to_json(&entry.request_id)?);
+    let inserted = format!(
+        "{{\"id\":{id},\"at\":{at},\"revision\":{revision},\"actor\":{{\"username\":{user},\"token_id\":{token},\
+         \"address\":{address},\"user_agent\":{agent}}},\"event\":{event},\"target\":{{\"type\":{target_type},\
+         \"id\":{target_id}}},\"project\":{project},\"before\":{before},\"after\":{after},\"request_id\":{request_id}}}"
+    );
+    let sorted = format!(
+        "{{\"actor\":{{\"address\":{address},\"token_id\":{token},\"user_agent\":{agent},\"username\":{user}}},\
+         \"after\":{after},\"at\":{at},\"before\":{before},\"event\":{event},\"id\":{id},\"project\":{project},\
+         \"request_id\":{request_id},\"revision\":{revision},\"target\":{{\"id\":{target_id},\"type\":{target_type}}}}}"
+    );
+    Ok([inserted, sorted].map(|canonical| {
+        let mut hasher = Sha256::new();
+        hasher.update(prev_hash.as_bytes());
+        hasher.update(canonical.as_bytes());
+        hex::encode(hasher.finalize())
+    }))
+}
+
+/// Whether `r` (read from `row`) carries the hash of the current form or,
+/// failing that, of the legacy form.
+fn record_verifies(row: &impl Row, r: &AuditRecord) -> Result<bool, StoreError> {
+    let at = rfc3339(nanos(r.at)?)?;
+    if chain_hash(&r.prev_hash, r.id, &at, r.revision, &r.entry)? == r.hash {
+        return Ok(true);
+    }
+    let stored = [row.opt_text("before_json")?, row.opt_text("after_json")?];
+    let legacy = legacy_hashes(
+        &r.prev_hash,
+        r.id,
+        &at,
+        r.revision,
+        &r.entry,
+        [stored[0].as_deref(), stored[1].as_deref()],
+    )?;
+    Ok(legacy.contains(&r.hash))
 }
 
 /// Appends a record at time `at`, for the commit of `revision` (`None` for
@@ -57,7 +131,7 @@ pub(crate) async fn append<C: Conn>(
     let id = uint(head.int("last_id")?)?;
     let prev_hash = head.text("last_hash")?;
     let at = nanos(at)?;
-    let hash = chain_hash(&prev_hash, id, &rfc3339(at)?, revision, entry);
+    let hash = chain_hash(&prev_hash, id, &rfc3339(at)?, revision, entry)?;
     let json = |v: &Option<Value>| v.as_ref().map(to_json).transpose();
     c.execute(
         concat!(
@@ -184,10 +258,7 @@ pub(crate) async fn verify<C: Conn>(c: &mut C) -> Result<Result<u64, u64>, Store
             if r.id != expected_id || r.prev_hash != prev_hash {
                 return Ok(Err(expected_id));
             }
-            let Ok(at) = rfc3339(nanos(r.at)?) else {
-                return Ok(Err(r.id));
-            };
-            if chain_hash(&r.prev_hash, r.id, &at, r.revision, &r.entry) != r.hash {
+            if !record_verifies(row, &r).unwrap_or(false) {
                 return Ok(Err(r.id));
             }
             prev_hash = r.hash;
@@ -206,4 +277,122 @@ pub(crate) async fn verify<C: Conn>(c: &mut C) -> Result<Result<u64, u64>, Store
         return Ok(Err(count.max(1)));
     }
     Ok(Ok(count))
+}
+
+/// Rewrites a chain that holds records of the legacy form in the current
+/// form, in the caller's write transaction, and appends one
+/// `audit.chain_upgraded` record saying so (with the legacy chain's last
+/// hash and its length). Answers the number of records rewritten; 0 when
+/// the chain is empty or already of the current form (its first record is).
+///
+/// # Errors
+/// [`StoreError::Backend`] naming the first record that verifies in no
+/// form: a chain that does not verify is left as it is (the transaction
+/// is rolled back), for `audit verify` to report.
+pub(crate) async fn upgrade<C: Conn>(c: &mut C, now: OffsetDateTime) -> Result<u64, StoreError> {
+    // Lock the head first: concurrent appends and upgrades wait.
+    let head = c
+        .fetch_one(
+            "UPDATE audit_head SET last_id = last_id WHERE id = 1 RETURNING last_id, last_hash",
+            args![],
+        )
+        .await?;
+    let (last_id, legacy_head) = (uint(head.int("last_id")?)?, head.text("last_hash")?);
+    let first = c
+        .fetch_optional(
+            concat!("SELECT ", audit_columns!(), " FROM audit WHERE id = 1"),
+            args![],
+        )
+        .await?;
+    let Some(first) = first else { return Ok(0) };
+    let r = record(&first)?;
+    if chain_hash(&r.prev_hash, r.id, &rfc3339(nanos(r.at)?)?, r.revision, &r.entry)? == r.hash {
+        return Ok(0);
+    }
+    if C::POSTGRES {
+        c.execute("ALTER TABLE audit DISABLE TRIGGER audit_no_update", args![])
+            .await?;
+    } else {
+        c.execute("DROP TRIGGER audit_no_update", args![]).await?;
+    }
+    let broken =
+        |id: u64| StoreError::Backend(format!("audit record {id} does not verify; the chain was not upgraded"));
+    let (mut old_prev, mut new_prev) = (GENESIS.to_owned(), GENESIS.to_owned());
+    let mut expected_id: u64 = 1;
+    loop {
+        let rows = c
+            .fetch_all(
+                concat!(
+                    "SELECT ",
+                    audit_columns!(),
+                    " FROM audit WHERE id >= $1 ORDER BY id LIMIT $2"
+                ),
+                args![int(expected_id)?, VERIFY_BATCH],
+            )
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in &rows {
+            let r = record(row).map_err(|_| broken(expected_id))?;
+            if r.id != expected_id || r.prev_hash != old_prev || !record_verifies(row, &r)? {
+                return Err(broken(expected_id));
+            }
+            let hash = chain_hash(&new_prev, r.id, &rfc3339(nanos(r.at)?)?, r.revision, &r.entry)?;
+            c.execute(
+                "UPDATE audit SET prev_hash = $1, hash = $2 WHERE id = $3",
+                args![new_prev.as_str(), hash.as_str(), int(r.id)?],
+            )
+            .await?;
+            old_prev = r.hash;
+            new_prev = hash;
+            expected_id += 1;
+        }
+    }
+    let count = expected_id - 1;
+    if count != last_id || old_prev != legacy_head {
+        return Err(broken(count + 1));
+    }
+    c.execute(
+        "UPDATE audit_head SET last_hash = $1 WHERE id = 1",
+        args![new_prev.as_str()],
+    )
+    .await?;
+    if C::POSTGRES {
+        c.execute("ALTER TABLE audit ENABLE TRIGGER audit_no_update", args![])
+            .await?;
+    } else {
+        c.execute(
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit \
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            args![],
+        )
+        .await?;
+    }
+    let entry = AuditEntry {
+        actor: AuditActor::default(),
+        event: "audit.chain_upgraded".to_owned(),
+        target_type: "audit".to_owned(),
+        target_id: "chain".to_owned(),
+        project: None,
+        before: Some(serde_json::json!({"form": "legacy", "records": count, "last_hash": legacy_head})),
+        after: Some(serde_json::json!({"form": "RFC 8785", "records": count, "last_hash": new_prev})),
+        request_id: None,
+    };
+    append(c, now, None, &entry).await?;
+    Ok(count)
+}
+
+impl crate::Store {
+    /// Rewrites an audit chain written in the legacy form in the current
+    /// one (RFC 8785 over the exported record), in one transaction with an
+    /// `audit.chain_upgraded` record; answers how many records it
+    /// rewrote (0: nothing to do).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] if the store fails, or a record verifies in
+    /// no form (the chain is then left as it was).
+    pub async fn upgrade_audit_chain(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        crate::store::with_write_tx!(self, |c| upgrade(c, now).await)
+    }
 }

@@ -72,16 +72,90 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT);
+            let file = options.get_filename().to_owned();
+            let create = !url.starts_with("sqlite:") || url.contains("mode=rwc");
+            private_file(&file, create)?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)
                 .await
                 .map_err(from_sqlx)?;
+            // SQLite gives its -wal and -shm files the database file's mode;
+            // files left by an earlier process are set again.
+            for suffix in ["-wal", "-shm"] {
+                let mut name = file.clone().into_os_string();
+                name.push(suffix);
+                private_file(std::path::Path::new(&name), false)?;
+            }
             Pool::Sqlite(pool)
         };
         let store = Self { pool };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Opens and migrates the store at `url` as [`Store::open`] does, but
+    /// only if it already holds a Gatehouse store: a missing SQLite file,
+    /// or a database without Gatehouse's tables, is refused and nothing is
+    /// created (SPEC §8: the operator commands never back up or verify an
+    /// empty store made up on the spot).
+    ///
+    /// # Errors
+    /// [`StoreError::Backend`] saying there is no store there, or why the
+    /// database cannot be opened.
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        const TABLES: &str = "('revision', 'audit_head', 'users')";
+        let found: i64 = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(from_sqlx)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .map_err(from_sqlx)?;
+            let found = sqlx::query_scalar(concat!(
+                "SELECT COUNT(*) FROM information_schema.tables ",
+                "WHERE table_schema = current_schema() AND table_name IN ('revision', 'audit_head', 'users')"
+            ))
+            .fetch_one(&pool)
+            .await
+            .map_err(from_sqlx);
+            pool.close().await;
+            found?
+        } else {
+            let options = if url.starts_with("sqlite:") {
+                SqliteConnectOptions::from_str(url).map_err(from_sqlx)?
+            } else {
+                SqliteConnectOptions::new().filename(url)
+            };
+            let file = options.get_filename().to_owned();
+            if !file.is_file() {
+                return Err(StoreError::Backend(format!(
+                    "no Gatehouse store at `{}` (the file does not exist)",
+                    file.display()
+                )));
+            }
+            // Neither created nor switched to WAL: only looked at.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.create_if_missing(false))
+                .await
+                .map_err(from_sqlx)?;
+            let found = sqlx::query_scalar(concat!(
+                "SELECT COUNT(*) FROM sqlite_master ",
+                "WHERE type = 'table' AND name IN ('revision', 'audit_head', 'users')"
+            ))
+            .fetch_one(&pool)
+            .await
+            .map_err(from_sqlx);
+            pool.close().await;
+            found?
+        };
+        if found != 3 {
+            return Err(StoreError::Backend(format!(
+                "the database holds no Gatehouse store (tables {TABLES} missing)"
+            )));
+        }
+        Self::open(url).await
     }
 
     /// Applies the migrations this build has and the database lacks.
@@ -136,6 +210,39 @@ impl Store {
 
     pub(crate) const fn pool(&self) -> &Pool {
         &self.pool
+    }
+}
+
+/// Makes the SQLite file `file` readable and writable by its owner only
+/// (it holds password and token hashes): created with mode 0600 when
+/// `create` and it is missing, set to 0600 when it exists with more.
+fn private_file(file: &std::path::Path, create: bool) -> Result<(), StoreError> {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    if file.as_os_str().is_empty() || file.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    let failed = |e: std::io::Error| StoreError::Backend(format!("cannot make `{}` private: {e}", file.display()));
+    match std::fs::metadata(file) {
+        Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(failed)
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            // An empty file is an empty SQLite database.
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(file)
+            {
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                // A directory that does not exist is sqlx's to report.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(failed(e)),
+            }
+        }
+        Err(_) => Ok(()),
     }
 }
 

@@ -31,7 +31,9 @@ pub struct AuditTarget {
     pub id: String,
 }
 
-/// One audit record, hash-chained to the one before.
+/// One audit record, hash-chained to the one before: `hash` is the hex
+/// SHA-256 of `prev_hash` followed by RFC 8785 of this object without
+/// `hash` (SPEC §9.1; `gatehouse_domain::store::audit_hash`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AuditRecord {
     /// Sequence number, from 1.
@@ -39,6 +41,9 @@ pub struct AuditRecord {
     /// When it was written.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// The store revision the change produced; `null` for an event that
+    /// changed no stored state (a failed login).
+    pub revision: Option<u64>,
     /// Who.
     pub actor: AuditActor,
     /// What happened, e.g. `user.created`.
@@ -67,6 +72,7 @@ impl From<&store::AuditRecord> for AuditRecord {
         Self {
             id: r.id,
             at: utc(r.at),
+            revision: r.revision,
             actor: AuditActor {
                 username: e.actor.username.clone(),
                 token_id: e.actor.token_id.clone(),
@@ -85,5 +91,51 @@ impl From<&store::AuditRecord> for AuditRecord {
             prev_hash: r.prev_hash.clone(),
             hash: r.hash.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_domain::store::{self, audit_export, audit_hash};
+    use gatehouse_domain::{AuditActor as Actor, AuditEntry};
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::datetime;
+
+    use super::AuditRecord;
+
+    #[test]
+    fn the_export_is_exactly_what_the_chain_hashes() {
+        let entry = AuditEntry {
+            actor: Actor {
+                username: Some("admin".into()),
+                token_id: None,
+                address: Some("127.0.0.1".into()),
+                user_agent: Some("curl/8 \u{e9}\u{1F600}".into()),
+            },
+            event: "user.created".into(),
+            target_type: "user".into(),
+            target_id: "alice".into(),
+            project: None,
+            before: None,
+            after: Some(serde_json::json!({"z": 1, "a": [true, null, "x\n"], "m": {"b": 2, "a": 1}})),
+            request_id: Some("r-1".into()),
+        };
+        let at = datetime!(2026-03-01 12:00:00.123456789 +02:00);
+        let prev = "ab".repeat(32);
+        let at_text = at.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap();
+        let hashed = audit_export(7, &at_text, Some(3), &entry, &prev);
+        let record = store::AuditRecord {
+            id: 7,
+            at,
+            revision: Some(3),
+            entry,
+            prev_hash: prev.clone(),
+            hash: audit_hash(&prev, &hashed).unwrap(),
+        };
+        let mut exported = serde_json::to_value(AuditRecord::from(&record)).unwrap();
+        let hash = exported.as_object_mut().unwrap().remove("hash").unwrap();
+        assert_eq!(exported, hashed, "every hashed field is exported, nothing else");
+        assert_eq!(hash, record.hash.as_str());
+        assert_eq!(audit_hash(&prev, &exported).unwrap(), record.hash);
     }
 }

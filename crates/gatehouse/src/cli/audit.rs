@@ -30,8 +30,9 @@ pub struct AuditArgs {
 /// Offline audit commands.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the audit hash chain and report the first altered record.
-    Verify(crate::store_cmd::StoreArgs),
+    /// Recompute the audit hash chain (of the store, or of an NDJSON export
+    /// with `--file`) and report the first altered record.
+    Verify(crate::store_cmd::VerifyArgs),
 }
 
 /// Filters of `gatehouse audit`.

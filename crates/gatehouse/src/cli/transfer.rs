@@ -61,43 +61,66 @@ pub async fn export(client: &Client, args: &ExportArgs) -> anyhow::Result<()> {
     write_out(args.out.as_deref(), &to_yaml(&document)?)
 }
 
-fn spinner(message: String) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-        bar.set_style(style);
+/// A progress bar of `len` units drawn with `template` (standard error,
+/// only on a terminal).
+fn bar(len: u64, template: &str, message: String) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(message);
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
 }
 
-/// Imports a YAML document and prints the report.
+/// Reads the document's text, with a bar of the bytes read.
+fn read_text(path: &Path, name: &str) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    if name == "-" {
+        return std::io::read_to_string(std::io::stdin()).context("cannot read standard input");
+    }
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read `{name}`"))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or_default();
+    let progress = bar(len, "{msg} [{bar:30}] {bytes}/{total_bytes}", format!("reading {name}"));
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
+    let mut chunk = vec![0_u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut chunk).with_context(|| format!("cannot read `{name}`"))?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        progress.inc(n as u64);
+    }
+    progress.finish_and_clear();
+    String::from_utf8(bytes).with_context(|| format!("`{name}` is not UTF-8 text"))
+}
+
+/// Imports a YAML document and prints the report. A bar counts the bytes
+/// read, then the objects of the document, done when the server has
+/// validated and applied them all in one transaction.
 pub async fn import(client: &Client, format: Format, args: &ImportArgs) -> anyhow::Result<()> {
     let name = args.file.display().to_string();
-    let text = if name == "-" {
-        std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?
-    } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read `{name}`"))?
-    };
-    let bar = spinner(format!("reading {name}"));
-    let document = from_yaml(&name, &text);
-    let document = match document {
-        Ok(d) => d,
-        Err(e) => {
-            bar.finish_and_clear();
-            return Err(e);
-        }
-    };
+    let text = read_text(&args.file, &name)?;
+    let document = from_yaml(&name, &text)?;
     let members: usize = document.projects.iter().map(|p| p.users.len() + p.groups.len()).sum();
-    bar.set_message(format!(
-        "importing {} users, {} groups, {} roles, {} projects, {members} members",
-        document.users.len(),
-        document.groups.len(),
-        document.roles.len() + document.projects.iter().map(|p| p.roles.len()).sum::<usize>(),
-        document.projects.len(),
-    ));
+    let roles = document.roles.len() + document.projects.iter().map(|p| p.roles.len()).sum::<usize>();
+    let total = document.users.len() + document.groups.len() + roles + document.projects.len() + members;
+    let progress = bar(
+        total as u64,
+        "{msg} [{bar:30}] {pos}/{len} objects ({elapsed})",
+        format!(
+            "importing {} users, {} groups, {roles} roles, {} projects, {members} members in one transaction",
+            document.users.len(),
+            document.groups.len(),
+            document.projects.len(),
+        ),
+    );
     let report = client.import(&document).await;
-    bar.finish_and_clear();
+    if let Ok(report) = &report {
+        progress.set_position(report.created + report.updated + report.unchanged);
+    }
+    progress.finish_and_clear();
     let report = report?;
     match format {
         Format::Json => output::json(&report),

@@ -472,3 +472,83 @@ fn resources_settings_and_checks_by_resource() {
         serde_json::json!({"items": [], "next_cursor": null})
     );
 }
+
+/// The Python verifier of `docs/audit.md`, as printed there.
+fn documented_python_verifier() -> String {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/audit.md")).unwrap();
+    let start = doc.find("```python\n").expect("docs/audit.md shows a Python verifier") + "```python\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    doc[start..end].to_owned()
+}
+
+#[test]
+fn an_audit_export_verifies_with_the_documented_python_and_with_audit_verify_file() {
+    let server = Server::start();
+    server.login_admin();
+    server.ok(&["users", "create", "--email", "zoe@example.com", "--username", "zoe"]);
+    server.ok(&["projects", "create", "web", "--name", "Wéb ☃ \"quoted\""]);
+    // A failed login: a record with `revision: null`.
+    server
+        .cli()
+        .args(["login", &server.url, "--username", "zoe", "--password-stdin"])
+        .write_stdin("wrong password\n")
+        .assert()
+        .failure();
+
+    let export = http_get(&format!("{}/api/v1/audit/export", server.url), &server.token());
+    let lines: Vec<serde_json::Value> = export.lines().map(json).collect();
+    assert!(lines.len() >= 4, "{export}");
+    assert!(
+        lines.iter().all(|l| l.get("revision").is_some()),
+        "revision is exported"
+    );
+    assert!(lines.iter().any(|l| l["revision"].is_null()), "{export}");
+    let file = server.dir.path().join("audit.ndjson");
+    std::fs::write(&file, &export).unwrap();
+    let script = server.dir.path().join("verify.py");
+    std::fs::write(&script, documented_python_verifier()).unwrap();
+
+    let python = |path: &Path| {
+        StdCommand::new("python3")
+            .arg(&script)
+            .arg(path)
+            .output()
+            .expect("python3 runs")
+    };
+    let out = python(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{} records verified", lines.len())));
+    let out = server.ok(&["audit", "verify", "--file", file.to_str().unwrap()]);
+    assert!(
+        out.contains(&format!("audit export verified: {} records", lines.len())),
+        "{out}"
+    );
+
+    // One altered field, and both refuse it.
+    let tampered = server.dir.path().join("tampered.ndjson");
+    std::fs::write(
+        &tampered,
+        export.replacen("\"zoe@example.com\"", "\"eve@example.com\"", 1),
+    )
+    .unwrap();
+    assert_ne!(std::fs::read_to_string(&tampered).unwrap(), export);
+    let out = python(&tampered);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was altered"));
+    server
+        .cli()
+        .args(["audit", "verify", "--file", tampered.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("does not verify"));
+}
+
+/// `GET url` with a bearer token, as text.
+fn http_get(url: &str, token: &str) -> String {
+    let out = StdCommand::new("curl")
+        .args(["-sf", "-H", &format!("Authorization: Bearer {token}"), url])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "curl {url}");
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -137,3 +137,43 @@ fn sigterm_lets_a_request_in_flight_finish_and_json_logs_name_no_secret() {
     let token = token.split('"').next().unwrap_or_default();
     assert!(!token.is_empty() && !logs.contains(token), "no token in the logs");
 }
+
+#[test]
+fn log_format_json_on_the_command_line_wins_over_the_configuration() {
+    use std::io::Read as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gatehouse.toml"), "log_format = \"human\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["serve", "--log-format", "json"])
+        .current_dir(dir.path())
+        .env_remove("GATEHOUSE_DATABASE_URL")
+        .env("GATEHOUSE_LOG_FORMAT", "human")
+        .env("GATEHOUSE_ADMIN_PASSWORD", crate::client_cli::ADMIN_PASSWORD)
+        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_DATA_DIR", dir.path().join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Gatehouse listening") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    child.wait().unwrap();
+    let mut logs = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "it logged");
+    for l in lines {
+        let parsed: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+        assert!(parsed["level"].is_string(), "{l}");
+    }
+}

@@ -81,3 +81,81 @@ async fn a_configured_admin_password_obeys_the_password_rule() {
     let (server, _) = spawn(config).await;
     assert!(server.initialized());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_catalogue_is_kept_in_the_store_and_another_is_refused_unless_every_role_validates() {
+    use gatehouse_domain::store::{AuditFilter, PageRequest};
+
+    let dir = tempfile::tempdir().unwrap();
+    let first = gatehouse_server::start(config(dir.path())).await.unwrap();
+    first.app().store().close().await;
+    drop(first);
+
+    // `connect` lacks the actions of `platform`'s predefined roles: refused,
+    // naming both.
+    let mut other = config(dir.path());
+    other.catalogue = "connect".to_owned();
+    let Err(refused) = gatehouse_server::start(other.clone()).await else {
+        panic!("another catalogue was accepted")
+    };
+    let refused = refused.to_string();
+    assert!(
+        refused.contains("`platform`") && refused.contains("`connect`"),
+        "{refused}"
+    );
+
+    // A catalogue every stored role validates against: switched, audited.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../authz/catalogues/platform.toml"
+    ))
+    .unwrap()
+    .replacen("name = \"platform\"", "name = \"platform-plus\"", 1);
+    let file = dir.path().join("platform-plus.toml");
+    std::fs::write(&file, text).unwrap();
+    let mut plus = config(dir.path());
+    plus.catalogue = file.display().to_string();
+    let switched = gatehouse_server::start(plus.clone()).await.unwrap();
+    let events = switched
+        .app()
+        .store()
+        .audit(
+            &AuditFilter {
+                event: Some("catalogue.switched".to_owned()),
+                ..AuditFilter::default()
+            },
+            &PageRequest {
+                cursor: None,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].entry.before.as_ref().unwrap()["catalogue"], "platform");
+    assert_eq!(events[0].entry.after.as_ref().unwrap()["catalogue"], "platform-plus");
+    switched.app().store().close().await;
+    drop(switched);
+
+    // Now the store keeps `platform-plus`: the same start switches nothing,
+    // and `connect` is refused naming it.
+    let again = gatehouse_server::start(plus).await.unwrap();
+    let total = again.app().store().verify_audit().await.unwrap().unwrap();
+    again.app().store().close().await;
+    drop(again);
+    let Err(refused) = gatehouse_server::start(other).await else {
+        panic!("another catalogue was accepted")
+    };
+    let refused = refused.to_string();
+    assert!(
+        refused.contains("`platform-plus`") && refused.contains("`connect`"),
+        "{refused}"
+    );
+    let last = gatehouse_server::start(config(dir.path())).await.unwrap();
+    assert_eq!(
+        last.app().store().verify_audit().await.unwrap().unwrap(),
+        total + 1,
+        "back to platform: one more switch"
+    );
+}

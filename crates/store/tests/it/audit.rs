@@ -2,7 +2,7 @@
 //! recomputable from outside; tampering and truncation are detected; the
 //! table refuses updates; listing filters and pages.
 
-use gatehouse_domain::store::{AuditFilter, PageRequest, canonical_audit};
+use gatehouse_domain::store::{AuditFilter, AuditRecord, PageRequest, audit_export, canonical_json};
 use gatehouse_domain::{Commit, Mutation, Store as _};
 use sha2::{Digest as _, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -46,11 +46,7 @@ async fn chain(db: Db) {
     for (i, r) in records.iter().enumerate() {
         assert_eq!(r.id, u64::try_from(i).unwrap() + 1);
         assert_eq!(r.prev_hash, prev);
-        let canonical = canonical_audit(r.id, &r.at.format(&Rfc3339).unwrap(), r.revision, &r.entry);
-        let mut h = Sha256::new();
-        h.update(prev.as_bytes());
-        h.update(canonical.as_bytes());
-        assert_eq!(r.hash, hex::encode(h.finalize()));
+        assert_eq!(r.hash, new_form_hash(r), "record {}", r.id);
         prev = r.hash.clone();
     }
     assert_eq!(records[1].entry, {
@@ -84,6 +80,172 @@ async fn truncation(db: Db) {
     assert_eq!(db.store.verify_audit().await.unwrap(), Err(4), "a gap");
 }
 conformance!(audit_truncation_is_detected, truncation);
+
+/// SHA-256 of `prev_hash` then RFC 8785 of the exported record without its hash.
+fn new_form_hash(r: &AuditRecord) -> String {
+    let exported = audit_export(
+        r.id,
+        &r.at.format(&Rfc3339).unwrap(),
+        r.revision,
+        &r.entry,
+        &r.prev_hash,
+    );
+    let canonical = canonical_json(&exported).unwrap();
+    assert!(
+        canonical.starts_with("{\"actor\":{\"address\":"),
+        "keys sorted: {canonical}"
+    );
+    let mut h = Sha256::new();
+    h.update(r.prev_hash.as_bytes());
+    h.update(canonical.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The chain of `records` rewritten as the code before RFC 8785 wrote it:
+/// serde_json's compact text of the record without `prev_hash`, keys as
+/// inserted (a build with `preserve_order`: odd ids) or sorted (even ids).
+async fn rewrite_in_legacy_form(db: &Db, records: &[AuditRecord]) -> String {
+    use std::collections::BTreeMap;
+    let mut prev = "0".repeat(64);
+    for r in records {
+        let e = &r.entry;
+        let s = |v: &Option<String>| serde_json::to_string(v).unwrap();
+        let after = serde_json::to_string(&e.after).unwrap();
+        let at = serde_json::to_string(&r.at.format(&Rfc3339).unwrap()).unwrap();
+        let revision = serde_json::to_string(&r.revision).unwrap();
+        let canonical = if r.id % 2 == 1 {
+            format!(
+                "{{\"id\":{},\"at\":{at},\"revision\":{revision},\"actor\":{{\"username\":{},\"token_id\":{},\"address\":{},\"user_agent\":{}}},\"event\":{:?},\"target\":{{\"type\":{:?},\"id\":{:?}}},\"project\":{},\"before\":null,\"after\":{after},\"request_id\":{}}}",
+                r.id,
+                s(&e.actor.username),
+                s(&e.actor.token_id),
+                s(&e.actor.address),
+                s(&e.actor.user_agent),
+                e.event,
+                e.target_type,
+                e.target_id,
+                s(&e.project),
+                s(&e.request_id),
+            )
+        } else {
+            let actor: BTreeMap<&str, &Option<String>> = [
+                ("username", &e.actor.username),
+                ("token_id", &e.actor.token_id),
+                ("address", &e.actor.address),
+                ("user_agent", &e.actor.user_agent),
+            ]
+            .into();
+            let target: BTreeMap<&str, &str> = [("type", e.target_type.as_str()), ("id", e.target_id.as_str())].into();
+            let record: BTreeMap<&str, serde_json::Value> = [
+                ("id", serde_json::json!(r.id)),
+                ("at", serde_json::json!(r.at.format(&Rfc3339).unwrap())),
+                ("revision", serde_json::json!(r.revision)),
+                ("actor", serde_json::to_value(&actor).unwrap()),
+                ("event", serde_json::json!(e.event)),
+                ("target", serde_json::to_value(&target).unwrap()),
+                ("project", serde_json::json!(e.project)),
+                ("before", serde_json::Value::Null),
+                ("after", e.after.clone().unwrap_or_default()),
+                ("request_id", serde_json::json!(e.request_id)),
+            ]
+            .into();
+            // Sorted at every level, whatever this build's map does.
+            let text = serde_json::to_string(&record).unwrap();
+            assert!(text.starts_with("{\"actor\":{\"address\""), "{text}");
+            text
+        };
+        let mut h = Sha256::new();
+        h.update(prev.as_bytes());
+        h.update(canonical.as_bytes());
+        let hash = hex::encode(h.finalize());
+        db.exec(&format!(
+            "UPDATE audit SET prev_hash = '{prev}', hash = '{hash}' WHERE id = {}",
+            r.id
+        ))
+        .await;
+        prev = hash;
+    }
+    db.exec(&format!("UPDATE audit_head SET last_hash = '{prev}'")).await;
+    prev
+}
+
+async fn legacy_upgrade(db: Db) {
+    history(&db).await;
+    let s = &db.store;
+    let before = s.audit(&AuditFilter::default(), &everything()).await.unwrap().items;
+    drop_guards(&db).await;
+    let legacy_head = rewrite_in_legacy_form(&db, &before).await;
+    restore_guards(&db).await;
+    assert_eq!(
+        s.verify_audit().await.unwrap(),
+        Ok(7),
+        "the legacy form verifies, either key order"
+    );
+
+    // One audited step rewrites the chain in the current form.
+    assert_eq!(s.upgrade_audit_chain(at(100)).await.unwrap(), 7);
+    assert_eq!(s.verify_audit().await.unwrap(), Ok(8));
+    let after = s.audit(&AuditFilter::default(), &everything()).await.unwrap().items;
+    let mut prev = "0".repeat(64);
+    for (old, new) in before.iter().zip(&after) {
+        assert_eq!((old.id, &old.entry, old.revision), (new.id, &new.entry, new.revision));
+        assert_eq!(new.prev_hash, prev);
+        assert_eq!(new.hash, new_form_hash(new));
+        prev = new.hash.clone();
+    }
+    let step = &after[7];
+    assert_eq!(step.entry.event, "audit.chain_upgraded");
+    assert_eq!(step.revision, None);
+    assert_eq!(step.entry.before.as_ref().unwrap()["last_hash"], legacy_head.as_str());
+    assert_eq!(step.hash, new_form_hash(step));
+    // The guard is back, and a second upgrade has nothing to do.
+    assert!(!db.try_exec("UPDATE audit SET event = 'x' WHERE id = 3").await);
+    assert_eq!(s.upgrade_audit_chain(at(101)).await.unwrap(), 0);
+    assert_eq!(s.verify_audit().await.unwrap(), Ok(8));
+}
+conformance!(audit_legacy_chain_is_upgraded_in_one_audited_step, legacy_upgrade);
+
+async fn legacy_tampered(db: Db) {
+    history(&db).await;
+    let s = &db.store;
+    let before = s.audit(&AuditFilter::default(), &everything()).await.unwrap().items;
+    drop_guards(&db).await;
+    rewrite_in_legacy_form(&db, &before).await;
+    db.exec("UPDATE audit SET event = 'login.succeeded' WHERE id = 3").await;
+    restore_guards(&db).await;
+    assert_eq!(s.verify_audit().await.unwrap(), Err(3));
+    // A chain that does not verify is not laundered into one that does.
+    let refused = s.upgrade_audit_chain(at(100)).await.unwrap_err().to_string();
+    assert!(refused.contains("audit record 3"), "{refused}");
+    assert_eq!(s.verify_audit().await.unwrap(), Err(3));
+    assert_eq!(db.count("audit").await, 7);
+    assert!(
+        !db.try_exec("UPDATE audit SET event = 'x' WHERE id = 2").await,
+        "guard kept"
+    );
+}
+conformance!(audit_tampered_legacy_chain_is_not_upgraded, legacy_tampered);
+
+async fn restore_guards(db: &Db) {
+    match db.backend() {
+        gatehouse_store::Backend::Sqlite => {
+            db.exec(
+                "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit \
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END; \
+                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit \
+                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+            )
+            .await;
+        }
+        gatehouse_store::Backend::Postgres => {
+            db.exec(
+                "CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit \
+                 FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+            )
+            .await;
+        }
+    }
+}
 
 async fn drop_guards(db: &Db) {
     match db.backend() {

@@ -71,6 +71,21 @@ impl Db {
         }
     }
 
+    /// One integer a query answers, read directly.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match self.backend() {
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::connect(&self.url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+            Backend::Postgres => {
+                let mut c = PgConnection::connect(&self.url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap()
+            }
+        }
+    }
+
     /// The number of rows of `table`, counted directly.
     pub async fn count(&self, table: &str) -> i64 {
         let sql = AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));

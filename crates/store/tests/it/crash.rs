@@ -1,7 +1,8 @@
 //! Durability (SPEC §8): a writer process is killed (SIGKILL) at random
 //! moments; after reopening, every revision it was told had committed is
 //! there. The writer is this test binary itself, re-run with
-//! `GATEHOUSE_CRASH_WRITER` naming the database.
+//! `GATEHOUSE_CRASH_WRITER` naming the database: a SQLite file always, and
+//! a PostgreSQL database when `GATEHOUSE_TEST_POSTGRES` is set.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader};
@@ -51,13 +52,37 @@ impl Rng {
 async fn killed_writer_loses_no_commit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.db").display().to_string();
+    kill_writer_rounds(&path).await;
+}
+
+/// The same on PostgreSQL, when `GATEHOUSE_TEST_POSTGRES` is set (and then
+/// it must be reachable: the test fails, it never skips).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_writer_loses_no_commit_on_postgres() {
+    if !crate::backend::backends().contains(&gatehouse_store::Backend::Postgres) {
+        return;
+    }
+    let fresh = crate::backend::fresh(gatehouse_store::Backend::Postgres).await;
+    fresh.db.store.close().await;
+    let url = fresh.db.url.clone();
+    let outcome = tokio::spawn(async move { kill_writer_rounds(&url).await }).await;
+    fresh.remove().await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+/// Kills a writer of the store at `path` (a SQLite file or a database URL)
+/// [`KILLS`] times at random moments; after each, every acknowledged commit
+/// is there, the change log has no gap and the audit chain verifies.
+async fn kill_writer_rounds(path: &str) {
     let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     let mut rng = Rng(u64::try_from(seed % u128::from(u64::MAX)).unwrap() | 1);
     let mut acknowledged = BTreeSet::new();
     for round in 0..KILLS {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["crash::crash_writer", "--exact", "--nocapture", "--test-threads=1"])
-            .env(WRITER_VAR, &path)
+            .env(WRITER_VAR, path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -94,7 +119,7 @@ async fn killed_writer_loses_no_commit() {
             }
         }
 
-        let store = Store::open(&path).await.unwrap();
+        let store = Store::open(path).await.unwrap();
         let revision = store.revision().await.unwrap();
         let max = acknowledged.last().copied().unwrap_or(0);
         assert!(

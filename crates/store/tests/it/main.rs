@@ -18,6 +18,7 @@ mod concurrency;
 mod crash;
 mod entities;
 mod fixtures;
+mod listen;
 mod model;
 mod paging;
 mod resources;
