@@ -16,7 +16,6 @@ use axum::response::Response;
 use ipnet::IpNet;
 use serde::Deserialize;
 
-use crate::state::App;
 
 /// The proxies whose forwarding headers are believed.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -100,14 +99,16 @@ pub struct ClientAddress {
 pub struct ServedOverTls;
 
 /// Finds the client address of every request and puts it in the request's
-/// extensions as [`ClientAddress`].
-pub async fn client_address(State(app): State<App>, mut request: Request, next: Next) -> Response {
+/// extensions as [`ClientAddress`]; its state is the configured
+/// `trusted_proxies` (given by the router, so this module sits below the
+/// host's state).
+pub async fn client_address(State(trusted): State<TrustedProxies>, mut request: Request, next: Next) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| canonical(c.0.ip()));
     let tls = request.extensions().get::<ServedOverTls>().is_some();
-    let found = resolve(&app.config().trusted_proxies, peer, tls, request.headers());
+    let found = resolve(&trusted, peer, tls, request.headers());
     request.extensions_mut().insert(found);
     next.run(request).await
 }

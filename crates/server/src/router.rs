@@ -196,7 +196,10 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(crate::request_id::keep_safe_id))
         // The HTTP host (SPEC §8.1): the client address, then no refusal
         // leaves a keep-alive connection unusable.
-        .layer(middleware::from_fn_with_state(app, client_address))
+        .layer(middleware::from_fn_with_state(
+            app.config().trusted_proxies.clone(),
+            client_address,
+        ))
         .layer(middleware::from_fn(keep_alive))
 }
 
