@@ -9,6 +9,7 @@
 
 mod catalogue_cli;
 mod client_cli;
+mod memory_cli;
 mod serve_cli;
 mod store_cli;
 mod tidy;
