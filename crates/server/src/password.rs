@@ -2,12 +2,11 @@
 //! the [`Gate`] that bounds how much of it runs at once, and the first
 //! admin's random password (SPEC §6.4).
 
+use std::path::Path;
 use std::sync::Arc;
 
-use std::path::Path;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Argon2, Params};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -32,16 +31,89 @@ pub fn generate() -> Result<String, String> {
 /// # Errors
 /// When hashing fails (no randomness for the salt).
 pub fn hash(password: &str) -> Result<String, String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| format!("cannot hash: {e}"))
+    let mut salt = [0_u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| format!("no randomness: {e}"))?;
+    let params = Params::default();
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0_u8; Params::DEFAULT_OUTPUT_LEN];
+    with_memory(&params, |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, memory)
+    })
+    .map_err(|e| format!("cannot hash: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| format!("cannot hash: {e}"))?,
+        salt: Some(Salt::new(&salt).map_err(|e| format!("cannot hash: {e}"))?),
+        hash: Some(Output::new(&out).map_err(|e| format!("cannot hash: {e}"))?),
+    };
+    Ok(phc.to_string())
 }
 
-/// Whether `password` matches the PHC string `phc`.
+/// Whether `password` matches the PHC string `phc` (any argon2 variant and
+/// parameters; the comparison takes constant time).
 #[must_use]
 pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(mut params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    if params.output_len().is_none() {
+        let Ok(with_len) = argon2::ParamsBuilder::new()
+            .m_cost(params.m_cost())
+            .t_cost(params.t_cost())
+            .p_cost(params.p_cost())
+            .output_len(expected.len())
+            .build()
+        else {
+            return false;
+        };
+        params = with_len;
+    }
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0_u8; expected.len()];
+    let done = with_memory(&params, |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), &mut out, memory)
+    });
+    done.is_ok() && bool::from(subtle::ConstantTimeEq::ct_eq(out.as_slice(), expected.as_bytes()))
+}
+
+/// The most blocks a thread keeps between jobs: four times today's memory.
+const KEPT_BLOCKS: usize = 4 * Params::DEFAULT_M_COST as usize;
+
+thread_local! {
+    /// The argon2 memory of this thread, kept between jobs: an allocator
+    /// would keep a freed 19 MiB block anyway, but not always reuse it.
+    static MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `job` with the memory `params` need: this thread's own, reused from
+/// one job to the next (a job needing more than [`KEPT_BLOCKS`] gets memory
+/// of its own, freed after it).
+fn with_memory<T>(params: &Params, job: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    let blocks = params.block_count();
+    if blocks > KEPT_BLOCKS {
+        let mut own = vec![argon2::Block::default(); blocks];
+        return job(&mut own);
+    }
+    MEMORY.with_borrow_mut(|memory| {
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        job(memory.get_mut(..blocks).unwrap_or_default())
+    })
 }
 
 /// Removes the file holding the generated first admin password: called
@@ -81,24 +153,35 @@ const QUEUE_PER_WORKER: usize = 16;
 pub const BUSY_RETRY_SECS: u64 = 1;
 
 /// Bounds the argon2 work in flight (each job holds 19 MiB for tens of
-/// milliseconds): at most `workers` jobs run at once, at most `queue` more
-/// wait, and past that a job is refused at once ([`Busy`]) — so no burst of
-/// logins or password changes, authenticated or not, grows the process
-/// beyond `workers` × 19 MiB of hashing memory.
-#[derive(Debug)]
+/// milliseconds): `workers` threads of its own run the jobs, at most
+/// `queue` more wait, and past that a job is refused at once
+/// ([`GateError::Busy`]) — so no burst of logins or password changes,
+/// authenticated or not, grows the process beyond `workers` × 19 MiB of
+/// hashing memory. Threads of its own, rather than the blocking pool: an
+/// allocator keeps memory per thread, and a pool that grows to hundreds of
+/// threads would keep hundreds of 19 MiB blocks.
 pub struct Gate {
-    running: Arc<tokio::sync::Semaphore>,
-    admitted: Arc<tokio::sync::Semaphore>,
-    started: std::sync::atomic::AtomicU64,
+    queue: std::sync::mpsc::SyncSender<Job>,
+    started: Arc<std::sync::atomic::AtomicU64>,
 }
 
-/// The gate is full: retry after [`BUSY_RETRY_SECS`].
+type Job = Box<dyn FnOnce() + Send>;
+
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate")
+            .field("started", &self.jobs_started())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a job did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum GateError {
-    /// Too many jobs running and waiting.
+    /// Too many jobs running and waiting: retry after [`BUSY_RETRY_SECS`].
     #[error("too many passwords are being hashed at once")]
     Busy,
-    /// The job panicked.
+    /// The job panicked (or the gate's workers are gone).
     #[error("password hashing panicked")]
     Panicked,
 }
@@ -107,12 +190,31 @@ impl Gate {
     /// A gate running `workers` jobs at once with `queue` waiting.
     #[must_use]
     pub fn new(workers: usize, queue: usize) -> Self {
-        let workers = workers.max(1);
-        Self {
-            running: Arc::new(tokio::sync::Semaphore::new(workers)),
-            admitted: Arc::new(tokio::sync::Semaphore::new(workers + queue)),
-            started: std::sync::atomic::AtomicU64::new(0),
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(queue);
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        let started = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        for n in 0..workers.max(1) {
+            let receiver = Arc::clone(&receiver);
+            let started = Arc::clone(&started);
+            let spawned = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
+                loop {
+                    // The lock is held only while taking a job.
+                    let job = match receiver.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else {
+                        return;
+                    };
+                    started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    job();
+                }
+            });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start a password-hashing thread");
+            }
         }
+        Self { queue: sender, started }
     }
 
     /// A gate with one worker per core of this machine.
@@ -122,34 +224,28 @@ impl Gate {
         Self::new(workers, workers * QUEUE_PER_WORKER)
     }
 
-    /// How many jobs have started since the process did.
+    /// How many jobs have started since the gate did.
     #[must_use]
     pub fn jobs_started(&self) -> u64 {
         self.started.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Runs `job` on the blocking pool once a worker is free. The permits
-    /// go with the job, so a caller that gives up (a dropped request) does
-    /// not let more work start than the bound.
+    /// Runs `job` on one of the gate's threads once one is free; a caller
+    /// that gives up (a dropped request) leaves its job to run, counted in
+    /// the bound.
     ///
     /// # Errors
     /// [`GateError::Busy`] at once when the queue is full.
     pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, GateError> {
-        let admitted = Arc::clone(&self.admitted)
-            .try_acquire_owned()
-            .map_err(|_| GateError::Busy)?;
-        let running = Arc::clone(&self.running)
-            .acquire_owned()
-            .await
-            .map_err(|_| GateError::Busy)?;
-        self.started.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || {
-            let out = job();
-            drop((running, admitted));
-            out
-        })
-        .await
-        .map_err(|_| GateError::Panicked)
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(job());
+        });
+        self.queue.try_send(job).map_err(|e| match e {
+            std::sync::mpsc::TrySendError::Full(_) => GateError::Busy,
+            std::sync::mpsc::TrySendError::Disconnected(_) => GateError::Panicked,
+        })?;
+        rx.await.map_err(|_| GateError::Panicked)
     }
 }
 
@@ -161,6 +257,16 @@ mod tests {
     fn weaker_parameters_need_a_rehash() {
         let current = hash("a long enough password").unwrap();
         assert!(!needs_rehash(&current), "{current}");
+        let parsed = argon2::password_hash::phc::PasswordHash::new(&current).unwrap();
+        assert!(
+            argon2::password_hash::PasswordVerifier::verify_password(
+                &argon2::Argon2::default(),
+                b"a long enough password",
+                &parsed
+            )
+            .is_ok(),
+            "the argon2 crate verifies our hashes"
+        );
         let params = argon2::Params::new(8 * 1024, 1, 1, None).unwrap();
         let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let weak = argon2::password_hash::PasswordHasher::hash_password(&weak, b"a long enough password")

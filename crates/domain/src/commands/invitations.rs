@@ -142,10 +142,14 @@ pub async fn invite_or_resend<S: Store>(ctx: &Ctx<'_, S>, new: NewInvitation) ->
 /// the old one deleted, a new message.
 ///
 /// # Errors
-/// Forbidden as for any change to the user; 409 `already_exists` once it
+/// Forbidden as for any change to the user; 403 `escalation` when the
+/// actor does not dominate it (SPEC §2.5); 409 `already_exists` once it
 /// has logged in (or is disabled); 422 for a service account.
 pub async fn resend<S: Store>(ctx: &Ctx<'_, S>, user: &User, secret_sha256: String) -> Result<Commit, DomainError> {
     let user = managed(ctx, &user.username).await?;
+    // A new link is a credential: only an actor who dominates the user
+    // sends one (SPEC §2.5).
+    ctx.require_dominance(&user.username)?;
     require_local(&user)?;
     if user.kind == UserKind::Service {
         return Err(FieldError::invalid("email", "a service account has no password to choose").into());

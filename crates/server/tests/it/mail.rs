@@ -213,3 +213,52 @@ async fn a_permanent_refusal_is_given_up_and_kept_for_an_admin() {
     assert_eq!(failed["sent_at"], Value::Null);
     assert!(received.lock().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_reset_link_is_mailed_and_works_once() {
+    let (smtp_url, received) = smtp_server(Behaviour::Greylist(0));
+    let t = start_mailing(&crate::spawn::Backend::Sqlite, smtp_url).await;
+    t.user("fred").await;
+    let asked = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(&json!({"email": "fred@example.com"})),
+        )
+        .await;
+    assert_eq!(asked.status, 202);
+    let sent = outbox_message(&t, |m| m["status"] == "sent").await;
+    assert_eq!(sent["to"], "fred@example.com");
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1);
+    let body = body_text(&messages[0].data);
+    let secret = body
+        .split("https://gatehouse.example.com/password-reset/")
+        .nth(1)
+        .expect("the message carries the reset link")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/auth/password-reset/{secret}");
+    let reset = t
+        .call(
+            Method::POST,
+            &path,
+            None,
+            Some(&json!({"password": "fred-chose-a-new-one"})),
+        )
+        .await;
+    assert_eq!(reset.status, 204, "{:?}", reset.body);
+    t.token_for("fred", "fred-chose-a-new-one").await;
+    let again = t
+        .call(
+            Method::POST,
+            &path,
+            None,
+            Some(&json!({"password": "fred-tries-it-twice"})),
+        )
+        .await;
+    assert_eq!(again.status, 404, "single use");
+}

@@ -18,7 +18,7 @@ use crate::spawn::{Answer, Backend, TestServer, password_of, start_sqlite, start
 fn link_secret(answer: &Answer) -> String {
     let link = answer.body["link"]
         .as_str()
-        .unwrap_or_else(|| panic!("no link: {:?}", answer.body));
+        .unwrap_or_else(|| unreachable!("no link: {:?}", answer.body));
     link.rsplit('/').next().unwrap().to_owned()
 }
 
@@ -577,7 +577,7 @@ async fn a_burst_of_logins_past_the_queue_gets_503_with_retry_after() {
                 busy += 1;
             }
             (401, _) => refused += 1,
-            other => panic!("unexpected answer {other:?}"),
+            other => unreachable!("unexpected answer {other:?}"),
         }
     }
     assert!(busy > 0, "past the queue the gate refuses ({refused} answered)");
@@ -612,5 +612,5 @@ async fn a_session_ends_after_30_idle_minutes_and_12_hours_whatever_happens() {
             return;
         }
     }
-    panic!("the session outlived 12 hours");
+    unreachable!("the session outlived 12 hours");
 }

@@ -211,7 +211,7 @@ impl TestServer {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("no {purpose:?} link for {username}");
+        unreachable!("no {purpose:?} link for {username}");
     }
 
     /// The store's revision.
