@@ -16,7 +16,6 @@ use axum::response::Response;
 use ipnet::IpNet;
 use serde::Deserialize;
 
-
 /// The proxies whose forwarding headers are believed.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);

@@ -5,7 +5,6 @@
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::panic,
     reason = "test helpers fail by panicking, like the tests they serve"
 )]
 
@@ -25,8 +24,8 @@ mod model_property;
 mod narrowing;
 mod openapi;
 mod ops;
-mod recovery;
 mod packaging;
+mod recovery;
 mod routes;
 mod rules;
 mod seeds;
