@@ -118,7 +118,7 @@ fn roles_and_projects() {
 
 #[test]
 fn audit_records_and_pages() {
-    round_trip::<AuditRecord>(json!({"id": 1, "at": "2026-01-02T03:04:05Z",
+    round_trip::<AuditRecord>(json!({"id": 1, "at": "2026-01-02T03:04:05Z", "revision": 12,
         "actor": {"username": "admin", "token_id": null, "address": "127.0.0.1", "user_agent": "curl"},
         "event": "role.updated", "target": {"type": "role", "id": "Developer"}, "project": null,
         "before": {"actions": []}, "after": {"actions": ["repository.read"]}, "request_id": "r1",

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{Ctx, check_if_match, read};
 use crate::commit::{Commit, Mutation};
 use crate::entities::Group;
-use crate::error::DomainError;
+use crate::error::{DomainError, FieldError};
 use crate::names::{Description, GroupName, Username};
 use crate::store::Store;
 
@@ -153,6 +153,19 @@ pub async fn change_members<S: Store>(
 ) -> Result<Commit, DomainError> {
     ctx.require(AccountPermission::AccountsManage)?;
     let before = existing(ctx, name).await?;
+    // Removing someone who is not a member is a mistake worth naming (a
+    // misspelt name would otherwise leave the right person in the group).
+    let strangers: Vec<FieldError> = remove
+        .iter()
+        .enumerate()
+        .filter(|(_, user)| !before.members.contains(user) && !add.contains(user))
+        .map(|(i, user)| {
+            FieldError::invalid(
+                &format!("remove[{i}]"),
+                &format!("`{user}` is not a member of the group"),
+            )
+        })
+        .collect();
     let mut mutations = Vec::new();
     let mut after = before.members.clone();
     for user in add {
@@ -169,6 +182,9 @@ pub async fn change_members<S: Store>(
             after.remove(at);
             mutations.push(Mutation::RemoveGroupMember(name.clone(), user));
         }
+    }
+    if !strangers.is_empty() {
+        return Err(DomainError::Validation(strangers));
     }
     after.sort();
     let mut audit = ctx.audit("group.members_changed", "group", name.as_str());

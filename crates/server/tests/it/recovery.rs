@@ -76,7 +76,8 @@ async fn a_manager_cannot_read_or_take_a_pending_invitation_link() {
     let manager = t
         .user_with("manager", json!({"account_permissions": ["accounts.manage"]}))
         .await;
-    // An admin invites a new platform admin, and a user holding audit.read.
+    // An admin invites a new platform admin, and a fellow account manager
+    // (whom the manager dominates: re-sending its link is allowed, SPEC §2.5).
     let boss = t
         .post(
             "/api/v1/users",
@@ -89,7 +90,7 @@ async fn a_manager_cannot_read_or_take_a_pending_invitation_link() {
         .post(
             "/api/v1/invitations",
             &t.admin,
-            &json!({"email": "auditor@example.com", "username": "auditor", "account_permissions": ["audit.read"]}),
+            &json!({"email": "auditor@example.com", "username": "auditor", "account_permissions": ["accounts.manage"]}),
         )
         .await;
     assert_eq!(auditor.status, 201, "{:?}", auditor.body);
@@ -153,6 +154,27 @@ async fn a_manager_cannot_read_or_take_a_pending_invitation_link() {
     );
     // The manager has no way to the boss's account.
     assert_eq!(t.login_token("boss", "the-takeover-password").await.status, 401);
+
+    // Nor to a user holding what the manager lacks: a new link for it is
+    // acting on its credentials, which needs dominance (SPEC §2.5).
+    let reader = t
+        .post(
+            "/api/v1/invitations",
+            &t.admin,
+            &json!({"email": "reader@example.com", "username": "reader", "account_permissions": ["audit.read"]}),
+        )
+        .await;
+    assert_eq!(reader.status, 201, "{:?}", reader.body);
+    let resend_reader = t
+        .post("/api/v1/invitations", &manager, &json!({"email": "reader@example.com"}))
+        .await;
+    assert_eq!(resend_reader.status, 403, "{:?}", resend_reader.body);
+    assert_eq!(resend_reader.code(), "escalation");
+    assert_eq!(
+        accept(&t, &link_secret(&reader), &password_of("reader")).await.status,
+        204,
+        "the refused re-send left the reader's link alive"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -31,6 +31,9 @@ async fn reconnects(db: Db) {
         );
         return;
     };
+    // The listener connects in the background and says so with a 0 (a
+    // wake-up to poll); a commit before that is found by polling only.
+    announced(&mut rx, 0).await;
     let r1 = db
         .store
         .commit(&commit(vec![Mutation::CreateUser(user("u1"))]), at(0))
