@@ -10,6 +10,7 @@
 mod catalogue_cli;
 mod client_cli;
 mod host_cli;
+mod proxy_cli;
 mod serve_cli;
 mod store_cli;
 mod tidy;
