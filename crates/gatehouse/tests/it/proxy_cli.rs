@@ -292,7 +292,9 @@ fn nginx_in_front_of_two_instances_loses_nothing_through_a_rolling_restart() {
     });
     eprintln!("through nginx, rolling restart: {rolling:?}");
 
-    let _ = nginx.kill();
+    // SIGTERM, not SIGKILL: the master stops its workers (a killed master
+    // would leave them running).
+    let _ = Command::new("kill").args(["-TERM", &nginx.id().to_string()]).status();
     let _ = nginx.wait();
     stop(&mut a);
     stop(&mut b);
