@@ -132,7 +132,14 @@ pub async fn serve_until(
         let _ = mailer.await;
     }
     let _ = follower.await;
-    app.store().close().await;
+    // A pool waits for every connection to come back; bounded, so a
+    // connection held elsewhere cannot keep the process from exiting.
+    if tokio::time::timeout(Duration::from_secs(5), app.store().close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the store did not close within 5 s");
+    }
     tracing::info!("stopped");
     Ok(())
 }

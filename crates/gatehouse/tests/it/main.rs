@@ -11,6 +11,7 @@ mod catalogue_cli;
 mod client_cli;
 mod host_cli;
 mod memory_cli;
+mod proxy_cli;
 mod serve_cli;
 mod store_cli;
 mod tidy;
