@@ -264,15 +264,7 @@ async fn every_refusal_leaves_the_keep_alive_connection_usable() {
         let answer = conn.read().await;
         let what = format!("{status} {method} {path}");
         let answer = answer.unwrap_or_else(|| unreachable!("{what}: no answer"));
-        // 415 for a non-JSON body is the hardening issue's (SPEC §7); until
-        // it lands the same request is a 422: either way, a refusal.
-        let expected = if *status == 415 { vec![415, 422] } else { vec![*status] };
-        assert!(
-            expected.contains(&answer.status),
-            "{what}: {} {:?}",
-            answer.status,
-            answer.json()
-        );
+        assert_eq!(answer.status, *status, "{what}: {:?}", answer.json());
         assert_eq!(answer.header("connection"), None, "{what}: drained, so kept alive");
         healthy(&mut conn, &what).await;
     }
