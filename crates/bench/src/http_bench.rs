@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::load::{self, Measured, Phase};
-use crate::{measure, store_bench};
+use crate::{measure, nginx, store_bench};
 use gatehouse_workload::{self as workload, NamedCheck};
 
 /// The first admin's password in the benchmark's throw-away store.
@@ -71,6 +71,11 @@ pub struct HttpArgs {
     /// Worker threads of the load driver's runtime.
     #[arg(long, default_value_t = 2)]
     client_threads: usize,
+    /// nginx binary (Debian: `/usr/sbin/nginx`): also times `POST
+    /// /api/v1/check` through nginx with upstream keep-alive, in the same
+    /// run as the direct phase (SPEC §8.1).
+    #[arg(long)]
+    nginx: Option<std::path::PathBuf>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -251,7 +256,7 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
         .build()?;
     let warmup = Duration::from_secs(args.warmup);
     let window = Duration::from_secs(args.seconds);
-    let (noop, check, batch) = client.block_on(async {
+    let (noop, check, batch, proxied) = client.block_on(async {
         let auth = admin_token(running.addr).await?;
         progress!(
             "GET /healthz: {} connections, {}s warm-up + {}s",
@@ -267,15 +272,31 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
             expected: Arc::new([]),
         };
         let noop = load::run(running.addr, Arc::new(noop), args.concurrency, warmup, window).await?;
-        progress!("POST /api/v1/check: {} connections", args.concurrency);
-        let check = Phase {
+        let check = Arc::new(Phase {
             method: Method::POST,
             path: "/api/v1/check",
             auth: Some(auth.clone()),
             bodies: single,
             expected: single_expected,
+        });
+        let proxied = match &args.nginx {
+            Some(binary) => {
+                // Through nginx first, then direct, so that neither phase
+                // has the warmer caches.
+                let nginx = nginx::Nginx::start(binary, running.addr)?;
+                progress!(
+                    "POST /api/v1/check through nginx on {} (upstream keep-alive): {} connections",
+                    nginx.addr,
+                    args.concurrency
+                );
+                let measured = load::run(nginx.addr, Arc::clone(&check), args.concurrency, warmup, window).await?;
+                drop(nginx);
+                Some(measured)
+            }
+            None => None,
         };
-        let check = load::run(running.addr, Arc::new(check), args.concurrency, warmup, window).await?;
+        progress!("POST /api/v1/check direct: {} connections", args.concurrency);
+        let check = load::run(running.addr, check, args.concurrency, warmup, window).await?;
         progress!(
             "POST /api/v1/check/batch: {} connections, {actual_batch_size} checks a request",
             args.batch_concurrency
@@ -288,7 +309,7 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
             expected: batch_expected.into(),
         };
         let batch = load::run(running.addr, Arc::new(batch), args.batch_concurrency, warmup, window).await?;
-        anyhow::Ok((noop, check, batch))
+        anyhow::Ok((noop, check, batch, proxied))
     })?;
     client.shutdown_background();
     let revision = running.server.app().snapshot().revision();
@@ -297,16 +318,18 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
     drop(_dir);
 
     ensure!(check.verified > 0, "no check answer was verified");
-    Ok(report(
-        args,
-        &w,
-        allow_rate,
-        revision,
-        actual_batch_size,
-        &noop,
-        &check,
-        &batch,
-    ))
+    let mut report = report(args, &w, allow_rate, revision, actual_batch_size, &noop, &check, &batch);
+    if let Some(proxied) = proxied {
+        // load::run fails on any answer but a verified 200, so reaching
+        // here means no 502, 504 or connection error through the proxy.
+        report["nginx_check_rps"] = json!(proxied.rps().round());
+        report["nginx_check_requests"] = json!(proxied.requests);
+        report["nginx_check_p50_ms"] = json!(round(proxied.quantile_ms(0.5), 3));
+        report["nginx_check_p99_ms"] = json!(round(proxied.quantile_ms(0.99), 3));
+        report["nginx_check_answers_verified"] = json!(proxied.verified);
+        report["nginx_vs_direct_rps"] = json!(round(proxied.rps() / check.rps().max(f64::MIN_POSITIVE), 3));
+    }
+    Ok(report)
 }
 
 #[expect(clippy::too_many_arguments, reason = "one report from everything measured")]
@@ -454,6 +477,21 @@ pub fn table(v: &Value) -> String {
         ),
         ("peak RSS", format!("{:.1} MiB", f("peak_rss_bytes") / 1_048_576.0)),
     ];
+    let mut rows = rows.to_vec();
+    if v.get("nginx_check_rps").is_some() {
+        rows.push((
+            "POST /check via nginx",
+            format!(
+                "{:.0} rps ({:.1} % of direct); p50 {:.3} ms, p99 {:.3} ms ({} connections, upstream keep-alive; {} answers verified, no error)",
+                f("nginx_check_rps"),
+                f("nginx_vs_direct_rps") * 100.0,
+                f("nginx_check_p50_ms"),
+                f("nginx_check_p99_ms"),
+                v["concurrency"],
+                v["nginx_check_answers_verified"]
+            ),
+        ));
+    }
     let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
     rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect()
 }

@@ -7,6 +7,7 @@ mod changes;
 mod http_bench;
 mod load;
 mod measure;
+mod nginx;
 mod report;
 mod store_bench;
 

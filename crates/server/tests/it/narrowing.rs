@@ -7,25 +7,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::rules::{project, send};
 use crate::spawn::{ADMIN_PASSWORD, TestServer, backends, password_of, start_on, start_sqlite};
 
-async fn send(t: &TestServer, method: Method, path: &str, body: Value) -> crate::spawn::Answer {
-    t.call(method, path, Some(&t.admin), Some(&body)).await
-}
-
-async fn project(t: &TestServer, key: &str) {
-    let created = send(
-        t,
-        Method::POST,
-        "/api/v1/projects",
-        json!({"key": key, "display_name": key}),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-}
-
-/// `user` becomes a member of `key` with a project role `name` of
-/// `categories` in `environments`.
 async fn member(t: &TestServer, key: &str, user: &str, name: &str, categories: &[&str], environments: &[&str]) {
     let role = send(
         t,

@@ -7,11 +7,14 @@ use serde_json::{Value, json};
 
 use crate::spawn::{TestServer, start_sqlite};
 
-async fn send(t: &TestServer, method: Method, path: &str, body: Value) -> crate::spawn::Answer {
+/// `method path` with `body`, as the platform admin (shared by the
+/// HTTP rule tests).
+pub(crate) async fn send(t: &TestServer, method: Method, path: &str, body: Value) -> crate::spawn::Answer {
     t.call(method, path, Some(&t.admin), Some(&body)).await
 }
 
-async fn project(t: &TestServer, key: &str) {
+/// Creates project `key` as the platform admin.
+pub(crate) async fn project(t: &TestServer, key: &str) {
     let created = send(
         t,
         Method::POST,

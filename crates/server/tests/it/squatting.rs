@@ -4,24 +4,10 @@
 //! project the caller may not see.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::rules::{project, send};
 use crate::spawn::{TestServer, start_sqlite};
-
-async fn send(t: &TestServer, method: Method, path: &str, body: Value) -> crate::spawn::Answer {
-    t.call(method, path, Some(&t.admin), Some(&body)).await
-}
-
-async fn project(t: &TestServer, key: &str) {
-    let created = send(
-        t,
-        Method::POST,
-        "/api/v1/projects",
-        json!({"key": key, "display_name": key}),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-}
 
 async fn member(t: &TestServer, key: &str, user: &str, roles: &[&str]) {
     let put = send(
