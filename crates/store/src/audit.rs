@@ -231,6 +231,20 @@ pub(crate) async fn list<C: Conn>(
     cursor::finish("audit", page, records, |r| r.id)
 }
 
+/// The next records of the chain in id order, from `id` on, at most
+/// `VERIFY_BATCH` of them.
+async fn batch_from<C: Conn>(c: &mut C, id: u64) -> Result<Vec<C::Row>, StoreError> {
+    c.fetch_all(
+        concat!(
+            "SELECT ",
+            audit_columns!(),
+            " FROM audit WHERE id >= $1 ORDER BY id LIMIT $2"
+        ),
+        args![int(id)?, VERIFY_BATCH],
+    )
+    .await
+}
+
 /// Recomputes the chain: `Ok(number of records)`, or `Err(id)` of the first
 /// record that does not verify — altered, out of line, or missing (a gap,
 /// or records cut off the end, which `audit_head` still remembers).
@@ -238,16 +252,7 @@ pub(crate) async fn verify<C: Conn>(c: &mut C) -> Result<Result<u64, u64>, Store
     let mut expected_id: u64 = 1;
     let mut prev_hash = GENESIS.to_owned();
     loop {
-        let rows = c
-            .fetch_all(
-                concat!(
-                    "SELECT ",
-                    audit_columns!(),
-                    " FROM audit WHERE id >= $1 ORDER BY id LIMIT $2"
-                ),
-                args![int(expected_id)?, VERIFY_BATCH],
-            )
-            .await?;
+        let rows = batch_from(c, expected_id).await?;
         if rows.is_empty() {
             break;
         }
@@ -320,16 +325,7 @@ pub(crate) async fn upgrade<C: Conn>(c: &mut C, now: OffsetDateTime) -> Result<u
     let (mut old_prev, mut new_prev) = (GENESIS.to_owned(), GENESIS.to_owned());
     let mut expected_id: u64 = 1;
     loop {
-        let rows = c
-            .fetch_all(
-                concat!(
-                    "SELECT ",
-                    audit_columns!(),
-                    " FROM audit WHERE id >= $1 ORDER BY id LIMIT $2"
-                ),
-                args![int(expected_id)?, VERIFY_BATCH],
-            )
-            .await?;
+        let rows = batch_from(c, expected_id).await?;
         if rows.is_empty() {
             break;
         }
