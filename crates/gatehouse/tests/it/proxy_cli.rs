@@ -20,6 +20,10 @@ use gatehouse_store::ScratchDatabase;
 
 const NGINX: &str = "/usr/sbin/nginx";
 
+/// Password attempts a client address may make a minute, on each instance:
+/// low, so that the per-client check below spends a bucket quickly.
+const LOGINS_PER_MINUTE: u32 = 5;
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -64,7 +68,7 @@ fn start_instance(dir: &Path, port: u16, database_url: &str) -> Child {
         .env("GATEHOUSE_LISTEN", format!("127.0.0.1:{port}"))
         .env("GATEHOUSE_DATA_DIR", dir.join(format!("data-{port}")))
         .env("GATEHOUSE_TRUSTED_PROXIES", "127.0.0.1")
-        .env("GATEHOUSE_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
+        .env("GATEHOUSE_LOGIN_ATTEMPTS_PER_MINUTE", LOGINS_PER_MINUTE.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -87,6 +91,26 @@ fn request(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> O
     )
     .ok()?;
     read_response(&mut stream)
+}
+
+/// A wrong login sent to `addr` from the local address `source` (any
+/// 127.x.y.z: every one of them is this machine), as a client of its own.
+fn wrong_login_from(source: &str, addr: &str, attempt: usize) -> u16 {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let from: std::net::SocketAddr = format!("{source}:0").parse().unwrap();
+    socket.bind(&from.into()).unwrap();
+    let to: std::net::SocketAddr = addr.parse().unwrap();
+    socket.connect(&to.into()).unwrap();
+    let mut stream: TcpStream = socket.into();
+    let body = format!(r#"{{"username": "nobody-{source}-{attempt}", "password": "not the password at all"}}"#);
+    write!(
+        stream,
+        "POST /api/v1/auth/token HTTP/1.1\r\nhost: g\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    read_response(&mut stream).unwrap().0
 }
 
 fn wait_ready(addr: &str) {
@@ -291,6 +315,27 @@ fn nginx_in_front_of_two_instances_loses_nothing_through_a_rolling_restart() {
         wait_ready(&format!("127.0.0.1:{}", ports[1]));
     });
     eprintln!("through nginx, rolling restart: {rolling:?}");
+
+    // Rate limits apply per real client (SPEC §8.1): a client behind nginx
+    // that spends its bucket is refused, another is not — the instances
+    // see each by X-Forwarded-For, not as nginx's one address.
+    let mut spent = Vec::new();
+    for attempt in 0..4 * LOGINS_PER_MINUTE as usize {
+        spent.push(wrong_login_from("127.0.0.3", &proxy, attempt));
+        if spent.last() == Some(&429) {
+            break;
+        }
+    }
+    assert_eq!(spent.last(), Some(&429), "a client spending its bucket: {spent:?}");
+    assert!(
+        spent.iter().take(LOGINS_PER_MINUTE as usize).all(|s| *s == 401),
+        "{spent:?}"
+    );
+    assert_eq!(
+        wrong_login_from("127.0.0.4", &proxy, 0),
+        401,
+        "another client behind the same proxy has a bucket of its own"
+    );
 
     // SIGTERM, not SIGKILL: the master stops its workers (a killed master
     // would leave them running).
