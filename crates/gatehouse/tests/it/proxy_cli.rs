@@ -303,9 +303,9 @@ fn nginx_in_front_of_two_instances_loses_nothing_through_a_rolling_restart() {
         Arc::try_unwrap(seen).unwrap().into_inner().unwrap()
     };
 
-    let steady = run(6, &mut || {});
+    let steady = run(10, &mut || {});
     eprintln!("through nginx, steady: {steady:?}");
-    let rolling = run(6, &mut || {
+    let rolling = run(10, &mut || {
         std::thread::sleep(Duration::from_millis(500));
         stop(&mut a);
         a = start_instance(dir.path(), ports[0], &database.url);
