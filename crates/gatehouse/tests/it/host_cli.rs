@@ -3,16 +3,17 @@
 //! flight on every keep-alive connection gets its answer, the process
 //! exits 0.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Reads one HTTP/1.1 response (Content-Length bodies); `None` when the
-/// connection ends before a complete one.
-fn read_response(stream: &mut TcpStream) -> Option<(u16, String, String)> {
+/// Reads one HTTP/1.1 response (Content-Length bodies): status, head
+/// (lower case) and body; `None` when the connection ends before a
+/// complete one.
+pub(crate) fn read_response(stream: &mut TcpStream) -> Option<(u16, String, String)> {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
@@ -46,16 +47,7 @@ fn start(dir: &std::path::Path) -> (std::process::Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("Gatehouse listening on http://") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
-    }
-    let addr = line
-        .trim()
-        .trim_start_matches("Gatehouse listening on http://")
-        .to_owned();
+    let (addr, _) = crate::serve_cli::listening(&mut child);
     (child, addr)
 }
 

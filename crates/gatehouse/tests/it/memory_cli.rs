@@ -51,19 +51,8 @@ fn a_burst_of_240_logins_keeps_peak_memory_within_the_argon2_gate() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("Gatehouse listening on http://") {
-        line.clear();
-        assert!(
-            std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0,
-            "serve ended before listening"
-        );
-    }
-    let addr = line
-        .trim()
-        .trim_start_matches("Gatehouse listening on http://")
-        .to_owned();
+    // Kept open for the whole test, as serve may still write to it.
+    let (addr, _stdout) = crate::serve_cli::listening(&mut child);
     let pid = child.id();
     // Warm up: one login, so the allocator holds one job's memory already.
     assert!(login(&addr, 0).starts_with("HTTP/1.1 401"));

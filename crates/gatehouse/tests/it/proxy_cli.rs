@@ -8,7 +8,7 @@
 //! `GATEHOUSE_TEST_POSTGRES`; says loudly when either is missing.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gatehouse_store::ScratchDatabase;
+
+use crate::host_cli::read_response;
 
 const NGINX: &str = "/usr/sbin/nginx";
 
@@ -30,33 +32,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// One response: status and whether it says `Connection: close`; `None`
-/// when the connection ended first.
-fn read_response(stream: &mut TcpStream) -> Option<(u16, bool, String)> {
-    let mut buf = Vec::new();
-    let mut byte = [0u8; 1];
-    while !buf.ends_with(b"\r\n\r\n") {
-        match stream.read(&mut byte) {
-            Ok(1) => buf.push(byte[0]),
-            _ => return None,
-        }
-    }
-    let head = String::from_utf8_lossy(&buf).to_lowercase();
-    let status = head.get(9..12)?.parse().ok()?;
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).ok()?;
-    Some((
-        status,
-        head.contains("connection: close"),
-        String::from_utf8_lossy(&body).into_owned(),
-    ))
 }
 
 fn start_instance(dir: &Path, port: u16, database_url: &str) -> Child {
@@ -73,16 +48,11 @@ fn start_instance(dir: &Path, port: u16, database_url: &str) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("Gatehouse listening on") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
-    }
+    crate::serve_cli::listening(&mut child);
     child
 }
 
-fn request(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> Option<(u16, bool, String)> {
+fn request(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> Option<(u16, String, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     write!(
         stream,
@@ -225,7 +195,7 @@ fn load(addr: String, token: String, stop: Arc<AtomicBool>, seen: Arc<Mutex<BTre
             None => "connection error".to_owned(),
         };
         *seen.lock().unwrap().entry(key).or_default() += 1;
-        if answer.is_none_or(|(_, close, _)| close) {
+        if answer.is_none_or(|(_, head, _)| head.contains("connection: close")) {
             stream = None;
         }
     }

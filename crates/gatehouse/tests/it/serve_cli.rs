@@ -71,16 +71,7 @@ pub fn serve_in(
         .stderr(stderr)
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("Gatehouse listening on http://") {
-        line.clear();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
-    }
-    let addr = line
-        .trim()
-        .trim_start_matches("Gatehouse listening on http://")
-        .to_owned();
+    let (addr, stdout) = listening(&mut child);
     (child, addr, stdout)
 }
 
@@ -176,4 +167,23 @@ fn log_format_json_on_the_command_line_wins_over_the_configuration() {
         let parsed: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
         assert!(parsed["level"].is_string(), "{l}");
     }
+}
+
+/// Waits for a spawned `gatehouse serve` to say where it listens; answers
+/// that address (`host:port`) and the rest of its standard output.
+///
+/// # Panics
+/// When serve ends before listening.
+pub fn listening(child: &mut std::process::Child) -> (String, BufReader<std::process::ChildStdout>) {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("Gatehouse listening on http://") {
+        line.clear();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "serve ended before listening");
+    }
+    let addr = line
+        .trim()
+        .trim_start_matches("Gatehouse listening on http://")
+        .to_owned();
+    (addr, stdout)
 }
