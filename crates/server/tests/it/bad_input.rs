@@ -1449,18 +1449,7 @@ async fn every_write_route_refuses_bad_input_and_changes_nothing() {
     let secret = t
         .mint_link(&invitee, gatehouse_domain::entities::SecretPurpose::Invitation)
         .await;
-    let reset = t
-        .call(
-            Method::POST,
-            "/api/v1/auth/password-reset",
-            None,
-            Some(&json!({"email": "target@example.com"})),
-        )
-        .await;
-    assert_eq!(reset.status, 202, "{:?}", reset.body);
-    let reset_secret = t
-        .mint_link("target", gatehouse_domain::entities::SecretPurpose::PasswordReset)
-        .await;
+    let reset_secret = t.reset_link("target", "target@example.com").await;
 
     let routes = write_routes(&secret, &reset_secret);
     let table: BTreeSet<(String, &str)> = routes

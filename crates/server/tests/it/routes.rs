@@ -770,18 +770,7 @@ impl Fixtures {
         let secret = t
             .mint_link("invitee", gatehouse_domain::entities::SecretPurpose::Invitation)
             .await;
-        let reset = t
-            .call(
-                Method::POST,
-                "/api/v1/auth/password-reset",
-                None,
-                Some(&json!({"email": "resettable@example.com"})),
-            )
-            .await;
-        assert_eq!(reset.status, 202, "{:?}", reset.body);
-        let reset_secret = t
-            .mint_link("resettable", gatehouse_domain::entities::SecretPurpose::PasswordReset)
-            .await;
+        let reset_secret = t.reset_link("resettable", "resettable@example.com").await;
         Self {
             tokens,
             replacements: vec![

@@ -191,6 +191,22 @@ impl TestServer {
         self.user_with(username, json!({})).await
     }
 
+    /// Asks for a password reset of `email` (202) and mints the link's
+    /// secret for `username`, as the SMTP sender would; answers the secret.
+    pub async fn reset_link(&self, username: &str, email: &str) -> String {
+        let reset = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/password-reset",
+                None,
+                Some(&serde_json::json!({"email": email})),
+            )
+            .await;
+        assert_eq!(reset.status, 202, "{:?}", reset.body);
+        self.mint_link(username, gatehouse_domain::entities::SecretPurpose::PasswordReset)
+            .await
+    }
+
     /// Mints a fresh secret for the link of `purpose` of `username`, as the
     /// SMTP sender does when it sends the message; answers the secret
     /// (waits up to 5 s for the link to exist).
