@@ -3,6 +3,8 @@
 //! only their SHA-256 is stored, and comparisons take constant time
 //! (SPEC §6.2, §6.3).
 
+use axum::http::{HeaderMap, header};
+use axum_extra::extract::cookie::CookieJar;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
@@ -10,6 +12,9 @@ use subtle::ConstantTimeEq as _;
 
 /// The prefix of every access token.
 pub const TOKEN_PREFIX: &str = "gate_";
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "gatehouse_session";
 
 /// Random bytes in a token, session id, CSRF token or invitation secret.
 const SECRET_BYTES: usize = 32;
@@ -55,9 +60,86 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// The credential a request presents, read from its headers alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Presented<'a> {
+    /// `Authorization: Bearer gate_…`: the token's secret.
+    Token(&'a str),
+    /// The web UI's session cookie: its value.
+    SessionCookie(String),
+}
+
+/// An `Authorization` header that is not `Bearer gate_…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotBearer;
+
+/// The credential `headers` present: an `Authorization` header, which must
+/// be a bearer token, wins over a session cookie; `None` without either.
+///
+/// # Errors
+/// [`NotBearer`] for an `Authorization` header of another scheme, not
+/// text, or whose secret is not a Gatehouse token.
+pub fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, NotBearer> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        return value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim())
+            .filter(|secret| secret.starts_with(TOKEN_PREFIX))
+            .map(|secret| Some(Presented::Token(secret)))
+            .ok_or(NotBearer);
+    }
+    Ok(CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|cookie| Presented::SessionCookie(cookie.value().to_owned())))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{TOKEN_PREFIX, new_token, same_secret, sha256_hex};
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use super::{NotBearer, Presented, TOKEN_PREFIX, new_token, presented, same_secret, sha256_hex};
+
+    fn headers(pairs: &[(header::HeaderName, &[u8])]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.clone(), HeaderValue::from_bytes(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn a_bearer_token_wins_over_a_cookie_and_other_schemes_are_refused() {
+        let cookie = (header::COOKIE, &b"a=1; gatehouse_session=s3cr3t; b=2"[..]);
+        assert_eq!(presented(&headers(&[])), Ok(None));
+        assert_eq!(
+            presented(&headers(&[cookie.clone()])),
+            Ok(Some(Presented::SessionCookie("s3cr3t".to_owned())))
+        );
+        for auth in [&b"Bearer gate_abc"[..], b"bearer  gate_abc ", b"BEARER gate_abc"] {
+            assert_eq!(
+                presented(&headers(&[(header::AUTHORIZATION, auth), cookie.clone()])),
+                Ok(Some(Presented::Token("gate_abc"))),
+                "{auth:?}"
+            );
+        }
+        for auth in [
+            &b"Basic YTpi"[..],
+            b"Bearer abc",
+            b"Bearer",
+            b"gate_abc",
+            b"Bearer \xff",
+        ] {
+            assert_eq!(
+                presented(&headers(&[(header::AUTHORIZATION, auth), cookie.clone()])),
+                Err(NotBearer),
+                "{auth:?}"
+            );
+        }
+        assert_eq!(presented(&headers(&[(header::COOKIE, b"other=1")])), Ok(None));
+    }
 
     #[test]
     fn tokens_are_prefixed_random_and_stored_as_sha256() {

@@ -9,7 +9,6 @@ use axum::http::request::Parts;
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
-use axum_extra::extract::cookie::CookieJar;
 use gatehouse_api::ErrorCode;
 use gatehouse_authz::{AccountPermission, TokenScope, UserStatus};
 use gatehouse_domain::commands::Acting;
@@ -20,14 +19,13 @@ use gatehouse_domain::{AuditActor, AuditEntry, Store as _};
 use time::{Duration, OffsetDateTime};
 
 use crate::caller::{Caller, CallerName, Client, Credential};
-use crate::credentials::{TOKEN_PREFIX, same_secret, sha256_hex};
+use crate::credentials::{NotBearer, Presented, presented, same_secret, sha256_hex};
 use crate::needs::Needs;
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
 use crate::token_cache::Generation;
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "gatehouse_session";
+pub use crate::credentials::SESSION_COOKIE;
 /// The header carrying a session's CSRF token on writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// A session ends after this long without a request (SPEC §6.2).
@@ -139,22 +137,12 @@ fn check_csrf(expected: &str, request: &Parts) -> Result<(), ApiProblem> {
 
 /// The caller the request's credential names; `None` without one.
 async fn authenticate(app: &App, parts: &Parts, client: &Client) -> Result<Option<Caller>, ApiProblem> {
-    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, secret)| secret.trim())
-            .filter(|secret| secret.starts_with(TOKEN_PREFIX))
-            .ok_or_else(|| ApiProblem::unauthenticated("expected `Authorization: Bearer gate_…`"))?;
-        return by_token(app, secret, client).await.map(Some);
+    match presented(&parts.headers) {
+        Ok(Some(Presented::Token(secret))) => by_token(app, secret, client).await.map(Some),
+        Ok(Some(Presented::SessionCookie(cookie))) => by_session(app, &cookie, client).await.map(Some),
+        Ok(None) => Ok(None),
+        Err(NotBearer) => Err(ApiProblem::unauthenticated("expected `Authorization: Bearer gate_…`")),
     }
-    let jar = CookieJar::from_headers(&parts.headers);
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        return by_session(app, cookie.value(), client).await.map(Some);
-    }
-    Ok(None)
 }
 
 /// Who acts: `username` through a credential of `scope` (and `token_id`),

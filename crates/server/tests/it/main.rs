@@ -15,6 +15,7 @@ mod bounded;
 mod config;
 mod consistency;
 mod escalation;
+mod fuzz_corpus;
 mod host;
 mod instances;
 mod lockout;

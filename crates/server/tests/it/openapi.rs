@@ -181,3 +181,26 @@ async fn the_swagger_ui_assets_and_its_configuration_are_served() {
         "the UI reads the served document: {initializer}"
     );
 }
+
+/// The request bodies the property tests and the fuzz target feed arbitrary
+/// input (`json::WRITE_BODIES`) are every body the document names, so a new
+/// write route cannot miss them.
+#[tokio::test]
+async fn every_request_body_is_fuzzed() {
+    let t = start_sqlite().await;
+    let doc = document(&t).await;
+    let named: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, item)| METHODS.iter().filter_map(move |m| item.get(*m)))
+        .filter_map(|operation| operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str())
+        .map(|reference| reference.trim_start_matches("#/components/schemas/").to_owned())
+        .collect();
+    assert!(named.len() >= 20, "{named:?}");
+    let fuzzed: BTreeSet<String> = gatehouse_server::json::WRITE_BODIES
+        .iter()
+        .map(|(name, _)| (*name).to_owned())
+        .collect();
+    assert_eq!(named, fuzzed, "request bodies in the document vs. json::WRITE_BODIES");
+}
