@@ -97,7 +97,8 @@ fn schema(base_url: &str, id: &str, name: &str, attributes: Vec<Value>) -> Value
 pub fn schemas(base_url: &str) -> Vec<Value> {
     let s = |n: &str| attr(n, "string", false, false, "readWrite", "none");
     let user = vec![
-        attr("userName", "string", false, true, "readWrite", "server"),
+        // The username is the user's `id`: Gatehouse never renames a user.
+        attr("userName", "string", false, true, "immutable", "server"),
         attr("externalId", "string", false, false, "readWrite", "server"),
         complex(
             "name",
@@ -133,7 +134,8 @@ pub fn schemas(base_url: &str) -> Vec<Value> {
         ),
     ];
     let group = vec![
-        attr("displayName", "string", false, true, "readWrite", "server"),
+        // The group's name is its `id`: Gatehouse never renames a group.
+        attr("displayName", "string", false, true, "immutable", "server"),
         attr("externalId", "string", false, false, "readWrite", "server"),
         complex(
             "members",

@@ -87,6 +87,7 @@ pub fn group(name: &str) -> Group {
         name: gname(name),
         description: describe(&format!("the {name}")),
         members: Vec::new(),
+        external_id: None,
         revision: 0,
     }
 }
