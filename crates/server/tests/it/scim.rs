@@ -575,3 +575,46 @@ async fn discovery_documents_tell_the_truth() {
     assert_eq!(schema.body["name"], "Group");
     t.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_native_api_refuses_to_edit_a_scim_users_profile_status_and_password() {
+    let t = start_sqlite().await;
+    create_user(&t, "gina").await;
+    // SPEC §13: profile, status and password of a user managed by SCIM are
+    // read-only outside SCIM (409 `managed_upstream` once the operations
+    // layer names it; refused either way, and nothing changes).
+    let refused = |a: &Answer| a.status == 409 || a.status == 403;
+    let disable = t.post("/api/v1/users/gina/disable", &t.admin, &json!({})).await;
+    assert!(refused(&disable), "{:?}", disable.body);
+    let email = t
+        .call(
+            Method::PATCH,
+            "/api/v1/users/gina",
+            Some(&t.admin),
+            Some(&json!({"email": "x@example.org"})),
+        )
+        .await;
+    assert!(refused(&email), "{:?}", email.body);
+    let password = t
+        .call(
+            Method::PUT,
+            "/api/v1/users/gina/password",
+            Some(&t.admin),
+            Some(&json!({"password": "a-long-enough-password"})),
+        )
+        .await;
+    assert!(password.status.is_client_error(), "{:?}", password.body);
+    let now = scim(&t, Method::GET, "/Users/gina", None).await;
+    assert_eq!(now.body["active"], true);
+    assert_eq!(now.body["emails"][0]["value"], "gina@example.com");
+    // Its memberships stay Gatehouse's: the native API adds it to a group.
+    let group = t
+        .post(
+            "/api/v1/groups",
+            &t.admin,
+            &json!({"name": "native", "description": "", "members": ["gina"]}),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{:?}", group.body);
+    t.finish().await;
+}
