@@ -18,6 +18,21 @@ pub enum ManagedBy {
     Oidc,
 }
 
+/// What an identity provider says of a user beside its username and email
+/// (SCIM `externalId`, `displayName`, `name`; SPEC §13). Gatehouse decides
+/// nothing by it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The provider's own id for the user, unique among users.
+    pub external_id: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+}
+
 /// A user (SPEC §5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
@@ -38,6 +53,8 @@ pub struct User {
     pub password_hash: Option<String>,
     /// Who manages the profile.
     pub managed_by: ManagedBy,
+    /// The profile an identity provider sends (SCIM; empty otherwise).
+    pub profile: Profile,
     /// When it was created.
     pub created_at: OffsetDateTime,
     /// Who created it (`None` for the first admin).
@@ -72,6 +89,7 @@ impl User {
             account_permissions: AccountPermissions::NONE,
             password_hash: None,
             managed_by: ManagedBy::Local,
+            profile: Profile::default(),
             created_at,
             created_by,
             last_login_at: None,
@@ -91,6 +109,9 @@ pub struct Group {
     pub description: Description,
     /// Its users, sorted.
     pub members: Vec<Username>,
+    /// The identity provider's own id for the group (SCIM `externalId`),
+    /// unique among groups.
+    pub external_id: Option<String>,
     /// Revision of the last change.
     pub revision: u64,
 }

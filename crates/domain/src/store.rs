@@ -186,6 +186,8 @@ pub trait Store: Send + Sync {
     fn user(&self, username: &Username) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     /// A user by email, compared without regard to case.
     fn user_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    /// A user by the identity provider's id (SCIM `externalId`, exact).
+    fn user_by_external_id(&self, external_id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
     /// Users by username.
     fn users(
         &self,
@@ -195,6 +197,10 @@ pub trait Store: Send + Sync {
 
     /// A group with its members.
     fn group(&self, name: &GroupName) -> impl Future<Output = Result<Option<Group>, StoreError>> + Send;
+    /// A group (with its members) by the identity provider's id (SCIM
+    /// `externalId`, exact).
+    fn group_by_external_id(&self, external_id: &str)
+    -> impl Future<Output = Result<Option<Group>, StoreError>> + Send;
     /// Groups by name.
     fn groups(&self, page: &PageRequest) -> impl Future<Output = Result<Page<Group>, StoreError>> + Send;
 

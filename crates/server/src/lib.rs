@@ -24,6 +24,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
 pub mod router;
+pub mod scim;
 pub mod serve;
 pub mod start;
 pub mod state;

@@ -183,6 +183,7 @@ pub fn router(app: App) -> Router {
     let header = axum::http::HeaderName::from_static(REQUEST_ID);
     router
         .merge(openapi::swagger_ui())
+        .nest(crate::scim::BASE_PATH, crate::scim::router(&app))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(app.clone())

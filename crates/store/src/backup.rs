@@ -81,12 +81,21 @@ const TABLES: &[Table] = &[
             ("locked_until", Int),
             ("revision", Int),
             ("recent_failures", Text),
+            ("external_id", Text),
+            ("display_name", Text),
+            ("given_name", Text),
+            ("family_name", Text),
         ],
         order_by: "username",
     },
     Table {
         name: "user_groups",
-        columns: &[("name", Text), ("description", Text), ("revision", Int)],
+        columns: &[
+            ("name", Text),
+            ("description", Text),
+            ("revision", Int),
+            ("external_id", Text),
+        ],
         order_by: "name",
     },
     Table {

@@ -22,8 +22,13 @@ pub(crate) async fn create<C: Conn>(c: &mut C, group: &Group, revision: u64) -> 
         )));
     }
     c.execute(
-        "INSERT INTO user_groups (name, description, revision) VALUES ($1, $2, $3)",
-        args![group.name.as_str(), group.description.as_str(), int(revision)?],
+        "INSERT INTO user_groups (name, description, revision, external_id) VALUES ($1, $2, $3, $4)",
+        args![
+            group.name.as_str(),
+            group.description.as_str(),
+            int(revision)?,
+            group.external_id.clone()
+        ],
     )
     .await?;
     Ok(())
@@ -33,8 +38,13 @@ pub(crate) async fn create<C: Conn>(c: &mut C, group: &Group, revision: u64) -> 
 pub(crate) async fn update<C: Conn>(c: &mut C, group: &Group, revision: u64) -> Result<(), StoreError> {
     let changed = c
         .execute(
-            "UPDATE user_groups SET description = $2, revision = $3 WHERE name = $1",
-            args![group.name.as_str(), group.description.as_str(), int(revision)?],
+            "UPDATE user_groups SET description = $2, revision = $3, external_id = $4 WHERE name = $1",
+            args![
+                group.name.as_str(),
+                group.description.as_str(),
+                int(revision)?,
+                group.external_id.clone()
+            ],
         )
         .await?;
     if changed == 0 {
@@ -107,11 +117,27 @@ pub(crate) async fn remove_member<C: Conn>(
     }
 }
 
+/// A group with its users by the identity provider's id (exact; the unique
+/// index).
+pub(crate) async fn by_external_id<C: Conn>(c: &mut C, external_id: &str) -> Result<Option<Group>, StoreError> {
+    let Some(row) = c
+        .fetch_optional(
+            "SELECT name FROM user_groups WHERE external_id = $1",
+            args![external_id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let name = codec::group_name(&row.text("name")?)?;
+    get(c, &name).await
+}
+
 /// A group with its users, sorted.
 pub(crate) async fn get<C: Conn>(c: &mut C, name: &GroupName) -> Result<Option<Group>, StoreError> {
     let Some(row) = c
         .fetch_optional(
-            "SELECT name, description, revision FROM user_groups WHERE name = $1",
+            "SELECT name, description, revision, external_id FROM user_groups WHERE name = $1",
             args![name.as_str()],
         )
         .await?
@@ -131,6 +157,7 @@ pub(crate) async fn get<C: Conn>(c: &mut C, name: &GroupName) -> Result<Option<G
         name: codec::group_name(&row.text("name")?)?,
         description: codec::description(&row.text("description")?)?,
         members,
+        external_id: row.opt_text("external_id")?,
         revision: uint(row.int("revision")?)?,
     }))
 }
@@ -140,7 +167,7 @@ pub(crate) async fn list<C: Conn>(c: &mut C, page: &PageRequest) -> Result<Page<
     let after: String = cursor::after("groups", page)?.unwrap_or_default();
     let rows = c
         .fetch_all(
-            "SELECT name, description, revision FROM user_groups WHERE name > $1 ORDER BY name LIMIT $2",
+            "SELECT name, description, revision, external_id FROM user_groups WHERE name > $1 ORDER BY name LIMIT $2",
             args![after, cursor::fetch_limit(page)],
         )
         .await?;
@@ -151,6 +178,7 @@ pub(crate) async fn list<C: Conn>(c: &mut C, page: &PageRequest) -> Result<Page<
                 name: codec::group_name(&row.text("name")?)?,
                 description: codec::description(&row.text("description")?)?,
                 members: Vec::new(),
+                external_id: row.opt_text("external_id")?,
                 revision: uint(row.int("revision")?)?,
             })
         })

@@ -45,6 +45,14 @@ impl gatehouse_domain::Store for Store {
         with_conn!(self, |c| users::by_email(c, email).await)
     }
 
+    async fn user_by_external_id(&self, external_id: &str) -> Result<Option<User>, StoreError> {
+        with_conn!(self, |c| users::by_external_id(c, external_id).await)
+    }
+
+    async fn group_by_external_id(&self, external_id: &str) -> Result<Option<Group>, StoreError> {
+        with_read_tx!(self, |c| groups::by_external_id(c, external_id).await)
+    }
+
     async fn users(&self, filter: &UserFilter, page: &PageRequest) -> Result<Page<User>, StoreError> {
         with_conn!(self, |c| users::list(c, filter, page).await)
     }

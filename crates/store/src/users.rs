@@ -3,7 +3,7 @@
 //! filtered listing.
 
 use gatehouse_domain::StoreError;
-use gatehouse_domain::entities::User;
+use gatehouse_domain::entities::{Profile, User};
 use gatehouse_domain::names::Username;
 use gatehouse_domain::store::{Page, PageRequest, UserFilter};
 
@@ -17,12 +17,13 @@ use crate::error::missing;
 macro_rules! user_columns {
     () => {
         "username, email, email_normalized, kind, status, admin, account_permissions, password_hash, managed_by, \
-         created_at, created_by, last_login_at, recent_failures, locked_until, revision"
+         created_at, created_by, last_login_at, recent_failures, locked_until, revision, external_id, display_name, \
+         given_name, family_name"
     };
 }
 
 /// How many columns [`user_columns!`] names.
-const USER_COLUMNS: usize = 15;
+const USER_COLUMNS: usize = 19;
 
 fn from_row(row: &impl Row) -> Result<User, StoreError> {
     Ok(User {
@@ -44,6 +45,12 @@ fn from_row(row: &impl Row) -> Result<User, StoreError> {
         recent_failures: failures_from(&row.text("recent_failures")?)?,
         locked_until: opt_time(row.opt_int("locked_until")?)?,
         revision: uint(row.int("revision")?)?,
+        profile: Profile {
+            external_id: row.opt_text("external_id")?,
+            display_name: row.opt_text("display_name")?,
+            given_name: row.opt_text("given_name")?,
+            family_name: row.opt_text("family_name")?,
+        },
     })
 }
 
@@ -76,6 +83,10 @@ fn values(user: &User, revision: u64) -> Result<Vec<crate::conn::Arg>, StoreErro
         failures_text(&user.recent_failures)?,
         opt_nanos(user.locked_until)?,
         int(revision)?,
+        user.profile.external_id.clone(),
+        user.profile.display_name.clone(),
+        user.profile.given_name.clone(),
+        user.profile.family_name.clone(),
     ])
 }
 
@@ -85,7 +96,7 @@ pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
         concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
         ),
         values(user, revision)?,
     )
@@ -114,7 +125,8 @@ pub(crate) async fn update<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
         .execute(
             "UPDATE users SET email = $2, email_normalized = $3, kind = $4, status = $5, admin = $6, \
              account_permissions = $7, password_hash = $8, managed_by = $9, created_at = $10, created_by = $11, \
-             last_login_at = $12, recent_failures = $13, locked_until = $14, revision = $15 WHERE username = $1",
+             last_login_at = $12, recent_failures = $13, locked_until = $14, revision = $15, external_id = $16, \
+             display_name = $17, given_name = $18, family_name = $19 WHERE username = $1",
             values(user, revision)?,
         )
         .await?;
@@ -193,6 +205,17 @@ pub(crate) async fn by_email<C: Conn>(c: &mut C, email: &str) -> Result<Option<U
         .fetch_optional(
             concat!("SELECT ", user_columns!(), " FROM users WHERE email_normalized = $1"),
             args![email.to_lowercase()],
+        )
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A user by the identity provider's id (exact; the unique index).
+pub(crate) async fn by_external_id<C: Conn>(c: &mut C, external_id: &str) -> Result<Option<User>, StoreError> {
+    let row = c
+        .fetch_optional(
+            concat!("SELECT ", user_columns!(), " FROM users WHERE external_id = $1"),
+            args![external_id],
         )
         .await?;
     row.as_ref().map(from_row).transpose()

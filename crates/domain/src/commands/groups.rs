@@ -17,7 +17,7 @@ use crate::store::Store;
 /// A group as audit records show it.
 #[must_use]
 pub fn group_view(g: &Group) -> Value {
-    json!({"name": g.name, "description": g.description, "members": g.members})
+    json!({"name": g.name, "description": g.description, "members": g.members, "external_id": g.external_id})
 }
 
 async fn existing<S: Store>(ctx: &Ctx<'_, S>, name: &GroupName) -> Result<Group, DomainError> {
@@ -65,7 +65,30 @@ pub async fn create<S: Store>(
     description: Description,
     members: Vec<Username>,
 ) -> Result<Commit, DomainError> {
+    create_provisioned(ctx, name, description, members, None).await
+}
+
+/// Creates a group as [`create`] does, with the identity provider's
+/// `external_id` (SCIM).
+///
+/// # Errors
+/// As [`create`]; an `external_id` another group has.
+pub async fn create_provisioned<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: GroupName,
+    description: Description,
+    members: Vec<Username>,
+    external_id: Option<String>,
+) -> Result<Commit, DomainError> {
     ctx.require(AccountPermission::AccountsManage)?;
+    if let Some(x) = &external_id
+        && read(ctx.store.group_by_external_id(x).await)?.is_some()
+    {
+        return Err(DomainError::AlreadyExists {
+            kind: "externalId",
+            name: x.clone(),
+        });
+    }
     if read(ctx.store.group(&name).await)?.is_some() {
         return Err(DomainError::AlreadyExists {
             kind: "group",
@@ -88,6 +111,7 @@ pub async fn create<S: Store>(
         name: name.clone(),
         description,
         members: members.clone(),
+        external_id,
         revision: 0,
     };
     let mut audit = ctx.audit("group.created", "group", name.as_str());
@@ -98,6 +122,38 @@ pub async fn create<S: Store>(
     })];
     mutations.extend(members.into_iter().map(|u| Mutation::AddGroupMember(name.clone(), u)));
     Ok(ctx.commit(mutations, audit))
+}
+
+/// Sets or clears a group's `external_id` (SCIM).
+///
+/// # Errors
+/// Forbidden; not found; `precondition_failed`; an `external_id` another
+/// group has.
+pub async fn set_external_id<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &GroupName,
+    external_id: Option<String>,
+    if_match: Option<u64>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    let before = existing(ctx, name).await?;
+    check_if_match(if_match, before.revision)?;
+    if let Some(x) = &external_id
+        && read(ctx.store.group_by_external_id(x).await)?.is_some_and(|g| g.name != *name)
+    {
+        return Err(DomainError::AlreadyExists {
+            kind: "externalId",
+            name: x.clone(),
+        });
+    }
+    let after = Group {
+        external_id,
+        ..before.clone()
+    };
+    let mut audit = ctx.audit("group.updated", "group", name.as_str());
+    audit.before = Some(group_view(&before));
+    audit.after = Some(group_view(&after));
+    Ok(ctx.commit(vec![Mutation::UpdateGroup(after)], audit))
 }
 
 /// Changes a group's description.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Ctx, check_if_match, read};
 use crate::commit::{Commit, Mutation};
-use crate::entities::{ManagedBy, Principal, SecretPurpose, User};
+use crate::entities::{ManagedBy, Principal, Profile, SecretPurpose, User};
 use crate::error::{DomainError, FieldError};
 use crate::names::{Email, ProjectKey, RoleName, Username};
 use crate::store::Store;
@@ -370,4 +370,120 @@ pub fn login_commit<S: Store>(ctx: &Ctx<'_, S>, after: &User, outcome: LoginOutc
         });
     }
     Some(ctx.commit(mutations, audit))
+}
+
+/// What an identity provider sets on a user it provisions (SCIM, SPEC §13):
+/// the profile, the email, and whether the user is active.
+#[derive(Clone, Debug, Default)]
+pub struct Provisioned {
+    /// Email, which a provisioned user may lack.
+    pub email: Option<Email>,
+    /// The provider's profile of the user.
+    pub profile: Profile,
+    /// `false` disables the user at once (its tokens and sessions too).
+    pub active: bool,
+}
+
+async fn check_unique_profile<S: Store>(
+    ctx: &Ctx<'_, S>,
+    username: &Username,
+    p: &Provisioned,
+) -> Result<(), DomainError> {
+    if let Some(email) = &p.email
+        && read(ctx.store.user_by_email(email.as_str()).await)?.is_some_and(|u| u.username != *username)
+    {
+        return Err(DomainError::AlreadyExists {
+            kind: "email",
+            name: email.to_string(),
+        });
+    }
+    if let Some(x) = &p.profile.external_id
+        && read(ctx.store.user_by_external_id(x).await)?.is_some_and(|u| u.username != *username)
+    {
+        return Err(DomainError::AlreadyExists {
+            kind: "externalId",
+            name: x.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Creates a user provisioned by an identity provider: `managed_by: scim`,
+/// no password (it signs in upstream), `active` or `disabled`.
+///
+/// # Errors
+/// Forbidden without `accounts.manage`; a taken username, email or
+/// `external_id`.
+pub async fn provision_create<S: Store>(
+    ctx: &Ctx<'_, S>,
+    username: Username,
+    p: Provisioned,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    if read(ctx.store.user(&username).await)?.is_some() {
+        return Err(DomainError::AlreadyExists {
+            kind: "user",
+            name: username.to_string(),
+        });
+    }
+    check_unique_profile(ctx, &username, &p).await?;
+    let user = User {
+        status: if p.active {
+            UserStatus::Active
+        } else {
+            UserStatus::Disabled
+        },
+        managed_by: ManagedBy::Scim,
+        profile: p.profile,
+        ..User::new(username, p.email, ctx.now, Some(ctx.acting.username.clone()))
+    };
+    let mut audit = ctx.audit("user.created", "user", user.username.as_str());
+    audit.after = Some(user_view(&user));
+    Ok(ctx.commit(vec![Mutation::CreateUser(user)], audit))
+}
+
+/// Replaces what an identity provider manages of a user the actor
+/// dominates: profile, email and status (a local user the provider takes
+/// over becomes `managed_by: scim`). Memberships, roles and permissions
+/// stay Gatehouse's.
+///
+/// # Errors
+/// Forbidden; not found; escalation; `precondition_failed`; a taken email
+/// or `external_id`; `last_admin` when deactivating the last admin.
+pub async fn provision_update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    username: &Username,
+    p: Provisioned,
+    if_match: Option<u64>,
+) -> Result<Commit, DomainError> {
+    let before = dominated(ctx, username).await?;
+    check_if_match(if_match, before.revision)?;
+    check_unique_profile(ctx, username, &p).await?;
+    let status = match (p.active, before.status) {
+        (false, _) => {
+            guard_last_admin(ctx, &before, false)?;
+            UserStatus::Disabled
+        }
+        (true, UserStatus::Disabled) if before.last_login_at.is_none() && before.managed_by == ManagedBy::Local => {
+            UserStatus::Invited
+        }
+        (true, UserStatus::Disabled) => UserStatus::Active,
+        (true, other) => other,
+    };
+    let after = User {
+        email: p.email,
+        profile: p.profile,
+        status,
+        managed_by: ManagedBy::Scim,
+        ..before.clone()
+    };
+    let event = match (before.status == UserStatus::Disabled, status == UserStatus::Disabled) {
+        (false, true) => "user.disabled",
+        (true, false) => "user.enabled",
+        _ => "user.updated",
+    };
+    let mut audit = ctx.audit(event, "user", username.as_str());
+    audit.before = Some(user_view(&before));
+    audit.after = Some(user_view(&after));
+    Ok(ctx.commit(vec![Mutation::UpdateUser(after)], audit))
 }

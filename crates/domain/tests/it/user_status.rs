@@ -18,6 +18,7 @@ fn invited() -> User {
         account_permissions: AccountPermissions::NONE,
         password_hash: None,
         managed_by: ManagedBy::Local,
+        profile: gatehouse_domain::entities::Profile::default(),
         created_at: T0,
         created_by: None,
         last_login_at: None,

@@ -316,6 +316,7 @@ impl<'a> Reader<'a> {
                     name,
                     description,
                     members,
+                    external_id: None,
                     revision: 0,
                 });
             }

@@ -29,6 +29,8 @@ mod packaging;
 mod recovery;
 mod routes;
 mod rules;
+mod scim;
+mod scim_conformance;
 mod seeds;
 mod spawn;
 mod squatting;

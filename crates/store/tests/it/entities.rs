@@ -39,6 +39,12 @@ async fn users(db: Db) {
         s.user_by_email("ALICE@example.COM").await.unwrap().unwrap().username,
         uname("alice")
     );
+    assert_eq!(
+        s.user_by_external_id("ext-alice").await.unwrap().unwrap().username,
+        uname("alice"),
+        "the SCIM externalId index"
+    );
+    assert_eq!(s.user_by_external_id("EXT-ALICE").await.unwrap(), None, "exact");
     assert_eq!(s.user(&uname("nobody")).await.unwrap(), None);
     assert_eq!(s.user_by_email("nobody@example.com").await.unwrap(), None);
 

@@ -54,6 +54,7 @@ pub fn user(name: &str) -> User {
         account_permissions: AccountPermissions::NONE,
         password_hash: None,
         managed_by: ManagedBy::Local,
+        profile: gatehouse_domain::entities::Profile::default(),
         created_at: at(0),
         created_by: None,
         last_login_at: None,
@@ -74,6 +75,12 @@ pub fn full_user(name: &str) -> User {
             .collect(),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
         managed_by: ManagedBy::Scim,
+        profile: gatehouse_domain::entities::Profile {
+            external_id: Some(format!("ext-{name}")),
+            display_name: Some("Display".to_owned()),
+            given_name: Some("Given".to_owned()),
+            family_name: Some("Family".to_owned()),
+        },
         created_by: Some(uname("admin")),
         last_login_at: Some(at(10)),
         recent_failures: vec![at(11), at(11), at(13)],
@@ -87,6 +94,7 @@ pub fn group(name: &str) -> Group {
         name: gname(name),
         description: describe(&format!("the {name}")),
         members: Vec::new(),
+        external_id: None,
         revision: 0,
     }
 }
