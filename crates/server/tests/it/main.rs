@@ -17,6 +17,8 @@ mod consistency;
 mod escalation;
 mod host;
 mod instances;
+mod jfrog;
+mod jfrog_client;
 mod lockout;
 mod mail;
 mod metrics;
