@@ -11,6 +11,7 @@ pub mod denials;
 pub mod error;
 pub mod guard;
 pub mod handlers;
+pub mod jfrog;
 pub mod json;
 pub mod keep_alive;
 pub mod mail_settings;

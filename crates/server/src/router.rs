@@ -26,6 +26,9 @@ use crate::handlers::{
     audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens,
     transfer, users,
 };
+use crate::jfrog::{
+    self, accounts as jf_accounts, environments as jf_envs, projects as jf_projects, tokens as jf_tokens,
+};
 use crate::json::MAX_BODY;
 use crate::keep_alive::keep_alive;
 pub use crate::needs::Needs;
@@ -152,6 +155,63 @@ pub const ROUTES: &[Route] = &[
     route!(PUT "/api/v1/settings", Needs::Account(AccountPermission::BillingManage), settings::put),
 ];
 
+/// The JFrog Access-compatible routes (SPEC §13, `crate::jfrog`), with the
+/// same needs as their native counterparts; every refusal on them answers
+/// in JFrog's error shape.
+pub const JFROG_ROUTES: &[Route] = &[
+    route!(GET "/access/api/v1/projects", Needs::Authenticated, jf_projects::list),
+    route!(POST "/access/api/v1/projects", PROJECTS, jf_projects::create),
+    route!(GET "/access/api/v1/projects/{key}", Needs::Authenticated, jf_projects::get),
+    route!(PUT "/access/api/v1/projects/{key}", PROJECTS, jf_projects::update),
+    route!(DELETE "/access/api/v1/projects/{key}", PROJECTS, jf_projects::delete),
+    route!(GET "/access/api/v1/projects/{key}/roles", Needs::Authenticated, jf_projects::list_roles),
+    route!(POST "/access/api/v1/projects/{key}/roles", Needs::Authenticated, jf_projects::create_role),
+    route!(GET "/access/api/v1/projects/{key}/roles/{name}", Needs::Authenticated, jf_projects::get_role),
+    route!(PUT "/access/api/v1/projects/{key}/roles/{name}", Needs::Authenticated, jf_projects::update_role),
+    route!(DELETE "/access/api/v1/projects/{key}/roles/{name}", Needs::Authenticated, jf_projects::delete_role),
+    route!(GET "/access/api/v1/projects/{key}/users", Needs::Authenticated, jf_projects::list_users),
+    route!(GET "/access/api/v1/projects/{key}/users/{name}", Needs::Authenticated, jf_projects::get_user),
+    route!(PUT "/access/api/v1/projects/{key}/users/{name}", Needs::Authenticated, jf_projects::put_user),
+    route!(DELETE "/access/api/v1/projects/{key}/users/{name}", Needs::Authenticated, jf_projects::delete_user),
+    route!(GET "/access/api/v1/projects/{key}/groups", Needs::Authenticated, jf_projects::list_groups),
+    route!(GET "/access/api/v1/projects/{key}/groups/{name}", Needs::Authenticated, jf_projects::get_group),
+    route!(PUT "/access/api/v1/projects/{key}/groups/{name}", Needs::Authenticated, jf_projects::put_group),
+    route!(DELETE "/access/api/v1/projects/{key}/groups/{name}", Needs::Authenticated, jf_projects::delete_group),
+    route!(GET "/access/api/v1/projects/{key}/environments", Needs::Authenticated, jf_envs::list_in_project),
+    route!(POST "/access/api/v1/projects/{key}/environments", Needs::Authenticated, jf_envs::create_in_project),
+    route!(DELETE "/access/api/v1/projects/{key}/environments/{name}", Needs::Authenticated, jf_envs::delete_in_project),
+    route!(POST "/access/api/v1/projects/{key}/environments/{name}/rename", Needs::Authenticated, jf_envs::rename_in_project),
+    route!(GET "/access/api/v1/environments", Needs::Authenticated, jf_envs::list_global),
+    route!(POST "/access/api/v1/environments", Needs::Admin, jf_envs::create_global),
+    route!(DELETE "/access/api/v1/environments/{name}", Needs::Admin, jf_envs::delete_global),
+    route!(POST "/access/api/v1/environments/{name}/rename", Needs::Admin, jf_envs::rename_global),
+    route!(GET "/access/api/v1/roles", Needs::Authenticated, jf_projects::list_global_roles),
+    route!(POST "/access/api/v1/roles", Needs::Admin, jf_projects::create_global_role),
+    route!(GET "/access/api/v1/roles/{name}", Needs::Authenticated, jf_projects::get_global_role),
+    route!(PUT "/access/api/v1/roles/{name}", Needs::Admin, jf_projects::update_global_role),
+    route!(DELETE "/access/api/v1/roles/{name}", Needs::Admin, jf_projects::delete_global_role),
+    route!(GET "/access/api/v2/users", ACCOUNTS, jf_accounts::list_users),
+    route!(POST "/access/api/v2/users", ACCOUNTS, jf_accounts::create_user),
+    route!(GET "/access/api/v2/users/{username}", ACCOUNTS, jf_accounts::get_user),
+    route!(PATCH "/access/api/v2/users/{username}", ACCOUNTS, jf_accounts::update_user),
+    route!(DELETE "/access/api/v2/users/{username}", ACCOUNTS, jf_accounts::delete_user),
+    route!(PUT "/access/api/v2/users/{username}/password", Needs::Authenticated, jf_accounts::set_password),
+    route!(PATCH "/access/api/v2/users/{username}/groups", ACCOUNTS, jf_accounts::change_user_groups),
+    route!(GET "/access/api/v2/groups", ACCOUNTS, jf_accounts::list_groups),
+    route!(POST "/access/api/v2/groups", ACCOUNTS, jf_accounts::create_group),
+    route!(GET "/access/api/v2/groups/{name}", ACCOUNTS, jf_accounts::get_group),
+    route!(PATCH "/access/api/v2/groups/{name}", ACCOUNTS, jf_accounts::update_group),
+    route!(DELETE "/access/api/v2/groups/{name}", ACCOUNTS, jf_accounts::delete_group),
+    route!(PATCH "/access/api/v2/groups/{name}/members", ACCOUNTS, jf_accounts::change_members),
+    route!(GET "/access/api/v1/tokens", Needs::Authenticated, jf_tokens::list),
+    route!(POST "/access/api/v1/tokens", Needs::Authenticated, jf_tokens::create),
+    route!(GET "/access/api/v1/tokens/me", Needs::Authenticated, jf_tokens::me),
+    route!(GET "/access/api/v1/tokens/{id}", Needs::Authenticated, jf_tokens::get),
+    route!(DELETE "/access/api/v1/tokens/{id}", Needs::Authenticated, jf_tokens::revoke),
+    route!(DELETE "/access/api/v1/tokens/revoke", Needs::Authenticated, jf_tokens::revoke_by_value),
+    route!(POST "/access/api/v1/tokens/revoke", Needs::Authenticated, jf_tokens::revoke_by_value),
+];
+
 /// The largest import document.
 const MAX_IMPORT_BODY: usize = 256 * 1024 * 1024;
 
@@ -180,6 +240,13 @@ pub fn router(app: App) -> Router {
             .route_layer(middleware::from_fn_with_state(limit, time_limit));
         router = router.route(route.path, guarded);
     }
+    for route in JFROG_ROUTES {
+        let guarded = (route.handler)()
+            .route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard))
+            .route_layer(middleware::from_fn_with_state(timeout, time_limit))
+            .route_layer(middleware::from_fn(jfrog::translate));
+        router = router.route(route.path, guarded);
+    }
     let header = axum::http::HeaderName::from_static(REQUEST_ID);
     router
         .merge(openapi::swagger_ui())
@@ -189,7 +256,7 @@ pub fn router(app: App) -> Router {
         .with_state(app.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(
-            RouteLabels::new(ROUTES.iter().map(|r| r.path), DOCS_PATH),
+            RouteLabels::new(ROUTES.iter().chain(JFROG_ROUTES).map(|r| r.path), DOCS_PATH),
             observe,
         ))
         .layer(PropagateRequestIdLayer::new(header.clone()))

@@ -1,6 +1,7 @@
 //! Environments: global ones (platform admins) and a project's own (SPEC
 //! §5.4), deletion with `force` when roles use them.
 
+use gatehouse_authz::EnvId;
 use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
 use serde_json::json;
 
@@ -133,12 +134,10 @@ async fn token_scopes_losing<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName) -> Resu
     Ok((tokens.len(), emptied))
 }
 
-/// Deletes an environment. In use by roles, it needs `force`, which removes
-/// it from those roles; the commit's audit lists them. `DEV` and `PROD` stay.
-///
-/// # Errors
-/// `environment_protected`; not found; forbidden; `in_use` without force.
-pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> Result<Commit, DomainError> {
+/// An environment the actor may change (delete or rename): its id and
+/// owning project. `DEV` and `PROD` never change; a project's needs
+/// `project.manage_environments` there, a global one a platform admin.
+fn changeable<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName) -> Result<(EnvId, Option<ProjectKey>), DomainError> {
     if PROTECTED_ENVIRONMENTS.contains(&name.as_str()) {
         return Err(DomainError::EnvironmentProtected(name.to_string()));
     }
@@ -158,6 +157,25 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> 
         .and_then(|p| ctx.snapshot.project_key(p))
         .map(ProjectKey::parse)
         .transpose()?;
+    Ok((env_id, key))
+}
+
+/// The resources registered in an environment, as `type/name`.
+fn resources_in<S: Store>(ctx: &Ctx<'_, S>, env_id: EnvId) -> Vec<String> {
+    ctx.snapshot
+        .resources()
+        .filter(|(_, _, _, env)| *env == Some(env_id))
+        .map(|(resource_type, name, _, _)| format!("{resource_type}/{name}"))
+        .collect()
+}
+
+/// Deletes an environment. In use by roles, it needs `force`, which removes
+/// it from those roles; the commit's audit lists them. `DEV` and `PROD` stay.
+///
+/// # Errors
+/// `environment_protected`; not found; forbidden; `in_use` without force.
+pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> Result<Commit, DomainError> {
+    let (env_id, key) = changeable(ctx, name)?;
     let env = Environment {
         name: name.clone(),
         project: key.clone(),
@@ -176,12 +194,7 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> 
         .filter(|r| r.environments.len() == 1)
         .map(role_label)
         .collect();
-    let resources: Vec<String> = ctx
-        .snapshot
-        .resources()
-        .filter(|(_, _, _, env)| *env == Some(env_id))
-        .map(|(resource_type, name, _, _)| format!("{resource_type}/{name}"))
-        .collect();
+    let resources = resources_in(ctx, env_id);
     let (narrowed, emptied) = token_scopes_losing(ctx, name).await?;
     audit.after = Some(json!({
         "removed_from_roles": using.iter().map(role_label).collect::<Vec<_>>(),
@@ -191,4 +204,53 @@ pub async fn delete<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, force: bool) -> 
         "emptied_token_scopes": emptied,
     }));
     Ok(ctx.commit(vec![Mutation::DeleteEnvironment(name.clone())], audit))
+}
+
+/// Renames an environment (JFrog's `…/environments/{name}/rename`): the
+/// new one takes its place in every role naming it, in one commit, so no
+/// one's access changes but for the name. `new` is a global `NAME`, or for
+/// a project environment `NAME` or the full `<key>-NAME`. `DEV` and `PROD`
+/// keep their names; an environment holding registered resources is
+/// refused (409 `in_use`, naming them): move them first. Token scopes
+/// naming the old name lose it (they narrow, never widen).
+///
+/// # Errors
+/// `environment_protected`; not found; forbidden; invalid or taken new
+/// name; `in_use` for registered resources.
+pub async fn rename<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName, new: &str) -> Result<Commit, DomainError> {
+    let (env_id, key) = changeable(ctx, name)?;
+    let renamed = match &key {
+        Some(key) => EnvName::for_project(key, new),
+        None => EnvPart::parse(new).map(|part| EnvName::global(&part)),
+    }
+    .map_err(|e| e.at("new_name"))?;
+    taken(ctx, &renamed)?;
+    let resources = resources_in(ctx, env_id);
+    if !resources.is_empty() {
+        return Err(DomainError::InUse(resources));
+    }
+    let env = Environment {
+        name: name.clone(),
+        project: key.clone(),
+    };
+    let using = roles_using(ctx, &env).await?;
+    let mut mutations = vec![Mutation::CreateEnvironment(Environment {
+        name: renamed.clone(),
+        project: key.clone(),
+    })];
+    for role in &using {
+        let mut role = role.clone();
+        for env in &mut role.environments {
+            if env == name {
+                *env = renamed.clone();
+            }
+        }
+        mutations.push(Mutation::PutRole(role));
+    }
+    mutations.push(Mutation::DeleteEnvironment(name.clone()));
+    let mut audit = ctx.audit("environment.renamed", "environment", name.as_str());
+    audit.project = key.map(|k| k.to_string());
+    audit.before = Some(json!({"name": name}));
+    audit.after = Some(json!({"name": renamed, "roles": using.iter().map(role_label).collect::<Vec<_>>()}));
+    Ok(ctx.commit(mutations, audit))
 }

@@ -18,6 +18,8 @@ mod escalation;
 mod fuzz_corpus;
 mod host;
 mod instances;
+mod jfrog;
+mod jfrog_client;
 mod lockout;
 mod mail;
 mod metrics;

@@ -512,9 +512,9 @@ async fn refusals(db: Db) {
 }
 conformance!(every_refusal_leaves_the_store_unchanged, refusals);
 
-async fn forced_deletes_cascade(db: Db) {
-    let mut w = World::new(db).await;
-    seed(&mut w).await;
+/// Environment `web-QA`, and project role `QA Only` in `web` with
+/// `actions` in `envs`, held by alice beside Project Admin.
+async fn give_alice_qa_only(w: &mut World, actions: &[&str], envs: &[&str]) {
     let c = decide!(w, "admin", |ctx| environments::create_in_project(
         &ctx,
         pkey("web"),
@@ -522,7 +522,7 @@ async fn forced_deletes_cascade(db: Db) {
     ))
     .unwrap();
     w.commit(c).await;
-    let qa_only = new_role("QA Only", acts(&["repository.read", "pipeline.trigger"]), &["QA"]);
+    let qa_only = new_role("QA Only", acts(actions), envs);
     let c = decide!(w, "admin", |ctx| roles::create(&ctx, Some(pkey("web")), qa_only)).unwrap();
     w.commit(c).await;
     let c = decide!(w, "admin", |ctx| members::set(
@@ -533,6 +533,12 @@ async fn forced_deletes_cascade(db: Db) {
     ))
     .unwrap();
     w.commit(c).await;
+}
+
+async fn forced_deletes_cascade(db: Db) {
+    let mut w = World::new(db).await;
+    seed(&mut w).await;
+    give_alice_qa_only(&mut w, &["repository.read", "pipeline.trigger"], &["QA"]).await;
     assert!(w.allows("alice", "repository.read", "web", Some("web-QA")));
     // Deleting the environment with force removes it from the role; the
     // role stays, granting its non-scoped action only.
@@ -588,6 +594,63 @@ async fn forced_deletes_cascade(db: Db) {
     assert!(w.snapshot.project_id("web").is_none());
 }
 conformance!(forced_deletes_cascade_through_commands, forced_deletes_cascade);
+
+/// Renaming an environment (the JFrog layer's `…/rename`): every role
+/// naming it names the new one, so access is unchanged but for the name;
+/// `DEV` keeps its name; a taken name and one holding resources are refused.
+async fn renames_keep_access(db: Db) {
+    let mut w = World::new(db).await;
+    seed(&mut w).await;
+    give_alice_qa_only(&mut w, &["repository.read"], &["web-QA", "DEV"]).await;
+    assert!(w.allows("alice", "repository.read", "web", Some("web-QA")));
+    refused!(w, "admin", "environment_protected", |ctx| environments::rename(
+        &ctx,
+        &ename("DEV"),
+        "DEVX"
+    ));
+    refused!(w, "admin", "already_exists", |ctx| environments::rename(
+        &ctx,
+        &ename("web-QA"),
+        "QA"
+    ));
+    refused!(w, "admin", "validation_failed", |ctx| environments::rename(
+        &ctx,
+        &ename("web-QA"),
+        "A-B"
+    ));
+    refused!(w, "bob", "forbidden", |ctx| environments::rename(
+        &ctx,
+        &ename("web-QA"),
+        "STAGE"
+    ));
+    let c = decide!(w, "admin", |ctx| environments::rename(
+        &ctx,
+        &ename("web-QA"),
+        "web-STAGE"
+    ))
+    .unwrap();
+    w.commit(c).await;
+    let role =
+        w.db.store
+            .role(Some(&pkey("web")), &rname("QA Only"))
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(role.environments, vec![ename("web-STAGE"), ename("DEV")]);
+    assert!(w.allows("alice", "repository.read", "web", Some("web-STAGE")));
+    assert!(w.snapshot.env_id("web-QA").is_none());
+    // Global: only platform admins.
+    let c = decide!(w, "admin", |ctx| environments::create_global(
+        &ctx,
+        gatehouse_domain::names::EnvPart::parse("STAGE").unwrap()
+    ))
+    .unwrap();
+    w.commit(c).await;
+    let c = decide!(w, "admin", |ctx| environments::rename(&ctx, &ename("STAGE"), "UAT")).unwrap();
+    w.commit(c).await;
+    assert!(w.snapshot.env_id("UAT").is_some() && w.snapshot.env_id("STAGE").is_none());
+}
+conformance!(renames_keep_access_through_commands, renames_keep_access);
 
 async fn limits_hold_under_concurrency(db: Db) {
     let mut w = World::new(db).await;

@@ -1,0 +1,136 @@
+//! The JFrog Access-compatible face (SPEC §13): `/access/api/v1` and
+//! `/access/api/v2`. Each handler translates JFrog's wire
+//! (`gatehouse-jfrog`) to the native request, calls the native handler —
+//! the same validation, rules and anti-escalation — and translates the
+//! answer back; [`translate`] turns every problem+json refusal, the route
+//! guard's included, into JFrog's `{"errors": [{"code", "message"}]}`.
+
+pub mod accounts;
+pub mod environments;
+pub mod projects;
+pub mod tokens;
+
+use std::future::Future;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use gatehouse_api::{PROBLEM_CONTENT_TYPE, Page, Problem};
+use gatehouse_jfrog::Failure;
+use serde::Serialize;
+
+use crate::handlers::respond::{Paging, Tagged, Written};
+use crate::problem::ApiProblem;
+
+/// A refusal on this face: a native problem (translated by [`translate`])
+/// or a JFrog failure.
+pub struct Refused(Response);
+
+impl From<ApiProblem> for Refused {
+    fn from(problem: ApiProblem) -> Self {
+        Self(problem.into_response())
+    }
+}
+
+impl From<Failure> for Refused {
+    fn from(failure: Failure) -> Self {
+        Self(failure_response(&failure))
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+/// What a handler of this face answers.
+pub type Answer = Result<Response, Refused>;
+
+fn failure_response(failure: &Failure) -> Response {
+    let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(&failure.body)).into_response()
+}
+
+/// `status` with `body` as JSON.
+pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Answer {
+    Ok((status, Json(body)).into_response())
+}
+
+/// The body of a native write's answer.
+///
+/// # Errors
+/// 500 when the native handler answered none.
+pub fn written<T>(written: Written<T>) -> Result<T, Refused> {
+    written
+        .body
+        .ok_or_else(|| ApiProblem::internal("a write answered no body", &"jfrog").into())
+}
+
+/// The body of a native read's answer.
+pub fn tagged<T>(Tagged(_, body): Tagged<T>) -> T {
+    body
+}
+
+/// Every item of a native list, page after page (JFrog's lists of
+/// projects, roles, members and environments are not paged).
+///
+/// # Errors
+/// The first page's refusal.
+pub async fn every<T, F, Fut>(mut page: F) -> Result<Vec<T>, Refused>
+where
+    F: FnMut(Paging) -> Fut,
+    Fut: Future<Output = Result<Json<Page<T>>, ApiProblem>>,
+{
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let Json(found) = page(Paging {
+            limit: Some(Page::<()>::MAX_LIMIT),
+            cursor,
+        })
+        .await?;
+        all.extend(found.items);
+        match found.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The `Content-Type` of a request.
+#[must_use]
+pub fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+}
+
+/// Turns a problem+json answer into JFrog's error body and status (a 422
+/// becomes a 400); other answers pass unchanged.
+pub async fn translate(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with(PROBLEM_CONTENT_TYPE));
+    if !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let Ok(problem) = serde_json::from_slice::<Problem>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let failure = Failure::from_problem(&problem);
+    parts.status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    let body = serde_json::to_vec(&failure.body).unwrap_or_default();
+    Response::from_parts(parts, Body::from(body))
+}
