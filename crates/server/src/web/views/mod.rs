@@ -1,0 +1,5 @@
+//! One file per screen of SPEC §12.
+
+pub mod home;
+pub mod login;
+pub mod users;
