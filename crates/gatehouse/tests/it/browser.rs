@@ -79,3 +79,8 @@ pub fn run(script: &str) {
 fn foundation_login_layout_users_list_headers_csrf_axe() {
     run("foundation.mjs");
 }
+
+#[test]
+fn first_login_create_user_escalation_tokens_bad_input_without_javascript() {
+    run("users.mjs");
+}

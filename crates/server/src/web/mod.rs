@@ -29,7 +29,7 @@ use gatehouse_authz::AccountPermission;
 
 use crate::needs::Needs;
 use crate::state::App;
-use views::{home, login, users};
+use views::{account, home, login, tokens, users};
 
 /// One page (or form target) of the UI.
 #[derive(Debug)]
@@ -69,7 +69,14 @@ pub const PAGES: &[Page] = &[
     page!(GET "/login", Needs::Public, None, login::form),
     page!(POST "/login", Needs::Public, None, login::submit),
     page!(POST "/logout", Needs::Authenticated, None, login::logout),
+    page!(GET "/account/password", Needs::Authenticated, None, account::form),
+    page!(POST "/account/password", Needs::Authenticated, None, account::submit),
     page!(GET "/users", ACCOUNTS, Some("User Management"), users::list),
+    page!(POST "/users", ACCOUNTS, None, users::create),
+    page!(GET "/users/new", ACCOUNTS, None, users::new),
+    page!(GET "/tokens", Needs::Authenticated, Some("My tokens"), tokens::list),
+    page!(POST "/tokens", Needs::Authenticated, None, tokens::create),
+    page!(POST "/tokens/{id}/revoke", Needs::Authenticated, None, tokens::revoke),
 ];
 
 /// The UI's routes: [`PAGES`] behind their guards, and the assets.
