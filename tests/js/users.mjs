@@ -124,6 +124,27 @@ try {
   const after = await manager.request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
   assert.equal(after.status(), 401, "the revoked token fails");
 
+  // A user's page: profile, effective permissions; disable, enable, delete with confirmation.
+  await admin.goto("/users?q=viewer");
+  await admin.getByRole("link", { name: "viewer@example.com", exact: true }).click();
+  await admin.getByRole("heading", { name: "Effective permissions" }).waitFor();
+  await check(admin, "user-page");
+  admin.once("dialog", (dialog) => dialog.accept());
+  await admin.getByRole("button", { name: "Disable" }).click();
+  await admin.getByRole("button", { name: "Enable" }).waitFor();
+  assert.equal(await statusOf(admin, "viewer@example.com"), "disabled");
+  await admin.goto("/users/viewer@example.com");
+  await admin.getByRole("button", { name: "Enable" }).click();
+  await admin.getByRole("button", { name: "Disable" }).waitFor();
+  await admin.getByRole("button", { name: "Delete user" }).click();
+  await admin.getByRole("heading", { name: "Not deleted" }).waitFor();
+  await admin.goto("/users/viewer@example.com");
+  await admin.getByLabel("Type the username to delete this user").fill("viewer@example.com");
+  await admin.getByRole("button", { name: "Delete user" }).click();
+  await admin.getByText("Deleted.").waitFor();
+  await admin.goto("/users?q=viewer");
+  await admin.getByText("No user matches.").waitFor();
+
   // Without JavaScript: Create User still works.
   const plain = await newPage(browser, { javaScript: false });
   await logIn(plain, "admin", ADMIN_PASSWORD);

@@ -4,4 +4,5 @@ pub mod account;
 pub mod home;
 pub mod login;
 pub mod tokens;
+pub mod user;
 pub mod users;
