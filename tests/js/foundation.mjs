@@ -51,6 +51,12 @@ try {
   await page.waitForLoadState("load");
   await page.getByText("No user matches.").waitFor();
 
+  // Groups.
+  await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Groups" }).click();
+  await page.getByRole("heading", { name: "Groups" }).waitFor();
+  await page.getByText("No group yet.").waitFor();
+  await check(page, "groups");
+
   // The start page and a 404.
   await page.goto("/");
   await check(page, "home");

@@ -29,7 +29,7 @@ use gatehouse_authz::AccountPermission;
 
 use crate::needs::Needs;
 use crate::state::App;
-use views::{account, home, login, tokens, user, users};
+use views::{account, groups, home, login, tokens, user, users};
 
 /// One page (or form target) of the UI.
 #[derive(Debug)]
@@ -76,6 +76,7 @@ pub const PAGES: &[Page] = &[
     page!(GET "/users/new", ACCOUNTS, None, users::new),
     page!(GET "/users/{username}", ACCOUNTS, None, user::show),
     page!(POST "/users/{username}/{action}", ACCOUNTS, None, user::act),
+    page!(GET "/groups", ACCOUNTS, Some("Groups"), groups::list),
     page!(GET "/tokens", Needs::Authenticated, Some("My tokens"), tokens::list),
     page!(POST "/tokens", Needs::Authenticated, None, tokens::create),
     page!(POST "/tokens/{id}/revoke", Needs::Authenticated, None, tokens::revoke),
