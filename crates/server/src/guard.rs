@@ -145,6 +145,24 @@ async fn authenticate(app: &App, parts: &Parts, client: &Client) -> Result<Optio
     }
 }
 
+/// The caller a session cookie names, for the web UI's pages (which take
+/// the session cookie only, never a bearer token): `None` without a cookie
+/// or when its session has ended (SPEC §6.2: idle and absolute timeouts).
+///
+/// # Errors
+/// When the store cannot be read.
+pub(crate) async fn session_caller(app: &App, parts: &Parts) -> Result<Option<Caller>, ApiProblem> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    match by_session(app, cookie.value(), &Client::of(parts)).await {
+        Ok(caller) => Ok(Some(caller)),
+        Err(problem) if problem.code() == ErrorCode::Unauthenticated => Ok(None),
+        Err(problem) => Err(problem),
+    }
+}
+
 /// Who acts: `username` through a credential of `scope` (and `token_id`),
 /// from `client`, in the request being served.
 pub(crate) fn acting(username: Username, scope: TokenScope, token_id: Option<String>, client: &Client) -> Acting {

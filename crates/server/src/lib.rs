@@ -1,7 +1,7 @@
 //! Gatehouse's HTTP server: configuration, start-up (SPEC §6.4), the route
 //! table and its guard, the handlers of the native API (SPEC §7), the write
 //! path that keeps the in-memory snapshot current (SPEC §8), observability
-//! (SPEC §9) and graceful serving.
+//! (SPEC §9), the web UI (SPEC §12) and graceful serving.
 
 pub mod caller;
 pub mod client_address;
@@ -32,6 +32,7 @@ pub mod state;
 pub mod strict_json;
 pub mod tls;
 pub mod token_cache;
+pub mod web;
 pub mod writer;
 
 pub use config::{Config, ConfigError, LogFormat};

@@ -127,6 +127,14 @@ pub fn forget_initial_password(data_dir: &Path) {
     }
 }
 
+/// Whether `username` is the first admin and still has the generated
+/// one-time password (its file is there until the password changes,
+/// SPEC §6.4): the web UI then asks for a new one at log-in.
+#[must_use]
+pub fn initial_password_pending(data_dir: &Path, username: &str) -> bool {
+    username == gatehouse_domain::commands::init::FIRST_ADMIN && data_dir.join(INITIAL_ADMIN_PASSWORD_FILE).exists()
+}
+
 /// Whether the PHC string `phc` was made with weaker parameters than
 /// [`hash`] uses today (another algorithm or version, less memory, fewer
 /// passes or lanes), so that it is made again at the next login (SPEC §6.1).

@@ -251,7 +251,8 @@ pub fn router(app: App) -> Router {
     router
         .merge(openapi::swagger_ui())
         .nest(crate::scim::BASE_PATH, crate::scim::router(&app))
-        .fallback(ops::not_found)
+        .merge(crate::web::router(&app))
+        .fallback(fallback)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .with_state(app.clone())
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -269,6 +270,22 @@ pub fn router(app: App) -> Router {
             client_address,
         ))
         .layer(middleware::from_fn(keep_alive))
+        // SPEC §12: every response, refusals and errors included.
+        .layer(middleware::map_response(crate::web::headers::security_headers))
+}
+
+/// Anything no route answers: the UI's 404 page for a browser asking for a
+/// page, problem+json for everything else.
+async fn fallback(request: Request) -> Response {
+    let wants_html = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && crate::web::is_ui_path(request.uri().path()) {
+        return crate::web::page::not_found();
+    }
+    ops::not_found().await.into_response()
 }
 
 /// Answers 408 `request_timeout` when the handler takes longer than the

@@ -7,6 +7,7 @@
     reason = "test helpers fail by panicking, like the tests they serve"
 )]
 
+mod browser;
 mod catalogue_cli;
 mod client_cli;
 mod host_cli;

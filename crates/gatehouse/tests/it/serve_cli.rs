@@ -8,17 +8,7 @@ use std::process::{Command, Stdio};
 fn serve_prints_the_listening_line_and_the_initial_password() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("serve")
-        .current_dir(dir.path())
-        .env_remove("GATEHOUSE_DATABASE_URL")
-        .env_remove("GATEHOUSE_ADMIN_PASSWORD")
-        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
-        .env("GATEHOUSE_DATA_DIR", &data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = first_start(dir.path(), &data).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = Vec::new();
     for line in BufReader::new(stdout).lines() {
@@ -36,6 +26,23 @@ fn serve_prints_the_listening_line_and_the_initial_password() {
     let password = std::fs::read_to_string(data.join("initial-admin-password")).unwrap();
     assert!(out.contains(password.trim_end()), "{out}");
     assert!(out.contains("initial-admin-password"), "{out}");
+}
+
+/// `gatehouse serve` in `dir` on a free port, first start of a fresh
+/// SQLite store in `data` with a generated one-time admin password;
+/// standard output piped, standard error dropped.
+pub fn first_start(dir: &std::path::Path, data: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .env_remove("GATEHOUSE_DATABASE_URL")
+        .env_remove("GATEHOUSE_ADMIN_PASSWORD")
+        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_DATA_DIR", data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    command
 }
 
 #[test]

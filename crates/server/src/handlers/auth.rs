@@ -230,6 +230,26 @@ pub async fn login(
         require_full_scope(&presented.acting, "make a session")?;
     }
     let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
+    let (cookie, csrf_token) = open_session(&app, &client, &user).await?;
+    let body = api::LoginResponse {
+        user: wire_user(&app.snapshot(), &user, app.now()),
+        csrf_token,
+    };
+    Ok((jar.add(cookie), Json(body)).into_response())
+}
+
+/// Opens a session for `user` (SPEC §6.2), the one the API and the web UI
+/// share: answers its cookie (`HttpOnly`, `SameSite=Strict`, `Secure`
+/// unless served over plain HTTP with an http `public_url`) and its CSRF
+/// token.
+///
+/// # Errors
+/// When there is no randomness or the store cannot write.
+pub(crate) async fn open_session(
+    app: &App,
+    client: &Client,
+    user: &User,
+) -> Result<(Cookie<'static>, String), ApiProblem> {
     let no_randomness = |e: crate::credentials::NoRandomness| ApiProblem::internal("no randomness", &e);
     let (cookie, csrf_token) = (
         random_secret().map_err(no_randomness)?,
@@ -251,11 +271,7 @@ pub async fn login(
         .secure(app.config().secure_cookies() || client.https)
         .path("/")
         .build();
-    let body = api::LoginResponse {
-        user: wire_user(&app.snapshot(), &user, now),
-        csrf_token,
-    };
-    Ok((jar.add(cookie), Json(body)).into_response())
+    Ok((cookie, csrf_token))
 }
 
 /// `POST /api/v1/auth/logout`: ends the session (a token stays valid;
@@ -263,12 +279,21 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> Result<Response, ApiProblem> {
+    let removal = close_session(&app, &caller).await?;
+    Ok((axum::http::StatusCode::NO_CONTENT, jar.remove(removal)).into_response())
+}
+
+/// Ends the caller's session, if it came with one, and audits the logout;
+/// answers the cookie that removes the session cookie.
+///
+/// # Errors
+/// When the store cannot write.
+pub(crate) async fn close_session(app: &App, caller: &Caller) -> Result<Cookie<'static>, ApiProblem> {
     if let Credential::Session { id_sha256, .. } = &caller.credential {
         app.store().delete_session(id_sha256).await?;
     }
-    record(&app, &caller.acting, "logout", caller.acting.username.as_str()).await;
-    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
-    Ok((axum::http::StatusCode::NO_CONTENT, jar.remove(removal)).into_response())
+    record(app, &caller.acting, "logout", caller.acting.username.as_str()).await;
+    Ok(Cookie::build((SESSION_COOKIE, "")).path("/").build())
 }
 
 /// `POST /api/v1/auth/token`: a personal token for a username and

@@ -1,0 +1,104 @@
+//! The web UI (SPEC §12): server-rendered pages at `/`, one more face over
+//! the same reads and operations as `/api/v1` (STYLE §14). A view parses
+//! a form into the operation's input, calls it, and renders the result or
+//! the error next to its field; no rule lives here. Everything works
+//! without JavaScript; htmx (embedded, `assets.rs`) only improves.
+//!
+//! - `PAGES` — every page with its method, path, what the viewer needs
+//!   (the API's `Needs`; a page the viewer may not reach is a 404) and its
+//!   place in the navigation;
+//! - `session.rs` — the page guard (session cookie, need, CSRF);
+//!   `csrf.rs` — the tokens; `headers.rs` — the security headers of every
+//!   response; `page.rs` — the layout and the error pages; `form.rs` —
+//!   errors beside their fields; `assets.rs` — the embedded files;
+//! - `views/` — one file per screen; templates in `crates/server/templates/web/`.
+
+pub mod assets;
+pub mod csrf;
+pub mod form;
+pub mod headers;
+pub mod page;
+pub mod session;
+pub mod views;
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware;
+use axum::routing::{MethodRouter, get, post};
+use gatehouse_authz::AccountPermission;
+
+use crate::needs::Needs;
+use crate::state::App;
+use views::{account, groups, home, login, tokens, user, users};
+
+/// One page (or form target) of the UI.
+#[derive(Debug)]
+pub struct Page {
+    /// `GET` for a page, `POST` for a form's target.
+    pub method: Method,
+    /// The axum path pattern.
+    pub path: &'static str,
+    /// What the viewer needs; without it the page is a 404.
+    pub needs: Needs,
+    /// Its name in the navigation, for the pages that are a section.
+    pub nav: Option<&'static str>,
+    /// The handler.
+    pub handler: fn() -> MethodRouter<App>,
+}
+
+const ACCOUNTS: Needs = Needs::Account(AccountPermission::AccountsManage);
+
+macro_rules! page {
+    ($method:ident $path:literal, $needs:expr, $nav:expr, $handler:path) => {
+        Page {
+            method: Method::$method,
+            path: $path,
+            needs: $needs,
+            nav: $nav,
+            handler: || page!(@verb $method)($handler),
+        }
+    };
+    (@verb GET) => { get };
+    (@verb POST) => { post };
+}
+
+/// Every page of the UI; the navigation lists those with a `nav` name that
+/// the viewer may reach, in this order.
+pub const PAGES: &[Page] = &[
+    page!(GET "/", Needs::Authenticated, None, home::show),
+    page!(GET "/login", Needs::Public, None, login::form),
+    page!(POST "/login", Needs::Public, None, login::submit),
+    page!(POST "/logout", Needs::Authenticated, None, login::logout),
+    page!(GET "/account/password", Needs::Authenticated, None, account::form),
+    page!(POST "/account/password", Needs::Authenticated, None, account::submit),
+    page!(GET "/users", ACCOUNTS, Some("User Management"), users::list),
+    page!(POST "/users", ACCOUNTS, None, users::create),
+    page!(GET "/users/new", ACCOUNTS, None, users::new),
+    page!(GET "/users/{username}", ACCOUNTS, None, user::show),
+    page!(POST "/users/{username}/{action}", ACCOUNTS, None, user::act),
+    page!(GET "/groups", ACCOUNTS, Some("Groups"), groups::list),
+    page!(GET "/tokens", Needs::Authenticated, Some("My tokens"), tokens::list),
+    page!(POST "/tokens", Needs::Authenticated, None, tokens::create),
+    page!(POST "/tokens/{id}/revoke", Needs::Authenticated, None, tokens::revoke),
+];
+
+/// The UI's routes: [`PAGES`] behind their guards, and the assets.
+pub fn router(app: &App) -> Router<App> {
+    let mut router = Router::new();
+    for page in PAGES {
+        let guarded = (page.handler)().route_layer(middleware::from_fn_with_state(
+            (app.clone(), page.needs),
+            session::page_guard,
+        ));
+        router = router.route(page.path, guarded);
+    }
+    router.route("/assets/{*path}", get(assets::asset))
+}
+
+/// Whether a path is the UI's (it answers HTML errors there).
+#[must_use]
+pub fn is_ui_path(path: &str) -> bool {
+    !["/api/", "/scim/", "/access/", "/metrics", "/healthz", "/readyz"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}

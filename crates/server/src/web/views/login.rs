@@ -1,0 +1,112 @@
+//! Log in and log out (SPEC §12, §6.2): username or email and password,
+//! checked by the API's own login code (rate limits, the same answer for
+//! every refusal, lockout, an invited user's first login making it
+//! enabled), then the session the API also accepts. The initial admin,
+//! while its one-time password is still the generated one, is sent to
+//! change it.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse as _, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+use crate::caller::Client;
+use crate::handlers::auth::{check_password, close_session, open_session};
+use crate::state::App;
+use crate::web::form::FormErrors;
+use crate::web::page::{Layout, failure, html, html_with};
+use crate::web::session::{FormToken, Viewer};
+
+#[derive(Template)]
+#[template(path = "web/login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+    next: String,
+    errors: FormErrors,
+}
+
+/// `?next=`: where to go after logging in.
+#[derive(Debug, Default, Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// A path of this site to go back to (never another origin).
+fn local_path(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map_or_else(|| "/".to_owned(), str::to_owned)
+}
+
+/// `GET /login`.
+pub async fn form(viewer: Option<Viewer>, FormToken(token): FormToken, Query(query): Query<Next>) -> Response {
+    let next = local_path(query.next.as_deref());
+    if viewer.is_some() {
+        return Redirect::to(&next).into_response();
+    }
+    html(&LoginPage {
+        layout: Layout::public("Log in", &token),
+        username: String::new(),
+        next,
+        errors: FormErrors::none(),
+    })
+}
+
+/// The log-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /login`.
+pub async fn submit(
+    State(app): State<App>,
+    client: Client,
+    jar: CookieJar,
+    FormToken(token): FormToken,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = local_path(form.next.as_deref());
+    let user = match check_password(&app, &client, form.username.trim(), &form.password).await {
+        Ok(user) => user,
+        Err(problem) => {
+            let mut errors = FormErrors::none();
+            errors.add("password", &problem.problem.detail);
+            let status = problem.problem.status;
+            return html_with(
+                status,
+                &LoginPage {
+                    layout: Layout::public("Log in", &token),
+                    username: form.username,
+                    next,
+                    errors,
+                },
+            );
+        }
+    };
+    let (cookie, _) = match open_session(&app, &client, &user).await {
+        Ok(session) => session,
+        Err(problem) => return failure(&problem),
+    };
+    let target = if crate::password::initial_password_pending(&app.config().data_dir, user.username.as_str()) {
+        "/account/password".to_owned()
+    } else {
+        next
+    };
+    (jar.add(cookie), Redirect::to(&target)).into_response()
+}
+
+/// `POST /logout`: ends the session.
+pub async fn logout(State(app): State<App>, jar: CookieJar, viewer: Viewer) -> Response {
+    match close_session(&app, &viewer.caller).await {
+        Ok(removal) => (jar.remove(removal), Redirect::to("/login")).into_response(),
+        Err(problem) => failure(&problem),
+    }
+}

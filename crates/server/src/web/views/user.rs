@@ -1,0 +1,185 @@
+//! A user's page (SPEC §12): profile, account permissions, groups, the
+//! projects it is a member of with its **Effective permissions** in each
+//! (every action per environment, with the grants that give it — the
+//! API's own `users/{username}/permissions`), and disable, enable,
+//! unlock, delete with confirmation (the API's own commands: the
+//! dominance rule of SPEC §2.5 answers for them).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse as _, Redirect, Response};
+use gatehouse_api as api;
+use serde::Deserialize;
+
+use super::users::{shown_time, status_name};
+use crate::handlers::check::ProjectQuery;
+use crate::handlers::respond::{IfMatch, Params};
+use crate::handlers::users::{path_username, stored_user, wire_user};
+use crate::state::App;
+use crate::web::page::{Layout, failure, html, message};
+use crate::web::session::Viewer;
+
+/// At most this many projects' effective permissions on the page.
+const PROJECTS_SHOWN: usize = 20;
+
+/// One action's line of the effective permissions.
+struct Line {
+    action: String,
+    environments: String,
+    grants: Vec<String>,
+}
+
+/// One project of the user.
+struct ProjectPermissions {
+    key: String,
+    lines: Vec<Line>,
+}
+
+#[derive(Template)]
+#[template(path = "web/user.html")]
+struct UserPage {
+    layout: Layout,
+    user: api::User,
+    status: &'static str,
+    created: String,
+    last_login: String,
+    projects: Vec<ProjectPermissions>,
+    more_projects: bool,
+}
+
+fn grant_text(grant: &api::Grant) -> String {
+    let via = match grant.via {
+        api::Via::User => "directly".to_owned(),
+        api::Via::Group => format!("through group {}", grant.name),
+        api::Via::Admin => "as platform admin".to_owned(),
+    };
+    let envs = if grant.environments.is_empty() {
+        String::new()
+    } else {
+        format!(" in {}", grant.environments.join(", "))
+    };
+    format!("role {} {via}{envs}", grant.role)
+}
+
+/// `GET /users/{username}`.
+pub async fn show(State(app): State<App>, viewer: Viewer, Path(username): Path<String>) -> Response {
+    let Ok(name) = path_username(&username) else {
+        return crate::web::page::not_found();
+    };
+    let user = match stored_user(&app, &name).await {
+        Ok(user) => user,
+        Err(problem) => return failure(&problem),
+    };
+    let snapshot = app.snapshot();
+    let wire = wire_user(&snapshot, &user, app.now());
+    let member_of: Vec<String> = snapshot.user_id(name.as_str()).map_or_else(Vec::new, |id| {
+        let mut keys: Vec<String> = snapshot
+            .projects()
+            .filter(|(_, project)| snapshot.is_member(id, *project))
+            .map(|(key, _)| key.to_owned())
+            .collect();
+        keys.sort();
+        keys
+    });
+    let mut projects = Vec::new();
+    for key in member_of.iter().take(PROJECTS_SHOWN) {
+        let answer = crate::handlers::check::user_permissions(
+            State(app.clone()),
+            viewer.caller.clone(),
+            Path(username.clone()),
+            Params(ProjectQuery {
+                project: Some(key.clone()),
+            }),
+        )
+        .await;
+        let Ok(answer) = answer else { continue };
+        let lines = answer
+            .0
+            .permissions
+            .iter()
+            .map(|p| Line {
+                action: p.action.clone(),
+                environments: p
+                    .environments
+                    .as_ref()
+                    .map_or_else(|| "any (not environment-scoped)".to_owned(), |e| e.join(", ")),
+                grants: p.grants.iter().map(grant_text).collect(),
+            })
+            .collect();
+        projects.push(ProjectPermissions {
+            key: key.clone(),
+            lines,
+        });
+    }
+    html(&UserPage {
+        layout: Layout::new(&app, &viewer, format!("User {username}"), "/users"),
+        status: status_name(wire.status),
+        created: shown_time(wire.created_at),
+        last_login: wire.last_login_at.map_or_else(|| "never".to_owned(), shown_time),
+        user: wire,
+        projects,
+        more_projects: member_of.len() > PROJECTS_SHOWN,
+    })
+}
+
+/// The delete form: the username typed again as confirmation.
+#[derive(Debug, Deserialize)]
+pub struct Confirm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /users/{username}/{action}`: disable, enable, unlock or delete.
+pub async fn act(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((username, action)): Path<(String, String)>,
+    Form(confirm): Form<Confirm>,
+) -> Response {
+    let (state, caller, path) = (State(app.clone()), viewer.caller.clone(), Path(username.clone()));
+    let (done, notice) = match action.as_str() {
+        "disable" => (
+            crate::handlers::users::disable(state, caller, path, IfMatch(None))
+                .await
+                .map(|_| ()),
+            "disabled",
+        ),
+        "enable" => (
+            crate::handlers::users::enable(state, caller, path, IfMatch(None))
+                .await
+                .map(|_| ()),
+            "enabled",
+        ),
+        "unlock" => (
+            crate::handlers::users::unlock(state, caller, path, IfMatch(None))
+                .await
+                .map(|_| ()),
+            "unlocked",
+        ),
+        "delete" if confirm.confirm.trim() == username => (
+            crate::handlers::users::delete(state, caller, path, HeaderMap::new())
+                .await
+                .map(|_| ()),
+            "deleted",
+        ),
+        "delete" => {
+            return message(
+                422,
+                "Not deleted",
+                "Type the username exactly to confirm the deletion. Go back and try again.",
+            );
+        }
+        _ => return crate::web::page::not_found(),
+    };
+    match done {
+        Ok(()) if notice == "deleted" => Redirect::to("/users?done=deleted").into_response(),
+        Ok(()) => Redirect::to(&format!(
+            "/users/{}?done={notice}",
+            form_urlencoded::byte_serialize(username.as_bytes()).collect::<String>()
+        ))
+        .into_response(),
+        Err(problem) => failure(&problem),
+    }
+}
