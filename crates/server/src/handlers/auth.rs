@@ -230,6 +230,22 @@ pub async fn login(
         require_full_scope(&presented.acting, "make a session")?;
     }
     let user = check_password(&app, &client, &body.username, body.password.expose()).await?;
+    let (jar, csrf_token) = open_session(&app, &client, jar, &user).await?;
+    let body = api::LoginResponse {
+        user: wire_user(&app.snapshot(), &user, app.now()),
+        csrf_token,
+    };
+    Ok((jar, Json(body)).into_response())
+}
+
+/// Opens a web session (SPEC §6.2) for `user`, who has just proved who it
+/// is: the session cookie added to `jar`, and the session's CSRF token.
+pub(crate) async fn open_session(
+    app: &App,
+    client: &Client,
+    jar: CookieJar,
+    user: &User,
+) -> Result<(CookieJar, String), ApiProblem> {
     let no_randomness = |e: crate::credentials::NoRandomness| ApiProblem::internal("no randomness", &e);
     let (cookie, csrf_token) = (
         random_secret().map_err(no_randomness)?,
@@ -251,11 +267,7 @@ pub async fn login(
         .secure(app.config().secure_cookies() || client.https)
         .path("/")
         .build();
-    let body = api::LoginResponse {
-        user: wire_user(&app.snapshot(), &user, now),
-        csrf_token,
-    };
-    Ok((jar.add(cookie), Json(body)).into_response())
+    Ok((jar.add(cookie), csrf_token))
 }
 
 /// `POST /api/v1/auth/logout`: ends the session (a token stays valid;
