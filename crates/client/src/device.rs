@@ -163,3 +163,25 @@ fn refusal(body: &str, status: u16) -> String {
         _ => format!("HTTP {status}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_provider_without_the_grant_is_a_clear_message() {
+        let info = OidcInfo {
+            issuer: "https://idp.example.com".into(),
+            client_id: "gatehouse".into(),
+            display_name: "Example".into(),
+            login_url: "https://gatehouse.example.com/auth/oidc/login".into(),
+            device_authorization_endpoint: None,
+            token_endpoint: Some("https://idp.example.com/token".into()),
+        };
+        let error = start(&info).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            error.contains("`https://idp.example.com` does not offer the device-authorization grant"),
+            "{error}"
+        );
+    }
+}

@@ -114,15 +114,7 @@ pub async fn callback(
     };
     match open_session(&app, &client, jar, &user).await {
         Ok((jar, _csrf)) => {
-            record(
-                &app,
-                &client,
-                "session.created",
-                user.username.as_str(),
-                Some(&claims),
-                None,
-            )
-            .await;
+            record_session(&app, &client, &user, &claims).await;
             (jar, moving_on()).into_response()
         }
         Err(problem) => problem.into_response(),
@@ -252,6 +244,20 @@ async fn record(
     }
 }
 
+/// Audits a login through OIDC: `session.created` with `via: oidc`, the
+/// issuer and the subject.
+async fn record_session(app: &App, client: &Client, user: &gatehouse_domain::entities::User, claims: &OidcClaims) {
+    record(
+        app,
+        client,
+        "session.created",
+        user.username.as_str(),
+        Some(claims),
+        None,
+    )
+    .await;
+}
+
 /// A refused login: audited with its reason, and a page saying why.
 async fn refuse(app: &App, client: &Client, message: &str, reason: &str, claims: Option<&OidcClaims>) -> Response {
     metrics::counter!("gatehouse_login_failures_total").increment(1);
@@ -367,15 +373,7 @@ pub async fn token(
             return Err(ApiProblem::new(ErrorCode::InvalidCredentials, message));
         }
     };
-    record(
-        &app,
-        &client,
-        "session.created",
-        user.username.as_str(),
-        Some(&claims),
-        None,
-    )
-    .await;
+    record_session(&app, &client, &user, &claims).await;
     let acting = acting(user.username.clone(), TokenScope::user(), None, &client);
     let request = api::CreateToken {
         description: Some(

@@ -182,15 +182,21 @@ async fn audit(gh: &TestServer, event: &str) -> Vec<Value> {
     answer.body["items"].as_array().unwrap().clone()
 }
 
+/// A provider whose ID tokens are Alice's, and a Gatehouse using it.
+async fn with_alice() -> (Provider, TestServer) {
+    let mut provider = Provider::start().await;
+    let gh = gatehouse(&provider, None).await;
+    provider.profile(alice()).await;
+    (provider, gh)
+}
+
 fn alice() -> Value {
     json!({"sub": "alice-sub-1", "preferred_username": "Alice", "email": "alice@example.com", "name": "Alice Liddell"})
 }
 
 #[tokio::test]
 async fn the_code_flow_creates_the_user_then_refreshes_it() {
-    let mut provider = Provider::start().await;
-    let gh = gatehouse(&provider, None).await;
-    provider.profile(alice()).await;
+    let (mut provider, gh) = with_alice().await;
 
     let first = log_in(&gh).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.page);
@@ -332,9 +338,7 @@ async fn a_disabled_user_cannot_log_in() {
 
 #[tokio::test]
 async fn every_forged_stale_or_replayed_answer_is_refused_with_a_page_and_an_audit_record() {
-    let mut provider = Provider::start().await;
-    let gh = gatehouse(&provider, None).await;
-    provider.profile(alice()).await;
+    let (mut provider, gh) = with_alice().await;
     for (tamper, reason) in [
         ("expired", "expired"),
         ("wrong_audience", "wrong_audience"),
@@ -376,9 +380,7 @@ async fn every_forged_stale_or_replayed_answer_is_refused_with_a_page_and_an_aud
 
 #[tokio::test]
 async fn an_oidc_users_profile_is_read_only_through_the_native_api() {
-    let mut provider = Provider::start().await;
-    let gh = gatehouse(&provider, None).await;
-    provider.profile(alice()).await;
+    let (_provider, gh) = with_alice().await;
     assert_eq!(log_in(&gh).await.status, StatusCode::OK);
     let patched = gh
         .call(
@@ -432,9 +434,7 @@ async fn an_unreachable_issuer_is_a_readiness_detail_and_a_clear_page_never_a_ha
 
 #[tokio::test]
 async fn a_fresh_id_token_of_this_client_buys_a_personal_token_and_others_do_not() {
-    let mut provider = Provider::start().await;
-    let gh = gatehouse(&provider, None).await;
-    provider.profile(alice()).await;
+    let (mut provider, gh) = with_alice().await;
     let info = gh.call(Method::GET, "/api/v1/auth/oidc", None, None).await;
     assert_eq!(info.status, 200, "{:?}", info.body);
     assert_eq!(info.body["client_id"], CLIENT_ID);
