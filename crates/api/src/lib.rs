@@ -37,6 +37,6 @@ pub use wire::scope_kind::ScopeKind;
 pub use wire::settings::{Billing, Instance, PutSettings, Settings};
 pub use wire::tokens::{CreateToken, CreatedToken, Scope, ScopeEntry, Token};
 pub use wire::users::{
-    CreateUser, Login, LoginResponse, ManagedBy, Membership, PatchUser, SetPassword, TokenRequest, User, UserKind,
-    UserStatus,
+    CreateUser, LinkOidc, Login, LoginResponse, ManagedBy, Membership, OidcInfo, OidcTokenRequest, PatchUser,
+    SetPassword, TokenRequest, User, UserKind, UserStatus,
 };

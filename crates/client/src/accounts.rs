@@ -1,9 +1,9 @@
 //! Logging in, the caller, users, groups and tokens (SPEC §5.1, §5.2, §6).
 
 use gatehouse_api::{
-    CreateGroup, CreateInvitation, CreateToken, CreateUser, CreatedToken, Group, InvitationSent, Message, Page,
-    PatchGroup, PatchGroupMembers, PatchUser, Permissions, RequestPasswordReset, ResetPassword, SetPassword, Token,
-    TokenRequest, User,
+    CreateGroup, CreateInvitation, CreateToken, CreateUser, CreatedToken, Group, InvitationSent, Message, OidcInfo,
+    OidcTokenRequest, Page, PatchGroup, PatchGroupMembers, PatchUser, Permissions, RequestPasswordReset, ResetPassword,
+    SetPassword, Token, TokenRequest, User,
 };
 use reqwest::Method;
 
@@ -21,6 +21,25 @@ impl Client {
     /// 401 `invalid_credentials`, 429, or a transport failure.
     pub async fn auth_token(&self, request: &TokenRequest) -> Result<CreatedToken, ClientError> {
         self.send(Method::POST, &["api", "v1", "auth", "token"], Some(request))
+            .await
+    }
+
+    /// `GET /api/v1/auth/oidc`: the instance's OpenID Connect provider.
+    ///
+    /// # Errors
+    /// 404 when none is configured; 503 when it cannot be reached.
+    pub async fn oidc_info(&self) -> Result<OidcInfo, ClientError> {
+        self.get(&["api", "v1", "auth", "oidc"], NO_QUERY).await
+    }
+
+    /// `POST /api/v1/auth/oidc/token`: a personal token for a fresh ID token
+    /// the provider issued to this instance's client (the device grant).
+    ///
+    /// # Errors
+    /// 401 `invalid_credentials` (the reason in the detail), 429, or a
+    /// transport failure.
+    pub async fn oidc_token(&self, request: &OidcTokenRequest) -> Result<CreatedToken, ClientError> {
+        self.send(Method::POST, &["api", "v1", "auth", "oidc", "token"], Some(request))
             .await
     }
 

@@ -13,6 +13,7 @@
 
 mod access;
 mod accounts;
+pub mod device;
 mod error;
 mod instance;
 mod projects;

@@ -6,8 +6,8 @@ use gatehouse_authz::{self as authz, Change};
 use serde_json::Value;
 
 use crate::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, OutboxMessage, Principal, Project, Resource, Role,
-    RoleMode, SecretPurpose, Token, User,
+    BillingSettings, Environment, Group, Invitation, Member, OidcIdentity, OutboxMessage, Principal, Project, Resource,
+    Role, RoleMode, SecretPurpose, Token, User,
 };
 use crate::names::{EnvName, GroupName, ProjectKey, ResourceName, RoleName, Username};
 
@@ -82,6 +82,9 @@ pub enum Mutation {
     /// Register a resource. A taken (type, name) is a conflict: the store
     /// inserts, never replaces.
     PutResource(Resource),
+    /// Insert or replace the link of an OIDC identity (by issuer and
+    /// subject) to its user.
+    LinkOidc(OidcIdentity),
     /// Delete a registered resource.
     DeleteResource {
         /// Its type.
@@ -196,7 +199,8 @@ impl Mutation {
             | Self::DeleteSecrets { .. }
             | Self::EndSessions { .. }
             | Self::Enqueue(_)
-            | Self::PutBilling(_) => return None,
+            | Self::PutBilling(_)
+            | Self::LinkOidc(_) => return None,
         })
     }
 }

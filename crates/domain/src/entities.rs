@@ -33,6 +33,23 @@ pub struct Profile {
     pub family_name: Option<String>,
 }
 
+/// An identity at an OpenID Connect provider, and the Gatehouse user it
+/// logs in as (SPEC §13): keyed by (issuer, subject), never by email.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcIdentity {
+    /// The provider's issuer URL.
+    pub issuer: String,
+    /// The `sub` claim: the provider's stable id of the person.
+    pub subject: String,
+    /// The user it logs in as.
+    pub username: Username,
+    /// The provider's display name of the person (`name`), refreshed at
+    /// each login.
+    pub display_name: Option<String>,
+    /// When the identity was linked (first login, or an admin's link).
+    pub linked_at: OffsetDateTime,
+}
+
 /// A user (SPEC §5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {

@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 
 use crate::commit::{AuditEntry, Commit};
 use crate::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role,
-    SecretPurpose, Token, User,
+    BillingSettings, Environment, Group, Invitation, Member, OidcIdentity, Principal, Project, QueuedMessage, Resource,
+    Role, SecretPurpose, Token, User,
 };
 use crate::names::{GroupName, ProjectKey, RoleName, Username};
 
@@ -158,6 +158,20 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     /// Last seen (for the 30-minute idle limit).
     pub last_seen_at: OffsetDateTime,
+}
+
+/// An OIDC login started and not finished (SPEC §13): what its callback
+/// needs, found by the SHA-256 of its `state`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OidcPending {
+    /// Hex SHA-256 of the `state` sent to the provider.
+    pub state_sha256: String,
+    /// The nonce the ID token must carry.
+    pub nonce: String,
+    /// The PKCE verifier of the code challenge sent.
+    pub pkce_verifier: String,
+    /// When the login started (pending logins expire).
+    pub created_at: OffsetDateTime,
 }
 
 /// Persistence of everything Gatehouse keeps.
@@ -326,6 +340,32 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes a session (logout).
     fn delete_session(&self, id_sha256: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The link of the OIDC identity (issuer, subject), if any.
+    fn oidc_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> impl Future<Output = Result<Option<OidcIdentity>, StoreError>> + Send;
+    /// The OIDC identity at `issuer` linked to `username`, if any.
+    fn oidc_identity_of(
+        &self,
+        issuer: &str,
+        username: &Username,
+    ) -> impl Future<Output = Result<Option<OidcIdentity>, StoreError>> + Send;
+    /// Keeps a started OIDC login, and forgets those started before
+    /// `expired_before` (book-keeping, no revision).
+    fn put_oidc_pending(
+        &self,
+        pending: &OidcPending,
+        expired_before: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Takes (reads and deletes, at once) the started login of a state:
+    /// a second take of the same state finds nothing.
+    fn take_oidc_pending(
+        &self,
+        state_sha256: &str,
+    ) -> impl Future<Output = Result<Option<OidcPending>, StoreError>> + Send;
 
     /// The whole permission model and the revision it reflects, for
     /// `Snapshot::compile`.

@@ -16,7 +16,7 @@ use crate::mail_settings::MailSettings;
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 27] = [
     "listen",
     "data_dir",
     "database_url",
@@ -40,6 +40,12 @@ const KEYS: [&str; 22] = [
     "keep_alive_secs",
     "max_connections",
     "max_connections_per_address",
+    // Log in with an OpenID Connect provider (SPEC §13).
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_groups_claim",
+    "oidc_display_name",
 ];
 
 /// The prefix of configuration environment variables.
@@ -115,6 +121,20 @@ pub struct Config {
     /// The most connections open at once from one peer address (trusted
     /// proxies are exempt).
     pub max_connections_per_address: u32,
+    // Log in with an OpenID Connect provider (SPEC §13, docs/oidc.md).
+    /// The provider's issuer URL (discovery at
+    /// `<issuer>/.well-known/openid-configuration`); unset: no OIDC login.
+    pub oidc_issuer: Option<String>,
+    /// This instance's client id at the provider; required with `oidc_issuer`.
+    pub oidc_client_id: Option<String>,
+    /// The client secret; unset for a public client (PKCE only).
+    pub oidc_client_secret: Option<String>,
+    /// The ID-token claim listing the user's groups (e.g. `groups`); unset:
+    /// group memberships are Gatehouse's alone.
+    pub oidc_groups_claim: Option<String>,
+    /// The provider's name on the login page ("Log in with <name>");
+    /// default: the issuer's host.
+    pub oidc_display_name: Option<String>,
 }
 
 impl Default for Config {
@@ -142,6 +162,11 @@ impl Default for Config {
             keep_alive_secs: 75,
             max_connections: 4_096,
             max_connections_per_address: 256,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_groups_claim: None,
+            oidc_display_name: None,
         }
     }
 }
@@ -171,6 +196,14 @@ impl fmt::Debug for Config {
             .field("keep_alive_secs", &self.keep_alive_secs)
             .field("max_connections", &self.max_connections)
             .field("max_connections_per_address", &self.max_connections_per_address)
+            .field("oidc_issuer", &self.oidc_issuer)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field(
+                "oidc_client_secret",
+                &self.oidc_client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("oidc_groups_claim", &self.oidc_groups_claim)
+            .field("oidc_display_name", &self.oidc_display_name)
             .finish()
     }
 }
@@ -232,6 +265,45 @@ impl Config {
         }
         self.mail_settings()?;
         self.validate_host()?;
+        self.validate_oidc()?;
+        Ok(())
+    }
+
+    /// Refuses unusable values of the OIDC keys (SPEC §13): the issuer is
+    /// an http(s) URL (https unless it is this machine), the client id comes
+    /// with it, and the other keys mean nothing without it.
+    fn validate_oidc(&self) -> Result<(), ConfigError> {
+        let Some(issuer) = &self.oidc_issuer else {
+            for (key, set) in [
+                ("oidc_client_id", self.oidc_client_id.is_some()),
+                ("oidc_client_secret", self.oidc_client_secret.is_some()),
+                ("oidc_groups_claim", self.oidc_groups_claim.is_some()),
+                ("oidc_display_name", self.oidc_display_name.is_some()),
+            ] {
+                if set {
+                    return Err(ConfigError(format!("key `{key}`: needs `oidc_issuer`")));
+                }
+            }
+            return Ok(());
+        };
+        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|prefix| {
+                issuer
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+            });
+        if !(issuer.starts_with("https://") || local) {
+            return Err(ConfigError(format!(
+                "key `oidc_issuer`: `{issuer}` must be an https URL (http only on this machine)"
+            )));
+        }
+        if self.oidc_client_id.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError("key `oidc_client_id`: required with `oidc_issuer`".into()));
+        }
+        if self.oidc_groups_claim.as_deref().is_some_and(str::is_empty) {
+            return Err(ConfigError("key `oidc_groups_claim`: must not be empty".into()));
+        }
         Ok(())
     }
 

@@ -46,6 +46,9 @@ pub enum StartError {
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The OIDC keys name a provider that cannot be used.
+    #[error(transparent)]
+    Oidc(#[from] crate::oidc::OidcConfigError),
     /// The initial commit could not be built.
     #[error("initialisation: {0}")]
     Domain(#[from] DomainError),

@@ -18,6 +18,7 @@ pub mod mail_settings;
 pub mod mailer;
 pub mod needs;
 pub mod observe;
+pub mod oidc;
 pub mod openapi;
 pub mod ops;
 pub mod password;

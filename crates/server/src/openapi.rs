@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::handlers::{
-    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens,
+    audit, auth, check, environments, groups, invitations, members, oidc, projects, resources, roles, settings, tokens,
     transfer, users,
 };
 use crate::ops;
@@ -30,6 +30,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         ops::healthz, ops::readyz, ops::metrics, document,
         auth::login, auth::logout, auth::token, auth::me,
         auth::request_password_reset, auth::reset_password,
+        oidc::login, oidc::callback, oidc::info, oidc::token, oidc::link,
         users::list, users::create, users::get, users::patch, users::delete,
         users::disable, users::enable, users::unlock, users::set_password,
         tokens::list_for_user, tokens::create_for_user, tokens::list_own, tokens::create_own, tokens::revoke,

@@ -27,11 +27,22 @@ pub async fn readyz(State(app): State<App>) -> Result<Json<serde_json::Value>, A
         return Err(ApiProblem::new(ErrorCode::NotReady, "shutting down"));
     }
     match app.store().revision().await {
-        Ok(revision) => Ok(Json(json!({
-            "status": "ready",
-            "revision": revision,
-            "snapshot_revision": app.snapshot().revision(),
-        }))),
+        Ok(revision) => {
+            let mut body = json!({
+                "status": "ready",
+                "revision": revision,
+                "snapshot_revision": app.snapshot().revision(),
+            });
+            // A provider that does not answer is a detail, not unreadiness:
+            // password logins and every check still work (SPEC §13).
+            if let Some(oidc) = app.oidc() {
+                body["oidc"] = match oidc.problem() {
+                    None => json!({"issuer": oidc.issuer(), "status": "ok"}),
+                    Some(problem) => json!({"issuer": oidc.issuer(), "status": "unavailable", "detail": problem}),
+                };
+            }
+            Ok(Json(body))
+        }
         Err(error) => {
             tracing::warn!(%error, "readiness: the store does not answer");
             Err(ApiProblem::new(ErrorCode::NotReady, "the store does not answer"))

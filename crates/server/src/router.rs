@@ -23,7 +23,7 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use crate::client_address::client_address;
 use crate::guard::guard;
 use crate::handlers::{
-    audit, auth, check, environments, groups, invitations, members, projects, resources, roles, settings, tokens,
+    audit, auth, check, environments, groups, invitations, members, oidc, projects, resources, roles, settings, tokens,
     transfer, users,
 };
 use crate::jfrog::{
@@ -83,6 +83,10 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/auth/token", Needs::Public, auth::token),
     route!(POST "/api/v1/auth/password-reset", Needs::Public, auth::request_password_reset),
     route!(POST "/api/v1/auth/password-reset/{secret}", Needs::Public, auth::reset_password),
+    route!(GET "/auth/oidc/login", Needs::Public, oidc::login),
+    route!(GET "/auth/oidc/callback", Needs::Public, oidc::callback),
+    route!(GET "/api/v1/auth/oidc", Needs::Public, oidc::info),
+    route!(POST "/api/v1/auth/oidc/token", Needs::Public, oidc::token),
     route!(GET "/api/v1/me", Needs::Authenticated, auth::me),
     route!(GET "/api/v1/me/permissions", Needs::Authenticated, check::my_permissions),
     route!(GET "/api/v1/users", ACCOUNTS, users::list),
@@ -94,6 +98,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/api/v1/users/{username}/enable", ACCOUNTS, users::enable),
     route!(POST "/api/v1/users/{username}/unlock", ACCOUNTS, users::unlock),
     route!(PUT "/api/v1/users/{username}/password", Needs::Authenticated, users::set_password),
+    route!(POST "/api/v1/users/{username}/oidc-link", Needs::Admin, oidc::link),
     route!(GET "/api/v1/users/{username}/permissions", Needs::Authenticated, check::user_permissions),
     route!(GET "/api/v1/users/{username}/tokens", Needs::Authenticated, tokens::list_for_user),
     route!(POST "/api/v1/users/{username}/tokens", Needs::Authenticated, tokens::create_for_user),

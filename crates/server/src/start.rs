@@ -137,14 +137,32 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     // Unknown users are checked against this hash (SPEC §6.1).
     let dummy_hash =
         password::hash(&password::generate().map_err(StartError::Password)?).map_err(StartError::Password)?;
+    let oidc = start_oidc(&config).await?;
     Ok(Server {
-        app: App::new(store, snapshot, config.clone(), dummy_hash),
+        app: App::new(store, snapshot, config.clone(), dummy_hash, oidc),
         config,
         initialized,
         initial_admin: initial_admin.map(Arc::new),
         mailer,
         tls,
     })
+}
+
+/// The configured OIDC provider, discovered once (bounded by the client's
+/// timeouts). A provider that does not answer leaves the instance running —
+/// the password login works — with a warning here and a detail in
+/// `/readyz`; the next OIDC login discovers it again (SPEC §13).
+async fn start_oidc(config: &Config) -> Result<Option<crate::oidc::Oidc>, StartError> {
+    let Some(oidc) = crate::oidc::Oidc::from_config(config)? else {
+        return Ok(None);
+    };
+    match oidc.discover().await {
+        Ok(()) => tracing::info!(issuer = oidc.issuer(), "OIDC provider discovered"),
+        Err(error) => {
+            tracing::warn!(issuer = oidc.issuer(), %error, "OIDC login unavailable until the provider answers")
+        }
+    }
+    Ok(Some(oidc))
 }
 
 /// The audit events that name the catalogue the store was kept with.

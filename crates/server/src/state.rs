@@ -48,12 +48,20 @@ pub(crate) struct Inner {
     pub(crate) clock_ahead: std::sync::atomic::AtomicI64,
     /// Set at SIGTERM: `/readyz` answers 503 from then on (SPEC §8.1).
     pub(crate) stopping: std::sync::atomic::AtomicBool,
+    /// The OpenID Connect provider, when one is configured (SPEC §13).
+    pub(crate) oidc: Option<crate::oidc::Oidc>,
 }
 
 impl App {
     /// An application over `store` answering from `snapshot`.
     #[must_use]
-    pub fn new(store: Store, snapshot: Snapshot, config: Config, dummy_hash: String) -> Self {
+    pub fn new(
+        store: Store,
+        snapshot: Snapshot,
+        config: Config,
+        dummy_hash: String,
+        oidc: Option<crate::oidc::Oidc>,
+    ) -> Self {
         let per_minute = NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
         let (revision, _) = watch::channel(snapshot.revision());
         Self {
@@ -72,6 +80,7 @@ impl App {
                 argon2: crate::password::Gate::for_this_machine(),
                 clock_ahead: std::sync::atomic::AtomicI64::new(0),
                 stopping: std::sync::atomic::AtomicBool::new(false),
+                oidc,
             }),
         }
     }
@@ -86,6 +95,12 @@ impl App {
     #[must_use]
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.inner.snapshot.load_full()
+    }
+
+    /// The OpenID Connect provider, if one is configured.
+    #[must_use]
+    pub(crate) fn oidc(&self) -> Option<&crate::oidc::Oidc> {
+        self.inner.oidc.as_ref()
     }
 
     /// The configuration.

@@ -207,6 +207,17 @@ const TABLES: &[Table] = &[
         order_by: "id_sha256",
     },
     Table {
+        name: "oidc_identities",
+        columns: &[
+            ("issuer", Text),
+            ("subject", Text),
+            ("username", Text),
+            ("display_name", Text),
+            ("linked_at", Int),
+        ],
+        order_by: "issuer, subject",
+    },
+    Table {
         name: "outbox",
         columns: &[
             ("id", Int),

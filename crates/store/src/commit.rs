@@ -12,8 +12,8 @@ use crate::conn::Conn;
 use crate::error::in_context;
 use crate::members::RoleIds;
 use crate::{
-    audit, billing, environments, groups, invitations, members, outbox, projects, resources, revision, roles, sessions,
-    tokens, users,
+    audit, billing, environments, groups, invitations, members, oidc, outbox, projects, resources, revision, roles,
+    sessions, tokens, users,
 };
 
 /// Applies `commit` at `now` in the transaction `c`; answers the new
@@ -150,6 +150,7 @@ async fn mutate<C: Conn>(c: &mut C, mutation: &Mutation, rev: u64, role_ids: &mu
         Mutation::PutBilling(settings) => billing::put(c, settings).await,
         Mutation::PutResource(resource) => resources::create(c, resource).await,
         Mutation::DeleteResource { resource_type, name } => resources::delete(c, resource_type, name).await,
+        Mutation::LinkOidc(link) => oidc::link(c, link).await,
     }
 }
 
@@ -183,5 +184,6 @@ fn describe(mutation: &Mutation) -> String {
         Mutation::PutBilling(_) => "put billing".to_owned(),
         Mutation::PutResource(r) => format!("register resource `{}/{}`", r.resource_type, r.name),
         Mutation::DeleteResource { resource_type, name } => format!("remove resource `{resource_type}/{name}`"),
+        Mutation::LinkOidc(link) => format!("link an OIDC identity to `{}`", link.username),
     }
 }

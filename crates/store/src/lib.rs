@@ -22,6 +22,7 @@ mod invitations;
 mod listen;
 mod members;
 mod model;
+mod oidc;
 mod outbox;
 mod projects;
 mod resources;

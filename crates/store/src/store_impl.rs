@@ -4,20 +4,20 @@
 
 use gatehouse_authz::Model;
 use gatehouse_domain::entities::{
-    BillingSettings, Environment, Group, Invitation, Member, Principal, Project, QueuedMessage, Resource, Role,
-    SecretPurpose, Token, User,
+    BillingSettings, Environment, Group, Invitation, Member, OidcIdentity, Principal, Project, QueuedMessage, Resource,
+    Role, SecretPurpose, Token, User,
 };
 use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{
-    AuditFilter, AuditRecord, ChangeLogEntry, MemberFilter, Page, PageRequest, Session, UserFilter,
+    AuditFilter, AuditRecord, ChangeLogEntry, MemberFilter, OidcPending, Page, PageRequest, Session, UserFilter,
 };
 use gatehouse_domain::{AuditEntry, Commit, StoreError};
 use time::OffsetDateTime;
 
 use crate::store::{Store, with_conn, with_read_tx, with_write_tx};
 use crate::{
-    audit, billing, commit, environments, groups, invitations, members, model, outbox, projects, resources, revision,
-    roles, sessions, tokens, users,
+    audit, billing, commit, environments, groups, invitations, members, model, oidc, outbox, projects, resources,
+    revision, roles, sessions, tokens, users,
 };
 
 impl gatehouse_domain::Store for Store {
@@ -187,6 +187,22 @@ impl gatehouse_domain::Store for Store {
 
     async fn delete_session(&self, id_sha256: &str) -> Result<(), StoreError> {
         with_conn!(self, |c| sessions::delete(c, id_sha256).await)
+    }
+
+    async fn oidc_identity(&self, issuer: &str, subject: &str) -> Result<Option<OidcIdentity>, StoreError> {
+        with_conn!(self, |c| oidc::get(c, issuer, subject).await)
+    }
+
+    async fn oidc_identity_of(&self, issuer: &str, username: &Username) -> Result<Option<OidcIdentity>, StoreError> {
+        with_conn!(self, |c| oidc::of(c, issuer, username).await)
+    }
+
+    async fn put_oidc_pending(&self, pending: &OidcPending, expired_before: OffsetDateTime) -> Result<(), StoreError> {
+        with_write_tx!(self, |c| oidc::put_pending(c, pending, expired_before).await)
+    }
+
+    async fn take_oidc_pending(&self, state_sha256: &str) -> Result<Option<OidcPending>, StoreError> {
+        with_conn!(self, |c| oidc::take_pending(c, state_sha256).await)
     }
 
     async fn load_model(&self) -> Result<(Model, u64), StoreError> {

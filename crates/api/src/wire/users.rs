@@ -197,6 +197,52 @@ pub struct SetPassword {
     pub new_password: Secret,
 }
 
+/// `POST /api/v1/users/{username}/oidc-link`: an admin links a local user
+/// to an identity at the OIDC provider (SPEC §13).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkOidc {
+    /// The provider's issuer URL; default: the configured `oidc_issuer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// The `sub` claim of the person at the provider.
+    pub subject: String,
+}
+
+/// `POST /api/v1/auth/oidc/token`: a personal token for an ID token the
+/// CLI obtained from the provider with the device-authorization grant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OidcTokenRequest {
+    /// The provider's ID token (a JWT), issued to this instance's client id.
+    pub id_token: Secret,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Lifetime in seconds; `0` never expires, where the instance allows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+}
+
+/// `GET /api/v1/auth/oidc`: how to log in through the OIDC provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OidcInfo {
+    /// The provider's issuer URL.
+    pub issuer: String,
+    /// The client id the CLI uses at the provider.
+    pub client_id: String,
+    /// The name shown on the login button.
+    pub display_name: String,
+    /// Where the browser starts a login.
+    pub login_url: String,
+    /// The provider's device-authorization endpoint (RFC 8628), when it
+    /// offers the grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
+    /// The provider's token endpoint (the CLI polls it in the device grant).
+    pub token_endpoint: Option<String>,
+}
+
 /// `POST /api/v1/auth/login`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod invitations;
 pub mod members;
+pub mod oidc;
 pub mod projects;
 pub mod resources;
 pub mod roles;

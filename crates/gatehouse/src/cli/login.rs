@@ -1,10 +1,12 @@
 //! `gatehouse login`, `logout` and `whoami`: a token for a username and
-//! password, kept in a profile (SPEC §6.3, §11).
+//! password, kept in a profile (SPEC §6.3, §11); with `--oidc`, for the
+//! instance's OpenID Connect provider through the device-authorization
+//! grant (RFC 8628, SPEC §13).
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use gatehouse_api::{TokenRequest, User};
-use gatehouse_client::{Client, ClientError};
+use gatehouse_api::{CreatedToken, OidcTokenRequest, Secret, TokenRequest, User};
+use gatehouse_client::{Client, ClientError, device};
 
 use super::Global;
 use super::output::{self, Format};
@@ -26,6 +28,11 @@ pub struct LoginArgs {
     /// The token's description.
     #[arg(long, default_value = "gatehouse CLI")]
     pub description: String,
+    /// Log in through the instance's identity provider (OpenID Connect)
+    /// with the device-authorization grant: open the URL shown, enter the
+    /// code, and the CLI gets its token when you have approved.
+    #[arg(long, conflicts_with_all = ["username", "password_stdin"])]
+    pub oidc: bool,
 }
 
 /// Logs in and saves the profile.
@@ -37,25 +44,12 @@ pub async fn login(global: &Global, args: &LoginArgs) -> anyhow::Result<()> {
             None => bail!("name the server: `gatehouse login URL`"),
         },
     };
-    let username = match &args.username {
-        Some(u) => u.clone(),
-        None if args.password_stdin => bail!("give `--username` with `--password-stdin`"),
-        None => secrets::ask("Username")?,
-    };
-    let password = if args.password_stdin {
-        StdinSecrets::new().next_secret("password")?
-    } else {
-        secrets::prompt("Password")?
-    };
     let client = Client::new(&url, None)?;
-    let created = client
-        .auth_token(&TokenRequest {
-            username: username.clone(),
-            password,
-            description: Some(args.description.clone()),
-            expires_in: None,
-        })
-        .await?;
+    let created = if args.oidc {
+        oidc_token(&client, &args.description).await?
+    } else {
+        password_token(&client, args).await?
+    };
     let mut profiles = Profiles::load()?;
     let previous = profiles.profiles.insert(
         global.profile.clone(),
@@ -82,6 +76,53 @@ pub async fn login(global: &Global, args: &LoginArgs) -> anyhow::Result<()> {
         profile::path()?.display()
     );
     Ok(())
+}
+
+/// A personal token for a username and password.
+async fn password_token(client: &Client, args: &LoginArgs) -> anyhow::Result<CreatedToken> {
+    let username = match &args.username {
+        Some(u) => u.clone(),
+        None if args.password_stdin => bail!("give `--username` with `--password-stdin`"),
+        None => secrets::ask("Username")?,
+    };
+    let password = if args.password_stdin {
+        StdinSecrets::new().next_secret("password")?
+    } else {
+        secrets::prompt("Password")?
+    };
+    Ok(client
+        .auth_token(&TokenRequest {
+            username,
+            password,
+            description: Some(args.description.clone()),
+            expires_in: None,
+        })
+        .await?)
+}
+
+/// A personal token through the identity provider's device grant.
+async fn oidc_token(client: &Client, description: &str) -> anyhow::Result<CreatedToken> {
+    let info = client.oidc_info().await.context("this instance offers no OIDC login")?;
+    let code = device::start(&info).await?;
+    match &code.verification_uri_complete {
+        Some(complete) => eprintln!(
+            "To log in with {}, open {complete}\n(or {} and enter the code {})",
+            info.display_name, code.verification_uri, code.user_code
+        ),
+        None => eprintln!(
+            "To log in with {}, open {} and enter the code {}",
+            info.display_name, code.verification_uri, code.user_code
+        ),
+    }
+    eprintln!("Waiting for your approval…");
+    let id_token = device::finish(&info, &code).await?;
+    Ok(client
+        .oidc_token(&OidcTokenRequest {
+            id_token: Secret::new(id_token),
+            description: Some(description.to_owned()),
+            expires_in: None,
+        })
+        .await?)
 }
 
 fn same(a: &str, b: &str) -> bool {

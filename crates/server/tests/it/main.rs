@@ -25,6 +25,7 @@ mod mail;
 mod metrics;
 mod model_property;
 mod narrowing;
+mod oidc;
 mod openapi;
 mod ops;
 mod packaging;
