@@ -26,6 +26,13 @@ struct LoginPage {
     username: String,
     next: String,
     errors: FormErrors,
+    /// "Log in with <name>" when an OpenID Connect provider is configured.
+    provider: Option<String>,
+}
+
+/// The configured OpenID Connect provider's name, for the log-in page.
+fn provider(app: &App) -> Option<String> {
+    app.oidc().map(|oidc| oidc.display_name().to_owned())
 }
 
 /// `?next=`: where to go after logging in.
@@ -41,7 +48,12 @@ fn local_path(next: Option<&str>) -> String {
 }
 
 /// `GET /login`.
-pub async fn form(viewer: Option<Viewer>, FormToken(token): FormToken, Query(query): Query<Next>) -> Response {
+pub async fn form(
+    State(app): State<App>,
+    viewer: Option<Viewer>,
+    FormToken(token): FormToken,
+    Query(query): Query<Next>,
+) -> Response {
     let next = local_path(query.next.as_deref());
     if viewer.is_some() {
         return Redirect::to(&next).into_response();
@@ -51,6 +63,7 @@ pub async fn form(viewer: Option<Viewer>, FormToken(token): FormToken, Query(que
         username: String::new(),
         next,
         errors: FormErrors::none(),
+        provider: provider(&app),
     })
 }
 
@@ -87,6 +100,7 @@ pub async fn submit(
                     username: form.username,
                     next,
                     errors,
+                    provider: provider(&app),
                 },
             );
         }
