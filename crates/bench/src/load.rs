@@ -192,7 +192,7 @@ async fn drive(
 
 /// Reads one HTTP/1.1 answer with a `content-length` into `buffer`;
 /// answers its status and body.
-async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<u8>) -> Result<(u16, &'b [u8])> {
+pub(crate) async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<u8>) -> Result<(u16, &'b [u8])> {
     buffer.clear();
     let (head_end, length) = loop {
         if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {

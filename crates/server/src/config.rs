@@ -16,7 +16,7 @@ use crate::mail_settings::MailSettings;
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 24] = [
     "listen",
     "data_dir",
     "database_url",
@@ -40,6 +40,9 @@ const KEYS: [&str; 22] = [
     "keep_alive_secs",
     "max_connections",
     "max_connections_per_address",
+    // Several instances (SPEC §8).
+    "listen_notify",
+    "poll_interval_ms",
 ];
 
 /// The prefix of configuration environment variables.
@@ -115,6 +118,15 @@ pub struct Config {
     /// The most connections open at once from one peer address (trusted
     /// proxies are exempt).
     pub max_connections_per_address: u32,
+    // Several instances (SPEC §8).
+    /// Whether to `LISTEN` for other instances' commits on PostgreSQL (the
+    /// wake-up); when off, polling alone finds them (tests, and proxies
+    /// that cannot carry `LISTEN`, such as PgBouncer in transaction mode).
+    pub listen_notify: bool,
+    /// How often the store's revision is probed for other instances'
+    /// commits, in milliseconds: the bound on propagation when a
+    /// notification is lost (SPEC §6.3: a revocation within 1 s).
+    pub poll_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -142,6 +154,8 @@ impl Default for Config {
             keep_alive_secs: 75,
             max_connections: 4_096,
             max_connections_per_address: 256,
+            listen_notify: true,
+            poll_interval_ms: 250,
         }
     }
 }
@@ -171,6 +185,8 @@ impl fmt::Debug for Config {
             .field("keep_alive_secs", &self.keep_alive_secs)
             .field("max_connections", &self.max_connections)
             .field("max_connections_per_address", &self.max_connections_per_address)
+            .field("listen_notify", &self.listen_notify)
+            .field("poll_interval_ms", &self.poll_interval_ms)
             .finish()
     }
 }
@@ -258,6 +274,9 @@ impl Config {
             return Err(ConfigError(
                 "key `max_connections_per_address`: must be at least 1".into(),
             ));
+        }
+        if !(20..=60_000).contains(&self.poll_interval_ms) {
+            return Err(ConfigError("key `poll_interval_ms`: must be 20 to 60000".into()));
         }
         Ok(())
     }

@@ -9,6 +9,7 @@
 
 mod catalogue_cli;
 mod client_cli;
+mod crash_cli;
 mod host_cli;
 mod memory_cli;
 mod proxy_cli;
