@@ -205,6 +205,7 @@ pub(crate) async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<
                         .then(|| value.trim().parse::<usize>().ok())
                         .flatten()
                 })
+                .or_else(|| head.starts_with("HTTP/1.1 204").then_some(0))
                 .with_context(|| format!("an answer without content-length: {head}"))?;
             break (at + 4, length);
         }
