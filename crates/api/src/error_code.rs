@@ -72,11 +72,13 @@ pub enum ErrorCode {
     StaleSnapshot,
     /// Too many passwords are being hashed at once; see `Retry-After` (503).
     Busy,
+    /// The store's disk is full; nothing was written (507).
+    InsufficientStorage,
 }
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 31] = [
         Self::MalformedJson,
         Self::InvalidCursor,
         Self::ValidationFailed,
@@ -107,6 +109,7 @@ impl ErrorCode {
         Self::NotReady,
         Self::StaleSnapshot,
         Self::Busy,
+        Self::InsufficientStorage,
     ];
 
     /// Wire name. Never rename; add a variant.
@@ -143,6 +146,7 @@ impl ErrorCode {
             Self::NotReady => "not_ready",
             Self::StaleSnapshot => "stale_snapshot",
             Self::Busy => "busy",
+            Self::InsufficientStorage => "insufficient_storage",
         }
     }
 
@@ -179,6 +183,7 @@ impl ErrorCode {
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::NotReady | Self::StaleSnapshot | Self::Busy => 503,
+            Self::InsufficientStorage => 507,
         }
     }
 
@@ -216,6 +221,7 @@ impl ErrorCode {
             Self::NotReady => "Not ready",
             Self::StaleSnapshot => "Stale snapshot",
             Self::Busy => "Busy",
+            Self::InsufficientStorage => "Insufficient storage",
         }
     }
 
@@ -257,6 +263,8 @@ impl From<&DomainError> for ErrorCode {
             DomainError::PreconditionFailed => Self::PreconditionFailed,
             DomainError::Conflict => Self::Conflict,
             DomainError::Store(_) => Self::Internal,
+            DomainError::Unavailable { full: false, .. } => Self::NotReady,
+            DomainError::Unavailable { full: true, .. } => Self::InsufficientStorage,
         }
     }
 }

@@ -178,6 +178,7 @@ impl From<&DomainError> for Problem {
             // INVARIANT: a store failure's text (SQL, paths, drivers) is
             // logged by the server, never returned.
             DomainError::Store(_) => Self::new(code, "an internal error occurred; nothing was written"),
+            DomainError::Unavailable { full, .. } => Self::new(code, unavailable_detail(*full)),
             DomainError::NotFound { .. }
             | DomainError::Forbidden(_)
             | DomainError::Escalation(_)
@@ -209,5 +210,17 @@ impl From<QueryError> for Problem {
 impl From<ErrorCode> for Problem {
     fn from(code: ErrorCode) -> Self {
         Self::new(code, code.title())
+    }
+}
+
+/// The detail of a 503 or 507 for a store that cannot be reached or cannot
+/// write: what happened, in words a client can act on, never the driver's
+/// text.
+#[must_use]
+pub const fn unavailable_detail(full: bool) -> &'static str {
+    if full {
+        "the store's disk is full; nothing was written — retry once space is freed"
+    } else {
+        "the store cannot be reached just now; nothing was written — retry after Retry-After"
     }
 }

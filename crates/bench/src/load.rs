@@ -192,7 +192,7 @@ async fn drive(
 
 /// Reads one HTTP/1.1 answer with a `content-length` into `buffer`;
 /// answers its status and body.
-async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<u8>) -> Result<(u16, &'b [u8])> {
+pub(crate) async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<u8>) -> Result<(u16, &'b [u8])> {
     buffer.clear();
     let (head_end, length) = loop {
         if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -205,6 +205,7 @@ async fn read_answer<'b>(stream: &mut TcpStream, buffer: &'b mut Vec<u8>) -> Res
                         .then(|| value.trim().parse::<usize>().ok())
                         .flatten()
                 })
+                .or_else(|| head.starts_with("HTTP/1.1 204").then_some(0))
                 .with_context(|| format!("an answer without content-length: {head}"))?;
             break (at + 4, length);
         }

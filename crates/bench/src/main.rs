@@ -4,6 +4,7 @@
 
 mod cedar;
 mod changes;
+mod cluster;
 mod http_bench;
 mod load;
 mod measure;
@@ -44,6 +45,9 @@ enum Command {
     Store(store_bench::StoreArgs),
     /// The server over HTTP on 127.0.0.1: single checks, batches and the no-op route.
     Http(http_bench::HttpArgs),
+    /// Several `gatehouse serve` instances on one PostgreSQL database:
+    /// propagation, revocation, checks and writes under load, memory.
+    Cluster(cluster::ClusterArgs),
 }
 
 #[derive(Args)]
@@ -99,6 +103,11 @@ fn main() -> Result<()> {
             } else {
                 print!("{}", http_bench::table(&report));
             }
+            Ok(())
+        }
+        Command::Cluster(args) => {
+            let report = cluster::run(&args)?;
+            println!("{}", serde_json::to_string(&report)?);
             Ok(())
         }
         Command::Check(args) => {

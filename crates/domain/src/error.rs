@@ -122,6 +122,17 @@ pub enum DomainError {
     /// The store failed; nothing was written (500 `internal`).
     #[error("store failure: {0}")]
     Store(String),
+    /// The store cannot be reached or cannot write just now (a lost
+    /// connection, a failover, a full disk when `full`); nothing was
+    /// written, retrying may succeed (503 `not_ready`, 507
+    /// `insufficient_storage`).
+    #[error("store unavailable: {detail}")]
+    Unavailable {
+        /// The disk is full.
+        full: bool,
+        /// What the driver said (logged, never returned).
+        detail: String,
+    },
 }
 
 impl DomainError {
@@ -151,6 +162,8 @@ impl DomainError {
             Self::PreconditionFailed => "precondition_failed",
             Self::Conflict => "conflict",
             Self::Store(_) => "internal",
+            Self::Unavailable { full: false, .. } => "not_ready",
+            Self::Unavailable { full: true, .. } => "insufficient_storage",
         }
     }
 }

@@ -33,6 +33,16 @@ pub enum StoreError {
     /// A forged or foreign paging cursor.
     #[error("invalid cursor")]
     InvalidCursor,
+    /// The database cannot be reached or cannot write just now — a lost
+    /// connection, a server shutting down or failing over, a full disk
+    /// (`full`). Nothing was written; the same request may succeed later.
+    #[error("store unavailable: {detail}")]
+    Unavailable {
+        /// The disk (or the database's storage) is full.
+        full: bool,
+        /// What the driver said (logged, never returned to a client).
+        detail: String,
+    },
     /// The database failed (I/O, connection, corruption).
     #[error("store failure: {0}")]
     Backend(String),

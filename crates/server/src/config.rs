@@ -16,7 +16,7 @@ use crate::mail_settings::MailSettings;
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 27] = [
+const KEYS: [&str; 29] = [
     "listen",
     "data_dir",
     "database_url",
@@ -46,6 +46,9 @@ const KEYS: [&str; 27] = [
     "oidc_client_secret",
     "oidc_groups_claim",
     "oidc_display_name",
+    // Several instances (SPEC §8).
+    "listen_notify",
+    "poll_interval_ms",
 ];
 
 /// The prefix of configuration environment variables.
@@ -135,6 +138,15 @@ pub struct Config {
     /// The provider's name on the login page ("Log in with <name>");
     /// default: the issuer's host.
     pub oidc_display_name: Option<String>,
+    // Several instances (SPEC §8).
+    /// Whether to `LISTEN` for other instances' commits on PostgreSQL (the
+    /// wake-up); when off, polling alone finds them (tests, and proxies
+    /// that cannot carry `LISTEN`, such as PgBouncer in transaction mode).
+    pub listen_notify: bool,
+    /// How often the store's revision is probed for other instances'
+    /// commits, in milliseconds: the bound on propagation when a
+    /// notification is lost (SPEC §6.3: a revocation within 1 s).
+    pub poll_interval_ms: u64,
 }
 
 impl Default for Config {
@@ -167,6 +179,8 @@ impl Default for Config {
             oidc_client_secret: None,
             oidc_groups_claim: None,
             oidc_display_name: None,
+            listen_notify: true,
+            poll_interval_ms: 250,
         }
     }
 }
@@ -204,6 +218,8 @@ impl fmt::Debug for Config {
             )
             .field("oidc_groups_claim", &self.oidc_groups_claim)
             .field("oidc_display_name", &self.oidc_display_name)
+            .field("listen_notify", &self.listen_notify)
+            .field("poll_interval_ms", &self.poll_interval_ms)
             .finish()
     }
 }
@@ -330,6 +346,9 @@ impl Config {
             return Err(ConfigError(
                 "key `max_connections_per_address`: must be at least 1".into(),
             ));
+        }
+        if !(20..=60_000).contains(&self.poll_interval_ms) {
+            return Err(ConfigError("key `poll_interval_ms`: must be 20 to 60000".into()));
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::tokens::scope_spec;
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::names::Username;
-use gatehouse_domain::{AuditActor, AuditEntry, Store as _};
+use gatehouse_domain::{AuditActor, AuditEntry, Store as _, StoreError};
 use time::{Duration, OffsetDateTime};
 
 use crate::caller::{Caller, CallerName, Client, Credential};
@@ -202,11 +202,18 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     let generation = app.inner.tokens.generation();
     let token = match app.inner.tokens.get(&sha256) {
         Some(token) => token,
-        None => {
-            let token = app.store().token_by_secret_hash(&sha256).await?.map(Arc::new);
-            app.inner.tokens.put(generation, sha256.clone(), token.clone());
-            token
-        }
+        None => match token_by_hash(app, &sha256).await {
+            Ok(token) => {
+                let token = token.map(Arc::new);
+                app.inner.tokens.put(generation, sha256.clone(), token.clone());
+                token
+            }
+            // The store cannot be asked: what this instance last read.
+            Err(StoreError::Unavailable { .. }) if app.inner.tokens.get_stale(&sha256).is_some() => {
+                app.inner.tokens.get_stale(&sha256).flatten()
+            }
+            Err(error) => return Err(error.into()),
+        },
     }
     .ok_or_else(refused)?;
     let now = OffsetDateTime::now_utc();
@@ -237,6 +244,16 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
         },
         acting,
     })
+}
+
+/// The stored token of `sha256`, asked again once if the first answer
+/// met a lost connection (killed by the server, a failover): the pool then
+/// gives a new one, and the request need not fail.
+async fn token_by_hash(app: &App, sha256: &str) -> Result<Option<gatehouse_domain::entities::Token>, StoreError> {
+    match app.store().token_by_secret_hash(sha256).await {
+        Err(StoreError::Unavailable { full: false, .. }) => app.store().token_by_secret_hash(sha256).await,
+        answer => answer,
+    }
 }
 
 /// Records a token's use in the background: `last_used_at`, and an audit

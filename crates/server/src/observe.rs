@@ -65,6 +65,15 @@ pub fn recorder() -> PrometheusHandle {
                 "gatehouse_snapshot_behind_seconds",
                 "How long the snapshot has been behind the store; 0 when caught up"
             );
+            metrics::describe_gauge!("gatehouse_store_revision", "The newest revision the store was seen at");
+            metrics::describe_gauge!(
+                "gatehouse_store_reachable",
+                "1 while the store answers, 0 while it does not (checks answer from the last snapshot)"
+            );
+            metrics::describe_gauge!(
+                "gatehouse_store_unreachable_seconds",
+                "How long the store has not answered; 0 while it answers"
+            );
             handle
         })
         .clone()
@@ -199,12 +208,93 @@ struct LagState {
     store: u64,
     /// When the snapshot was first seen behind it; `None` while caught up.
     since: Option<Instant>,
+    /// When the store first failed to answer; `None` while it answers.
+    unreachable_since: Option<Instant>,
+}
+
+/// What `/readyz` and `/metrics` say about an instance's freshness.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Freshness {
+    /// The newest revision the store was seen at.
+    pub store_revision: u64,
+    /// The revision the snapshot answers from.
+    pub snapshot_revision: u64,
+    /// How many revisions the snapshot is behind the store.
+    pub behind_revisions: u64,
+    /// For how long it has been behind; zero when caught up.
+    pub behind: std::time::Duration,
+    /// For how long the store has not answered; `None` while it answers.
+    pub unreachable_for: Option<std::time::Duration>,
+}
+
+impl Freshness {
+    /// Whether answers may come from an older model than the store's:
+    /// the snapshot is behind, or the store cannot be asked.
+    #[must_use]
+    pub fn stale(&self) -> bool {
+        self.behind_revisions > 0 || self.unreachable_for.is_some()
+    }
+
+    /// The freshness as JSON members (of `/readyz`'s answer).
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let since = |d: std::time::Duration| {
+            let at = time::OffsetDateTime::now_utc() - d;
+            at.format(&time::format_description::well_known::Rfc3339).ok()
+        };
+        serde_json::json!({
+            "store_revision": self.store_revision,
+            "snapshot_revision": self.snapshot_revision,
+            "behind_revisions": self.behind_revisions,
+            "behind_seconds": self.behind.as_secs_f64(),
+            "behind_since": (self.behind_revisions > 0).then(|| since(self.behind)).flatten(),
+            "store_reachable": self.unreachable_for.is_none(),
+            "unreachable_since": self.unreachable_for.and_then(since),
+            "stale": self.stale(),
+        })
+    }
+
+    /// Sets the freshness gauges of `/metrics`.
+    pub fn record(&self) {
+        metrics::gauge!("gatehouse_store_revision").set(self.store_revision as f64);
+        metrics::gauge!("gatehouse_change_log_lag_revisions").set(self.behind_revisions as f64);
+        metrics::gauge!("gatehouse_snapshot_behind_seconds").set(self.behind.as_secs_f64());
+        metrics::gauge!("gatehouse_store_reachable").set(if self.unreachable_for.is_some() { 0.0 } else { 1.0 });
+        metrics::gauge!("gatehouse_store_unreachable_seconds")
+            .set(self.unreachable_for.unwrap_or_default().as_secs_f64());
+    }
 }
 
 impl Lag {
+    /// The store did not answer (a lost connection, a failover).
+    pub fn store_unreachable(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.unreachable_since.get_or_insert_with(Instant::now);
+        }
+    }
+
+    /// The freshness of a snapshot at `snapshot`.
+    pub fn freshness(&self, snapshot: u64) -> Freshness {
+        let (behind_revisions, behind) = self.behind(snapshot);
+        let (store_revision, unreachable_for) = self.state.lock().map_or((snapshot, None), |state| {
+            (
+                state.store.max(snapshot),
+                state.unreachable_since.map(|at| at.elapsed()),
+            )
+        });
+        Freshness {
+            store_revision,
+            snapshot_revision: snapshot,
+            behind_revisions,
+            behind,
+            unreachable_for,
+        }
+    }
+
     /// The store was seen at `store` while the snapshot was at `snapshot`.
     pub fn store_at(&self, store: u64, snapshot: u64) {
         if let Ok(mut state) = self.state.lock() {
+            state.unreachable_since = None;
             state.store = state.store.max(store);
             if state.store > snapshot {
                 state.since.get_or_insert_with(Instant::now);
@@ -288,5 +378,23 @@ mod tests {
         assert!(lag.behind(7).1 >= Duration::from_millis(20));
         lag.published(9);
         assert_eq!(lag.behind(9), (0, Duration::ZERO));
+    }
+
+    #[test]
+    fn freshness_flags_a_store_that_does_not_answer_until_it_answers_again() {
+        let lag = Lag::default();
+        lag.store_at(4, 4);
+        assert!(!lag.freshness(4).stale());
+        lag.store_unreachable();
+        let fresh = lag.freshness(4);
+        assert!(fresh.stale() && fresh.unreachable_for.is_some());
+        assert_eq!(fresh.to_json()["store_reachable"], false);
+        lag.store_at(6, 4);
+        let fresh = lag.freshness(4);
+        assert_eq!(
+            (fresh.unreachable_for, fresh.behind_revisions, fresh.store_revision),
+            (None, 2, 6)
+        );
+        assert!(fresh.to_json()["behind_since"].is_string());
     }
 }

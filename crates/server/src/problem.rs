@@ -83,12 +83,23 @@ impl From<ErrorCode> for ApiProblem {
 
 impl From<DomainError> for ApiProblem {
     fn from(error: DomainError) -> Self {
-        if let DomainError::Store(message) = &error {
-            tracing::error!(error = %message, "store failure");
+        match &error {
+            DomainError::Store(message) => tracing::error!(error = %message, "store failure"),
+            DomainError::Unavailable { detail, .. } => {
+                tracing::warn!(error = %detail, "the store is unavailable; nothing was written");
+                // The client may retry: a connection comes back within a
+                // second or two, space is freed by someone.
+                return Self::from(Problem::from(&error))
+                    .with_header(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_UNAVAILABLE));
+            }
+            _ => {}
         }
         Self::from(Problem::from(&error))
     }
 }
+
+/// `Retry-After` (seconds) of an answer for a store that is unavailable.
+const RETRY_AFTER_UNAVAILABLE: &str = "1";
 
 impl From<gatehouse_domain::FieldError> for ApiProblem {
     fn from(error: gatehouse_domain::FieldError) -> Self {
@@ -103,6 +114,7 @@ impl From<StoreError> for ApiProblem {
                 Self::new(ErrorCode::Conflict, "a concurrent change won; read again and retry")
             }
             StoreError::InvalidCursor => Self::new(ErrorCode::InvalidCursor, "the cursor was not issued here"),
+            StoreError::Unavailable { full, detail } => Self::from(DomainError::Unavailable { full, detail }),
             StoreError::Backend(message) => Self::internal("store failure", &message),
         }
     }

@@ -59,6 +59,15 @@ impl TokenCache {
         (at.elapsed() < FRESH_FOR).then(|| token.clone())
     }
 
+    /// The cached answer for `sha256` however old, for when the store
+    /// cannot be asked (SPEC §8: during an outage requests are answered
+    /// from what this instance last knew; no revocation can commit
+    /// meanwhile, and every commit empties the cache).
+    pub fn get_stale(&self, sha256: &str) -> Option<Option<Arc<Token>>> {
+        let entries = self.entries.read().ok()?;
+        entries.map.get(sha256).map(|(token, _)| token.clone())
+    }
+
     /// Remembers the store's answer for `sha256`, read at `generation`:
     /// dropped if the cache was cleared since (the answer may be stale).
     /// Answers whether it was kept.

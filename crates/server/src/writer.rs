@@ -16,10 +16,6 @@ use tokio::sync::MutexGuard;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
-/// How often an instance looks for other instances' commits when no
-/// notification arrives.
-pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
-
 /// How often expired invitation and reset secrets are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -92,12 +88,17 @@ impl App {
     }
 
     /// Follows other instances' commits until the process ends: woken by
-    /// PostgreSQL's `NOTIFY` at once, and every [`POLL_INTERVAL`] whatever
-    /// happens (a lost notification delays, never loses, a change).
+    /// PostgreSQL's `NOTIFY` at once (unless `listen_notify` is off), and
+    /// every `poll_interval_ms` whatever happens, by a one-row probe of the
+    /// store's revision (a lost notification delays, never loses, a change).
     pub async fn follow(self) {
-        let mut tick = tokio::time::interval(POLL_INTERVAL);
+        let mut tick = tokio::time::interval(Duration::from_millis(self.config().poll_interval_ms));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut announcements = self.store().revision_announcements().await;
+        let mut announcements = if self.config().listen_notify {
+            self.store().revision_announcements().await
+        } else {
+            None
+        };
         let mut purged_at = std::time::Instant::now();
         loop {
             match &mut announcements {
@@ -123,8 +124,13 @@ impl App {
                     tracing::warn!(%error, "cannot purge expired links");
                 }
             }
-            let Ok(store_revision) = self.store().revision().await else {
-                continue;
+            let store_revision = match self.store().revision().await {
+                Ok(revision) => revision,
+                Err(error) => {
+                    tracing::debug!(%error, "the store does not answer; checks answer from the snapshot");
+                    self.inner.lag.store_unreachable();
+                    continue;
+                }
             };
             self.inner.lag.store_at(store_revision, self.snapshot().revision());
             if store_revision <= self.snapshot().revision() {

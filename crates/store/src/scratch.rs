@@ -55,6 +55,36 @@ impl ScratchDatabase {
         })
     }
 
+    /// Ends every connection to this database whose `application_name` is
+    /// `application` (`pg_terminate_backend`), as a lost network or a
+    /// restarted server would; answers how many were ended. For fault tests
+    /// and `gatehouse-bench cluster`.
+    ///
+    /// # Errors
+    /// An unreachable server.
+    pub async fn terminate_connections(&self, application: &str) -> Result<u64, StoreError> {
+        let mut admin = PgConnection::connect(&self.admin_url).await.map_err(from_sqlx)?;
+        let ended: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = $1 AND application_name = $2 AND pid <> pg_backend_pid()",
+        )
+        .bind(&self.name)
+        .bind(application)
+        .fetch_one(&mut admin)
+        .await
+        .map_err(from_sqlx)?;
+        admin.close().await.map_err(from_sqlx)?;
+        Ok(u64::try_from(ended).unwrap_or(0))
+    }
+
+    /// The URL of the database for a process named `application` (its
+    /// connections carry that `application_name`).
+    #[must_use]
+    pub fn url_for(&self, application: &str) -> String {
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{separator}application_name={application}", self.url)
+    }
+
     /// Drops the database.
     ///
     /// # Errors

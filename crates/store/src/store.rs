@@ -19,6 +19,10 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// How long a SQLite writer waits for the write lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a PostgreSQL request waits for a connection (made again after
+/// a lost one) before it fails as unavailable.
+const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Which database a [`Store`] uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -54,9 +58,12 @@ impl Store {
     /// [`StoreError::Backend`] if the database cannot be opened or migrated.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            refuse_multi_host(url)?;
             let options = PgConnectOptions::from_str(url).map_err(from_sqlx)?;
             let pool = PgPoolOptions::new()
                 .max_connections(10)
+                // A lost server answers 503 within this, not 30 s later.
+                .acquire_timeout(PG_ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await
                 .map_err(from_sqlx)?;
@@ -213,6 +220,27 @@ impl Store {
     }
 }
 
+/// Refuses libpq's failover forms — several hosts (`postgres://a,b/db`)
+/// or `target_session_attrs` — which the driver (sqlx) does not support
+/// and would otherwise misread or silently ignore: a failover setting that
+/// does nothing is worse than none. docs/operations.md says what to put in
+/// front instead (a PgBouncer, HAProxy or a managed endpoint).
+fn refuse_multi_host(url: &str) -> Result<(), StoreError> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let hosts = authority.rsplit_once('@').map_or(authority, |(_, hosts)| hosts);
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    if hosts.contains(',') || query.split('&').any(|p| p.starts_with("target_session_attrs=")) {
+        return Err(StoreError::Backend(
+            "database_url: several hosts and `target_session_attrs` are not supported by this PostgreSQL \
+             driver; give one host — a PgBouncer, HAProxy or managed endpoint that follows the primary \
+             (see docs/operations.md, \"Failover\")"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Makes the SQLite file `file` readable and writable by its owner only
 /// (it holds password and token hashes): created with mode 0600 when
 /// `create` and it is missing, set to 0600 when it exists with more.
@@ -353,3 +381,23 @@ macro_rules! with_write_tx {
     };
 }
 pub(crate) use with_write_tx;
+
+#[cfg(test)]
+mod tests {
+    use super::refuse_multi_host;
+
+    #[test]
+    fn libpq_failover_forms_are_refused_not_ignored() {
+        assert!(refuse_multi_host("postgres://u@db:5432/gatehouse?sslmode=require").is_ok());
+        assert!(refuse_multi_host("postgres://u:p%2C@db/gatehouse").is_ok());
+        for url in [
+            "postgres://u@db1:5432,db2:5432/gatehouse",
+            "postgresql://db1,db2/gatehouse",
+            "postgres://u@db/gatehouse?target_session_attrs=read-write",
+            "postgres://u@db/gatehouse?sslmode=require&target_session_attrs=primary",
+        ] {
+            let refused = refuse_multi_host(url).unwrap_err().to_string();
+            assert!(refused.contains("docs/operations.md"), "{url}: {refused}");
+        }
+    }
+}

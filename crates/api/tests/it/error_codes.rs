@@ -119,6 +119,22 @@ fn every_domain_error_maps_to_its_code_and_status() {
         (DomainError::PreconditionFailed, "precondition_failed", 412),
         (DomainError::Conflict, "conflict", 409),
         (DomainError::Store("disk I/O error".into()), "internal", 500),
+        (
+            DomainError::Unavailable {
+                full: false,
+                detail: "connection reset".into(),
+            },
+            "not_ready",
+            503,
+        ),
+        (
+            DomainError::Unavailable {
+                full: true,
+                detail: "database or disk is full".into(),
+            },
+            "insufficient_storage",
+            507,
+        ),
     ];
     for (error, code, status) in cases {
         let mapped = ErrorCode::from(&error);

@@ -157,6 +157,7 @@ impl<S: Store> Ctx<'_, S> {
 pub(crate) fn read<T>(result: Result<T, StoreError>) -> Result<T, DomainError> {
     result.map_err(|e| match e {
         StoreError::Stale { .. } | StoreError::Conflict(_) => DomainError::Conflict,
+        StoreError::Unavailable { full, detail } => DomainError::Unavailable { full, detail },
         other => DomainError::Store(other.to_string()),
     })
 }

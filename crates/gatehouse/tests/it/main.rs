@@ -10,6 +10,7 @@
 mod browser;
 mod catalogue_cli;
 mod client_cli;
+mod crash_cli;
 mod host_cli;
 mod memory_cli;
 mod proxy_cli;

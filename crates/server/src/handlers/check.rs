@@ -39,12 +39,18 @@ async fn snapshot_at_least(app: &App, min: Option<u64>) -> Result<Arc<Snapshot>,
     tokio::spawn(async move { refresher.refresh().await });
     match tokio::time::timeout(MIN_REVISION_WAIT, revisions.wait_for(|r| *r >= min)).await {
         Ok(Ok(_)) => Ok(app.snapshot()),
+        // Never an answer from an older model: the client retries, here
+        // or on another instance.
         Ok(Err(_)) | Err(_) => Err(ApiProblem::new(
             ErrorCode::StaleSnapshot,
             format!(
                 "no snapshot at revision {min} within 2 s; this instance is at {}",
                 app.snapshot().revision()
             ),
+        )
+        .with_header(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
         )),
     }
 }
