@@ -18,6 +18,7 @@ pub mod mailer;
 pub mod needs;
 pub mod observe;
 pub mod openapi;
+pub mod operations;
 pub mod ops;
 pub mod password;
 pub mod problem;
