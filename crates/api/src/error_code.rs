@@ -50,6 +50,9 @@ pub enum ErrorCode {
     EnvironmentProtected,
     /// The last active platform admin stays (409).
     LastAdmin,
+    /// The user is managed upstream (SCIM or OIDC): its profile, status and
+    /// password change only through its source (409, SPEC §13).
+    ManagedUpstream,
     /// A concurrent write won; read again and retry (409).
     Conflict,
     /// The route exists but does not answer this method (405).
@@ -98,6 +101,7 @@ impl ErrorCode {
         Self::InUse,
         Self::EnvironmentProtected,
         Self::LastAdmin,
+        Self::ManagedUpstream,
         Self::Conflict,
         Self::MethodNotAllowed,
         Self::RequestTimeout,
@@ -135,6 +139,7 @@ impl ErrorCode {
             Self::InUse => "in_use",
             Self::EnvironmentProtected => "environment_protected",
             Self::LastAdmin => "last_admin",
+            Self::ManagedUpstream => "managed_upstream",
             Self::Conflict => "conflict",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::RequestTimeout => "request_timeout",
@@ -170,6 +175,7 @@ impl ErrorCode {
             | Self::InUse
             | Self::EnvironmentProtected
             | Self::LastAdmin
+            | Self::ManagedUpstream
             | Self::Conflict => 409,
             Self::PreconditionFailed => 412,
             Self::PayloadTooLarge => 413,
@@ -210,6 +216,7 @@ impl ErrorCode {
             Self::InUse => "In use",
             Self::EnvironmentProtected => "Environment protected",
             Self::LastAdmin => "Last admin",
+            Self::ManagedUpstream => "Managed upstream",
             Self::Conflict => "Conflict",
             Self::MethodNotAllowed => "Method not allowed",
             Self::RequestTimeout => "Request timeout",
@@ -260,6 +267,7 @@ impl From<&DomainError> for ErrorCode {
             DomainError::EnvironmentProtected(_) => Self::EnvironmentProtected,
             DomainError::ConfirmationRequired => Self::ConfirmationRequired,
             DomainError::LastAdmin => Self::LastAdmin,
+            DomainError::ManagedUpstream(_) => Self::ManagedUpstream,
             DomainError::PreconditionFailed => Self::PreconditionFailed,
             DomainError::Conflict => Self::Conflict,
             DomainError::Store(_) => Self::Internal,

@@ -189,6 +189,7 @@ impl From<&DomainError> for Problem {
             | DomainError::EnvironmentProtected(_)
             | DomainError::ConfirmationRequired
             | DomainError::LastAdmin
+            | DomainError::ManagedUpstream(_)
             | DomainError::PreconditionFailed
             | DomainError::Conflict => Self::new(code, error.to_string()),
         }

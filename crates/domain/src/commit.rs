@@ -205,6 +205,66 @@ impl Mutation {
     }
 }
 
+/// The face a command came through (SPEC §13): recorded in every audit
+/// record, and what lets a user's upstream source (SCIM, OIDC) edit what
+/// the native faces may not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// The native API, `/api/v1` (and the CLI, which speaks it).
+    Api,
+    /// The web UI.
+    Ui,
+    /// The CLI, when it calls the operations itself.
+    Cli,
+    /// SCIM 2.0, `/scim/v2`.
+    Scim,
+    /// The JFrog Access-compatible API.
+    Jfrog,
+    /// An OIDC login.
+    Oidc,
+    /// The server itself: first start, upgrades, the catalogue switch.
+    System,
+}
+
+impl Via {
+    /// Every face, in declaration order.
+    pub const ALL: [Self; 7] = [
+        Self::Api,
+        Self::Ui,
+        Self::Cli,
+        Self::Scim,
+        Self::Jfrog,
+        Self::Oidc,
+        Self::System,
+    ];
+
+    /// Its name in audit records.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Ui => "ui",
+            Self::Cli => "cli",
+            Self::Scim => "scim",
+            Self::Jfrog => "jfrog",
+            Self::Oidc => "oidc",
+            Self::System => "system",
+        }
+    }
+
+    /// The face named `raw` in an audit record.
+    #[must_use]
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == raw)
+    }
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who did it, from where (SPEC §9.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditActor {
@@ -216,6 +276,9 @@ pub struct AuditActor {
     pub address: Option<String>,
     /// Client user agent.
     pub user_agent: Option<String>,
+    /// The face the command or event came through (`None` only in records
+    /// written before faces were recorded).
+    pub via: Option<Via>,
 }
 
 /// One audit record as a command describes it; the store adds id, time and

@@ -113,6 +113,11 @@ pub enum DomainError {
     /// The last active platform admin stays (409 `last_admin`).
     #[error("the last active platform admin cannot be disabled, demoted or deleted")]
     LastAdmin,
+    /// The user is managed upstream (SCIM or OIDC): its profile, status and
+    /// password change only through its source (409 `managed_upstream`,
+    /// SPEC §13).
+    #[error("user `{0}` is managed upstream; its profile, status and password change only through its source")]
+    ManagedUpstream(String),
     /// `If-Match` named another version (412).
     #[error("the resource changed since it was read")]
     PreconditionFailed,
@@ -159,6 +164,7 @@ impl DomainError {
             Self::EnvironmentProtected(_) => "environment_protected",
             Self::ConfirmationRequired => "confirmation_required",
             Self::LastAdmin => "last_admin",
+            Self::ManagedUpstream(_) => "managed_upstream",
             Self::PreconditionFailed => "precondition_failed",
             Self::Conflict => "conflict",
             Self::Store(_) => "internal",

@@ -15,6 +15,6 @@ pub mod role_mode;
 pub mod store;
 pub mod user_status;
 
-pub use commit::{AuditActor, AuditEntry, Commit, Mutation};
+pub use commit::{AuditActor, AuditEntry, Commit, Mutation, Via};
 pub use error::{DomainError, FieldError};
 pub use store::{Store, StoreError};

@@ -399,7 +399,7 @@ pub trait Store: Send + Sync {
 /// `gatehouse_api::AuditRecord` serialises to exactly these fields.
 #[must_use]
 pub fn audit_export(id: u64, at: &str, revision: Option<u64>, entry: &AuditEntry, prev_hash: &str) -> Value {
-    serde_json::json!({
+    let mut record = serde_json::json!({
         "id": id,
         "at": at,
         "revision": revision,
@@ -416,7 +416,13 @@ pub fn audit_export(id: u64, at: &str, revision: Option<u64>, entry: &AuditEntry
         "after": entry.after.clone().unwrap_or(Value::Null),
         "request_id": entry.request_id,
         "prev_hash": prev_hash,
-    })
+    });
+    // `via` (the face, SPEC §13) is absent from records written before it
+    // was recorded, so that their hashes still verify.
+    if let (Some(via), Some(object)) = (entry.actor.via, record.as_object_mut()) {
+        object.insert("via".to_owned(), Value::String(via.as_str().to_owned()));
+    }
+    record
 }
 
 /// The canonical form the audit chain hashes: RFC 8785 (JSON

@@ -15,7 +15,7 @@ use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::tokens::scope_spec;
 use gatehouse_domain::entities::Scope;
 use gatehouse_domain::names::Username;
-use gatehouse_domain::{AuditActor, AuditEntry, Store as _, StoreError};
+use gatehouse_domain::{AuditActor, AuditEntry, Store as _, StoreError, Via};
 use time::{Duration, OffsetDateTime};
 
 use crate::caller::{Caller, CallerName, Client, Credential};
@@ -96,7 +96,7 @@ async fn authorize(app: &App, needs: Needs, caller: Option<&Caller>, request: &P
         .admit(acting.username.as_str(), token, request.method.as_str(), route)
     {
         let path: String = request.uri.path().chars().take(256).collect();
-        let mut entry = audit_entry(acting, "access.denied", "route", &path);
+        let mut entry = audit_entry(acting, Via::Api, "access.denied", "route", &path);
         entry.after = Some(serde_json::json!({
             "method": request.method.as_str(), "needs": what, "route": route, "repeated_since_last": repeated,
         }));
@@ -172,6 +172,7 @@ pub(crate) fn acting(username: Username, scope: TokenScope, token_id: Option<Str
             token_id,
             address: Some(client.address.to_string()),
             user_agent: client.user_agent.clone(),
+            via: None,
         },
         username,
         scope,
@@ -181,9 +182,11 @@ pub(crate) fn acting(username: Username, scope: TokenScope, token_id: Option<Str
 
 /// An audit entry of a security event by `acting`.
 #[must_use]
-pub fn audit_entry(acting: &Acting, event: &str, target_type: &str, target_id: &str) -> AuditEntry {
+pub fn audit_entry(acting: &Acting, via: Via, event: &str, target_type: &str, target_id: &str) -> AuditEntry {
+    let mut actor = acting.audit.clone();
+    actor.via = Some(via);
     AuditEntry {
-        actor: acting.audit.clone(),
+        actor,
         event: event.to_owned(),
         target_type: target_type.to_owned(),
         target_id: target_id.to_owned(),
@@ -271,7 +274,7 @@ fn touch_token(
     let id = token.id.clone();
     app.inner.tokens.put(generation, sha256, Some(Arc::new(token)));
     let app = app.clone();
-    let entry = first.then(|| audit_entry(acting, "token.first_used", "token", &id));
+    let entry = first.then(|| audit_entry(acting, Via::Api, "token.first_used", "token", &id));
     tokio::spawn(async move {
         if let Err(error) = app.store().touch_token(&id, now).await {
             tracing::warn!(%error, "cannot record a token's use");

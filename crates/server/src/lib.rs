@@ -20,6 +20,7 @@ pub mod needs;
 pub mod observe;
 pub mod oidc;
 pub mod openapi;
+pub mod operations;
 pub mod ops;
 pub mod password;
 pub mod problem;

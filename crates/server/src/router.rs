@@ -4,7 +4,7 @@
 //!
 //! Account-level needs are checked here; what depends on the target (a
 //! user's own tokens, a project's visibility and its project actions,
-//! anti-escalation) is decided by the handler (`handlers/visibility.rs`)
+//! anti-escalation) is decided by the operation (`operations/visibility.rs`)
 //! and the domain.
 
 use std::time::Duration;

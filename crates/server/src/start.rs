@@ -216,7 +216,10 @@ async fn keep_catalogue(store: &Store, catalogue: &Arc<Catalogue>, model: &Model
         });
     }
     let entry = AuditEntry {
-        actor: AuditActor::default(),
+        actor: AuditActor {
+            via: Some(gatehouse_domain::Via::System),
+            ..AuditActor::default()
+        },
         event: "catalogue.switched".into(),
         target_type: "instance".into(),
         target_id: catalogue.name().into(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gatehouse_authz::{Change, Snapshot};
-use gatehouse_domain::commands::{Acting, Ctx};
+use gatehouse_domain::commands::{Acting, Ctx, Via};
 use gatehouse_domain::{Commit, Store as _, StoreError};
 use gatehouse_store::Store;
 use time::OffsetDateTime;
@@ -148,13 +148,14 @@ impl Writer<'_> {
         &self.snapshot
     }
 
-    /// The context a domain command reads.
+    /// The context a domain command reads, coming through `via`.
     #[must_use]
-    pub fn ctx<'b>(&'b self, acting: &'b Acting) -> Ctx<'b, Store> {
+    pub fn ctx<'b>(&'b self, acting: &'b Acting, via: Via) -> Ctx<'b, Store> {
         Ctx {
             store: self.app.store(),
             snapshot: &self.snapshot,
             acting,
+            via,
             now: self.now,
         }
     }

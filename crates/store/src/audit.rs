@@ -11,7 +11,7 @@
 //! order matches, `before` and `after` taken as stored.
 
 use gatehouse_domain::store::{AuditFilter, AuditRecord, Page, PageRequest, audit_export, audit_hash};
-use gatehouse_domain::{AuditActor, AuditEntry, StoreError};
+use gatehouse_domain::{AuditActor, AuditEntry, StoreError, Via};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
@@ -29,7 +29,7 @@ const VERIFY_BATCH: i64 = 1_000;
 macro_rules! audit_columns {
     () => {
         "id, at, revision, actor_username, actor_token_id, actor_address, actor_user_agent, event, \
-         target_type, target_id, project, before_json, after_json, request_id, prev_hash, hash"
+         target_type, target_id, project, before_json, after_json, request_id, prev_hash, hash, actor_via"
     };
 }
 
@@ -137,7 +137,7 @@ pub(crate) async fn append<C: Conn>(
         concat!(
             "INSERT INTO audit (",
             audit_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         ),
         args![
             int(id)?,
@@ -156,6 +156,7 @@ pub(crate) async fn append<C: Conn>(
             entry.request_id.clone(),
             prev_hash,
             hash.as_str(),
+            entry.actor.via.map(|v| v.as_str()),
         ],
     )
     .await?;
@@ -180,6 +181,10 @@ fn record(row: &impl Row) -> Result<AuditRecord, StoreError> {
                 token_id: row.opt_text("actor_token_id")?,
                 address: row.opt_text("actor_address")?,
                 user_agent: row.opt_text("actor_user_agent")?,
+                via: row
+                    .opt_text("actor_via")?
+                    .map(|raw| Via::parse(&raw).ok_or_else(|| StoreError::Backend(format!("unknown face `{raw}`"))))
+                    .transpose()?,
             },
             event: row.text("event")?,
             target_type: row.text("target_type")?,
@@ -366,7 +371,10 @@ pub(crate) async fn upgrade<C: Conn>(c: &mut C, now: OffsetDateTime) -> Result<u
         .await?;
     }
     let entry = AuditEntry {
-        actor: AuditActor::default(),
+        actor: AuditActor {
+            via: Some(Via::System),
+            ..AuditActor::default()
+        },
         event: "audit.chain_upgraded".to_owned(),
         target_type: "audit".to_owned(),
         target_id: "chain".to_owned(),

@@ -258,6 +258,7 @@ const TABLES: &[Table] = &[
             ("request_id", Text),
             ("prev_hash", Text),
             ("hash", Text),
+            ("actor_via", Text),
         ],
         order_by: "id",
     },

@@ -60,6 +60,11 @@ pub struct AuditRecord {
     pub after: Option<Value>,
     /// The request that caused it.
     pub request_id: Option<String>,
+    /// The face it came through: `api`, `ui`, `cli`, `scim`, `jfrog`,
+    /// `oidc` or `system`; absent from records written before faces were
+    /// recorded (their hashes leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Hash of the previous record, hex.
     pub prev_hash: String,
     /// This record's hash, hex.
@@ -88,6 +93,7 @@ impl From<&store::AuditRecord> for AuditRecord {
             before: e.before.clone(),
             after: e.after.clone(),
             request_id: e.request_id.clone(),
+            via: e.actor.via.map(|v| v.as_str().to_owned()),
             prev_hash: r.prev_hash.clone(),
             hash: r.hash.clone(),
         }
@@ -111,6 +117,7 @@ mod tests {
                 token_id: None,
                 address: Some("127.0.0.1".into()),
                 user_agent: Some("curl/8 \u{e9}\u{1F600}".into()),
+                via: Some(gatehouse_domain::Via::Api),
             },
             event: "user.created".into(),
             target_type: "user".into(),

@@ -5,7 +5,7 @@
 use gatehouse_authz::Catalogue;
 use time::OffsetDateTime;
 
-use crate::commit::{AuditActor, AuditEntry, Commit, Mutation};
+use crate::commit::{AuditActor, AuditEntry, Commit, Mutation, Via};
 use crate::entities::{Environment, Role, RoleMode, User};
 use crate::error::DomainError;
 use crate::names::{Description, EnvName, EnvPart, RoleName, Username};
@@ -48,7 +48,10 @@ pub fn initialize(
     mutations.push(Mutation::CreateUser(user));
 
     let audit = AuditEntry {
-        actor: AuditActor::default(),
+        actor: AuditActor {
+            via: Some(Via::System),
+            ..AuditActor::default()
+        },
         event: "instance.initialized".into(),
         target_type: "instance".into(),
         target_id: catalogue.name().into(),

@@ -10,9 +10,9 @@
 use gatehouse_authz::{UserKind, UserStatus};
 use time::OffsetDateTime;
 
-use super::users::{NewUser, create, managed, require_local, user_view};
+use super::users::{NewUser, create, managed, require_source, user_view};
 use super::{Ctx, read};
-use crate::commit::{AuditActor, AuditEntry, Commit, Mutation};
+use crate::commit::{AuditActor, AuditEntry, Commit, Mutation, Via};
 use crate::entities::{Invitation, LINK_PLACEHOLDER, MessageLink, OutboxMessage, SecretPurpose, User};
 use crate::error::{DomainError, FieldError};
 use crate::limits::{INVITATION_TTL, PASSWORD_RESET_TTL};
@@ -150,7 +150,7 @@ pub async fn resend<S: Store>(ctx: &Ctx<'_, S>, user: &User, secret_sha256: Stri
     // A new link is a credential: only an actor who dominates the user
     // sends one (SPEC §2.5).
     ctx.require_dominance(&user.username)?;
-    require_local(&user)?;
+    require_source(ctx, &user)?;
     if user.kind == UserKind::Service {
         return Err(FieldError::invalid("email", "a service account has no password to choose").into());
     }
@@ -206,9 +206,9 @@ pub async fn invited<S: Store>(store: &S, secret_sha256: &str, now: OffsetDateTi
 /// link of the user, decided at `revision`. The user stays `invited` until
 /// its first login.
 #[must_use]
-pub fn accept(user: User, password_hash: String, revision: u64, request_id: Option<String>) -> Commit {
+pub fn accept(user: User, password_hash: String, revision: u64, request_id: Option<String>, via: Via) -> Commit {
     let username = user.username.clone();
-    let audit = own_audit("invitation.accepted", &user, request_id);
+    let audit = own_audit("invitation.accepted", &user, request_id, via);
     Commit {
         mutations: vec![
             Mutation::UpdateUser(User {
@@ -226,11 +226,12 @@ pub fn accept(user: User, password_hash: String, revision: u64, request_id: Opti
     }
 }
 
-fn own_audit(event: &str, user: &User, request_id: Option<String>) -> AuditEntry {
+fn own_audit(event: &str, user: &User, request_id: Option<String>, via: Via) -> AuditEntry {
     let username = user.username.as_str().to_owned();
     AuditEntry {
         actor: AuditActor {
             username: Some(username.clone()),
+            via: Some(via),
             ..AuditActor::default()
         },
         event: event.to_owned(),
@@ -293,7 +294,12 @@ pub fn request_reset(
             }),
         }),
     ];
-    let mut audit = own_audit("password_reset.requested", user, request_id);
+    let mut audit = own_audit(
+        "password_reset.requested",
+        user,
+        request_id,
+        actor.via.unwrap_or(Via::Api),
+    );
     audit.actor = actor;
     Some(Commit {
         mutations,
@@ -318,13 +324,13 @@ pub async fn reset_holder<S: Store>(store: &S, secret_sha256: &str, now: OffsetD
 /// Resets a password by link: the new hash, the lock ended, every link and
 /// every web session of the user gone (tokens stay), decided at `revision`.
 #[must_use]
-pub fn reset(user: &User, password_hash: String, revision: u64, request_id: Option<String>) -> Commit {
+pub fn reset(user: &User, password_hash: String, revision: u64, request_id: Option<String>, via: Via) -> Commit {
     let username = user.username.clone();
     let after = User {
         password_hash: Some(password_hash),
         ..unlocked(user)
     };
-    let mut audit = own_audit("user.password_reset", user, request_id);
+    let mut audit = own_audit("user.password_reset", user, request_id, via);
     audit.before = Some(user_view(user));
     audit.after = Some(user_view(&after));
     Commit {

@@ -22,6 +22,7 @@ pub mod users;
 use gatehouse_authz::{AccountPermission, Actor, Snapshot, TokenScope, UserId};
 use time::OffsetDateTime;
 
+pub use crate::commit::Via;
 use crate::commit::{AuditActor, AuditEntry, Commit, Mutation};
 use crate::error::DomainError;
 use crate::names::Username;
@@ -49,6 +50,10 @@ pub struct Ctx<'a, S> {
     pub snapshot: &'a Snapshot,
     /// Who acts.
     pub acting: &'a Acting,
+    /// The face the command came through (recorded in its audit record;
+    /// a user's upstream source may edit what the rule of SPEC §13 keeps
+    /// from the native faces).
+    pub via: Via,
     /// Now (commands never read the clock).
     pub now: OffsetDateTime,
 }
@@ -130,6 +135,7 @@ impl<S: Store> Ctx<'_, S> {
     pub fn audit(&self, event: &str, target_type: &str, target_id: &str) -> AuditEntry {
         let mut actor = self.acting.audit.clone();
         actor.username = Some(self.acting.username.as_str().to_owned());
+        actor.via = Some(self.via);
         AuditEntry {
             actor,
             event: event.to_owned(),

@@ -6,7 +6,7 @@ use gatehouse_authz::{AccountPermission, AccountPermissions, UserKind, UserStatu
 use serde_json::{Value, json};
 
 use super::{Ctx, check_if_match, read};
-use crate::commit::{Commit, Mutation};
+use crate::commit::{Commit, Mutation, Via};
 use crate::entities::{ManagedBy, Principal, Profile, SecretPurpose, User};
 use crate::error::{DomainError, FieldError};
 use crate::names::{Email, ProjectKey, RoleName, Username};
@@ -69,6 +69,11 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, new: NewUser) -> Result<Commit, 
     let actor = ctx.actor()?;
     ctx.snapshot
         .may_grant_account_permissions(&actor, None, new.account_permissions, new.admin)?;
+    let source = User {
+        managed_by: new.managed_by,
+        ..User::new(new.username.clone(), None, ctx.now, None)
+    };
+    require_source(ctx, &source)?;
     if new.kind == UserKind::Service && new.password_hash.is_some() {
         return Err(FieldError::invalid("password", "a service account has no password").into());
     }
@@ -86,8 +91,16 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, new: NewUser) -> Result<Commit, 
             name: email.to_string(),
         });
     }
+    // A user its upstream source provisions is enabled at once (SPEC §13):
+    // it logs in through that source, never through an invitation.
+    let status = if new.managed_by == ManagedBy::Local {
+        UserStatus::Invited
+    } else {
+        UserStatus::Active
+    };
     let user = User {
         kind: new.kind,
+        status,
         admin: new.admin,
         account_permissions: new.account_permissions,
         password_hash: new.password_hash,
@@ -149,13 +162,29 @@ async fn dominated<S: Store>(ctx: &Ctx<'_, S>, username: &Username) -> Result<Us
     Ok(user)
 }
 
-pub(crate) fn require_local(user: &User) -> Result<(), DomainError> {
-    if user.managed_by == ManagedBy::Local {
+/// Whether a command coming through `via` may change the profile, status
+/// or password of `user` (SPEC §13, delegated user management): a local
+/// user through any face; a user managed by SCIM or OIDC only through that
+/// source. Its memberships, groups, roles and account permissions stay
+/// editable everywhere, and deleting it is an admin's choice.
+#[must_use]
+pub fn may_edit_standing(user: &User, via: Via) -> bool {
+    match user.managed_by {
+        ManagedBy::Local => true,
+        ManagedBy::Scim => via == Via::Scim,
+        ManagedBy::Oidc => via == Via::Oidc,
+    }
+}
+
+/// Refuses a change to what the upstream source of `user` owns.
+///
+/// # Errors
+/// 409 `managed_upstream`.
+pub(crate) fn require_source<S: Store>(ctx: &Ctx<'_, S>, user: &User) -> Result<(), DomainError> {
+    if may_edit_standing(user, ctx.via) {
         Ok(())
     } else {
-        Err(DomainError::Forbidden(
-            "the user is managed upstream; its profile and status are read-only here".into(),
-        ))
+        Err(DomainError::ManagedUpstream(user.username.to_string()))
     }
 }
 
@@ -197,7 +226,7 @@ pub async fn update<S: Store>(
     check_if_match(if_match, before.revision)?;
     let mut after = before.clone();
     if let Some(email) = patch.email {
-        require_local(&before)?;
+        require_source(ctx, &before)?;
         // The email is a credential (a reset link goes there): SPEC §2.5.
         if Some(email.normalized()) != before.email.as_ref().map(Email::normalized) {
             ctx.require_dominance(username)?;
@@ -249,7 +278,7 @@ pub async fn set_status<S: Store>(
     change: StatusChange,
 ) -> Result<Commit, DomainError> {
     let before = dominated(ctx, username).await?;
-    require_local(&before)?;
+    require_source(ctx, &before)?;
     let after = match change {
         StatusChange::Disable => {
             guard_last_admin(ctx, &before, false)?;
@@ -327,7 +356,7 @@ pub async fn set_password<S: Store>(
     } else {
         dominated(ctx, username).await?
     };
-    require_local(&before)?;
+    require_source(ctx, &before)?;
     if before.kind == UserKind::Service {
         return Err(FieldError::invalid("new_password", "a service account has no password").into());
     }

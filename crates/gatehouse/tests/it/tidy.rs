@@ -203,7 +203,7 @@ fn server_imports() -> std::collections::BTreeMap<String, std::collections::BTre
 fn server_modules_import_no_circle() {
     let imports = server_imports();
     assert!(
-        imports.contains_key("router") && imports.contains_key("handlers"),
+        imports.contains_key("router") && imports.contains_key("handlers") && imports.contains_key("operations"),
         "{imports:?}"
     );
     // Depth-first search for a back edge; reports the circle it closes.
@@ -232,12 +232,20 @@ fn server_modules_import_no_circle() {
         path.pop();
         None
     }
+    // The operations layer is under every face (STYLE.md §14): it names no
+    // face, nor what is built on the faces.
+    for above in ["handlers", "ops", "openapi", "router", "start", "serve"] {
+        assert!(
+            !imports["operations"].contains(above),
+            "`operations` imports `{above}`, a layer above it (ARCHITECTURE.md)"
+        );
+    }
     let mut done = std::collections::BTreeSet::new();
     for module in imports.keys() {
         let circle = visit(module, &imports, &mut Vec::new(), &mut done);
         assert!(
             circle.is_none(),
-            "the server's modules import in a circle (ARCHITECTURE.md: wire → rules → host → faces → router): {}",
+            "the server's modules import in a circle (ARCHITECTURE.md: wire → rules → host → operations → faces → router): {}",
             circle.unwrap_or_default().join(" → ")
         );
     }

@@ -7,17 +7,14 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use gatehouse_api::{self as api, Page, Problem};
-use gatehouse_domain::Store as _;
-use gatehouse_domain::store::{AuditFilter, PageRequest};
+use gatehouse_domain::store::AuditFilter;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{Paging, Params};
+use super::respond::Params;
+use crate::operations::{Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
-
-/// Records exported per store read.
-const EXPORT_BATCH: usize = 1_000;
 
 /// `?actor=&event=&target=&project=&since=&until=&limit=&cursor=`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -58,12 +55,11 @@ impl AuditQuery {
         }
     }
 
-    fn page(&self) -> Result<PageRequest, ApiProblem> {
+    fn paging(&self) -> Paging {
         Paging {
             limit: self.limit,
             cursor: self.cursor.clone(),
         }
-        .request()
     }
 }
 
@@ -74,7 +70,7 @@ pub async fn list(
     State(app): State<App>,
     Params(query): Params<AuditQuery>,
 ) -> Result<Json<Page<api::AuditRecord>>, ApiProblem> {
-    let found = app.store().audit(&query.filter(), &query.page()?).await?;
+    let found = app.ops(Via::Api).audit(&query.filter(), &query.paging()).await?;
     Ok(Json(Page::map(found.items, found.next_cursor, |r| {
         api::AuditRecord::from(&r)
     })))
@@ -86,12 +82,8 @@ pub async fn list(
     responses((status = 200, content_type = "application/x-ndjson", body = api::AuditRecord), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn export(State(app): State<App>, Params(query): Params<AuditQuery>) -> Result<Response, ApiProblem> {
     let filter = query.filter();
-    let mut page = PageRequest {
-        cursor: query.cursor.clone(),
-        limit: EXPORT_BATCH,
-    };
     // Read the first batch now, so a bad cursor is a problem, not a cut stream.
-    let first = app.store().audit(&filter, &page).await?;
+    let first = app.ops(Via::Api).audit_batch(&filter, query.cursor.clone()).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
     tokio::spawn(async move {
         let mut batch = first;
@@ -109,11 +101,10 @@ pub async fn export(State(app): State<App>, Params(query): Params<AuditQuery>) -
             let Some(cursor) = batch.next_cursor.take() else {
                 return;
             };
-            page.cursor = Some(cursor);
-            batch = match app.store().audit(&filter, &page).await {
+            batch = match app.ops(Via::Api).audit_batch(&filter, Some(cursor)).await {
                 Ok(next) => next,
-                Err(error) => {
-                    tracing::error!(%error, "audit export failed midway");
+                Err(problem) => {
+                    tracing::error!(code = %problem.code(), "audit export failed midway");
                     let _ = tx.send(Err(std::io::Error::other("the store failed"))).await;
                     return;
                 }

@@ -6,16 +6,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
-use gatehouse_domain::Store as _;
-use gatehouse_domain::commands::environments;
-use gatehouse_domain::names::{EnvName, EnvPart};
+use gatehouse_domain::entities::Environment;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::respond::{IfMatch, Paging, Params, Written, not_found, page_of};
-use super::visibility::visible_project;
+use super::respond::{IfMatch, Params, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
+use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
+use crate::operations::{Done, Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -28,32 +27,60 @@ pub struct Force {
     pub force: bool,
 }
 
+fn global() -> EnvPlace {
+    EnvPlace { project: None }
+}
+
+fn in_project(key: String) -> EnvPlace {
+    EnvPlace { project: Some(key) }
+}
+
+async fn list(
+    app: &App,
+    caller: &Caller,
+    place: EnvPlace,
+    paging: &Paging,
+) -> Result<Json<Page<api::Environment>>, ApiProblem> {
+    let found = app
+        .ops(Via::Api)
+        .list_environments(&caller.acting, &place, paging)
+        .await?;
+    Ok(Json(Page::map(found.items, found.next_cursor, |e| {
+        api::Environment::from(&e)
+    })))
+}
+
+fn created(done: Done<Environment>) -> Written<api::Environment> {
+    Written::created(done.revision, api::Environment::from(&done.value))
+}
+
+async fn delete(
+    app: &App,
+    caller: &Caller,
+    place: EnvPlace,
+    name: String,
+    force: bool,
+    if_match: IfMatch,
+) -> Result<Written<Value>, ApiProblem> {
+    let input = DeleteEnvironmentInput {
+        place,
+        name,
+        force,
+        expected_revision: if_match.0,
+    };
+    let done = app.ops(Via::Api).delete_environment(&caller.acting, input).await?;
+    Ok(Written::ok(done.revision, done.value))
+}
+
 /// `GET /api/v1/environments`: the global environments.
 #[utoipa::path(get, path = "/api/v1/environments", tag = "environments", params(Paging),
     responses((status = 200, body = Page<api::Environment>), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_global(
     State(app): State<App>,
+    caller: Caller,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Environment>>, ApiProblem> {
-    let found = app.store().environments(None).await?;
-    env_page("environments:", found, &paging)
-}
-
-/// A page of environments: the global ones first, then the project's, by name.
-fn env_page(
-    listing: &str,
-    found: Vec<gatehouse_domain::entities::Environment>,
-    paging: &Paging,
-) -> Result<Json<Page<api::Environment>>, ApiProblem> {
-    let page = page_of(
-        listing,
-        found,
-        |e| (e.project.is_some(), e.name.as_str().to_owned()),
-        paging,
-    )?;
-    Ok(Json(Page::map(page.items, page.next_cursor, |e| {
-        api::Environment::from(&e)
-    })))
+    list(&app, &caller, global(), &paging).await
 }
 
 /// `POST /api/v1/environments`.
@@ -64,31 +91,11 @@ pub async fn create_global(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateEnvironment>,
 ) -> Result<Written<api::Environment>, ApiProblem> {
-    let part = EnvPart::parse(&body.name)?;
-    let writer = app.writer().await?;
-    let commit = environments::create_global(&writer.ctx(&caller.acting), part.clone()).await?;
-    let revision = writer.commit(&commit).await?;
-    let created = gatehouse_domain::entities::Environment {
-        name: EnvName::global(&part),
-        project: None,
-    };
-    Ok(Written::created(revision, api::Environment::from(&created)))
-}
-
-/// Deletes `name`, answering the roles it was removed from.
-async fn delete_env(
-    app: &App,
-    caller: &Caller,
-    name: EnvName,
-    force: bool,
-    if_match: IfMatch,
-) -> Result<Written<Value>, ApiProblem> {
-    let writer = app.writer().await?;
-    let commit = environments::delete(&writer.ctx(&caller.acting), &name, force).await?;
-    if_match.holds(writer.snapshot().revision())?;
-    let removed = commit.audit.after.clone().unwrap_or(Value::Null);
-    let revision = writer.commit(&commit).await?;
-    Ok(Written::ok(revision, removed))
+    let done = app
+        .ops(Via::Api)
+        .create_environment(&caller.acting, &global(), &body.name)
+        .await?;
+    Ok(created(done))
 }
 
 /// `DELETE /api/v1/environments/{name}?force=`: `DEV` and `PROD` stay; in
@@ -105,16 +112,7 @@ pub async fn delete_global(
     Params(query): Params<Force>,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
-    let part = EnvPart::parse(&name).map_err(|_| not_found("environment", &name))?;
-    let name = EnvName::global(&part);
-    if app
-        .snapshot()
-        .env_id(name.as_str())
-        .is_some_and(|e| app.snapshot().env_project(e).is_some())
-    {
-        return Err(not_found("environment", name.as_str()));
-    }
-    delete_env(&app, &caller, name, query.force, if_match).await
+    delete(&app, &caller, global(), name, query.force, if_match).await
 }
 
 /// `GET /api/v1/projects/{key}/environments`: the environments usable in
@@ -127,10 +125,7 @@ pub async fn list_in_project(
     Path(key): Path<String>,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Environment>>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let mut found = app.store().environments(None).await?;
-    found.extend(app.store().environments(Some(&key)).await?);
-    env_page(&format!("environments:{key}"), found, &paging)
+    list(&app, &caller, in_project(key), &paging).await
 }
 
 /// `POST /api/v1/projects/{key}/environments`: `{"name": "QA"}` creates
@@ -144,16 +139,11 @@ pub async fn create_in_project(
     Path(key): Path<String>,
     JsonBody(body): JsonBody<api::CreateEnvironment>,
 ) -> Result<Written<api::Environment>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let name = EnvName::for_project(&key, &body.name)?;
-    let writer = app.writer().await?;
-    let commit = environments::create_in_project(&writer.ctx(&caller.acting), key.clone(), &body.name).await?;
-    let revision = writer.commit(&commit).await?;
-    let created = gatehouse_domain::entities::Environment {
-        name,
-        project: Some(key),
-    };
-    Ok(Written::created(revision, api::Environment::from(&created)))
+    let done = app
+        .ops(Via::Api)
+        .create_environment(&caller.acting, &in_project(key), &body.name)
+        .await?;
+    Ok(created(done))
 }
 
 /// `DELETE /api/v1/projects/{key}/environments/{name}?force=`: `name` is
@@ -168,14 +158,5 @@ pub async fn delete_in_project(
     Params(query): Params<Force>,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
-    let snapshot = app.snapshot();
-    let (key, project) = visible_project(&app, &snapshot, &caller.acting, &key)?;
-    let full = EnvName::existing_in_project(&key, &name).map_err(|_| not_found("environment", &name))?;
-    let owned = snapshot
-        .env_id(full.as_str())
-        .is_some_and(|e| snapshot.env_project(e) == Some(project));
-    if !owned {
-        return Err(not_found("environment", full.as_str()));
-    }
-    delete_env(&app, &caller, full, query.force, if_match).await
+    delete(&app, &caller, in_project(key), name, query.force, if_match).await
 }

@@ -6,17 +6,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
-use gatehouse_domain::Store as _;
-use gatehouse_domain::commands::members;
-use gatehouse_domain::entities::Principal;
-use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
-use gatehouse_domain::store::MemberFilter;
 use serde::Deserialize;
 
-use super::respond::{IfMatch, Paging, Params, Written, not_found, refuse_invalid};
-use super::visibility::visible_project;
+use super::respond::{IfMatch, Params, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
+use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
+use crate::operations::{Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -43,13 +39,8 @@ pub async fn list(
     Path(key): Path<String>,
     Params(query): Params<MemberQuery>,
 ) -> Result<Json<Page<api::Member>>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let page = Paging {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .request()?;
-    let filter = MemberFilter {
+    let input = ListMembersInput {
+        project: key,
         kind: query.kind.map(|k| {
             match k {
                 api::MemberKind::User => "user",
@@ -57,73 +48,50 @@ pub async fn list(
             }
             .to_owned()
         }),
-        q: query.q.filter(|q| !q.is_empty()),
+        q: query.q,
+        paging: Paging {
+            limit: query.limit,
+            cursor: query.cursor,
+        },
     };
-    let found = app.store().members(&key, &filter, &page).await?;
+    let found = app.ops(Via::Api).list_members(&caller.acting, input).await?;
     Ok(Json(Page::map(found.items, found.next_cursor, |m| {
         api::Member::from(&m)
     })))
 }
 
-fn role_names(raw: &[String]) -> Result<Vec<RoleName>, ApiProblem> {
-    let mut errors = Vec::new();
-    let roles = raw
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
-            RoleName::parse(r)
-                .map_err(|e| errors.push(e.at(&format!("roles[{i}]"))))
-                .ok()
-        })
-        .collect();
-    refuse_invalid(errors)?;
-    Ok(roles)
-}
-
 async fn set(
     app: &App,
     caller: &Caller,
-    key: ProjectKey,
-    principal: Principal,
+    project: String,
+    member: MemberRef,
     body: api::SetRoles,
     if_match: IfMatch,
 ) -> Result<Written<api::Member>, ApiProblem> {
-    let roles = role_names(&body.roles)?;
-    let writer = app.writer().await?;
-    let commit = members::set(&writer.ctx(&caller.acting), key.clone(), principal.clone(), roles).await?;
-    if_match.holds(writer.snapshot().revision())?;
-    let revision = writer.commit(&commit).await?;
-    let member = app
-        .store()
-        .member(&key, &principal)
-        .await?
-        .ok_or_else(|| ApiProblem::internal("a committed member is missing", &principal.name()))?;
-    Ok(Written::ok(revision, api::Member::from(&member)))
+    let input = SetMemberInput {
+        project,
+        member,
+        roles: body.roles,
+        expected_revision: if_match.0,
+    };
+    let done = app.ops(Via::Api).set_member(&caller.acting, input).await?;
+    Ok(Written::ok(done.revision, api::Member::from(&done.value)))
 }
 
 async fn remove(
     app: &App,
     caller: &Caller,
-    key: ProjectKey,
-    principal: Principal,
+    project: String,
+    member: MemberRef,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    let writer = app.writer().await?;
-    let commit = members::remove(&writer.ctx(&caller.acting), key, principal).await?;
-    if_match.holds(writer.snapshot().revision())?;
-    Ok(Written::no_content(writer.commit(&commit).await?))
-}
-
-fn user(raw: &str) -> Result<Principal, ApiProblem> {
-    Username::parse(raw)
-        .map(Principal::User)
-        .map_err(|_| not_found("user", raw))
-}
-
-fn group(raw: &str) -> Result<Principal, ApiProblem> {
-    GroupName::parse(raw)
-        .map(Principal::Group)
-        .map_err(|_| not_found("group", raw))
+    let input = RemoveMemberInput {
+        project,
+        member,
+        expected_revision: if_match.0,
+    };
+    let done = app.ops(Via::Api).remove_member(&caller.acting, input).await?;
+    Ok(Written::no_content(done.revision))
 }
 
 /// `PUT /api/v1/projects/{key}/members/users/{username}`: `{"roles": [...]}`.
@@ -137,8 +105,7 @@ pub async fn put_user(
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetRoles>,
 ) -> Result<Written<api::Member>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    set(&app, &caller, key, user(&username)?, body, if_match).await
+    set(&app, &caller, key, MemberRef::User(username), body, if_match).await
 }
 
 /// `DELETE /api/v1/projects/{key}/members/users/{username}`.
@@ -151,8 +118,7 @@ pub async fn delete_user(
     Path((key, username)): Path<(String, String)>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    remove(&app, &caller, key, user(&username)?, if_match).await
+    remove(&app, &caller, key, MemberRef::User(username), if_match).await
 }
 
 /// `PUT /api/v1/projects/{key}/members/groups/{name}`: `{"roles": [...]}`.
@@ -166,8 +132,7 @@ pub async fn put_group(
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetRoles>,
 ) -> Result<Written<api::Member>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    set(&app, &caller, key, group(&name)?, body, if_match).await
+    set(&app, &caller, key, MemberRef::Group(name), body, if_match).await
 }
 
 /// `DELETE /api/v1/projects/{key}/members/groups/{name}`.
@@ -180,6 +145,5 @@ pub async fn delete_group(
     Path((key, name)): Path<(String, String)>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    remove(&app, &caller, key, group(&name)?, if_match).await
+    remove(&app, &caller, key, MemberRef::Group(name), if_match).await
 }

@@ -1,5 +1,6 @@
-//! The native API's handlers, one module per area. Each is thin: parse →
-//! (authorized already by the route guard) → domain command → respond.
+//! The native API's handlers, one module per area. Each is thin: its wire
+//! (path, query, `If-Match`, JSON body) → one input of `operations` → the
+//! operation (with `Via::Api`) → its answer in the wire shape.
 
 pub mod audit;
 pub mod auth;
@@ -17,4 +18,3 @@ pub mod settings;
 pub mod tokens;
 pub mod transfer;
 pub mod users;
-pub mod visibility;

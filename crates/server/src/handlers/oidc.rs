@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::auth::open_session;
+use super::auth::session_cookie;
 use super::respond::Written;
 use super::tokens::create_token;
 use super::users::{path_username, stored_user, wire_user};
@@ -39,6 +39,7 @@ use crate::caller::{Caller, Client};
 use crate::credentials::{random_secret, sha256_hex};
 use crate::guard::acting;
 use crate::oidc::{Failure, Oidc, PENDING_LIFETIME};
+use crate::operations::Via;
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
 
@@ -112,10 +113,10 @@ pub async fn callback(
         }
         Err(NoLogin::Failed(problem)) => return problem.into_response(),
     };
-    match open_session(&app, &client, &user).await {
-        Ok((cookie, _csrf)) => {
-            record_session(&app, &client, &user, &claims).await;
-            (jar.add(cookie), moving_on()).into_response()
+    match app.ops(Via::Oidc).open_session(user).await {
+        Ok(session) => {
+            record_session(&app, &client, &session.user, &claims).await;
+            (jar.add(session_cookie(&app, session.cookie, client.https)), moving_on()).into_response()
         }
         Err(problem) => problem.into_response(),
     }

@@ -4,14 +4,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
-use gatehouse_domain::Store as _;
-use gatehouse_domain::commands::resources;
-use gatehouse_domain::names::ResourceName;
 
-use super::respond::{IfMatch, Paging, Params, Written, not_found};
-use super::visibility::visible_project;
+use super::respond::{IfMatch, Params, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
+use crate::operations::resources::ResourceInput;
+use crate::operations::{Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -24,8 +22,7 @@ pub async fn list(
     Path(key): Path<String>,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Resource>>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let found = app.store().resources(&key, &paging.request()?).await?;
+    let found = app.ops(Via::Api).list_resources(&caller.acting, &key, &paging).await?;
     Ok(Json(Page::map(found.items, found.next_cursor, |r| {
         api::Resource::from(&r)
     })))
@@ -41,24 +38,15 @@ pub async fn register(
     Path(key): Path<String>,
     JsonBody(body): JsonBody<api::CreateResource>,
 ) -> Result<Written<api::Resource>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let name = ResourceName::parse(&body.name)?;
-    let writer = app.writer().await?;
-    let commit = resources::register(
-        &writer.ctx(&caller.acting),
-        key,
-        &body.resource_type,
-        name.clone(),
-        body.environment.as_deref(),
-    )
-    .await?;
-    let revision = writer.commit(&commit).await?;
-    let resource = app
-        .store()
-        .resource(&body.resource_type, name.as_str())
-        .await?
-        .ok_or_else(|| ApiProblem::internal("a committed resource is missing", &name.as_str()))?;
-    Ok(Written::created(revision, api::Resource::from(&resource)))
+    let input = ResourceInput {
+        project: key,
+        resource_type: body.resource_type,
+        name: body.name,
+        environment: body.environment,
+        expected_revision: None,
+    };
+    let done = app.ops(Via::Api).register_resource(&caller.acting, input).await?;
+    Ok(Written::created(done.revision, api::Resource::from(&done.value)))
 }
 
 /// `DELETE /api/v1/projects/{key}/resources/{type}/{name}`.
@@ -71,10 +59,13 @@ pub async fn remove(
     Path((key, resource_type, name)): Path<(String, String, String)>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    let (key, _) = visible_project(&app, &app.snapshot(), &caller.acting, &key)?;
-    let name = ResourceName::parse(&name).map_err(|_| not_found("resource", &name))?;
-    let writer = app.writer().await?;
-    let commit = resources::remove(&writer.ctx(&caller.acting), key, &resource_type, name).await?;
-    if_match.holds(writer.snapshot().revision())?;
-    Ok(Written::no_content(writer.commit(&commit).await?))
+    let input = ResourceInput {
+        project: key,
+        resource_type,
+        name,
+        environment: None,
+        expected_revision: if_match.0,
+    };
+    let done = app.ops(Via::Api).remove_resource(&caller.acting, input).await?;
+    Ok(Written::no_content(done.revision))
 }

@@ -7,8 +7,7 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use gatehouse_api::{ErrorCode, Page, ProblemField};
-use gatehouse_domain::store::PageRequest;
+use gatehouse_api::{ErrorCode, ProblemField};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -126,13 +125,7 @@ impl IfMatch {
     /// # Errors
     /// 412 `precondition_failed`: nothing is written.
     pub fn holds(self, current: u64) -> Result<(), ApiProblem> {
-        match self.0 {
-            Some(read) if read != current => Err(ApiProblem::new(
-                ErrorCode::PreconditionFailed,
-                format!("`If-Match` names version {read}; it is at {current}: read it again"),
-            )),
-            _ => Ok(()),
-        }
+        crate::operations::expect_revision(self.0, current)
     }
 }
 
@@ -141,30 +134,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         if_match(&parts.headers).map(Self)
-    }
-}
-
-/// 404 `not_found` for the `kind` (`user`, `project`, …) named `name` —
-/// also the answer for what the caller may not know exists (SPEC §7).
-#[must_use]
-pub fn not_found(kind: &'static str, name: &str) -> ApiProblem {
-    gatehouse_domain::DomainError::NotFound {
-        kind,
-        name: name.to_owned(),
-    }
-    .into()
-}
-
-/// Every field error a request collected, as one 422 problem; `Ok` when
-/// there is none.
-///
-/// # Errors
-/// `validation_failed` listing `errors`.
-pub fn refuse_invalid(errors: Vec<gatehouse_domain::FieldError>) -> Result<(), ApiProblem> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(gatehouse_domain::DomainError::Validation(errors).into())
     }
 }
 
@@ -185,96 +154,5 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
                     message: rejection.body_text(),
                 }]))
             })
-    }
-}
-
-/// One page of a list read whole (a user's tokens, roles, environments, the
-/// projects a caller sees), paged by keyset as the store pages (SPEC §7):
-/// `items` are put in `key` order and the cursor names the last key given,
-/// so a page is never empty while a `next_cursor` follows it, and an item
-/// removed between two pages moves nothing else. `listing` names the list
-/// (with whose or where it is), so a cursor of another list is refused.
-///
-/// # Errors
-/// 422 naming `limit`; 400 `invalid_cursor`.
-pub fn page_of<T, K>(
-    listing: &str,
-    mut items: Vec<T>,
-    key: impl Fn(&T) -> K,
-    paging: &Paging,
-) -> Result<Page<T>, ApiProblem>
-where
-    K: Ord + Serialize + DeserializeOwned,
-{
-    use base64::Engine as _;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-    #[derive(serde::Serialize, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Cursor<K> {
-        l: String,
-        a: K,
-    }
-
-    let request = paging.request()?;
-    items.sort_by_cached_key(|item| key(item));
-    let start = match &request.cursor {
-        None => 0,
-        Some(raw) => {
-            let cursor: Cursor<K> = URL_SAFE_NO_PAD
-                .decode(raw)
-                .ok()
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                .filter(|c: &Cursor<K>| c.l == listing)
-                .ok_or_else(|| ApiProblem::new(ErrorCode::InvalidCursor, "the cursor was not issued for this list"))?;
-            items.partition_point(|item| key(item) <= cursor.a)
-        }
-    };
-    let mut page: Vec<T> = items.into_iter().skip(start).take(request.limit + 1).collect();
-    let next_cursor = if page.len() > request.limit {
-        page.truncate(request.limit);
-        page.last()
-            .map(|last| {
-                serde_json::to_vec(&Cursor {
-                    l: listing.to_owned(),
-                    a: key(last),
-                })
-                .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
-                .map_err(|e| ApiProblem::internal("cannot write a cursor", &e))
-            })
-            .transpose()?
-    } else {
-        None
-    };
-    Ok(Page {
-        items: page,
-        next_cursor,
-    })
-}
-
-/// `?limit=&cursor=`.
-#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Paging {
-    /// At most this many items (default 100, at most 1,000).
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl Paging {
-    /// The store's page request.
-    ///
-    /// # Errors
-    /// 422 naming `limit` outside 1..=1000.
-    pub fn request(&self) -> Result<PageRequest, ApiProblem> {
-        let limit = self.limit.unwrap_or(Page::<()>::DEFAULT_LIMIT);
-        if !(1..=Page::<()>::MAX_LIMIT).contains(&limit) {
-            return Err(gatehouse_domain::FieldError::invalid("limit", "must be 1 to 1000").into());
-        }
-        Ok(PageRequest {
-            cursor: self.cursor.clone(),
-            limit: limit as usize,
-        })
     }
 }

@@ -3,35 +3,34 @@
 
 use axum::extract::State;
 use gatehouse_api::{self as api, Problem};
-use gatehouse_domain::Store as _;
-use gatehouse_domain::commands::settings;
 
 use super::respond::{IfMatch, Tagged, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
+use crate::operations::Via;
+use crate::operations::settings::Settings;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
-async fn current(app: &App) -> Result<api::Settings, ApiProblem> {
-    let config = app.config();
-    Ok(api::Settings {
-        billing: app.store().billing().await?.into(),
+fn wire(settings: Settings) -> api::Settings {
+    api::Settings {
+        billing: settings.billing.into(),
         instance: api::Instance {
-            catalogue: app.snapshot().catalogue().name().to_owned(),
-            public_url: config.public_url.clone(),
-            token_max_days: config.token_max_days,
-            allow_non_expiring_tokens: config.allow_non_expiring_tokens,
+            catalogue: settings.catalogue,
+            public_url: settings.public_url,
+            token_max_days: settings.token_max_days,
+            allow_non_expiring_tokens: settings.allow_non_expiring_tokens,
         },
-    })
+    }
 }
 
 /// `GET /api/v1/settings`.
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
     responses((status = 200, body = api::Settings), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(State(app): State<App>) -> Result<Tagged<api::Settings>, ApiProblem> {
+    let settings = app.ops(Via::Api).settings().await?;
     // Settings have no revision of their own: their tag is the model's.
-    let revision = app.store().revision().await?;
-    Ok(Tagged(revision, current(&app).await?))
+    Ok(Tagged(settings.revision, wire(settings)))
 }
 
 /// `PUT /api/v1/settings`: replaces the billing details.
@@ -43,9 +42,9 @@ pub async fn put(
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PutSettings>,
 ) -> Result<Written<api::Settings>, ApiProblem> {
-    let writer = app.writer().await?;
-    let commit = settings::put_billing(&writer.ctx(&caller.acting), body.billing.into()).await?;
-    if_match.holds(writer.snapshot().revision())?;
-    let revision = writer.commit(&commit).await?;
-    Ok(Written::ok(revision, current(&app).await?))
+    let done = app
+        .ops(Via::Api)
+        .put_billing(&caller.acting, body.billing.into(), if_match.0)
+        .await?;
+    Ok(Written::ok(done.revision, wire(done.value)))
 }

@@ -6,99 +6,46 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem, Secret};
-use gatehouse_domain::commands::tokens::{self, NewToken, USER_SCOPE};
-use gatehouse_domain::commands::{Acting, Ctx};
-use gatehouse_domain::entities::Scope;
-use gatehouse_domain::limits::MAX_DESCRIPTION;
-use gatehouse_domain::names::{Description, Username};
-use gatehouse_domain::{FieldError, Store as _};
-use time::{Duration, OffsetDateTime};
+use gatehouse_domain::entities::Token;
 
-use super::respond::{IfMatch, Paging, Params, Written, page_of};
-use super::users::path_username;
-use super::visibility::require_full_scope;
+use super::respond::{IfMatch, Params, Written};
 use crate::caller::Caller;
-use crate::config::Config;
-use crate::credentials::{new_token, new_token_id, sha256_hex};
 use crate::json::JsonBody;
+use crate::operations::tokens::CreateTokenInput;
+use crate::operations::{Done, Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
-/// A token's lifetime when none is asked for: one year (SPEC §6.3).
-const DEFAULT_LIFETIME: Duration = Duration::days(365);
-
-/// The expiry of a token asking to live `expires_in` seconds.
-///
-/// # Errors
-/// 422 naming `expires_in` beyond the instance's maximum, or `0` where
-/// tokens must expire.
-pub fn expiry(
-    config: &Config,
-    expires_in: Option<u64>,
-    now: OffsetDateTime,
-) -> Result<Option<OffsetDateTime>, ApiProblem> {
-    let max = Duration::days(i64::from(config.token_max_days));
-    match expires_in {
-        None => Ok(Some(now + DEFAULT_LIFETIME.min(max))),
-        Some(0) if config.allow_non_expiring_tokens => Ok(None),
-        Some(0) => {
-            Err(FieldError::invalid("expires_in", "this instance does not allow tokens that never expire").into())
-        }
-        Some(seconds) => {
-            let lifetime = i64::try_from(seconds).map(Duration::seconds).unwrap_or(Duration::MAX);
-            if lifetime > max {
-                Err(FieldError::invalid(
-                    "expires_in",
-                    &format!("at most {} days on this instance", config.token_max_days),
-                )
-                .into())
-            } else {
-                Ok(Some(now + lifetime))
-            }
-        }
-    }
-}
-
-/// Creates a token for `username` as `acting`; answers it with its secret.
-pub(crate) async fn create_token(
-    app: &App,
-    acting: &Acting,
-    username: Username,
-    body: api::CreateToken,
-) -> Result<Written<api::CreatedToken>, ApiProblem> {
-    let description = Description::parse(
-        "description",
-        body.description.as_deref().unwrap_or(""),
-        MAX_DESCRIPTION,
-    )?;
-    let scope = body
-        .scope
-        .map_or_else(|| Scope::User(USER_SCOPE.to_owned()), Scope::from);
-    let secret = new_token().map_err(|e| ApiProblem::internal("no randomness", &e))?;
-    let writer = app.writer().await?;
-    let new = NewToken {
-        id: new_token_id(),
-        secret_sha256: sha256_hex(&secret),
-        username,
-        description,
-        expires_at: expiry(app.config(), body.expires_in, writer.now())?,
-        scope,
-    };
-    let id = new.id.clone();
-    let commit = tokens::create(&writer.ctx(acting), new).await?;
-    let revision = writer.commit(&commit).await?;
-    let token = app
-        .store()
-        .token(&id)
-        .await?
-        .ok_or_else(|| ApiProblem::internal("a committed token is missing", &id))?;
-    Ok(Written::created(
-        revision,
+fn created(done: Done<(Token, String)>) -> Written<api::CreatedToken> {
+    let (token, secret) = done.value;
+    Written::created(
+        done.revision,
         api::CreatedToken {
             token: api::Token::from(&token),
             secret: Secret::new(secret),
         },
-    ))
+    )
+}
+
+fn input(username: String, body: api::CreateToken) -> CreateTokenInput {
+    CreateTokenInput {
+        username,
+        description: body.description,
+        expires_in: body.expires_in,
+        scope: body.scope.map(Into::into),
+    }
+}
+
+async fn page(
+    app: &App,
+    caller: &Caller,
+    username: &str,
+    paging: &Paging,
+) -> Result<Json<Page<api::Token>>, ApiProblem> {
+    let found = app.ops(Via::Api).list_tokens(&caller.acting, username, paging).await?;
+    Ok(Json(Page::map(found.items, found.next_cursor, |t| {
+        api::Token::from(&t)
+    })))
 }
 
 /// `GET /api/v1/tokens`: the caller's tokens, newest first.
@@ -109,20 +56,8 @@ pub async fn list_own(
     caller: Caller,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
-    require_full_scope(&caller.acting, "manage tokens")?;
-    token_page(&app, &caller.acting.username, &paging).await
-}
-
-/// A page of `username`'s tokens, newest first.
-async fn token_page(app: &App, username: &Username, paging: &Paging) -> Result<Json<Page<api::Token>>, ApiProblem> {
-    let tokens = app.store().tokens(username).await?;
-    let page = page_of(
-        &format!("tokens:{username}"),
-        tokens,
-        |t| (-t.created_at.unix_timestamp_nanos(), t.id.clone()),
-        paging,
-    )?;
-    Ok(Json(Page::map(page.items, page.next_cursor, |t| api::Token::from(&t))))
+    let username = caller.acting.username.as_str().to_owned();
+    page(&app, &caller, &username, &paging).await
 }
 
 /// `POST /api/v1/tokens`: a token for the caller; the secret is shown once.
@@ -133,9 +68,8 @@ pub async fn create_own(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
-    require_full_scope(&caller.acting, "manage tokens")?;
-    let username = caller.acting.username.clone();
-    create_token(&app, &caller.acting, username, body).await
+    let input = input(caller.acting.username.as_str().to_owned(), body);
+    Ok(created(app.ops(Via::Api).create_token(&caller.acting, input).await?))
 }
 
 /// `DELETE /api/v1/tokens/{id}`: revokes; refused from the next request.
@@ -147,11 +81,8 @@ pub async fn revoke(
     Path(id): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    require_full_scope(&caller.acting, "manage tokens")?;
-    let writer = app.writer().await?;
-    let commit = tokens::revoke(&writer.ctx(&caller.acting), &id).await?;
-    if_match.holds(writer.snapshot().revision())?;
-    Ok(Written::no_content(writer.commit(&commit).await?))
+    let done = app.ops(Via::Api).revoke_token(&caller.acting, &id, if_match.0).await?;
+    Ok(Written::no_content(done.revision))
 }
 
 /// `GET /api/v1/users/{username}/tokens`: the user itself, or a holder of
@@ -165,17 +96,7 @@ pub async fn list_for_user(
     Path(username): Path<String>,
     Params(paging): Params<Paging>,
 ) -> Result<Json<Page<api::Token>>, ApiProblem> {
-    require_full_scope(&caller.acting, "manage tokens")?;
-    let username = path_username(&username)?;
-    let snapshot = app.snapshot();
-    let ctx = Ctx {
-        store: app.store(),
-        snapshot: &snapshot,
-        acting: &caller.acting,
-        now: OffsetDateTime::now_utc(),
-    };
-    tokens::may_list(&ctx, &username)?;
-    token_page(&app, &username, &paging).await
+    page(&app, &caller, &username, &paging).await
 }
 
 /// `POST /api/v1/users/{username}/tokens`: the user itself, or a platform
@@ -188,7 +109,6 @@ pub async fn create_for_user(
     Path(username): Path<String>,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
-    require_full_scope(&caller.acting, "manage tokens")?;
-    let username = path_username(&username)?;
-    create_token(&app, &caller.acting, username, body).await
+    let input = input(username, body);
+    Ok(created(app.ops(Via::Api).create_token(&caller.acting, input).await?))
 }

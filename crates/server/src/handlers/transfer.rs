@@ -24,9 +24,10 @@ use gatehouse_domain::{DomainError, FieldError, Store as _};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{Params, not_found};
+use super::respond::Params;
 use crate::caller::Caller;
 use crate::json::JsonBody;
+use crate::operations::{Via, not_found};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -184,7 +185,7 @@ pub async fn import(
 ) -> Result<Json<api::ImportReport>, ApiProblem> {
     let writer = app.writer().await?;
     let desired = Reader::new(writer.snapshot(), writer.now()).read(&doc)?;
-    let plan = import::plan(&writer.ctx(&caller.acting), desired).await?;
+    let plan = import::plan(&writer.ctx(&caller.acting, Via::Api), desired).await?;
     let revision = match &plan.commit {
         Some(commit) => writer.commit(commit).await?,
         None => writer.snapshot().revision(),

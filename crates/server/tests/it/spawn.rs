@@ -230,6 +230,28 @@ impl TestServer {
         unreachable!("no {purpose:?} link for {username}");
     }
 
+    /// As the admin: project `web` with a project role `Reader`
+    /// (`artifacts.read` in `DEV`), then `more` requests; each must succeed.
+    pub async fn web_with_reader(&self, more: Vec<(Method, String, Value)>) {
+        let mut requests = vec![
+            (
+                Method::POST,
+                "/api/v1/projects".to_owned(),
+                json!({"key": "web", "display_name": "Web"}),
+            ),
+            (
+                Method::POST,
+                "/api/v1/projects/web/roles".to_owned(),
+                json!({"name": "Reader", "categories": ["artifacts.read"], "environments": ["DEV"]}),
+            ),
+        ];
+        requests.extend(more);
+        for (method, path, body) in requests {
+            let answer = self.call(method, &path, Some(&self.admin), Some(&body)).await;
+            assert!(answer.status.is_success(), "{path}: {:?}", answer.body);
+        }
+    }
+
     /// The store's revision.
     pub async fn revision(&self) -> u64 {
         self.server.app().store().revision().await.unwrap()

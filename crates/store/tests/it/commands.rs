@@ -52,6 +52,7 @@ macro_rules! decide {
             store: &$w.db.store,
             snapshot: &$w.snapshot,
             acting: &acting,
+            via: gatehouse_domain::Via::Api,
             now: OffsetDateTime::now_utc(),
         };
         $body.await

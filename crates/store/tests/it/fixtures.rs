@@ -224,6 +224,7 @@ pub fn entry(event: &str, target: &str) -> AuditEntry {
             token_id: None,
             address: Some("127.0.0.1".to_owned()),
             user_agent: Some("test".to_owned()),
+            via: Some(gatehouse_domain::Via::Api),
         },
         event: event.to_owned(),
         target_type: "test".to_owned(),

@@ -13,7 +13,10 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::caller::Client;
-use crate::handlers::auth::{check_password, close_session, open_session};
+use crate::caller::Credential;
+use crate::handlers::auth::{session_cookie, session_cookie_removal};
+use crate::operations::Via;
+use crate::operations::sessions::LoginInput;
 use crate::state::App;
 use crate::web::form::FormErrors;
 use crate::web::page::{Layout, failure, html, html_with};
@@ -87,8 +90,15 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = local_path(form.next.as_deref());
-    let user = match check_password(&app, &client, form.username.trim(), &form.password).await {
-        Ok(user) => user,
+    let https = client.https;
+    let input = LoginInput {
+        username: form.username.trim().to_owned(),
+        password: form.password.clone(),
+        client,
+        presented: None,
+    };
+    let session = match app.ops(Via::Ui).login(input).await {
+        Ok(session) => session,
         Err(problem) => {
             let mut errors = FormErrors::none();
             errors.add("password", &problem.problem.detail);
@@ -105,22 +115,24 @@ pub async fn submit(
             );
         }
     };
-    let (cookie, _) = match open_session(&app, &client, &user).await {
-        Ok(session) => session,
-        Err(problem) => return failure(&problem),
-    };
-    let target = if crate::password::initial_password_pending(&app.config().data_dir, user.username.as_str()) {
+    let target = if crate::password::initial_password_pending(&app.config().data_dir, session.user.username.as_str())
+    {
         "/account/password".to_owned()
     } else {
         next
     };
+    let cookie = session_cookie(&app, session.cookie, https);
     (jar.add(cookie), Redirect::to(&target)).into_response()
 }
 
 /// `POST /logout`: ends the session.
 pub async fn logout(State(app): State<App>, jar: CookieJar, viewer: Viewer) -> Response {
-    match close_session(&app, &viewer.caller).await {
-        Ok(removal) => (jar.remove(removal), Redirect::to("/login")).into_response(),
+    let session = match &viewer.caller.credential {
+        Credential::Session { id_sha256, .. } => Some(id_sha256.as_str()),
+        Credential::Token { .. } => None,
+    };
+    match app.ops(Via::Ui).logout(&viewer.caller.acting, session).await {
+        Ok(()) => (jar.remove(session_cookie_removal()), Redirect::to("/login")).into_response(),
         Err(problem) => failure(&problem),
     }
 }

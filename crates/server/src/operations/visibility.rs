@@ -7,7 +7,7 @@ use gatehouse_authz::{AccountPermission, ProjectId, Query, Snapshot, UserId};
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::names::ProjectKey;
 
-use super::respond::not_found;
+use super::{OpResult, not_found};
 use crate::guard::holds;
 use crate::problem::ApiProblem;
 use crate::state::App;
@@ -34,7 +34,7 @@ pub fn sees_project(app: &App, snapshot: &Snapshot, acting: &Acting, project: Pr
 ///
 /// # Errors
 /// 403 `forbidden`.
-pub fn require_full_scope(acting: &Acting, what: &str) -> Result<(), ApiProblem> {
+pub fn require_full_scope(acting: &Acting, what: &str) -> OpResult<()> {
     if acting.scope.is_unrestricted() {
         Ok(())
     } else {
@@ -55,7 +55,7 @@ pub fn visible_project(
     snapshot: &Snapshot,
     acting: &Acting,
     raw: &str,
-) -> Result<(ProjectKey, ProjectId), ApiProblem> {
+) -> OpResult<(ProjectKey, ProjectId)> {
     let key = ProjectKey::parse(raw).map_err(|_| not_found("project", raw))?;
     let id = snapshot
         .project_id(key.as_str())

@@ -1,0 +1,33 @@
+//! The audit log (SPEC §9.1): filtered, cursor-paged reading, and the
+//! batches an export streams, for holders of `audit.read`.
+
+use gatehouse_domain::Store as _;
+use gatehouse_domain::store::{AuditFilter, AuditRecord, Page, PageRequest};
+
+use super::{OpResult, Ops, Paging};
+
+/// Records read per batch of an export.
+pub const EXPORT_BATCH: usize = 1_000;
+
+impl Ops<'_> {
+    /// One page of records matching `filter`, oldest first.
+    ///
+    /// # Errors
+    /// 422 naming `limit`; 400 `invalid_cursor`.
+    pub async fn audit(&self, filter: &AuditFilter, paging: &Paging) -> OpResult<Page<AuditRecord>> {
+        Ok(self.app.store().audit(filter, &paging.request()?).await?)
+    }
+
+    /// One batch of an export: up to [`EXPORT_BATCH`] records from
+    /// `cursor` on.
+    ///
+    /// # Errors
+    /// 400 `invalid_cursor`.
+    pub async fn audit_batch(&self, filter: &AuditFilter, cursor: Option<String>) -> OpResult<Page<AuditRecord>> {
+        let page = PageRequest {
+            cursor,
+            limit: EXPORT_BATCH,
+        };
+        Ok(self.app.store().audit(filter, &page).await?)
+    }
+}

@@ -1,0 +1,172 @@
+//! Groups (SPEC §5.2): create, list, read, describe, delete, and change
+//! members. Managed by holders of `accounts.manage`.
+
+use gatehouse_domain::commands::Acting;
+use gatehouse_domain::commands::groups;
+use gatehouse_domain::entities::Group;
+use gatehouse_domain::limits::MAX_DESCRIPTION;
+use gatehouse_domain::names::{Description, GroupName, Username};
+use gatehouse_domain::store::Page;
+use gatehouse_domain::{FieldError, Store as _};
+
+use super::{Done, OpResult, Ops, Paging, expect_revision, missing, not_found, refuse_invalid};
+use crate::state::App;
+
+/// A new group.
+#[derive(Clone, Debug, Default)]
+pub struct CreateGroupInput {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Usernames of its first members.
+    pub members: Vec<String>,
+}
+
+/// A change to a group's description.
+#[derive(Clone, Debug, Default)]
+pub struct PatchGroupInput {
+    /// The group's name.
+    pub name: String,
+    /// New description.
+    pub description: Option<String>,
+    /// The revision the caller read (`If-Match`).
+    pub expected_revision: Option<u64>,
+}
+
+/// Members added to and removed from a group.
+#[derive(Clone, Debug, Default)]
+pub struct GroupMembersInput {
+    /// The group's name.
+    pub name: String,
+    /// Usernames to add.
+    pub add: Vec<String>,
+    /// Usernames to remove.
+    pub remove: Vec<String>,
+    /// The revision the caller read (`If-Match`).
+    pub expected_revision: Option<u64>,
+}
+
+fn path_group(raw: &str) -> OpResult<GroupName> {
+    GroupName::parse(raw).map_err(|_| not_found("group", raw))
+}
+
+async fn stored_group(app: &App, name: &GroupName) -> OpResult<Group> {
+    app.store()
+        .group(name)
+        .await?
+        .ok_or_else(|| not_found("group", name.as_str()))
+}
+
+/// Parses `field[i]` usernames, collecting every error.
+pub(crate) fn usernames(field: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<Username> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, u)| {
+            Username::parse(u)
+                .map_err(|e| errors.push(e.at(&format!("{field}[{i}]"))))
+                .ok()
+        })
+        .collect()
+}
+
+impl Ops<'_> {
+    /// One page of groups, by name.
+    ///
+    /// # Errors
+    /// 422 naming `limit`; 400 `invalid_cursor`.
+    pub async fn list_groups(&self, paging: &Paging) -> OpResult<Page<Group>> {
+        Ok(self.app.store().groups(&paging.request()?).await?)
+    }
+
+    /// One group.
+    ///
+    /// # Errors
+    /// 404.
+    pub async fn get_group(&self, name: &str) -> OpResult<Group> {
+        stored_group(self.app, &path_group(name)?).await
+    }
+
+    /// Creates a group.
+    ///
+    /// # Errors
+    /// 422 for every invalid field; 403; 409.
+    pub async fn create_group(&self, acting: &Acting, input: CreateGroupInput) -> OpResult<Done<Group>> {
+        let mut errors = Vec::new();
+        let name = GroupName::parse(&input.name)
+            .map_err(|e| errors.push(e.at("name")))
+            .ok();
+        let description = Description::parse("description", &input.description, MAX_DESCRIPTION)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let members = usernames("members", &input.members, &mut errors);
+        refuse_invalid(errors)?;
+        let (Some(name), Some(description)) = (name, description) else {
+            return Err(missing("create group"));
+        };
+        let writer = self.app.writer().await?;
+        let commit = groups::create(&writer.ctx(acting, self.via), name.clone(), description, members).await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+
+    /// Changes a group's description.
+    ///
+    /// # Errors
+    /// 422; 403; 404; 412.
+    pub async fn patch_group(&self, acting: &Acting, input: PatchGroupInput) -> OpResult<Done<Group>> {
+        let name = path_group(&input.name)?;
+        let writer = self.app.writer().await?;
+        let current = stored_group(self.app, &name).await?;
+        let description = match input.description {
+            Some(raw) => Description::parse("description", &raw, MAX_DESCRIPTION)?,
+            None => current.description,
+        };
+        let commit = groups::update(
+            &writer.ctx(acting, self.via),
+            &name,
+            description,
+            input.expected_revision,
+        )
+        .await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+
+    /// Deletes a group with its project memberships.
+    ///
+    /// # Errors
+    /// 403; 404; 412.
+    pub async fn delete_group(
+        &self,
+        acting: &Acting,
+        name: &str,
+        expected_revision: Option<u64>,
+    ) -> OpResult<Done<()>> {
+        let name = path_group(name)?;
+        let writer = self.app.writer().await?;
+        let commit = groups::delete(&writer.ctx(acting, self.via), &name, expected_revision).await?;
+        Ok(Done::new(writer.commit(&commit).await?, ()))
+    }
+
+    /// Adds and removes members. Adding a user to a group that holds roles
+    /// grants them, so the actor must be allowed to assign those roles
+    /// (SPEC §2.5). Allowed for users managed upstream: their groups are
+    /// Gatehouse's.
+    ///
+    /// # Errors
+    /// 422 for every invalid username; 403; 404; 412.
+    pub async fn change_group_members(&self, acting: &Acting, input: GroupMembersInput) -> OpResult<Done<Group>> {
+        let name = path_group(&input.name)?;
+        let mut errors = Vec::new();
+        let add = usernames("add", &input.add, &mut errors);
+        let remove = usernames("remove", &input.remove, &mut errors);
+        refuse_invalid(errors)?;
+        let writer = self.app.writer().await?;
+        let commit = groups::change_members(&writer.ctx(acting, self.via), &name, add, remove).await?;
+        let current = stored_group(self.app, &name).await?;
+        expect_revision(input.expected_revision, current.revision)?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+}

@@ -1,0 +1,187 @@
+//! Projects (SPEC §5.3): create (the `admins` become Project Admins), list
+//! and read what the caller may see, change settings, delete with the key
+//! repeated.
+
+use gatehouse_authz::AdminPrivileges;
+use gatehouse_domain::Store as _;
+use gatehouse_domain::commands::Acting;
+use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
+use gatehouse_domain::entities::Project;
+use gatehouse_domain::limits::MAX_DESCRIPTION;
+use gatehouse_domain::names::{Description, DisplayName, ProjectKey, Username};
+use gatehouse_domain::store::{Page, every_page};
+
+use super::visibility::{sees_project, visible_project};
+use super::{Done, OpResult, Ops, Paging, expect_revision, missing, not_found, page_of, refuse_invalid};
+use crate::state::App;
+
+/// A new project.
+#[derive(Clone, Debug, Default)]
+pub struct CreateProjectInput {
+    /// Key.
+    pub key: String,
+    /// Display name.
+    pub display_name: String,
+    /// Description.
+    pub description: String,
+    /// What its Project Admins may do.
+    pub admin_privileges: AdminPrivileges,
+    /// Usernames of its first Project Admins.
+    pub admins: Vec<String>,
+}
+
+/// A change to a project; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct PatchProjectInput {
+    /// The project's key.
+    pub key: String,
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New privileges of its Project Admins.
+    pub admin_privileges: Option<AdminPrivileges>,
+    /// The revision the caller read (`If-Match`).
+    pub expected_revision: Option<u64>,
+}
+
+/// A project's deletion.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteProjectInput {
+    /// The project's key.
+    pub key: String,
+    /// The key repeated, to confirm.
+    pub confirm: Option<String>,
+    /// The revision the caller read (`If-Match`).
+    pub expected_revision: Option<u64>,
+}
+
+pub(crate) async fn stored_project(app: &App, key: &ProjectKey) -> OpResult<Project> {
+    app.store()
+        .project(key)
+        .await?
+        .ok_or_else(|| not_found("project", key.as_str()))
+}
+
+impl Ops<'_> {
+    /// The projects the caller may see, by key.
+    ///
+    /// # Errors
+    /// 422 naming `limit`; 400 `invalid_cursor`.
+    pub async fn list_projects(&self, acting: &Acting, paging: &Paging) -> OpResult<Page<Project>> {
+        let app = self.app;
+        paging.request()?;
+        // Filtered before it is paged, so that no page is empty while a
+        // `next_cursor` follows it (SPEC §7).
+        let store = app.store();
+        let all = every_page(|page| async move { store.projects(&page).await }).await?;
+        let snapshot = app.snapshot();
+        let visible: Vec<_> = all
+            .into_iter()
+            .filter(|p| {
+                snapshot
+                    .project_id(p.key.as_str())
+                    .is_some_and(|id| sees_project(app, &snapshot, acting, id))
+            })
+            .collect();
+        let listing = format!("projects:{}", acting.username);
+        page_of(&listing, visible, |p| p.key.as_str().to_owned(), paging)
+    }
+
+    /// One project the caller may see.
+    ///
+    /// # Errors
+    /// 404 (also for one the caller may not see).
+    pub async fn get_project(&self, acting: &Acting, key: &str) -> OpResult<Project> {
+        let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, key)?;
+        stored_project(self.app, &key).await
+    }
+
+    /// Creates a project.
+    ///
+    /// # Errors
+    /// 422 for every invalid field; 403; 409.
+    pub async fn create_project(&self, acting: &Acting, input: CreateProjectInput) -> OpResult<Done<Project>> {
+        let mut errors = Vec::new();
+        let key = ProjectKey::parse(&input.key).map_err(|e| errors.push(e.at("key"))).ok();
+        let display_name = DisplayName::parse(&input.display_name)
+            .map_err(|e| errors.push(e.at("display_name")))
+            .ok();
+        let description = Description::parse("description", &input.description, MAX_DESCRIPTION)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let admins: Vec<Username> = input
+            .admins
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| {
+                Username::parse(u)
+                    .map_err(|e| errors.push(e.at(&format!("admins[{i}]"))))
+                    .ok()
+            })
+            .collect();
+        refuse_invalid(errors)?;
+        let (Some(key), Some(display_name), Some(description)) = (key, display_name, description) else {
+            return Err(missing("create project"));
+        };
+        let new = NewProject {
+            key: key.clone(),
+            display_name,
+            description,
+            admin_privileges: input.admin_privileges,
+            admins,
+        };
+        let writer = self.app.writer().await?;
+        let commit = projects::create(&writer.ctx(acting, self.via), new).await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_project(self.app, &key).await?))
+    }
+
+    /// Changes a project's display name, description or admin privileges.
+    ///
+    /// # Errors
+    /// 422 for every invalid field; 403; 404; 412.
+    pub async fn patch_project(&self, acting: &Acting, input: PatchProjectInput) -> OpResult<Done<Project>> {
+        let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, &input.key)?;
+        let mut errors = Vec::new();
+        let display_name = input
+            .display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose()
+            .map_err(|e| errors.push(e.at("display_name")))
+            .ok()
+            .flatten();
+        let description = input
+            .description
+            .as_deref()
+            .map(|d| Description::parse("description", d, MAX_DESCRIPTION))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        refuse_invalid(errors)?;
+        let patch = ProjectPatch {
+            display_name,
+            description,
+            admin_privileges: input.admin_privileges,
+        };
+        let writer = self.app.writer().await?;
+        let commit = projects::update(&writer.ctx(acting, self.via), &key, patch, input.expected_revision).await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_project(self.app, &key).await?))
+    }
+
+    /// Deletes a project with its roles, environments, members and
+    /// resources; the key must be repeated as `confirm`.
+    ///
+    /// # Errors
+    /// 403; 404; 412; 422 `confirmation_required`.
+    pub async fn delete_project(&self, acting: &Acting, input: DeleteProjectInput) -> OpResult<Done<()>> {
+        let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, &input.key)?;
+        let writer = self.app.writer().await?;
+        let commit = projects::delete(&writer.ctx(acting, self.via), &key, input.confirm.as_deref()).await?;
+        expect_revision(input.expected_revision, stored_project(self.app, &key).await?.revision)?;
+        Ok(Done::new(writer.commit(&commit).await?, ()))
+    }
+}

@@ -1,0 +1,148 @@
+//! Access tokens (SPEC §6.3): one's own, and a user's (a platform admin
+//! may create them for anyone; `accounts.manage` holders list the tokens of
+//! users they dominate).
+
+use gatehouse_domain::commands::Acting;
+use gatehouse_domain::commands::tokens::{self, NewToken, USER_SCOPE};
+use gatehouse_domain::entities::{Scope, Token};
+use gatehouse_domain::limits::MAX_DESCRIPTION;
+use gatehouse_domain::names::{Description, Username};
+use gatehouse_domain::store::Page;
+use gatehouse_domain::{FieldError, Store as _};
+use time::{Duration, OffsetDateTime};
+
+use super::users::path_username;
+use super::visibility::require_full_scope;
+use super::{Done, OpResult, Ops, Paging, expect_revision, page_of};
+use crate::config::Config;
+use crate::credentials::{new_token, new_token_id, sha256_hex};
+use crate::problem::ApiProblem;
+
+/// A token's lifetime when none is asked for: one year (SPEC §6.3).
+const DEFAULT_LIFETIME: Duration = Duration::days(365);
+
+/// A new token.
+#[derive(Clone, Debug, Default)]
+pub struct CreateTokenInput {
+    /// The user it acts for.
+    pub username: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Lifetime in seconds (default one year; `0` never expires, where the
+    /// instance allows it).
+    pub expires_in: Option<u64>,
+    /// What it may do at most (default: all the user may).
+    pub scope: Option<Scope>,
+}
+
+/// The expiry of a token asking to live `expires_in` seconds.
+///
+/// # Errors
+/// 422 naming `expires_in` beyond the instance's maximum, or `0` where
+/// tokens must expire.
+pub fn expiry(config: &Config, expires_in: Option<u64>, now: OffsetDateTime) -> OpResult<Option<OffsetDateTime>> {
+    let max = Duration::days(i64::from(config.token_max_days));
+    match expires_in {
+        None => Ok(Some(now + DEFAULT_LIFETIME.min(max))),
+        Some(0) if config.allow_non_expiring_tokens => Ok(None),
+        Some(0) => {
+            Err(FieldError::invalid("expires_in", "this instance does not allow tokens that never expire").into())
+        }
+        Some(seconds) => {
+            let lifetime = i64::try_from(seconds).map(Duration::seconds).unwrap_or(Duration::MAX);
+            if lifetime > max {
+                Err(FieldError::invalid(
+                    "expires_in",
+                    &format!("at most {} days on this instance", config.token_max_days),
+                )
+                .into())
+            } else {
+                Ok(Some(now + lifetime))
+            }
+        }
+    }
+}
+
+impl Ops<'_> {
+    /// Creates a token for `input.username` as `acting` (itself, or a
+    /// platform admin for anyone); answers it with its secret, shown once.
+    ///
+    /// # Errors
+    /// 403 (a restricted token, not allowed); 404; 422 (`description`,
+    /// `expires_in`, the scope).
+    pub async fn create_token(&self, acting: &Acting, input: CreateTokenInput) -> OpResult<Done<(Token, String)>> {
+        require_full_scope(acting, "manage tokens")?;
+        self.issue_token(acting, input).await
+    }
+
+    /// [`Ops::create_token`] without the scope check (a login by password
+    /// has no scope).
+    pub(crate) async fn issue_token(
+        &self,
+        acting: &Acting,
+        input: CreateTokenInput,
+    ) -> OpResult<Done<(Token, String)>> {
+        let app = self.app;
+        let username = path_username(&input.username)?;
+        let description = Description::parse(
+            "description",
+            input.description.as_deref().unwrap_or(""),
+            MAX_DESCRIPTION,
+        )?;
+        let scope = input.scope.unwrap_or_else(|| Scope::User(USER_SCOPE.to_owned()));
+        let secret = new_token().map_err(|e| ApiProblem::internal("no randomness", &e))?;
+        let writer = app.writer().await?;
+        let new = NewToken {
+            id: new_token_id(),
+            secret_sha256: sha256_hex(&secret),
+            username,
+            description,
+            expires_at: expiry(app.config(), input.expires_in, writer.now())?,
+            scope,
+        };
+        let id = new.id.clone();
+        let commit = tokens::create(&writer.ctx(acting, self.via), new).await?;
+        let revision = writer.commit(&commit).await?;
+        let token = app
+            .store()
+            .token(&id)
+            .await?
+            .ok_or_else(|| ApiProblem::internal("a committed token is missing", &id))?;
+        Ok(Done::new(revision, (token, secret)))
+    }
+
+    /// A page of `username`'s tokens, newest first: the caller's own, or a
+    /// user's for a holder of `accounts.manage` who dominates it (SPEC
+    /// §2.5: else 403 `escalation`); others are answered as if the user
+    /// did not exist.
+    ///
+    /// # Errors
+    /// 403; 404; 422 naming `limit`; 400 `invalid_cursor`.
+    pub async fn list_tokens(&self, acting: &Acting, username: &str, paging: &Paging) -> OpResult<Page<Token>> {
+        require_full_scope(acting, "manage tokens")?;
+        let username: Username = path_username(username)?;
+        if username != acting.username {
+            let snapshot = self.app.snapshot();
+            tokens::may_list(&self.ctx(&snapshot, acting), &username)?;
+        }
+        let tokens = self.app.store().tokens(&username).await?;
+        page_of(
+            &format!("tokens:{username}"),
+            tokens,
+            |t| (-t.created_at.unix_timestamp_nanos(), t.id.clone()),
+            paging,
+        )
+    }
+
+    /// Revokes a token: refused from the next request.
+    ///
+    /// # Errors
+    /// 403; 404; 412.
+    pub async fn revoke_token(&self, acting: &Acting, id: &str, expected_revision: Option<u64>) -> OpResult<Done<()>> {
+        require_full_scope(acting, "manage tokens")?;
+        let writer = self.app.writer().await?;
+        let commit = tokens::revoke(&writer.ctx(acting, self.via), id).await?;
+        expect_revision(expected_revision, writer.snapshot().revision())?;
+        Ok(Done::new(writer.commit(&commit).await?, ()))
+    }
+}
