@@ -81,7 +81,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 32] = [
         Self::MalformedJson,
         Self::InvalidCursor,
         Self::ValidationFailed,

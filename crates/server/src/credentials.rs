@@ -91,9 +91,15 @@ pub fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, NotBearer
             .map(|secret| Some(Presented::Token(secret)))
             .ok_or(NotBearer);
     }
-    Ok(CookieJar::from_headers(headers)
+    Ok(session_cookie(headers).map(Presented::SessionCookie))
+}
+
+/// The session cookie's value among `headers`' cookies, if sent.
+#[must_use]
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
         .get(SESSION_COOKIE)
-        .map(|cookie| Presented::SessionCookie(cookie.value().to_owned())))
+        .map(|cookie| cookie.value().to_owned())
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::request::Parts;
 use axum::http::Method;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use gatehouse_api::ErrorCode;
@@ -152,11 +152,10 @@ async fn authenticate(app: &App, parts: &Parts, client: &Client) -> Result<Optio
 /// # Errors
 /// When the store cannot be read.
 pub(crate) async fn session_caller(app: &App, parts: &Parts) -> Result<Option<Caller>, ApiProblem> {
-    let jar = CookieJar::from_headers(&parts.headers);
-    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+    let Some(cookie) = crate::credentials::session_cookie(&parts.headers) else {
         return Ok(None);
     };
-    match by_session(app, cookie.value(), &Client::of(parts)).await {
+    match by_session(app, &cookie, &Client::of(parts)).await {
         Ok(caller) => Ok(Some(caller)),
         Err(problem) if problem.code() == ErrorCode::Unauthenticated => Ok(None),
         Err(problem) => Err(problem),

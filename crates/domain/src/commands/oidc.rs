@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use super::users::user_view;
 use super::{Acting, Ctx, read};
-use crate::commit::{AuditActor, Commit, Mutation};
+use crate::commit::{AuditActor, Commit, Mutation, Via};
 use crate::entities::{ManagedBy, OidcIdentity, User};
 use crate::error::DomainError;
 use crate::names::{Email, GroupName, Username};
@@ -134,6 +134,7 @@ pub async fn sign_in<S: Store>(
         store,
         snapshot,
         acting: &acting,
+        via: Via::Oidc,
         now,
     };
     match existing {

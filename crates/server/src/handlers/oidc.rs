@@ -33,13 +33,14 @@ use time::OffsetDateTime;
 
 use super::auth::session_cookie;
 use super::respond::Written;
-use super::tokens::create_token;
-use super::users::{path_username, stored_user, wire_user};
+use super::tokens::{created, input};
+use super::users::wire_user;
 use crate::caller::{Caller, Client};
 use crate::credentials::{random_secret, sha256_hex};
 use crate::guard::acting;
 use crate::oidc::{Failure, Oidc, PENDING_LIFETIME};
 use crate::operations::Via;
+use crate::operations::users::{path_username, stored_user};
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
 
@@ -203,6 +204,7 @@ fn actor(client: &Client) -> AuditActor {
         token_id: None,
         address: Some(client.address.to_string()),
         user_agent: client.user_agent.clone(),
+        via: Some(Via::Oidc),
     }
 }
 
@@ -384,7 +386,8 @@ pub async fn token(
         expires_in: body.expires_in,
         scope: None,
     };
-    create_token(&app, &acting, user.username, request).await
+    let input = input(user.username.as_str().to_owned(), request);
+    Ok(created(app.ops(Via::Oidc).create_token(&acting, input).await?))
 }
 
 /// `POST /api/v1/users/{username}/oidc-link`: links a local user to an
@@ -406,7 +409,7 @@ pub async fn link(
         .ok_or_else(not_configured)?;
     let issuer = issuer.trim_end_matches('/').to_owned();
     let writer = app.writer().await?;
-    let commit = rules::link(&writer.ctx(&caller.acting), &username, &issuer, &body.subject).await?;
+    let commit = rules::link(&writer.ctx(&caller.acting, Via::Api), &username, &issuer, &body.subject).await?;
     let revision = writer.commit(&commit).await?;
     let user = stored_user(&app, &username).await?;
     Ok(Written::ok(revision, wire_user(&app.snapshot(), &user, app.now())))

@@ -16,7 +16,8 @@ use crate::operations::{Done, Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
-fn created(done: Done<(Token, String)>) -> Written<api::CreatedToken> {
+/// The answer to a token's creation: the token and its secret, shown once.
+pub(crate) fn created(done: Done<(Token, String)>) -> Written<api::CreatedToken> {
     let (token, secret) = done.value;
     Written::created(
         done.revision,
@@ -27,7 +28,8 @@ fn created(done: Done<(Token, String)>) -> Written<api::CreatedToken> {
     )
 }
 
-fn input(username: String, body: api::CreateToken) -> CreateTokenInput {
+/// The operation's input for a token of `username` as the wire asks it.
+pub(crate) fn input(username: String, body: api::CreateToken) -> CreateTokenInput {
     CreateTokenInput {
         username,
         description: body.description,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
 use gatehouse_api as api;
 use gatehouse_jfrog::groups::{self as jgroups, GroupBody, GroupDetails, GroupItem, GroupList, GroupMembers};
@@ -14,10 +14,11 @@ use gatehouse_jfrog::{Failure, body};
 
 use super::{Answer, Refused, json, tagged, written};
 use crate::caller::{Caller, Client};
-use crate::handlers::respond::{IfMatch, Paging, Params};
+use crate::handlers::respond::{IfMatch, Params};
 use crate::handlers::users::UserQuery;
 use crate::handlers::{groups, users};
 use crate::json::JsonBody;
+use crate::operations::Paging;
 use crate::state::App;
 
 /// `?limit=` and `?cursor=` of JFrog's lists (other parameters ignored).
@@ -116,7 +117,7 @@ pub async fn update_user(
             State(app.clone()),
             caller.clone(),
             Path(username.clone()),
-            HeaderMap::new(),
+            IfMatch(None),
             JsonBody(change.patch),
         )
         .await?;
@@ -141,7 +142,7 @@ pub async fn update_user(
 
 /// `DELETE /access/api/v2/users/{username}`: 204.
 pub async fn delete_user(State(app): State<App>, caller: Caller, Path(username): Path<String>) -> Answer {
-    users::delete(State(app), caller, Path(username), HeaderMap::new()).await?;
+    users::delete(State(app), caller, Path(username), IfMatch(None)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -207,13 +208,13 @@ pub async fn create_group(State(app): State<App>, caller: Caller, bytes: Bytes) 
 /// `PATCH /access/api/v2/groups/{name}`.
 pub async fn update_group(State(app): State<App>, caller: Caller, Path(name): Path<String>, bytes: Bytes) -> Answer {
     let patch = jgroups::update(body::json::<GroupBody>(&bytes)?)?;
-    let group = written(groups::patch(State(app), caller, Path(name), HeaderMap::new(), JsonBody(patch)).await?)?;
+    let group = written(groups::patch(State(app), caller, Path(name), IfMatch(None), JsonBody(patch)).await?)?;
     json(StatusCode::OK, &GroupDetails::from(&group))
 }
 
 /// `DELETE /access/api/v2/groups/{name}`: 204.
 pub async fn delete_group(State(app): State<App>, caller: Caller, Path(name): Path<String>) -> Answer {
-    groups::delete(State(app), caller, Path(name), HeaderMap::new()).await?;
+    groups::delete(State(app), caller, Path(name), IfMatch(None)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -14,8 +14,10 @@ use gatehouse_jfrog::environments::{self as jenv, Environment, EnvironmentBody, 
 use super::{Answer, every, json, written};
 use crate::caller::Caller;
 use crate::handlers::environments::{self as native, Force};
-use crate::handlers::respond::{IfMatch, Params, not_found};
+use crate::handlers::respond::{IfMatch, Params};
 use crate::json::JsonBody;
+use crate::operations::Via;
+use crate::operations::not_found;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -24,8 +26,8 @@ fn names(all: &[gatehouse_api::Environment]) -> Vec<Environment> {
 }
 
 /// `GET /access/api/v1/environments`.
-pub async fn list_global(State(app): State<App>) -> Answer {
-    let all = every(|paging| native::list_global(State(app.clone()), Params(paging))).await?;
+pub async fn list_global(State(app): State<App>, caller: Caller) -> Answer {
+    let all = every(|paging| native::list_global(State(app.clone()), caller.clone(), Params(paging))).await?;
     json(StatusCode::OK, &names(&all))
 }
 
@@ -81,7 +83,7 @@ pub async fn delete_in_project(
 
 async fn rename(app: &App, caller: &Caller, name: &EnvName, new: &str) -> Result<(), ApiProblem> {
     let writer = app.writer().await?;
-    let commit = rename_environment(&writer.ctx(&caller.acting), name, new).await?;
+    let commit = rename_environment(&writer.ctx(&caller.acting, Via::Jfrog), name, new).await?;
     writer.commit(&commit).await?;
     Ok(())
 }

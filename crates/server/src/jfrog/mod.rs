@@ -22,7 +22,8 @@ use gatehouse_api::{PROBLEM_CONTENT_TYPE, Page, Problem};
 use gatehouse_jfrog::Failure;
 use serde::Serialize;
 
-use crate::handlers::respond::{Paging, Tagged, Written};
+use crate::handlers::respond::{Tagged, Written};
+use crate::operations::Paging;
 use crate::problem::ApiProblem;
 
 /// A refusal on this face: a native problem (translated by [`translate`])

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
 use gatehouse_api as api;
 use gatehouse_jfrog::members::{MemberBody, Members};
@@ -16,9 +16,10 @@ use crate::caller::Caller;
 use crate::handlers::environments::Force;
 use crate::handlers::members::MemberQuery;
 use crate::handlers::projects::Confirm;
-use crate::handlers::respond::{IfMatch, Params, not_found};
+use crate::handlers::respond::{IfMatch, Params};
 use crate::handlers::{members, projects, roles};
 use crate::json::JsonBody;
+use crate::operations::not_found;
 use crate::state::App;
 
 /// `GET /access/api/v1/projects`: a bare array.
@@ -45,7 +46,7 @@ pub async fn update(State(app): State<App>, caller: Caller, Path(key): Path<Stri
     let parsed = body::json::<ProjectBody>(&bytes)?;
     let current = tagged(projects::get(State(app.clone()), caller.clone(), Path(key.clone())).await?);
     let patch = jprojects::update(parsed, &current)?;
-    let project = written(projects::patch(State(app), caller, Path(key), HeaderMap::new(), JsonBody(patch)).await?)?;
+    let project = written(projects::patch(State(app), caller, Path(key), IfMatch(None), JsonBody(patch)).await?)?;
     json(StatusCode::OK, &Project::from(&project))
 }
 
@@ -69,7 +70,7 @@ pub async fn list_roles(State(app): State<App>, caller: Caller, Path(key): Path<
     let own =
         every(|paging| roles::list_in_project(State(app.clone()), caller.clone(), Path(key.clone()), Params(paging)))
             .await?;
-    let global = every(|paging| roles::list_global(State(app.clone()), Params(paging))).await?;
+    let global = every(|paging| roles::list_global(State(app.clone()), caller.clone(), Params(paging))).await?;
     let catalogue = std::sync::Arc::clone(app.snapshot().catalogue());
     let all: Vec<Role> = global.iter().chain(&own).map(|r| Role::new(r, &catalogue)).collect();
     json(StatusCode::OK, &all)
@@ -78,10 +79,10 @@ pub async fn list_roles(State(app): State<App>, caller: Caller, Path(key): Path<
 /// `GET /access/api/v1/projects/{key}/roles/{name}`: the project's role,
 /// else the global one of that name.
 pub async fn get_role(State(app): State<App>, caller: Caller, Path((key, name)): Path<(String, String)>) -> Answer {
-    let role = match roles::get_in_project(State(app.clone()), caller, Path((key, name.clone()))).await {
+    let role = match roles::get_in_project(State(app.clone()), caller.clone(), Path((key, name.clone()))).await {
         Ok(found) => tagged(found),
         Err(problem) if problem.code() == gatehouse_api::ErrorCode::NotFound => {
-            tagged(roles::get_global(State(app.clone()), Path(name)).await?)
+            tagged(roles::get_global(State(app.clone()), caller, Path(name)).await?)
         }
         Err(problem) => return Err(problem.into()),
     };
@@ -117,7 +118,7 @@ pub async fn update_role(
             State(app.clone()),
             caller,
             Path((key, name)),
-            HeaderMap::new(),
+            IfMatch(None),
             JsonBody(patch),
         )
         .await?,
@@ -139,8 +140,8 @@ pub async fn delete_role(State(app): State<App>, caller: Caller, Path((key, name
 }
 
 /// `GET /access/api/v1/roles`: the global roles, a bare array.
-pub async fn list_global_roles(State(app): State<App>) -> Answer {
-    let global = every(|paging| roles::list_global(State(app.clone()), Params(paging))).await?;
+pub async fn list_global_roles(State(app): State<App>, caller: Caller) -> Answer {
+    let global = every(|paging| roles::list_global(State(app.clone()), caller.clone(), Params(paging))).await?;
     let catalogue = std::sync::Arc::clone(app.snapshot().catalogue());
     json(
         StatusCode::OK,
@@ -149,8 +150,8 @@ pub async fn list_global_roles(State(app): State<App>) -> Answer {
 }
 
 /// `GET /access/api/v1/roles/{name}`.
-pub async fn get_global_role(State(app): State<App>, Path(name): Path<String>) -> Answer {
-    let role = tagged(roles::get_global(State(app.clone()), Path(name)).await?);
+pub async fn get_global_role(State(app): State<App>, caller: Caller, Path(name): Path<String>) -> Answer {
+    let role = tagged(roles::get_global(State(app.clone()), caller, Path(name)).await?);
     role_answer(&app, StatusCode::OK, &role)
 }
 
@@ -178,16 +179,8 @@ pub async fn update_global_role(
         &name,
         app.snapshot().catalogue(),
     )?;
-    let role = written(
-        roles::patch_global(
-            State(app.clone()),
-            caller,
-            Path(name),
-            HeaderMap::new(),
-            JsonBody(patch),
-        )
-        .await?,
-    )?;
+    let role =
+        written(roles::patch_global(State(app.clone()), caller, Path(name), IfMatch(None), JsonBody(patch)).await?)?;
     role_answer(&app, StatusCode::OK, &role)
 }
 

@@ -17,10 +17,12 @@ use gatehouse_jfrog::tokens::{
 use super::{Answer, Refused, content_type, every, json, written};
 use crate::caller::{Caller, Credential};
 use crate::credentials::sha256_hex;
-use crate::handlers::respond::{IfMatch, Params, not_found};
+use crate::handlers::respond::{IfMatch, Params};
 use crate::handlers::tokens as native;
-use crate::handlers::users::path_username;
-use crate::handlers::visibility::require_full_scope;
+use crate::operations::Via;
+use crate::operations::not_found;
+use crate::operations::users::path_username;
+use crate::operations::visibility::require_full_scope;
 use crate::state::App;
 
 /// What a JFrog scope reads of the model: the snapshot.
@@ -89,7 +91,10 @@ pub async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, 
     };
     let scope = scope::resolve(&request.scope, username.as_str(), &Model(&app.snapshot()))?;
     request.create.scope = Some(scope);
-    let created = written(native::create_token(&app, &caller.acting, username, request.create).await?)?;
+    let input = native::input(username.as_str().to_owned(), request.create);
+    let created = written(native::created(
+        app.ops(Via::Jfrog).create_token(&caller.acting, input).await?,
+    ))?;
     json(
         StatusCode::OK,
         &TokenResponse::new(&created, request.reference, app.now()),

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, scim_response, written};
 use crate::caller::Caller;
+use crate::operations::Via;
 use crate::state::App;
 
 fn not_found(id: &str) -> Fail {
@@ -160,7 +161,7 @@ pub async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, 
     let description = Description::parse("description", "", MAX_DESCRIPTION).map_err(DomainError::field)?;
     let writer = app.writer().await?;
     let commit = groups::create_provisioned(
-        &writer.ctx(&caller.acting),
+        &writer.ctx(&caller.acting, Via::Scim),
         name.clone(),
         description,
         users,
@@ -202,7 +203,7 @@ async fn update(
     if wanted.external_id != before.external_id {
         let writer = app.writer().await?;
         let commit = groups::set_external_id(
-            &writer.ctx(&caller.acting),
+            &writer.ctx(&caller.acting, Via::Scim),
             &before.name,
             wanted.external_id.clone(),
             None,
@@ -223,7 +224,7 @@ async fn update(
         .collect();
     if !add.is_empty() || !remove.is_empty() {
         let writer = app.writer().await?;
-        let commit = groups::change_members(&writer.ctx(&caller.acting), &before.name, add, remove)
+        let commit = groups::change_members(&writer.ctx(&caller.acting, Via::Scim), &before.name, add, remove)
             .await
             .map_err(member_error)?;
         writer.commit(&commit).await?;
@@ -270,7 +271,7 @@ pub async fn delete(
 ) -> Result<Response, Fail> {
     let group = stored(&app, &id).await?;
     let writer = app.writer().await?;
-    let commit = groups::delete(&writer.ctx(&caller.acting), &group.name, if_match(&headers)).await?;
+    let commit = groups::delete(&writer.ctx(&caller.acting, Via::Scim), &group.name, if_match(&headers)).await?;
     writer.commit(&commit).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

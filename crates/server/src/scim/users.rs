@@ -22,6 +22,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, scim_response, written};
 use crate::caller::Caller;
+use crate::operations::Via;
 use crate::state::App;
 
 fn not_found(id: &str) -> Fail {
@@ -205,7 +206,7 @@ pub async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, 
     let r = UserResource::from_json(&json_body(&headers, &body)?)?;
     let (username, p) = provisioned(&r)?;
     let writer = app.writer().await?;
-    let commit = users::provision_create(&writer.ctx(&caller.acting), username.clone(), p).await?;
+    let commit = users::provision_create(&writer.ctx(&caller.acting, Via::Scim), username.clone(), p).await?;
     writer.commit(&commit).await?;
     let user = stored(&app, username.as_str()).await?;
     Ok(written(true, &document(&app, &user), user.revision))
@@ -224,7 +225,8 @@ async fn update(
         return Err(ScimError::bad(ScimType::Mutability, "`userName` cannot change: it is the user's id").into());
     }
     let writer = app.writer().await?;
-    let commit = users::provision_update(&writer.ctx(&caller.acting), &username, p, if_match(headers)).await?;
+    let commit =
+        users::provision_update(&writer.ctx(&caller.acting, Via::Scim), &username, p, if_match(headers)).await?;
     writer.commit(&commit).await?;
     let user = stored(app, username.as_str()).await?;
     Ok(written(false, &document(app, &user), user.revision))
@@ -268,7 +270,12 @@ pub async fn delete(
 ) -> Result<Response, Fail> {
     let user = stored(&app, &id).await?;
     let writer = app.writer().await?;
-    let commit = users::delete(&writer.ctx(&caller.acting), &user.username, if_match(&headers)).await?;
+    let commit = users::delete(
+        &writer.ctx(&caller.acting, Via::Scim),
+        &user.username,
+        if_match(&headers),
+    )
+    .await?;
     writer.commit(&commit).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -115,8 +115,7 @@ pub async fn submit(
             );
         }
     };
-    let target = if crate::password::initial_password_pending(&app.config().data_dir, session.user.username.as_str())
-    {
+    let target = if crate::password::initial_password_pending(&app.config().data_dir, session.user.username.as_str()) {
         "/account/password".to_owned()
     } else {
         next

@@ -11,8 +11,9 @@ use gatehouse_api as api;
 use serde::Deserialize;
 
 use super::users::shown_time;
-use crate::handlers::respond::{IfMatch, Paging, Params};
+use crate::handlers::respond::{IfMatch, Params};
 use crate::json::JsonBody;
+use crate::operations::Paging;
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
 use crate::web::page::{Layout, failure, html_with};

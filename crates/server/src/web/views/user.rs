@@ -8,7 +8,6 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api as api;
 use serde::Deserialize;
@@ -16,7 +15,8 @@ use serde::Deserialize;
 use super::users::{shown_time, status_name};
 use crate::handlers::check::ProjectQuery;
 use crate::handlers::respond::{IfMatch, Params};
-use crate::handlers::users::{path_username, stored_user, wire_user};
+use crate::handlers::users::wire_user;
+use crate::operations::users::{path_username, stored_user};
 use crate::state::App;
 use crate::web::page::{Layout, failure, html, message};
 use crate::web::session::Viewer;
@@ -159,7 +159,7 @@ pub async fn act(
             "unlocked",
         ),
         "delete" if confirm.confirm.trim() == username => (
-            crate::handlers::users::delete(state, caller, path, HeaderMap::new())
+            crate::handlers::users::delete(state, caller, path, IfMatch(None))
                 .await
                 .map(|_| ()),
             "deleted",
