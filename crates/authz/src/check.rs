@@ -173,7 +173,7 @@ impl Snapshot {
         if is_admin_flag(flags) {
             return Ok(true);
         }
-        Ok(project.allows(q.user, q.action, env_mask))
+        Ok(project.allows(q.user, q.action, env_mask, self.shared_perms()))
     }
 
     /// The decision as seen through a token's scope (SPEC §2.4): the
@@ -210,8 +210,8 @@ impl Snapshot {
         if is_admin_flag(flags) {
             return Ok(Explanation::Allow(smallvec::smallvec![Grant::PlatformAdmin]));
         }
-        if !hot.allows(q.user, q.action, env_mask) {
-            return Ok(Explanation::Deny(hot.denial(q.user, q.action)));
+        if !hot.allows(q.user, q.action, env_mask, self.shared_perms()) {
+            return Ok(Explanation::Deny(hot.denial(q.user, q.action, self.shared_perms())));
         }
         // An allow names every grant, from the project's cold tables.
         let Some(project) = self.project(q.project) else {
@@ -219,7 +219,9 @@ impl Snapshot {
         };
         let grants = project
             .access
-            .granting(q.user, ActionSet::single(q.action), env_mask)
+            .granting(q.user, ActionSet::single(q.action), env_mask, |role| {
+                self.role_grant(role, project)
+            })
             .map(|source| Grant::Role {
                 via: match source.via {
                     Via::Direct => Member::User(q.user),

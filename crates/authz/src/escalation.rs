@@ -276,7 +276,7 @@ impl Snapshot {
                 };
                 for (environment, mask) in places {
                     // The user's grants, read without its status.
-                    if !hot.allows(target, action, mask) {
+                    if !hot.allows(target, action, mask, self.shared_perms()) {
                         continue;
                     }
                     let q = Query {

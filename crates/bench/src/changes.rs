@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use gatehouse_authz::{Change, MemberSpec, Principal, RoleType};
+use gatehouse_authz::{
+    Change, EnvironmentSpec, GroupSpec, MemberSpec, Principal, RoleSpec, RoleType, UserSpec, UserStatus,
+};
 use rand::seq::{IndexedRandom, index};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -107,6 +109,214 @@ pub fn draw(workload: &Workload, n: usize, seed: u64) -> Result<Edits> {
         add_group_member,
         put_global_role,
     })
+}
+
+/// One kind of change and the drawn instances of it.
+pub struct Kind {
+    /// A label, as the report prints it.
+    pub name: &'static str,
+    /// The changes, each applied alone to the compiled workload.
+    pub changes: Vec<Change>,
+}
+
+/// `n` changes of every kind a write can make to the snapshot (SPEC §10:
+/// applying any single change under 1 ms): the three of [`draw`], and
+/// memberships removed, groups' roles, project roles, admin privileges,
+/// users created and disabled, users removed, environments added and
+/// removed, groups created.
+///
+/// # Errors
+/// A workload without the members, groups or roles the kinds draw from.
+pub fn sweep(workload: &Workload, n: usize, seed: u64) -> Result<Vec<Kind>> {
+    let Edits {
+        set_member,
+        add_group_member,
+        put_global_role,
+    } = draw(workload, n, seed)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7377_6565_70);
+    let model = &workload.model;
+    let resource = resource_actions(&workload.catalogue);
+    let pick =
+        |rng: &mut ChaCha8Rng, k: usize| -> Vec<usize> { (0..n).map(|_| rng.random_range(0..k.max(1))).collect() };
+    let members = &model.members;
+    let group_members: Vec<&MemberSpec> = members
+        .iter()
+        .filter(|m| matches!(m.principal, Principal::Group(_)))
+        .collect();
+    let set_group_member: Vec<Change> = pick(&mut rng, group_members.len())
+        .into_iter()
+        .filter_map(|i| group_members.get(i))
+        .map(|m| {
+            let mut spec = (*m).clone();
+            spec.roles.truncate(1);
+            Change::SetMember(spec)
+        })
+        .collect();
+    let remove_member: Vec<Change> = pick(&mut rng, members.len())
+        .into_iter()
+        .filter_map(|i| members.get(i))
+        .map(|m| Change::RemoveMember {
+            project: m.project.clone(),
+            principal: m.principal.clone(),
+        })
+        .collect();
+    let with_members: Vec<&GroupSpec> = model.groups.iter().filter(|g| !g.members.is_empty()).collect();
+    let remove_group_member: Vec<Change> = pick(&mut rng, with_members.len())
+        .into_iter()
+        .filter_map(|i| with_members.get(i))
+        .filter_map(|g| {
+            g.members.choose(&mut rng).map(|u| Change::RemoveGroupMember {
+                group: g.name.clone(),
+                user: u.clone(),
+            })
+        })
+        .collect();
+    let project_roles: Vec<&RoleSpec> = model.roles.iter().filter(|r| r.project.is_some()).collect();
+    let put_project_role: Vec<Change> = pick(&mut rng, project_roles.len())
+        .into_iter()
+        .filter_map(|i| project_roles.get(i))
+        .map(|r| {
+            let visible: Vec<String> = global_environments()
+                .into_iter()
+                .chain(
+                    model
+                        .environments
+                        .iter()
+                        .filter(|e| e.project == r.project)
+                        .map(|e| e.name.clone()),
+                )
+                .collect();
+            Change::PutRole(custom_role(
+                &mut rng,
+                &workload.params,
+                &resource,
+                &r.name,
+                r.project.as_deref(),
+                &visible,
+                RoleType::Custom,
+            ))
+        })
+        .collect();
+    let put_project: Vec<Change> = pick(&mut rng, model.projects.len())
+        .into_iter()
+        .filter_map(|i| model.projects.get(i))
+        .map(|p| {
+            let mut spec = p.clone();
+            spec.admin_privileges.manage_members = !spec.admin_privileges.manage_members;
+            Change::PutProject(spec)
+        })
+        .collect();
+    let put_user: Vec<Change> = pick(&mut rng, model.users.len())
+        .into_iter()
+        .filter_map(|i| model.users.get(i))
+        .map(|u| {
+            let mut spec = u.clone();
+            spec.status = if spec.status.is_blocked() {
+                UserStatus::Active
+            } else {
+                UserStatus::Disabled
+            };
+            Change::PutUser(spec)
+        })
+        .collect();
+    let add_user: Vec<Change> = (0..n)
+        .map(|i| Change::PutUser(UserSpec::person(&format!("bench-new-user-{i}"))))
+        .collect();
+    let remove_user: Vec<Change> = pick(&mut rng, model.users.len())
+        .into_iter()
+        .filter_map(|i| model.users.get(i))
+        .map(|u| Change::RemoveUser(u.name.clone()))
+        .collect();
+    let add_group: Vec<Change> = (0..n)
+        .map(|i| Change::AddGroup(format!("bench-new-group-{i}")))
+        .collect();
+    let add_global_env: Vec<Change> = (0..n)
+        .map(|i| {
+            Change::AddEnvironment(EnvironmentSpec {
+                name: format!("BENCH{i}"),
+                project: None,
+            })
+        })
+        .collect();
+    let add_project_env: Vec<Change> = pick(&mut rng, model.projects.len())
+        .into_iter()
+        .filter_map(|i| model.projects.get(i))
+        .map(|p| {
+            Change::AddEnvironment(EnvironmentSpec {
+                name: format!("{}-BENCH", p.key),
+                project: Some(p.key.clone()),
+            })
+        })
+        .collect();
+    let project_envs: Vec<&EnvironmentSpec> = model.environments.iter().filter(|e| e.project.is_some()).collect();
+    let remove_project_env: Vec<Change> = pick(&mut rng, project_envs.len())
+        .into_iter()
+        .filter_map(|i| project_envs.get(i))
+        .map(|e| Change::RemoveEnvironment(e.name.clone()))
+        .collect();
+    let kinds = vec![
+        Kind {
+            name: "SetMember (user)",
+            changes: set_member,
+        },
+        Kind {
+            name: "SetMember (group)",
+            changes: set_group_member,
+        },
+        Kind {
+            name: "RemoveMember",
+            changes: remove_member,
+        },
+        Kind {
+            name: "AddGroupMember",
+            changes: add_group_member,
+        },
+        Kind {
+            name: "RemoveGroupMember",
+            changes: remove_group_member,
+        },
+        Kind {
+            name: "PutRole (global)",
+            changes: put_global_role,
+        },
+        Kind {
+            name: "PutRole (project)",
+            changes: put_project_role,
+        },
+        Kind {
+            name: "PutProject (privileges)",
+            changes: put_project,
+        },
+        Kind {
+            name: "PutUser (status)",
+            changes: put_user,
+        },
+        Kind {
+            name: "PutUser (new)",
+            changes: add_user,
+        },
+        Kind {
+            name: "RemoveUser",
+            changes: remove_user,
+        },
+        Kind {
+            name: "AddGroup",
+            changes: add_group,
+        },
+        Kind {
+            name: "AddEnvironment (global)",
+            changes: add_global_env,
+        },
+        Kind {
+            name: "AddEnvironment (project)",
+            changes: add_project_env,
+        },
+        Kind {
+            name: "RemoveEnvironment (project)",
+            changes: remove_project_env,
+        },
+    ];
+    Ok(kinds.into_iter().filter(|k| !k.changes.is_empty()).collect())
 }
 
 #[cfg(test)]

@@ -46,13 +46,6 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// The median of `samples` in microseconds; 0 for none.
-#[must_use]
-pub fn median_us(mut samples: Vec<Duration>) -> f64 {
-    samples.sort_unstable();
-    samples.get(samples.len() / 2).map_or(0.0, |d| d.as_secs_f64() * 1e6)
-}
-
 /// Times `run` on each of `inputs` until all are done, or `budget` is spent
 /// and at least `min_samples` are taken. Answers the durations.
 ///

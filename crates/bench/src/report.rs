@@ -29,14 +29,52 @@ pub struct Report {
     pub check_passes: usize,
     pub explain_checks_per_sec: f64,
     pub explain_agreement_checked: usize,
-    pub apply_change_us: f64,
-    pub apply_change_samples: usize,
-    pub apply_group_member_us: f64,
-    pub apply_group_member_samples: usize,
-    pub apply_global_role_edit_us: f64,
-    pub apply_global_role_edit_samples: usize,
+    /// `Snapshot::apply` of one change, by kind.
+    pub apply: Vec<ApplyKind>,
+    /// The 99th percentile and the maximum over every kind's samples pooled.
+    pub apply_p99_us: f64,
+    pub apply_max_us: f64,
+    pub apply_samples: usize,
     pub cedar: Option<CedarReport>,
     pub peak_rss_bytes: Option<u64>,
+}
+
+/// The apply times of one kind of change.
+#[derive(Debug, Default)]
+pub struct ApplyKind {
+    pub name: &'static str,
+    pub samples: usize,
+    pub median_us: f64,
+    pub p99_us: f64,
+    pub max_us: f64,
+}
+
+impl ApplyKind {
+    /// Summarizes `samples` of the change kind `name`.
+    #[must_use]
+    pub fn of(name: &'static str, mut samples: Vec<std::time::Duration>) -> Self {
+        samples.sort_unstable();
+        let us = |i: usize| samples.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e6);
+        let n = samples.len();
+        Self {
+            name,
+            samples: n,
+            median_us: us(n / 2),
+            p99_us: us((n * 99).div_ceil(100).saturating_sub(1)),
+            max_us: us(n.saturating_sub(1)),
+        }
+    }
+
+    /// The kind's figures as JSON.
+    fn to_json(&self) -> Value {
+        json!({
+            "kind": self.name,
+            "samples": self.samples,
+            "median_us": round(self.median_us, 1),
+            "p99_us": round(self.p99_us, 1),
+            "max_us": round(self.max_us, 1),
+        })
+    }
 }
 
 /// Cedar's figures.
@@ -94,12 +132,10 @@ impl Report {
             "agreement_checked": cedar.map(|c| c.agreement_checked),
             "compile_ms": round(self.compile_ms, 1),
             "compile_runs": self.compile_runs,
-            "apply_change_us": round(self.apply_change_us, 1),
-            "apply_change_samples": self.apply_change_samples,
-            "apply_group_member_us": round(self.apply_group_member_us, 1),
-            "apply_group_member_samples": self.apply_group_member_samples,
-            "apply_global_role_edit_us": round(self.apply_global_role_edit_us, 1),
-            "apply_global_role_edit_samples": self.apply_global_role_edit_samples,
+            "apply": self.apply.iter().map(ApplyKind::to_json).collect::<Vec<_>>(),
+            "apply_p99_us": round(self.apply_p99_us, 1),
+            "apply_max_us": round(self.apply_max_us, 1),
+            "apply_samples": self.apply_samples,
             "snapshot_bytes": self.snapshot_bytes,
             "access_heap_bytes": self.access_heap_bytes,
             "peak_rss_bytes": self.peak_rss_bytes,
@@ -158,25 +194,23 @@ impl Report {
                     self.explain_agreement_checked
                 ),
             ),
-            (
-                "apply SetMember".into(),
-                format!("{:.1} µs median of {}", self.apply_change_us, self.apply_change_samples),
-            ),
-            (
-                "apply AddGroupMember".into(),
-                format!(
-                    "{:.1} µs median of {}",
-                    self.apply_group_member_us, self.apply_group_member_samples
-                ),
-            ),
-            (
-                "apply PutRole (global)".into(),
-                format!(
-                    "{:.1} µs median of {}",
-                    self.apply_global_role_edit_us, self.apply_global_role_edit_samples
-                ),
-            ),
         ];
+        for kind in &self.apply {
+            rows.push((
+                format!("apply {}", kind.name),
+                format!(
+                    "median {:.1} µs, p99 {:.1} µs, max {:.1} µs ({} samples)",
+                    kind.median_us, kind.p99_us, kind.max_us, kind.samples
+                ),
+            ));
+        }
+        rows.push((
+            "apply, every kind".into(),
+            format!(
+                "p99 {:.1} µs, max {:.1} µs over {} samples (target: under 1 ms)",
+                self.apply_p99_us, self.apply_max_us, self.apply_samples
+            ),
+        ));
         match &self.cedar {
             Some(c) => {
                 rows.push(("cedar encoding".into(), c.encoding.to_owned()));

@@ -1,9 +1,13 @@
-//! A project's compiled access. Hot: a member table from user to a packed
+//! One project's compiled access. Hot: a member table from user to a packed
 //! reference into an array of permission entries, interned by content, so
-//! users whose roles add up to the same permissions share one entry run.
-//! Cold: the interned source sets (the roles each user holds, and through
-//! which membership), to explain allows and to recompute entries when a
-//! role changes without touching the memberships.
+//! users whose roles add up to the same permissions share one entry run. A
+//! run holds what project roles (and Project Admin) grant, then a reference
+//! to a [`SharedSets`] entry for the user's other global roles, interned
+//! once for the whole snapshot, so that a global role's edit recomputes
+//! that shared table and no project. Cold: the interned source sets (the
+//! roles each user holds, and through which membership), to explain allows
+//! and to recompute runs when a project role changes without touching the
+//! memberships.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +38,22 @@ fn action_bits(action: ActionId) -> (u64, u64) {
 }
 
 impl PermEntry {
+    /// The entry that stands for shared global-role set `set`: its word is
+    /// 0, which no permission entry has (`push_entries` skips empty words).
+    fn shared(set: u32) -> Self {
+        Self {
+            word: 0,
+            envs: u64::from(set),
+        }
+    }
+
+    /// The shared set this entry stands for, if it is such a reference.
+    #[inline]
+    fn shared_set(self) -> Option<u32> {
+        // the low half holds the set index.
+        (self.word == 0).then_some(self.envs as u32)
+    }
+
     #[inline]
     fn grants(self, action: ActionId, env_mask: u64) -> bool {
         let (half, bit) = action_bits(action);
@@ -77,6 +97,21 @@ fn pack(start: usize, len: usize) -> PermRef {
 
 fn unpack(r: PermRef) -> (usize, usize) {
     ((r >> 8) as usize, (r & 0xFF) as usize)
+}
+
+/// The run of a source set: the canonical entries of what its own grants
+/// give (`entries_of`), then a reference to its shared global-role set.
+pub(crate) fn run_of(
+    grants: impl Iterator<Item = RoleGrant>,
+    shared: Option<u32>,
+    env_scoped: ActionSet,
+) -> Vec<PermEntry> {
+    let mut run = entries_of(grants, env_scoped);
+    if let Some(set) = shared {
+        run.truncate(MAX_RUN - 1);
+        run.push(PermEntry::shared(set));
+    }
+    run
 }
 
 /// Canonical entries for the union of `grants`: one for non-scoped actions,
@@ -149,44 +184,33 @@ pub(crate) struct Source {
 #[derive(Clone, Debug, Default)]
 struct SourceSets {
     // INVARIANT: `index[sets[i]] == i`; `uses[i]` counts users holding set
-    // i; `grants[i][k]` is `sets[i][k]` with what its role grants here now;
-    // `perm[i]` is the interned permission of set i.
+    // i; `perm[i]` is the interned permission of set i (for a live set).
     sets: Vec<Arc<[Source]>>,
-    grants: Vec<Arc<[(Source, RoleGrant)]>>,
     uses: Vec<u32>,
     perm: Vec<PermRef>,
     index: HashMap<Arc<[Source]>, u32>,
 }
 
 impl SourceSets {
-    /// The set's index, interning it (its grants from `grant`, its
-    /// permission from `perm_of`). A dead set taken up again is recomputed:
-    /// a role edit refreshes only the projects where someone holds the role,
-    /// so a set nobody held may describe the role as it was.
-    fn intern(
-        &mut self,
-        sources: Vec<Source>,
-        grant: impl Fn(RoleId) -> RoleGrant,
-        perm_of: impl FnOnce(&[(Source, RoleGrant)]) -> PermRef,
-    ) -> u32 {
+    /// The set's index, interning it (its permission from `perm_of`). A
+    /// dead set taken up again is recomputed: the Project Admin role's edit
+    /// refreshes only the projects where someone holds it, so a set nobody
+    /// held may describe the role as it was.
+    fn intern(&mut self, sources: Vec<Source>, perm_of: impl FnOnce(&[Source]) -> PermRef) -> u32 {
         if let Some(&i) = self.index.get(sources.as_slice()) {
             let at = i as usize;
             if self.uses[at] == 0 {
-                let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
-                self.perm[at] = perm_of(&grants);
-                self.grants[at] = grants;
+                self.perm[at] = perm_of(&sources);
             }
             self.uses[at] += 1;
             return i;
         }
-        let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
-        let perm = perm_of(&grants);
+        let perm = perm_of(&sources);
         let sources: Arc<[Source]> = sources.into();
         // A project holds far fewer than 2^32 distinct source sets.
         let i = self.sets.len() as u32;
         self.index.insert(Arc::clone(&sources), i);
         self.sets.push(sources);
-        self.grants.push(grants);
         self.uses.push(1);
         self.perm.push(perm);
         i
@@ -226,19 +250,22 @@ impl HotAccess {
 
     /// Whether the user's permissions grant `action` in the slots of `env_mask`.
     #[inline]
-    pub(crate) fn allows(&self, user: UserId, action: ActionId, env_mask: u64) -> bool {
+    pub(crate) fn allows(&self, user: UserId, action: ActionId, env_mask: u64, shared: &SharedPerms) -> bool {
         let Some(r) = self.table.get(user) else { return false };
         let (start, len) = unpack(r);
         self.entries
             .get(start..start + len)
             .unwrap_or(&[])
             .iter()
-            .any(|e| e.grants(action, env_mask))
+            .any(|e| match e.shared_set() {
+                None => e.grants(action, env_mask),
+                Some(set) => shared.run(set).iter().any(|e| e.grants(action, env_mask)),
+            })
     }
 
     /// Why a check this table denies is denied: not a member, or no role
     /// naming the action, or not in this environment.
-    pub(crate) fn denial(&self, user: UserId, action: ActionId) -> Denial {
+    pub(crate) fn denial(&self, user: UserId, action: ActionId, shared: &SharedPerms) -> Denial {
         let Some(r) = self.table.get(user) else {
             return Denial::NotAMember;
         };
@@ -248,7 +275,10 @@ impl HotAccess {
             .get(start..start + len)
             .unwrap_or(&[])
             .iter()
-            .any(|e| e.names(action))
+            .any(|e| match e.shared_set() {
+                None => e.names(action),
+                Some(set) => shared.run(set).iter().any(|e| e.names(action)),
+            })
         {
             Denial::EnvironmentNotGranted
         } else {
@@ -280,10 +310,16 @@ impl Access {
 
     /// The sources through which `user` holds `action` in the slots of
     /// `env_mask`: the grants of an allow.
-    pub(crate) fn granting(&self, user: UserId, action: ActionSet, env_mask: u64) -> impl Iterator<Item = Source> + '_ {
-        let set = self.user_sets.get(user).map_or(usize::MAX, |s| s as usize);
-        let grants = self.sets.grants.get(set).map_or(&[][..], |g| g);
-        grants.iter().filter_map(move |(source, (actions, envs))| {
+    pub(crate) fn granting<'a>(
+        &'a self,
+        user: UserId,
+        action: ActionSet,
+        env_mask: u64,
+        grant: impl Fn(RoleId) -> RoleGrant + 'a,
+    ) -> impl Iterator<Item = Source> + 'a {
+        let sources = self.user_sets.get(user).map_or(&[][..], |s| self.sets.get(s));
+        sources.iter().filter_map(move |source| {
+            let (actions, envs) = grant(source.role);
             let granted = !actions.intersection(action).is_empty() && (env_mask == ALL_SLOTS || envs & env_mask != 0);
             granted.then_some(*source)
         })
@@ -303,8 +339,7 @@ impl Access {
     pub(crate) fn build(
         members: impl Iterator<Item = (UserId, Vec<Source>)>,
         size_hint: usize,
-        grant: impl Fn(RoleId) -> RoleGrant,
-        env_scoped: ActionSet,
+        mut run_of: impl FnMut(&[Source]) -> Vec<PermEntry>,
     ) -> Self {
         let mut perms = Perms::default();
         let mut entries: Vec<PermEntry> = Vec::new();
@@ -316,8 +351,8 @@ impl Access {
             if sources.is_empty() {
                 continue;
             }
-            let set = sets.intern(sources, &grant, |grants| {
-                let run = entries_of(grants.iter().map(|(_, g)| *g), env_scoped);
+            let set = sets.intern(sources, |sources| {
+                let run = run_of(sources);
                 *index.entry(run).or_insert_with_key(|run| {
                     let r = pack(entries.len(), run.len());
                     entries.extend_from_slice(run);
@@ -343,8 +378,7 @@ impl Access {
         &mut self,
         user: UserId,
         sources: Vec<Source>,
-        grant: impl Fn(RoleId) -> RoleGrant,
-        env_scoped: ActionSet,
+        run_of: impl FnOnce(&[Source]) -> Vec<PermEntry>,
     ) {
         let current = self.user_sets.get(user);
         if let Some(set) = current
@@ -362,9 +396,7 @@ impl Access {
             return;
         }
         let perms = &mut self.perms;
-        let set = sets.intern(sources, &grant, |grants| {
-            perms.intern(entries_of(grants.iter().map(|(_, g)| *g), env_scoped))
-        });
+        let set = sets.intern(sources, |sources| perms.intern(run_of(sources)));
         self.user_sets.set(user, Some(set));
         self.table.set(user, Some(sets.perm[set as usize]));
     }
@@ -375,18 +407,17 @@ impl Access {
         (total > 32 && self.sets.live() * 2 < total) || self.perms.entries.len() > 1 << 23
     }
 
-    /// Recomputes every permission from the source sets (after a role edit or
-    /// a change of admin privileges); memberships stay.
-    pub(crate) fn refresh_perms(&mut self, grant: impl Fn(RoleId) -> RoleGrant, env_scoped: ActionSet) {
+    /// Recomputes every permission from the source sets (after an edit of a
+    /// project role or of Project Admin, or a change of admin privileges);
+    /// memberships stay.
+    pub(crate) fn refresh_perms(&mut self, mut run_of: impl FnMut(&[Source]) -> Vec<PermEntry>) {
         let mut entries: Vec<PermEntry> = Vec::new();
         let mut index: HashMap<Vec<PermEntry>, PermRef> = HashMap::new();
         let sets = Arc::make_mut(&mut self.sets);
         // Every set, dead ones too (a dead set taken up again is recomputed
         // anyway, see `SourceSets::intern`; refreshing it keeps it tidy).
         for (i, sources) in sets.sets.iter().enumerate() {
-            let grants: Arc<[(Source, RoleGrant)]> = sources.iter().map(|s| (*s, grant(s.role))).collect();
-            let run = entries_of(grants.iter().map(|(_, g)| *g), env_scoped);
-            sets.grants[i] = grants;
+            let run = run_of(sources);
             sets.perm[i] = *index.entry(run).or_insert_with_key(|run| {
                 let r = pack(entries.len(), run.len());
                 entries.extend_from_slice(run);
@@ -415,5 +446,97 @@ impl Access {
     /// Approximate heap bytes of the parts checks read.
     pub(crate) fn hot_bytes(&self) -> usize {
         self.table.heap_bytes() + self.perms.entries.len() * size_of::<PermEntry>()
+    }
+}
+
+/// The shared global-role sets: every distinct set of global roles (but
+/// Project Admin, whose grant depends on the project) that some user holds
+/// in some project, interned once for the whole snapshot, with what each
+/// grants. A project's run refers to its set by index, so that editing a
+/// global role recomputes this table alone, not any project.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SharedSets {
+    // INVARIANT: `index[sets[i]] == i`; `perms.run(i)` is what the roles of
+    // `sets[i]` grant now (sets are sorted, deduplicated role ids).
+    sets: Vec<Arc<[RoleId]>>,
+    index: HashMap<Arc<[RoleId]>, u32>,
+    perms: SharedPerms,
+}
+
+/// The part of [`SharedSets`] that checks read: each set's run of entries.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SharedPerms {
+    runs: Vec<PermRef>,
+    entries: Vec<PermEntry>,
+}
+
+impl SharedPerms {
+    /// The entries of set `set` (empty for an unknown one).
+    #[inline]
+    fn run(&self, set: u32) -> &[PermEntry] {
+        let Some(r) = self.runs.get(set as usize) else {
+            return &[];
+        };
+        let (start, len) = unpack(*r);
+        self.entries.get(start..start + len).unwrap_or(&[])
+    }
+
+    fn push(&mut self, run: &[PermEntry]) -> PermRef {
+        let r = pack(self.entries.len(), run.len());
+        self.entries.extend_from_slice(run);
+        r
+    }
+}
+
+impl SharedSets {
+    /// The index of the set of `roles` (sorted, deduplicated), interning
+    /// it with what `grant` says each role grants.
+    pub(crate) fn intern(
+        &mut self,
+        roles: Vec<RoleId>,
+        grant: impl Fn(RoleId) -> RoleGrant,
+        env_scoped: ActionSet,
+    ) -> u32 {
+        if let Some(&i) = self.index.get(roles.as_slice()) {
+            return i;
+        }
+        let run = entries_of(roles.iter().map(|r| grant(*r)), env_scoped);
+        let r = self.perms.push(&run);
+        // Far fewer than 2^32 distinct sets of global roles exist.
+        let i = self.sets.len() as u32;
+        let roles: Arc<[RoleId]> = roles.into();
+        self.index.insert(Arc::clone(&roles), i);
+        self.sets.push(roles);
+        self.perms.runs.push(r);
+        i
+    }
+
+    /// The index of the set of `roles`, if interned (no copy needed).
+    pub(crate) fn find(&self, roles: &[RoleId]) -> Option<u32> {
+        self.index.get(roles).copied()
+    }
+
+    /// Recomputes what every set grants (a global role or a global
+    /// environment changed): work in the number of distinct sets only.
+    pub(crate) fn refresh(&mut self, grant: impl Fn(RoleId) -> RoleGrant, env_scoped: ActionSet) {
+        let mut perms = SharedPerms::default();
+        perms.entries.reserve(self.perms.entries.len());
+        for roles in &self.sets {
+            let run = entries_of(roles.iter().map(|r| grant(*r)), env_scoped);
+            let r = perms.push(&run);
+            perms.runs.push(r);
+        }
+        self.perms = perms;
+    }
+
+    /// What checks read.
+    #[inline]
+    pub(crate) fn perms(&self) -> &SharedPerms {
+        &self.perms
+    }
+
+    /// Approximate heap bytes of the parts checks read.
+    pub(crate) fn hot_bytes(&self) -> usize {
+        self.perms.runs.len() * size_of::<PermRef>() + self.perms.entries.len() * size_of::<PermEntry>()
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 
-use super::access::{Access, HotAccess, RoleGrant, Source, Via};
+use super::access::{self, Access, HotAccess, PermEntry, RoleGrant, SharedSets, Source, Via};
 use super::{
     EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, Snapshot, UserData,
     pack_env,
@@ -92,7 +92,7 @@ impl Snapshot {
         }
         let projects: Vec<ProjectId> = s.project_names.values().copied().collect();
         for project in projects {
-            s.with_project(project, |s, data| data.access = s.build_access(data));
+            s.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
         }
         s.sync_hot();
         Ok(s)
@@ -153,14 +153,15 @@ impl Snapshot {
             }
             Stale::Perms(projects) => {
                 for project in projects {
-                    self.with_project(project, |s, data| {
-                        data.access.refresh_perms(s.grants_in(data.admin_removed), s.env_scoped);
+                    self.with_project_shared(project, |s, data, shared| {
+                        let removed = data.admin_removed;
+                        data.access.refresh_perms(|sources| s.run_of(shared, sources, removed));
                     });
                 }
             }
             Stale::Rebuild(projects) => {
                 for project in projects {
-                    self.with_project(project, |s, data| data.access = s.build_access(data));
+                    self.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
                 }
             }
         }
@@ -193,8 +194,52 @@ impl Snapshot {
         self.projects.set(project.index(), Some(data));
     }
 
-    fn grants_in(&self, admin_removed: ActionSet) -> impl Fn(RoleId) -> RoleGrant + '_ {
-        move |role| self.role_grant_with(role, admin_removed)
+    /// [`Snapshot::with_project`] with the shared global-role sets at hand
+    /// (taken out of the snapshot meanwhile: `f` must not read them there).
+    fn with_project_shared(
+        &mut self,
+        project: ProjectId,
+        f: impl FnOnce(&Self, &mut ProjectData, &mut Arc<SharedSets>),
+    ) {
+        let mut shared = std::mem::take(&mut self.shared);
+        self.with_project(project, |s, data| f(s, data, &mut shared));
+        self.shared = shared;
+    }
+
+    /// What every global role grants (but Project Admin), the same in
+    /// every project.
+    fn shared_grant(&self) -> impl Fn(RoleId) -> RoleGrant + '_ {
+        move |role| self.role_grant_with(role, ActionSet::EMPTY)
+    }
+
+    /// Recomputes the shared sets after a global role or a global
+    /// environment changed: no project is touched.
+    fn refresh_shared(&mut self) {
+        let mut shared = std::mem::take(&mut self.shared);
+        Arc::make_mut(&mut shared).refresh(self.shared_grant(), self.env_scoped);
+        self.shared = shared;
+    }
+
+    /// The run of entries of a source set in a project whose Project Admin
+    /// loses `admin_removed`: what its project roles and Project Admin grant
+    /// there, then a reference to the shared set of its other global roles.
+    fn run_of(&self, shared: &mut Arc<SharedSets>, sources: &[Source], admin_removed: ActionSet) -> Vec<PermEntry> {
+        let mut global: Vec<RoleId> = Vec::new();
+        let mut own: Vec<RoleGrant> = Vec::with_capacity(sources.len());
+        for source in sources {
+            if self.is_shared_role(source.role) {
+                global.push(source.role);
+            } else {
+                own.push(self.role_grant_with(source.role, admin_removed));
+            }
+        }
+        global.sort_unstable();
+        global.dedup();
+        let set = (!global.is_empty()).then(|| match shared.find(&global) {
+            Some(set) => set,
+            None => Arc::make_mut(shared).intern(global, self.shared_grant(), self.env_scoped),
+        });
+        access::run_of(own.into_iter(), set, self.env_scoped)
     }
 
     /// What `user` holds in the project, directly or through groups, sorted.
@@ -227,7 +272,7 @@ impl Snapshot {
         sources
     }
 
-    fn build_access(&self, data: &ProjectData) -> Access {
+    fn build_access(&self, data: &ProjectData, shared: &mut Arc<SharedSets>) -> Access {
         let mut users: BTreeSet<UserId> = data.users.keys().copied().collect();
         for group in data.groups.keys() {
             users.extend(self.group_members(*group).iter().copied());
@@ -236,20 +281,20 @@ impl Snapshot {
         Access::build(
             users.into_iter().map(|u| (u, self.sources_in(data, u))),
             size,
-            self.grants_in(data.admin_removed),
-            self.env_scoped,
+            |sources| self.run_of(shared, sources, data.admin_removed),
         )
     }
 
     fn refresh_users(&mut self, project: ProjectId, users: &[UserId]) {
-        self.with_project(project, |s, data| {
+        self.with_project_shared(project, |s, data, shared| {
+            let removed = data.admin_removed;
             for user in users {
                 let sources = s.sources_in(data, *user);
                 data.access
-                    .set_user(*user, sources, s.grants_in(data.admin_removed), s.env_scoped);
+                    .set_user(*user, sources, |sources| s.run_of(shared, sources, removed));
             }
             if data.access.needs_compaction() {
-                data.access = s.build_access(data);
+                data.access = s.build_access(data, shared);
             }
         });
     }
@@ -265,9 +310,13 @@ impl Snapshot {
             .collect()
     }
 
+    /// The projects whose runs depend on what `role` grants: its own
+    /// project, none for a shared global role (the shared sets hold it),
+    /// the projects where someone holds it for Project Admin.
     fn projects_using(&self, role: RoleId) -> Vec<ProjectId> {
         match self.role_data(role).and_then(|r| r.project) {
             Some(project) => vec![project],
+            None if self.is_shared_role(role) => Vec::new(),
             None => self
                 .project_names
                 .values()
@@ -553,7 +602,10 @@ impl Snapshot {
         }
         match data.project {
             Some(project) => self.with_project(project, |_, d| d.envs.retain(|e| *e != env)),
-            None => self.global_env_slots &= !(1u64 << data.slot),
+            None => {
+                self.global_env_slots &= !(1u64 << data.slot);
+                self.refresh_shared();
+            }
         }
         self.envs.set(env.index(), None);
         self.env_slots.set(env.index(), 0);
@@ -622,8 +674,19 @@ impl Snapshot {
             env_mask,
         };
         if let Some(role) = existing {
+            let shared = self.is_shared_role(role);
             let stale = self.projects_using(role);
             self.roles.set(role.index(), Some(Arc::new(data)));
+            // A role changing between Project Admin and another type (not
+            // an edit SPEC allows) would move between the shared sets and
+            // the projects' own runs: rebuild what holds it.
+            if shared != self.is_shared_role(role) {
+                self.refresh_shared();
+                return Ok(Stale::Rebuild(self.projects_holding(role)));
+            }
+            if shared {
+                self.refresh_shared();
+            }
             return Ok(Stale::Perms(stale));
         }
         let clash = match project {
@@ -678,7 +741,12 @@ impl Snapshot {
                 self.global_roles.remove(name);
             }
         }
+        let shared = self.is_shared_role(role);
         self.roles.set(role.index(), None);
+        if shared {
+            // Sets that held it now grant without it (no one holds them).
+            self.refresh_shared();
+        }
         Ok(Stale::Rebuild(projects))
     }
 

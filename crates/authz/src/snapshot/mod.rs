@@ -17,7 +17,7 @@ use crate::chunk_vec::ChunkVec;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
-pub(crate) use access::{Access, HotAccess, Via};
+pub(crate) use access::{Access, HotAccess, SharedPerms, SharedSets, Via};
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +187,9 @@ pub struct Snapshot {
     // project is absent); `env_slots[e]` packs `envs[e]` (see `pack_env`).
     hot: ChunkVec<HotAccess>,
     env_slots: ChunkVec<u64>,
+    // The distinct sets of global roles (but Project Admin) held in some
+    // project, and what each grants: project runs refer to them by index.
+    shared: Arc<SharedSets>,
     // Projects whose `hot` entry an edit in progress made stale; empty in
     // every snapshot `compile` or `apply_all` returns (edits refresh `hot`
     // once at the end, so that a bulk edit does not copy a table per change).
@@ -279,6 +282,7 @@ impl Snapshot {
             user_flags: ChunkVec::default(),
             hot: ChunkVec::default(),
             env_slots: ChunkVec::default(),
+            shared: Arc::default(),
             stale_hot: Vec::new(),
             projects: ChunkVec::default(),
             envs: ChunkVec::default(),
@@ -546,6 +550,7 @@ impl Snapshot {
             .flatten()
             .map(|p| p.access.hot_bytes())
             .sum::<usize>()
+            + self.shared.hot_bytes()
             + self.user_flags.len()
     }
 
@@ -580,6 +585,19 @@ impl Snapshot {
     #[inline]
     pub(crate) fn hot(&self, project: ProjectId) -> Option<&HotAccess> {
         self.hot.get(project.index()).filter(|h| h.is_live())
+    }
+
+    /// The shared global-role sets' entries, which project runs refer to.
+    #[inline]
+    pub(crate) fn shared_perms(&self) -> &SharedPerms {
+        self.shared.perms()
+    }
+
+    /// Whether `role` is a global role other than Project Admin: its grant
+    /// is the same in every project, so it lives in the shared sets.
+    pub(crate) fn is_shared_role(&self, role: RoleId) -> bool {
+        self.role_data(role)
+            .is_some_and(|r| r.project.is_none() && r.role_type != RoleType::Admin)
     }
 
     /// What `role` grants in `project`: its actions (the ADMIN role without
