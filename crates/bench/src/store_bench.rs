@@ -107,6 +107,7 @@ pub fn load_commit_onto(model: &Model, existing: &Model, now: OffsetDateTime, re
             description: Description::default(),
             members: vec![],
             revision: 0,
+            external_id: None,
         }));
         for user in &g.members {
             m.push(Mutation::AddGroupMember(name.clone(), Username::parse(user)?));

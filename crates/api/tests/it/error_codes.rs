@@ -17,7 +17,10 @@ fn every_code_has_a_distinct_wire_name_that_serde_agrees_with() {
         assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
         assert!(!code.title().is_empty());
         assert!(
-            [400, 401, 403, 404, 405, 408, 409, 412, 413, 415, 422, 429, 500, 503].contains(&code.status()),
+            [
+                400, 401, 403, 404, 405, 408, 409, 412, 413, 415, 422, 429, 500, 503, 507
+            ]
+            .contains(&code.status()),
             "{code} has status {}",
             code.status()
         );
