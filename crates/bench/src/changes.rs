@@ -133,7 +133,7 @@ pub fn sweep(workload: &Workload, n: usize, seed: u64) -> Result<Vec<Kind>> {
         add_group_member,
         put_global_role,
     } = draw(workload, n, seed)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7377_6565_70);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0073_7765_6570);
     let model = &workload.model;
     let resource = resource_actions(&workload.catalogue);
     let pick =

@@ -121,7 +121,7 @@ mod tests {
         let cookie = (header::COOKIE, &b"a=1; gatehouse_session=s3cr3t; b=2"[..]);
         assert_eq!(presented(&headers(&[])), Ok(None));
         assert_eq!(
-            presented(&headers(&[cookie.clone()])),
+            presented(&headers(std::slice::from_ref(&cookie))),
             Ok(Some(Presented::SessionCookie("s3cr3t".to_owned())))
         );
         for auth in [&b"Bearer gate_abc"[..], b"bearer  gate_abc ", b"BEARER gate_abc"] {

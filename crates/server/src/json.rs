@@ -248,11 +248,14 @@ fn read_only<T: DeserializeOwned>(bytes: &[u8]) -> Result<(), ApiProblem> {
     read::<T>(bytes).map(drop)
 }
 
+/// Reads bytes as one request body type, keeping only the refusal.
+pub type ReadBody = fn(&[u8]) -> Result<(), ApiProblem>;
+
 /// Every request body a native write route reads, by its OpenAPI schema
 /// name: the list that the property tests, the fuzz target `json_bodies`
 /// (`fuzz/`) and the fuzz corpus replay feed arbitrary input. A test checks
 /// it against the OpenAPI document's request bodies.
-pub const WRITE_BODIES: &[(&str, fn(&[u8]) -> Result<(), ApiProblem>)] = &[
+pub const WRITE_BODIES: &[(&str, ReadBody)] = &[
     ("Document", read_only::<api::Document>),
     ("AcceptInvitation", read_only::<api::AcceptInvitation>),
     ("BatchRequest", read_only::<api::BatchRequest>),

@@ -27,24 +27,24 @@ use crate::operations::Paging;
 use crate::problem::ApiProblem;
 
 /// A refusal on this face: a native problem (translated by [`translate`])
-/// or a JFrog failure.
-pub struct Refused(Response);
+/// or a JFrog failure (boxed: an answer is large, a refusal rare).
+pub struct Refused(Box<Response>);
 
 impl From<ApiProblem> for Refused {
     fn from(problem: ApiProblem) -> Self {
-        Self(problem.into_response())
+        Self(Box::new(problem.into_response()))
     }
 }
 
 impl From<Failure> for Refused {
     fn from(failure: Failure) -> Self {
-        Self(failure_response(&failure))
+        Self(Box::new(failure_response(&failure)))
     }
 }
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 

@@ -15,7 +15,8 @@ fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
         .join("../../fuzz/corpus")
         .join(target);
     let inputs: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map_err(|e| format!("{}: {e}", dir.display()))
+        .unwrap()
         .map(|entry| {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();

@@ -21,7 +21,8 @@ fn assert_jfrog_error(answer: &Answer, status: u16, needle: &str) {
     assert_eq!(answer.status.as_u16(), status, "{:?}", answer.body);
     let errors = answer.body["errors"]
         .as_array()
-        .unwrap_or_else(|| panic!("no errors: {:?}", answer.body));
+        .ok_or_else(|| format!("no errors: {:?}", answer.body))
+        .unwrap();
     assert!(!errors.is_empty());
     assert!(errors[0]["code"].is_string(), "{:?}", answer.body);
     let messages: Vec<&str> = errors.iter().filter_map(|e| e["message"].as_str()).collect();
