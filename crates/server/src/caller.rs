@@ -28,6 +28,17 @@ pub enum Credential {
     },
 }
 
+impl Credential {
+    /// The SHA-256 of the session cookie, when the credential is a session.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            Self::Session { id_sha256, .. } => Some(id_sha256),
+            Self::Token { .. } => None,
+        }
+    }
+}
+
 /// An authenticated caller, set by the route guard.
 #[derive(Clone, Debug)]
 pub struct Caller {

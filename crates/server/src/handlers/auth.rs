@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::respond::Written;
 use super::users::wire_user;
-use crate::caller::{Caller, Client, Credential};
+use crate::caller::{Caller, Client};
 use crate::guard::SESSION_COOKIE;
 use crate::json::JsonBody;
 use crate::operations::Via;
@@ -74,10 +74,7 @@ pub(crate) fn session_cookie_removal() -> Cookie<'static> {
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn logout(State(app): State<App>, caller: Caller, jar: CookieJar) -> Result<Response, ApiProblem> {
-    let session = match &caller.credential {
-        Credential::Session { id_sha256, .. } => Some(id_sha256.as_str()),
-        Credential::Token { .. } => None,
-    };
+    let session = caller.credential.session_id();
     app.ops(Via::Api).logout(&caller.acting, session).await?;
     Ok((axum::http::StatusCode::NO_CONTENT, jar.remove(session_cookie_removal())).into_response())
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::respond::{IfMatch, Params, Tagged, Written};
-use crate::caller::{Caller, Client, Credential};
+use crate::caller::{Caller, Client};
 use crate::json::JsonBody;
 use crate::operations::users::{
     CreateUserInput, ListUsersInput, MembershipInput, PatchUserInput, SetPasswordInput, UserRef,
@@ -241,10 +241,7 @@ pub async fn set_password(
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetPassword>,
 ) -> Result<Written<()>, ApiProblem> {
-    let keep_session = match &caller.credential {
-        Credential::Session { id_sha256, .. } => Some(id_sha256.clone()),
-        Credential::Token { .. } => None,
-    };
+    let keep_session = caller.credential.session_id().map(str::to_owned);
     let input = SetPasswordInput {
         username,
         current_password: body.current_password.map(|p| p.expose().to_owned()),

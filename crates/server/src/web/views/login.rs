@@ -13,7 +13,6 @@ use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use crate::caller::Client;
-use crate::caller::Credential;
 use crate::handlers::auth::{session_cookie, session_cookie_removal};
 use crate::operations::Via;
 use crate::operations::sessions::LoginInput;
@@ -126,10 +125,7 @@ pub async fn submit(
 
 /// `POST /logout`: ends the session.
 pub async fn logout(State(app): State<App>, jar: CookieJar, viewer: Viewer) -> Response {
-    let session = match &viewer.caller.credential {
-        Credential::Session { id_sha256, .. } => Some(id_sha256.as_str()),
-        Credential::Token { .. } => None,
-    };
+    let session = viewer.caller.credential.session_id();
     match app.ops(Via::Ui).logout(&viewer.caller.acting, session).await {
         Ok(()) => (jar.remove(session_cookie_removal()), Redirect::to("/login")).into_response(),
         Err(problem) => failure(&problem),
