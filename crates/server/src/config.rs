@@ -16,7 +16,7 @@ use crate::mail_settings::MailSettings;
 pub const CONFIG_FILE: &str = "gatehouse.toml";
 
 /// Every configuration key, as `gatehouse.toml` and `GATEHOUSE_<KEY>` name it.
-const KEYS: [&str; 29] = [
+const KEYS: [&str; 30] = [
     "listen",
     "data_dir",
     "database_url",
@@ -46,6 +46,7 @@ const KEYS: [&str; 29] = [
     "oidc_client_secret",
     "oidc_groups_claim",
     "oidc_display_name",
+    "oidc_cli_client_id",
     // Several instances (SPEC §8).
     "listen_notify",
     "poll_interval_ms",
@@ -138,6 +139,11 @@ pub struct Config {
     /// The provider's name on the login page ("Log in with <name>");
     /// default: the issuer's host.
     pub oidc_display_name: Option<String>,
+    /// The client id `gatehouse login --oidc` uses for the device grant
+    /// (RFC 8628), when the provider wants a separate public (native)
+    /// client for it, as Okta does; default: `oidc_client_id`. ID tokens
+    /// exchanged by the CLI must be addressed to this client.
+    pub oidc_cli_client_id: Option<String>,
     // Several instances (SPEC §8).
     /// Whether to `LISTEN` for other instances' commits on PostgreSQL (the
     /// wake-up); when off, polling alone finds them (tests, and proxies
@@ -179,6 +185,7 @@ impl Default for Config {
             oidc_client_secret: None,
             oidc_groups_claim: None,
             oidc_display_name: None,
+            oidc_cli_client_id: None,
             listen_notify: true,
             poll_interval_ms: 250,
         }
@@ -218,6 +225,7 @@ impl fmt::Debug for Config {
             )
             .field("oidc_groups_claim", &self.oidc_groups_claim)
             .field("oidc_display_name", &self.oidc_display_name)
+            .field("oidc_cli_client_id", &self.oidc_cli_client_id)
             .field("listen_notify", &self.listen_notify)
             .field("poll_interval_ms", &self.poll_interval_ms)
             .finish()
@@ -295,6 +303,7 @@ impl Config {
                 ("oidc_client_secret", self.oidc_client_secret.is_some()),
                 ("oidc_groups_claim", self.oidc_groups_claim.is_some()),
                 ("oidc_display_name", self.oidc_display_name.is_some()),
+                ("oidc_cli_client_id", self.oidc_cli_client_id.is_some()),
             ] {
                 if set {
                     return Err(ConfigError(format!("key `{key}`: needs `oidc_issuer`")));
@@ -317,8 +326,13 @@ impl Config {
         if self.oidc_client_id.as_deref().is_none_or(str::is_empty) {
             return Err(ConfigError("key `oidc_client_id`: required with `oidc_issuer`".into()));
         }
-        if self.oidc_groups_claim.as_deref().is_some_and(str::is_empty) {
-            return Err(ConfigError("key `oidc_groups_claim`: must not be empty".into()));
+        for (key, value) in [
+            ("oidc_groups_claim", &self.oidc_groups_claim),
+            ("oidc_cli_client_id", &self.oidc_cli_client_id),
+        ] {
+            if value.as_deref().is_some_and(str::is_empty) {
+                return Err(ConfigError(format!("key `{key}`: must not be empty")));
+            }
         }
         Ok(())
     }

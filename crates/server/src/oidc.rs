@@ -143,7 +143,10 @@ struct Discovered {
 /// macro: the client's type-state generics are not worth naming).
 macro_rules! client {
     ($oidc:expr, $metadata:expr) => {
-        CoreClient::from_provider_metadata($metadata, $oidc.client_id.clone(), $oidc.client_secret.clone())
+        client!($oidc, $metadata, $oidc.client_id.clone())
+    };
+    ($oidc:expr, $metadata:expr, $client_id:expr) => {
+        CoreClient::from_provider_metadata($metadata, $client_id, $oidc.client_secret.clone())
             .set_redirect_uri($oidc.redirect.clone())
     };
 }
@@ -152,6 +155,9 @@ macro_rules! client {
 pub struct Oidc {
     issuer: IssuerUrl,
     client_id: ClientId,
+    /// The client of the CLI's device grant (`oidc_cli_client_id`, by
+    /// default the same as `client_id`).
+    cli_client_id: ClientId,
     client_secret: Option<ClientSecret>,
     groups_claim: Option<String>,
     display_name: String,
@@ -191,9 +197,11 @@ impl Oidc {
                 .and_then(|u| u.host_str().map(str::to_owned))
                 .unwrap_or_else(|| issuer.clone())
         });
+        let client_id = config.oidc_client_id.clone().unwrap_or_default();
         Ok(Some(Self {
             issuer: issuer_url,
-            client_id: ClientId::new(config.oidc_client_id.clone().unwrap_or_default()),
+            cli_client_id: ClientId::new(config.oidc_cli_client_id.clone().unwrap_or_else(|| client_id.clone())),
+            client_id: ClientId::new(client_id),
             client_secret: config.oidc_client_secret.clone().map(ClientSecret::new),
             groups_claim: config.oidc_groups_claim.clone(),
             display_name,
@@ -214,9 +222,9 @@ impl Oidc {
         &self.display_name
     }
 
-    /// This instance's client id at the provider.
-    pub(crate) fn client_id(&self) -> &str {
-        self.client_id.as_str()
+    /// The client id the CLI uses at the provider for the device grant.
+    pub(crate) fn cli_client_id(&self) -> &str {
+        self.cli_client_id.as_str()
     }
 
     /// Why the last discovery failed, while it has not succeeded since.
@@ -315,20 +323,21 @@ impl Oidc {
             .id_token()
             .map(ToString::to_string)
             .ok_or_else(|| Failure::Exchange("the answer holds no ID token".into()))?;
-        self.verify(&raw, Some(nonce), None).await
+        self.verify(&raw, &self.client_id, Some(nonce), None).await
     }
 
-    /// Verifies an ID token of a grant without a nonce (the device grant):
-    /// as [`Oidc::verify`], and issued at or after `issued_after`.
+    /// Verifies an ID token of a grant without a nonce (the device grant of
+    /// the CLI's client): as [`Oidc::verify`], addressed to the CLI's client,
+    /// and issued at or after `issued_after`.
     ///
     /// # Errors
     /// [`Failure::Token`] with the reason (`stale` for an old token).
     pub(crate) async fn verify_fresh(&self, raw: &str, issued_after: time::OffsetDateTime) -> Result<Claims, Failure> {
-        self.verify(raw, None, Some(issued_after)).await
+        self.verify(raw, &self.cli_client_id, None, Some(issued_after)).await
     }
 
     /// Verifies an ID token's signature (by the provider's keys, asymmetric
-    /// algorithms only), issuer, audience (this client), expiry and, when
+    /// algorithms only), issuer, audience (`audience`), expiry and, when
     /// given, nonce; answers its claims.
     ///
     /// # Errors
@@ -336,6 +345,7 @@ impl Oidc {
     async fn verify(
         &self,
         raw: &str,
+        audience: &ClientId,
         nonce: Option<&str>,
         issued_after: Option<time::OffsetDateTime>,
     ) -> Result<Claims, Failure> {
@@ -344,14 +354,14 @@ impl Oidc {
             detail: e.to_string(),
         })?;
         let metadata = self.metadata().await?;
-        let verified = match self.verify_with(&token, metadata, nonce) {
+        let verified = match self.verify_with(&token, metadata, audience, nonce) {
             Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
                 if self.may_rediscover().await =>
             {
                 // A key the cached set lacks: the provider may have rotated.
                 self.discover().await?;
                 let metadata = self.metadata().await?;
-                self.verify_with(&token, metadata, nonce).map_err(refusal)
+                self.verify_with(&token, metadata, audience, nonce).map_err(refusal)
             }
             other => other.map_err(refusal),
         };
@@ -377,9 +387,10 @@ impl Oidc {
         &self,
         token: &Token,
         metadata: Metadata,
+        audience: &ClientId,
         nonce: Option<&str>,
     ) -> Result<(Claims, i64), ClaimsVerificationError> {
-        let client = client!(self, metadata);
+        let client = client!(self, metadata, audience.clone());
         let verifier = client.id_token_verifier().set_allowed_algs(ALLOWED_ALGS);
         let claims = match nonce {
             Some(nonce) => token.claims(&verifier, &Nonce::new(nonce.to_owned()))?,

@@ -13,6 +13,7 @@ mod client_cli;
 mod crash_cli;
 mod host_cli;
 mod memory_cli;
+mod oidc_cli;
 mod proxy_cli;
 mod serve_cli;
 mod store_cli;

@@ -26,7 +26,8 @@ const NGINX: &str = "/usr/sbin/nginx";
 /// low, so that the per-client check below spends a bucket quickly.
 const LOGINS_PER_MINUTE: u32 = 5;
 
-fn free_port() -> u16 {
+/// A free port of 127.0.0.1.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

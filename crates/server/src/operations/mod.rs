@@ -22,6 +22,7 @@ pub mod environments;
 pub mod groups;
 pub mod invitations;
 pub mod members;
+pub mod oidc;
 pub mod projects;
 pub mod resources;
 pub mod roles;

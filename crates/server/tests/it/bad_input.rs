@@ -481,6 +481,28 @@ fn write_routes(secret: &str, reset_secret: &str) -> Vec<WriteRoute> {
             ("/description", "description", json!(7)),
         ])
         .required(&["username", "password"]),
+        // Without a provider a valid exchange or link is a 404; a bad body is
+        // refused before that, as everywhere (`oidc.rs` sends forged tokens).
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/auth/oidc/token",
+            "/api/v1/auth/oidc/token",
+            Some(json!({"id_token": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "description": "ci", "expires_in": 3600})),
+        )
+        .mistyped(vec![
+            ("/id_token", "id_token", json!(42)),
+            ("/expires_in", "expires_in", json!(-1)),
+            ("/description", "description", json!(7)),
+        ])
+        .required(&["id_token"]),
+        WriteRoute::new(
+            Method::POST,
+            "/api/v1/users/{username}/oidc-link",
+            "/api/v1/users/target/oidc-link",
+            Some(json!({"issuer": "https://idp.example.com", "subject": "subject-1"})),
+        )
+        .mistyped(vec![("/subject", "subject", json!(1)), ("/issuer", "issuer", json!(["x"]))])
+        .required(&["subject"]),
         WriteRoute::new(
             Method::POST,
             "/api/v1/users",
@@ -1459,11 +1481,6 @@ async fn every_write_route_refuses_bad_input_and_changes_nothing() {
     let writes: BTreeSet<(String, &str)> = ROUTES
         .iter()
         .filter(|r| ["POST", "PUT", "PATCH"].contains(&r.method.as_str()))
-        // Not yet in the battery: the OpenID Connect routes (the ID-token
-        // exchange and an admin's explicit link). Their bodies are fuzzed
-        // with every other (`json::WRITE_BODIES`), and `oidc.rs` sends them
-        // forged and malformed input; a battery row each is still owed.
-        .filter(|r| !r.path.contains("/oidc"))
         .map(|r| (r.method.as_str().to_owned(), r.path))
         .collect();
     assert_eq!(table, writes, "the battery covers exactly the write routes of ROUTES");

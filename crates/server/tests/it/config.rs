@@ -67,12 +67,40 @@ fn a_bad_value_names_its_key() {
             "`smtp_from`",
         ),
         ("smtp_retry_secs = 0", "`smtp_retry_secs`"),
+        // The OIDC keys (SPEC §13, docs/oidc.md).
+        ("oidc_client_id = \"web\"", "`oidc_client_id`: needs `oidc_issuer`"),
+        (
+            "oidc_cli_client_id = \"cli\"",
+            "`oidc_cli_client_id`: needs `oidc_issuer`",
+        ),
+        (
+            "oidc_issuer = \"http://idp.example.com\"\noidc_client_id = \"web\"",
+            "`oidc_issuer`",
+        ),
+        (
+            "oidc_issuer = \"https://idp.example.com\"",
+            "`oidc_client_id`: required",
+        ),
+        (
+            "oidc_issuer = \"https://idp.example.com\"\noidc_client_id = \"web\"\noidc_cli_client_id = \"\"",
+            "`oidc_cli_client_id`: must not be empty",
+        ),
     ] {
         let error = Config::load(&Figment::new().merge(Toml::string(toml)))
             .unwrap_err()
             .to_string();
         assert!(error.contains(key), "{toml}: {error}");
     }
+}
+
+#[test]
+fn the_cli_uses_its_own_oidc_client_when_one_is_named() {
+    let load = |toml: &str| Config::load(&Figment::new().merge(Toml::string(toml))).unwrap();
+    let web = "oidc_issuer = \"https://idp.example.com\"\noidc_client_id = \"web\"\n";
+    assert_eq!(load(web).oidc_cli_client_id, None);
+    let both = load(&format!("{web}oidc_cli_client_id = \"cli\"\n"));
+    assert_eq!(both.oidc_cli_client_id.as_deref(), Some("cli"));
+    assert_eq!(both.oidc_client_id.as_deref(), Some("web"));
 }
 
 #[test]

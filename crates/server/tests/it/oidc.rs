@@ -70,6 +70,24 @@ impl Provider {
         self.send(json!({ "profile": profile })).await;
     }
 
+    /// An ID token issued to `audience` (the mock's password grant stands
+    /// in for the device grant, which it lacks).
+    async fn id_token_for(&self, audience: &str) -> String {
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/token", self.issuer))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=password&username=alice&password=x&scope=openid&client_id={audience}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["id_token"].as_str().unwrap().to_owned()
+    }
+
     /// Spoils the next ID token.
     async fn tamper(&mut self, how: &str) {
         self.send(json!({ "tamper": how })).await;
@@ -441,25 +459,6 @@ async fn a_fresh_id_token_of_this_client_buys_a_personal_token_and_others_do_not
     assert_eq!(info.body["display_name"], "Test SSO");
     // An ID token issued to this client by the provider (its password
     // grant stands in for the device grant, which the mock lacks).
-    let token_url = format!("{}/token", provider.issuer);
-    let id_token = |audience: &'static str| {
-        let token_url = token_url.clone();
-        async move {
-            let answer: Value = reqwest::Client::new()
-                .post(token_url)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(format!(
-                    "grant_type=password&username=alice&password=x&scope=openid&client_id={audience}"
-                ))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            answer["id_token"].as_str().unwrap().to_owned()
-        }
-    };
     let gh = &gh;
     let exchange = |id_token: String| {
         let body = json!({ "id_token": id_token });
@@ -468,18 +467,54 @@ async fn a_fresh_id_token_of_this_client_buys_a_personal_token_and_others_do_not
                 .await
         }
     };
-    let bought = exchange(id_token(CLIENT_ID).await).await;
+    let bought = exchange(provider.id_token_for(CLIENT_ID).await).await;
     assert_eq!(bought.status, 201, "{:?}", bought.body);
     let token = bought.body["token"].as_str().unwrap().to_owned();
     let me = gh.get("/api/v1/me", &token).await;
     assert_eq!(me.body["username"], "alice");
     assert_eq!(me.body["managed_by"], "oidc");
 
-    let other = exchange(id_token("another-client").await).await;
+    let other = exchange(provider.id_token_for("another-client").await).await;
     assert_eq!(other.status, 401, "{:?}", other.body);
     provider.tamper("bad_signature").await;
-    let forged = exchange(id_token(CLIENT_ID).await).await;
+    let forged = exchange(provider.id_token_for(CLIENT_ID).await).await;
     assert_eq!(forged.status, 401, "{:?}", forged.body);
     let records = audit(gh, "login.refused").await;
     assert_eq!(records.last().unwrap()["after"]["reason"], "bad_signature");
+}
+
+#[tokio::test]
+async fn with_its_own_cli_client_only_tokens_issued_to_it_are_exchanged() {
+    let mut provider = Provider::start().await;
+    provider.profile(alice()).await;
+    let issuer = provider.issuer.clone();
+    let gh = start_with(&Backend::Sqlite, move |config| {
+        config.oidc_issuer = Some(issuer);
+        config.oidc_client_id = Some(CLIENT_ID.to_owned());
+        config.oidc_client_secret = Some("test-secret".to_owned());
+        config.oidc_cli_client_id = Some("gatehouse-cli".to_owned());
+    })
+    .await;
+    let info = gh.call(Method::GET, "/api/v1/auth/oidc", None, None).await;
+    assert_eq!(
+        info.body["client_id"], "gatehouse-cli",
+        "the CLI is told its own client"
+    );
+    let exchange = |audience: &'static str| {
+        let (gh, provider) = (&gh, &provider);
+        async move {
+            let body = json!({ "id_token": provider.id_token_for(audience).await });
+            gh.call(Method::POST, "/api/v1/auth/oidc/token", None, Some(&body))
+                .await
+        }
+    };
+    // A browser login's token (the web client's) is not the CLI's.
+    let web = exchange(CLIENT_ID).await;
+    assert_eq!(web.status, 401, "{:?}", web.body);
+    assert_eq!(
+        audit(&gh, "login.refused").await.last().unwrap()["after"]["reason"],
+        "wrong_audience"
+    );
+    let cli = exchange("gatehouse-cli").await;
+    assert_eq!(cli.status, 201, "{:?}", cli.body);
 }
