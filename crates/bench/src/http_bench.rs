@@ -87,15 +87,15 @@ macro_rules! progress {
 }
 
 /// A server serving the loaded workload, and what keeps it alive.
-struct Running {
-    runtime: tokio::runtime::Runtime,
-    addr: SocketAddr,
-    server: gatehouse_server::Server,
+pub(crate) struct Running {
+    pub(crate) runtime: tokio::runtime::Runtime,
+    pub(crate) addr: SocketAddr,
+    pub(crate) server: gatehouse_server::Server,
     /// The model as the store holds it after the load.
-    model: gatehouse_authz::Model,
-    loaded_revision: u64,
-    load_ms: f64,
-    _dir: tempfile::TempDir,
+    pub(crate) model: gatehouse_authz::Model,
+    pub(crate) loaded_revision: u64,
+    pub(crate) load_ms: f64,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 /// Starts the server once to initialise the store, writes the workload
@@ -155,6 +155,32 @@ fn serve_workload(w: &workload::Workload, threads: usize) -> Result<Running> {
     })
 }
 
+/// Generates the scale-`scale` workload with `checks` checks and serves it
+/// on `threads` server threads.
+pub(crate) fn workload_served(
+    scale: u32,
+    seed: u64,
+    checks: usize,
+    threads: usize,
+) -> Result<(workload::Workload, Running)> {
+    let scale = scale as usize;
+    progress!("generating the scale-{scale} workload ({checks} checks)");
+    let w = workload::reference(scale, seed, checks)?;
+    progress!(
+        "initialising a SQLite store and loading {} users, {} members through it",
+        w.model.users.len(),
+        w.model.members.len()
+    );
+    let running = serve_workload(&w, threads)?;
+    progress!(
+        "serving revision {} on http://{} ({threads} server threads); workload committed in {:.0} ms",
+        running.loaded_revision,
+        running.addr,
+        running.load_ms
+    );
+    Ok((w, running))
+}
+
 /// One request, answered: status and body.
 async fn call(addr: SocketAddr, method: Method, path: &str, body: &Value) -> Result<(u16, Bytes)> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
@@ -172,7 +198,7 @@ async fn call(addr: SocketAddr, method: Method, path: &str, body: &Value) -> Res
 }
 
 /// The admin's personal token, from `POST /api/v1/auth/token`.
-async fn admin_token(addr: SocketAddr) -> Result<String> {
+pub(crate) async fn admin_token(addr: SocketAddr) -> Result<String> {
     let body = json!({"username": "admin", "password": ADMIN_PASSWORD, "description": "gatehouse-bench"});
     let (status, answer) = call(addr, Method::POST, "/api/v1/auth/token", &body).await?;
     if status != 201 {
@@ -202,23 +228,7 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
     );
     ensure!(args.seconds > 0, "--seconds must be at least 1");
     ensure!(args.checks > 0, "--checks must be at least 1");
-    let scale = args.scale as usize;
-    progress!("generating the scale-{scale} workload ({} checks)", args.checks);
-    let w = workload::reference(scale, args.seed, args.checks)?;
-
-    progress!(
-        "initialising a SQLite store and loading {} users, {} members through it",
-        w.model.users.len(),
-        w.model.members.len()
-    );
-    let running = serve_workload(&w, args.server_threads)?;
-    progress!(
-        "serving revision {} on http://{} ({} server threads); workload committed in {:.0} ms",
-        running.loaded_revision,
-        running.addr,
-        args.server_threads,
-        running.load_ms
-    );
+    let (w, running) = workload_served(args.scale, args.seed, args.checks, args.server_threads)?;
 
     // The expected decisions, from a snapshot compiled from the store's model.
     let snapshot = Snapshot::compile(Arc::clone(&w.catalogue), &running.model).context("compiling the stored model")?;
@@ -270,6 +280,8 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
             auth: None,
             bodies: vec![Bytes::new()].into(),
             expected: Arc::new([]),
+            paths: Arc::new([]),
+            needles: Arc::new([]),
         };
         let noop = load::run(running.addr, Arc::new(noop), args.concurrency, warmup, window).await?;
         let check = Arc::new(Phase {
@@ -278,6 +290,8 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
             auth: Some(auth.clone()),
             bodies: single,
             expected: single_expected,
+            paths: Arc::new([]),
+            needles: Arc::new([]),
         });
         let proxied = match &args.nginx {
             Some(binary) => {
@@ -307,6 +321,8 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
             auth: Some(auth),
             bodies: batches.into(),
             expected: batch_expected.into(),
+            paths: Arc::new([]),
+            needles: Arc::new([]),
         };
         let batch = load::run(running.addr, Arc::new(batch), args.batch_concurrency, warmup, window).await?;
         anyhow::Ok((noop, check, batch, proxied))
@@ -390,7 +406,7 @@ fn report(
     })
 }
 
-fn round(x: f64, digits: i32) -> f64 {
+pub(crate) fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
 }

@@ -30,6 +30,11 @@ pub struct Phase {
     /// For each body, the decisions its answer must hold, in order (empty:
     /// only the status is verified).
     pub expected: Arc<[Vec<bool>]>,
+    /// For each body, its own path (empty: [`Phase::path`] for every body).
+    pub paths: Arc<[String]>,
+    /// For each body, a text its answer must hold (empty: none is looked
+    /// for).
+    pub needles: Arc<[String]>,
 }
 
 /// What a phase measured.
@@ -86,11 +91,19 @@ pub async fn run(
     window: Duration,
 ) -> Result<Measured> {
     ensure!(!phase.bodies.is_empty(), "a phase needs at least one body");
-    ensure!(
-        phase.expected.is_empty() || phase.expected.len() == phase.bodies.len(),
-        "one expectation per body"
-    );
-    let requests: Arc<[Vec<u8>]> = phase.bodies.iter().map(|b| raw_request(&phase, b)).collect();
+    for (what, len) in [
+        ("expectation", phase.expected.len()),
+        ("path", phase.paths.len()),
+        ("needle", phase.needles.len()),
+    ] {
+        ensure!(len == 0 || len == phase.bodies.len(), "one {what} per body");
+    }
+    let requests: Arc<[Vec<u8>]> = phase
+        .bodies
+        .iter()
+        .enumerate()
+        .map(|(k, b)| raw_request(&phase, k, b))
+        .collect();
     // Connect everyone before the clock starts.
     let mut streams = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
@@ -128,8 +141,9 @@ pub async fn run(
 }
 
 /// The raw request `k`: request line, headers and body.
-fn raw_request(phase: &Phase, body: &[u8]) -> Vec<u8> {
-    let mut head = format!("{} {} HTTP/1.1\r\nhost: 127.0.0.1\r\n", phase.method, phase.path);
+fn raw_request(phase: &Phase, k: usize, body: &[u8]) -> Vec<u8> {
+    let path = phase.paths.get(k).map_or(phase.path, String::as_str);
+    let mut head = format!("{} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n", phase.method);
     if let Some(auth) = &phase.auth {
         head.push_str(&format!("authorization: {auth}\r\n"));
     }
@@ -179,6 +193,18 @@ async fn drive(
             && !expected.is_empty()
         {
             verify(body, expected).with_context(|| format!("{} {} #{index}", phase.method, phase.path))?;
+            tally.verified += 1;
+        }
+        if let Some(needle) = phase.needles.get(index)
+            && !needle.is_empty()
+        {
+            ensure!(
+                body.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{} {} #{index}: the answer lacks {needle}: {}",
+                phase.method,
+                phase.path,
+                String::from_utf8_lossy(body)
+            );
             tally.verified += 1;
         }
         if sent >= timed_from {

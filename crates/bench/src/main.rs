@@ -10,6 +10,7 @@ mod load;
 mod measure;
 mod nginx;
 mod report;
+mod scim_bench;
 mod store_bench;
 
 use std::collections::BTreeMap;
@@ -48,6 +49,9 @@ enum Command {
     /// Several `gatehouse serve` instances on one PostgreSQL database:
     /// propagation, revocation, checks and writes under load, memory.
     Cluster(cluster::ClusterArgs),
+    /// The SCIM face over HTTP on 127.0.0.1: `GET /Users?filter=userName eq`
+    /// and `PATCH /Users/{id}`, one JSON line.
+    Scim(scim_bench::ScimArgs),
 }
 
 #[derive(Args)]
@@ -103,6 +107,10 @@ fn main() -> Result<()> {
             } else {
                 print!("{}", http_bench::table(&report));
             }
+            Ok(())
+        }
+        Command::Scim(args) => {
+            println!("{}", serde_json::to_string(&scim_bench::run(&args)?)?);
             Ok(())
         }
         Command::Cluster(args) => {

@@ -108,6 +108,8 @@ pub fn load_commit_onto(model: &Model, existing: &Model, now: OffsetDateTime, re
             members: vec![],
             revision: 0,
             external_id: None,
+            created_at: None,
+            modified_at: None,
         }));
         for user in &g.members {
             m.push(Mutation::AddGroupMember(name.clone(), Username::parse(user)?));

@@ -85,6 +85,9 @@ pub struct User {
     pub locked_until: Option<OffsetDateTime>,
     /// Revision of the last change to this record (its `ETag`).
     pub revision: u64,
+    /// When the record last changed: the store sets it to the time of each
+    /// commit that writes it (what a command puts here is not kept).
+    pub modified_at: OffsetDateTime,
 }
 
 impl User {
@@ -113,6 +116,7 @@ impl User {
             recent_failures: Vec::new(),
             locked_until: None,
             revision: 0,
+            modified_at: created_at,
         }
     }
 }
@@ -131,6 +135,12 @@ pub struct Group {
     pub external_id: Option<String>,
     /// Revision of the last change.
     pub revision: u64,
+    /// When it was created (`None` for groups older than the column); the
+    /// store sets it at the commit that creates the group.
+    pub created_at: Option<OffsetDateTime>,
+    /// When it last changed, its users included; the store sets it to the
+    /// time of each commit that writes the group.
+    pub modified_at: Option<OffsetDateTime>,
 }
 
 /// A project (SPEC §5.3).

@@ -22,3 +22,6 @@ pub const INVITATION_TTL: Duration = Duration::days(7);
 pub const PASSWORD_RESET_TTL: Duration = Duration::hours(1);
 /// Longest description of a project or token.
 pub const MAX_DESCRIPTION: usize = 1_024;
+/// Longest attribute of a profile an identity provider sends (SCIM
+/// `externalId`, `displayName`, `name.givenName`, `name.familyName`).
+pub const MAX_PROFILE_FIELD: usize = 256;

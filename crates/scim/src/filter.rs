@@ -458,27 +458,40 @@ pub enum Lookup {
 }
 
 impl Filter {
-    /// The indexed equality this filter is, if it is exactly one
-    /// (`name_attr` is `userName` or `displayName`).
+    /// An indexed equality that every resource this filter matches
+    /// satisfies, if there is one (`name_attr` is `userName` or
+    /// `displayName`): the filter itself, one side of an `and`, or
+    /// `emails[value eq "…"]`. The resources the index finds must still be
+    /// matched against the whole filter.
     #[must_use]
     pub fn lookup(&self, schema: &str, name_attr: &str) -> Option<Lookup> {
-        let Self::Compare(path, CompareOp::Eq, CompValue::String(v)) = self else {
-            return None;
-        };
-        if !path.in_schema(schema) {
-            return None;
-        }
-        let v = v.clone();
-        if path.is("id", None) {
-            Some(Lookup::Id(v))
-        } else if path.is(name_attr, None) {
-            Some(Lookup::Name(v))
-        } else if path.is("externalId", None) {
-            Some(Lookup::ExternalId(v))
-        } else if schema == crate::USER_SCHEMA && (path.is("emails", Some("value")) || path.is("emails", None)) {
-            Some(Lookup::Email(v))
-        } else {
-            None
+        match self {
+            Self::And(a, b) => a.lookup(schema, name_attr).or_else(|| b.lookup(schema, name_attr)),
+            Self::ValuePath(outer, inner)
+                if schema == crate::USER_SCHEMA && outer.in_schema(schema) && outer.is("emails", None) =>
+            {
+                match inner.as_ref() {
+                    Self::Compare(path, CompareOp::Eq, CompValue::String(v)) if path.is("value", None) => {
+                        Some(Lookup::Email(v.clone()))
+                    }
+                    _ => None,
+                }
+            }
+            Self::Compare(path, CompareOp::Eq, CompValue::String(v)) if path.in_schema(schema) => {
+                if path.is("id", None) {
+                    Some(Lookup::Id(v.clone()))
+                } else if path.is(name_attr, None) {
+                    Some(Lookup::Name(v.clone()))
+                } else if path.is("externalId", None) {
+                    Some(Lookup::ExternalId(v.clone()))
+                } else if schema == crate::USER_SCHEMA && (path.is("emails", Some("value")) || path.is("emails", None))
+                {
+                    Some(Lookup::Email(v.clone()))
+                } else {
+                    None
+                }
+            }
+            _ => None,
         }
     }
 }
@@ -658,6 +671,15 @@ mod tests {
         assert_eq!(l(r#"emails.value eq "a@b.c""#), Some(Lookup::Email("a@b.c".into())));
         assert_eq!(l(r#"id eq "a""#), Some(Lookup::Id("a".into())));
         assert_eq!(l(r#"userName co "a""#), None);
-        assert_eq!(l(r#"userName eq "a" and active eq true"#), None);
+        assert_eq!(
+            l(r#"active eq true and userName eq "a""#),
+            Some(Lookup::Name("a".into())),
+            "one side of an `and` narrows the search"
+        );
+        assert_eq!(l(r#"emails[value eq "a@b.c"]"#), Some(Lookup::Email("a@b.c".into())));
+        assert_eq!(l(r#"emails[type eq "work"]"#), None);
+        assert_eq!(l(r#"userName eq "a" or active eq true"#), None, "an `or` needs a scan");
+        assert_eq!(l(r#"not (userName eq "a")"#), None);
+        assert_eq!(l(r#"userName eq 1"#), None);
     }
 }

@@ -34,11 +34,11 @@ pub(crate) async fn apply<C: Conn>(c: &mut C, commit: &Commit, now: OffsetDateTi
     let mut rest = commit.mutations.as_slice();
     while let Some(first) = rest.first() {
         let done = match first {
-            Mutation::CreateUser(_) | Mutation::SetMember(_) => bulk(c, rest, new, &mut role_ids).await?,
+            Mutation::CreateUser(_) | Mutation::SetMember(_) => bulk(c, rest, new, now, &mut role_ids).await?,
             _ => 0,
         };
         if done == 0 {
-            mutate(c, first, new, &mut role_ids)
+            mutate(c, first, new, now, &mut role_ids)
                 .await
                 .map_err(|e| in_context(e, || describe(first)))?;
         }
@@ -70,6 +70,7 @@ async fn bulk<C: Conn>(
     c: &mut C,
     mutations: &[Mutation],
     rev: u64,
+    now: OffsetDateTime,
     role_ids: &mut RoleIds,
 ) -> Result<usize, StoreError> {
     let users: Vec<&User> = mutations
@@ -79,7 +80,7 @@ async fn bulk<C: Conn>(
         .collect();
     if users.len() > 1 {
         let names: Vec<String> = users.iter().map(|u| u.username.as_str().to_owned()).collect();
-        users::create_many(c, &users, rev)
+        users::create_many(c, &users, rev, now)
             .await
             .map_err(|e| in_context(e, || describe_run("create users", &names)))?;
         return Ok(users.len());
@@ -115,16 +116,24 @@ fn describe_run(what: &str, names: &[String]) -> String {
     }
 }
 
-async fn mutate<C: Conn>(c: &mut C, mutation: &Mutation, rev: u64, role_ids: &mut RoleIds) -> Result<(), StoreError> {
+/// Applies one mutation as of `rev`; `now` is the commit's time, which
+/// every user and group row it writes keeps as its `modified_at`.
+async fn mutate<C: Conn>(
+    c: &mut C,
+    mutation: &Mutation,
+    rev: u64,
+    now: OffsetDateTime,
+    role_ids: &mut RoleIds,
+) -> Result<(), StoreError> {
     match mutation {
-        Mutation::CreateUser(user) => users::create(c, user, rev).await,
-        Mutation::UpdateUser(user) => users::update(c, user, rev).await,
-        Mutation::DeleteUser(name) => users::delete(c, name, rev).await,
-        Mutation::CreateGroup(group) => groups::create(c, group, rev).await,
-        Mutation::UpdateGroup(group) => groups::update(c, group, rev).await,
+        Mutation::CreateUser(user) => users::create(c, user, rev, now).await,
+        Mutation::UpdateUser(user) => users::update(c, user, rev, now).await,
+        Mutation::DeleteUser(name) => users::delete(c, name, rev, now).await,
+        Mutation::CreateGroup(group) => groups::create(c, group, rev, now).await,
+        Mutation::UpdateGroup(group) => groups::update(c, group, rev, now).await,
         Mutation::DeleteGroup(name) => groups::delete(c, name).await,
-        Mutation::AddGroupMember(group, user) => groups::add_member(c, group, user, rev).await,
-        Mutation::RemoveGroupMember(group, user) => groups::remove_member(c, group, user, rev).await,
+        Mutation::AddGroupMember(group, user) => groups::add_member(c, group, user, rev, now).await,
+        Mutation::RemoveGroupMember(group, user) => groups::remove_member(c, group, user, rev, now).await,
         Mutation::CreateProject(project) => projects::create(c, project, rev).await,
         Mutation::UpdateProject(project) => projects::update(c, project, rev).await,
         Mutation::DeleteProject(key) => {

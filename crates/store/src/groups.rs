@@ -6,15 +6,21 @@ use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::Group;
 use gatehouse_domain::names::{GroupName, Username};
 use gatehouse_domain::store::{Page, PageRequest};
+use time::OffsetDateTime;
 
-use crate::codec::{self, int, uint};
+use crate::codec::{self, int, nanos, opt_time, uint};
 use crate::conn::{Conn, Row as _, args};
 use crate::cursor;
 use crate::error::missing;
 
-/// Inserts an empty group as of `revision`. Users join by
-/// `AddGroupMember`, so that the change log says so.
-pub(crate) async fn create<C: Conn>(c: &mut C, group: &Group, revision: u64) -> Result<(), StoreError> {
+/// Inserts an empty group as of `revision`, created at `now`. Users join
+/// by `AddGroupMember`, so that the change log says so.
+pub(crate) async fn create<C: Conn>(
+    c: &mut C,
+    group: &Group,
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     if !group.members.is_empty() {
         return Err(StoreError::Conflict(format!(
             "group `{}` must be created empty; add its users one by one",
@@ -22,28 +28,36 @@ pub(crate) async fn create<C: Conn>(c: &mut C, group: &Group, revision: u64) -> 
         )));
     }
     c.execute(
-        "INSERT INTO user_groups (name, description, revision, external_id) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO user_groups (name, description, revision, external_id, created_at, modified_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
         args![
             group.name.as_str(),
             group.description.as_str(),
             int(revision)?,
-            group.external_id.clone()
+            group.external_id.clone(),
+            nanos(now)?
         ],
     )
     .await?;
     Ok(())
 }
 
-/// Changes a group's description.
-pub(crate) async fn update<C: Conn>(c: &mut C, group: &Group, revision: u64) -> Result<(), StoreError> {
+/// Changes a group's description and `external_id`, at `now`.
+pub(crate) async fn update<C: Conn>(
+    c: &mut C,
+    group: &Group,
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let changed = c
         .execute(
-            "UPDATE user_groups SET description = $2, revision = $3, external_id = $4 WHERE name = $1",
+            "UPDATE user_groups SET description = $2, revision = $3, external_id = $4, modified_at = $5 WHERE name = $1",
             args![
                 group.name.as_str(),
                 group.description.as_str(),
                 int(revision)?,
-                group.external_id.clone()
+                group.external_id.clone(),
+                nanos(now)?
             ],
         )
         .await?;
@@ -66,11 +80,11 @@ pub(crate) async fn delete<C: Conn>(c: &mut C, name: &GroupName) -> Result<(), S
     }
 }
 
-async fn touch<C: Conn>(c: &mut C, name: &GroupName, revision: u64) -> Result<(), StoreError> {
+async fn touch<C: Conn>(c: &mut C, name: &GroupName, revision: u64, now: OffsetDateTime) -> Result<(), StoreError> {
     let changed = c
         .execute(
-            "UPDATE user_groups SET revision = $2 WHERE name = $1",
-            args![name.as_str(), int(revision)?],
+            "UPDATE user_groups SET revision = $2, modified_at = $3 WHERE name = $1",
+            args![name.as_str(), int(revision)?, nanos(now)?],
         )
         .await?;
     if changed == 0 {
@@ -86,8 +100,9 @@ pub(crate) async fn add_member<C: Conn>(
     group: &GroupName,
     user: &Username,
     revision: u64,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    touch(c, group, revision).await?;
+    touch(c, group, revision, now).await?;
     c.execute(
         "INSERT INTO group_members (group_name, username) VALUES ($1, $2)",
         args![group.as_str(), user.as_str()],
@@ -102,8 +117,9 @@ pub(crate) async fn remove_member<C: Conn>(
     group: &GroupName,
     user: &Username,
     revision: u64,
+    now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    touch(c, group, revision).await?;
+    touch(c, group, revision, now).await?;
     let deleted = c
         .execute(
             "DELETE FROM group_members WHERE group_name = $1 AND username = $2",
@@ -137,7 +153,7 @@ pub(crate) async fn by_external_id<C: Conn>(c: &mut C, external_id: &str) -> Res
 pub(crate) async fn get<C: Conn>(c: &mut C, name: &GroupName) -> Result<Option<Group>, StoreError> {
     let Some(row) = c
         .fetch_optional(
-            "SELECT name, description, revision, external_id FROM user_groups WHERE name = $1",
+            "SELECT name, description, revision, external_id, created_at, modified_at FROM user_groups WHERE name = $1",
             args![name.as_str()],
         )
         .await?
@@ -159,6 +175,8 @@ pub(crate) async fn get<C: Conn>(c: &mut C, name: &GroupName) -> Result<Option<G
         members,
         external_id: row.opt_text("external_id")?,
         revision: uint(row.int("revision")?)?,
+        created_at: opt_time(row.opt_int("created_at")?)?,
+        modified_at: opt_time(row.opt_int("modified_at")?)?,
     }))
 }
 
@@ -167,7 +185,8 @@ pub(crate) async fn list<C: Conn>(c: &mut C, page: &PageRequest) -> Result<Page<
     let after: String = cursor::after("groups", page)?.unwrap_or_default();
     let rows = c
         .fetch_all(
-            "SELECT name, description, revision, external_id FROM user_groups WHERE name > $1 ORDER BY name LIMIT $2",
+            "SELECT name, description, revision, external_id, created_at, modified_at FROM user_groups \
+             WHERE name > $1 ORDER BY name LIMIT $2",
             args![after, cursor::fetch_limit(page)],
         )
         .await?;
@@ -180,6 +199,8 @@ pub(crate) async fn list<C: Conn>(c: &mut C, page: &PageRequest) -> Result<Page<
                 members: Vec::new(),
                 external_id: row.opt_text("external_id")?,
                 revision: uint(row.int("revision")?)?,
+                created_at: opt_time(row.opt_int("created_at")?)?,
+                modified_at: opt_time(row.opt_int("modified_at")?)?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;

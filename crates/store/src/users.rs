@@ -6,6 +6,7 @@ use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::{Profile, User};
 use gatehouse_domain::names::Username;
 use gatehouse_domain::store::{Page, PageRequest, UserFilter};
+use time::OffsetDateTime;
 
 use crate::codec::{
     self, from_json, int, kind_str, managed_by_str, nanos, opt_nanos, opt_time, status_str, time, to_json, uint,
@@ -18,14 +19,15 @@ macro_rules! user_columns {
     () => {
         "username, email, email_normalized, kind, status, admin, account_permissions, password_hash, managed_by, \
          created_at, created_by, last_login_at, recent_failures, locked_until, revision, external_id, display_name, \
-         given_name, family_name"
+         given_name, family_name, modified_at"
     };
 }
 
 /// How many columns [`user_columns!`] names.
-const USER_COLUMNS: usize = 19;
+const USER_COLUMNS: usize = 20;
 
 fn from_row(row: &impl Row) -> Result<User, StoreError> {
+    let created_at = time(row.int("created_at")?)?;
     Ok(User {
         username: codec::username(&row.text("username")?)?,
         email: row.opt_text("email")?.as_deref().map(codec::email).transpose()?,
@@ -35,7 +37,8 @@ fn from_row(row: &impl Row) -> Result<User, StoreError> {
         account_permissions: from_json("account permissions", &row.text("account_permissions")?)?,
         password_hash: row.opt_text("password_hash")?,
         managed_by: codec::managed_by(&row.text("managed_by")?)?,
-        created_at: time(row.int("created_at")?)?,
+        created_at,
+        modified_at: opt_time(row.opt_int("modified_at")?)?.unwrap_or(created_at),
         created_by: row
             .opt_text("created_by")?
             .as_deref()
@@ -65,8 +68,9 @@ fn failures_from(text: &str) -> Result<Vec<time::OffsetDateTime>, StoreError> {
     nanos.into_iter().map(time).collect()
 }
 
-/// The columns of `user` after `username`, in [`user_columns!`] order.
-fn values(user: &User, revision: u64) -> Result<Vec<crate::conn::Arg>, StoreError> {
+/// The columns of `user`, in [`user_columns!`] order, as written by the
+/// commit of `revision` at `now`.
+fn values(user: &User, revision: u64, now: OffsetDateTime) -> Result<Vec<crate::conn::Arg>, StoreError> {
     Ok(args![
         user.username.as_str(),
         user.email.as_ref().map(|e| e.as_str().to_owned()),
@@ -87,18 +91,24 @@ fn values(user: &User, revision: u64) -> Result<Vec<crate::conn::Arg>, StoreErro
         user.profile.display_name.clone(),
         user.profile.given_name.clone(),
         user.profile.family_name.clone(),
+        nanos(now)?,
     ])
 }
 
-/// Inserts `user` as of `revision`.
-pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Result<(), StoreError> {
+/// Inserts `user` as of `revision`, committed at `now`.
+pub(crate) async fn create<C: Conn>(
+    c: &mut C,
+    user: &User,
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     c.execute(
         concat!(
             "INSERT INTO users (",
             user_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
         ),
-        values(user, revision)?,
+        values(user, revision, now)?,
     )
     .await?;
     Ok(())
@@ -106,10 +116,15 @@ pub(crate) async fn create<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
 
 /// Inserts `users` as of `revision` with one statement (a run of
 /// `CreateUser`s in one commit: imports, fixtures).
-pub(crate) async fn create_many<C: Conn>(c: &mut C, users: &[&User], revision: u64) -> Result<(), StoreError> {
+pub(crate) async fn create_many<C: Conn>(
+    c: &mut C,
+    users: &[&User],
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let mut all = Vec::with_capacity(users.len() * USER_COLUMNS);
     for user in users {
-        all.extend(values(user, revision)?);
+        all.extend(values(user, revision, now)?);
     }
     let sql = format!(
         concat!("INSERT INTO users (", user_columns!(), ") VALUES {}"),
@@ -119,15 +134,21 @@ pub(crate) async fn create_many<C: Conn>(c: &mut C, users: &[&User], revision: u
     Ok(())
 }
 
-/// Replaces every column of `user` (found by username) as of `revision`.
-pub(crate) async fn update<C: Conn>(c: &mut C, user: &User, revision: u64) -> Result<(), StoreError> {
+/// Replaces every column of `user` (found by username) as of `revision`,
+/// committed at `now`.
+pub(crate) async fn update<C: Conn>(
+    c: &mut C,
+    user: &User,
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let changed = c
         .execute(
             "UPDATE users SET email = $2, email_normalized = $3, kind = $4, status = $5, admin = $6, \
              account_permissions = $7, password_hash = $8, managed_by = $9, created_at = $10, created_by = $11, \
              last_login_at = $12, recent_failures = $13, locked_until = $14, revision = $15, external_id = $16, \
-             display_name = $17, given_name = $18, family_name = $19 WHERE username = $1",
-            values(user, revision)?,
+             display_name = $17, given_name = $18, family_name = $19, modified_at = $20 WHERE username = $1",
+            values(user, revision, now)?,
         )
         .await?;
     if changed == 0 {
@@ -139,11 +160,17 @@ pub(crate) async fn update<C: Conn>(c: &mut C, user: &User, revision: u64) -> Re
 
 /// Deletes a user; its memberships, group memberships, tokens, sessions and
 /// invitations go with it (`ON DELETE CASCADE`). The groups it leaves move
-/// to `revision`.
-pub(crate) async fn delete<C: Conn>(c: &mut C, username: &Username, revision: u64) -> Result<(), StoreError> {
+/// to `revision`, changed at `now`.
+pub(crate) async fn delete<C: Conn>(
+    c: &mut C,
+    username: &Username,
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE user_groups SET revision = $1 WHERE name IN (SELECT group_name FROM group_members WHERE username = $2)",
-        args![int(revision)?, username.as_str()],
+        "UPDATE user_groups SET revision = $1, modified_at = $3 \
+         WHERE name IN (SELECT group_name FROM group_members WHERE username = $2)",
+        args![int(revision)?, username.as_str(), nanos(now)?],
     )
     .await?;
     let deleted = c

@@ -81,14 +81,7 @@ pub async fn create_provisioned<S: Store>(
     external_id: Option<String>,
 ) -> Result<Commit, DomainError> {
     ctx.require(AccountPermission::AccountsManage)?;
-    if let Some(x) = &external_id
-        && read(ctx.store.group_by_external_id(x).await)?.is_some()
-    {
-        return Err(DomainError::AlreadyExists {
-            kind: "externalId",
-            name: x.clone(),
-        });
-    }
+    check_external_id(ctx, &name, external_id.as_ref()).await?;
     if read(ctx.store.group(&name).await)?.is_some() {
         return Err(DomainError::AlreadyExists {
             kind: "group",
@@ -113,6 +106,8 @@ pub async fn create_provisioned<S: Store>(
         members: members.clone(),
         external_id,
         revision: 0,
+        created_at: Some(ctx.now),
+        modified_at: Some(ctx.now),
     };
     let mut audit = ctx.audit("group.created", "group", name.as_str());
     audit.after = Some(group_view(&group));
@@ -124,21 +119,13 @@ pub async fn create_provisioned<S: Store>(
     Ok(ctx.commit(mutations, audit))
 }
 
-/// Sets or clears a group's `external_id` (SCIM).
-///
-/// # Errors
-/// Forbidden; not found; `precondition_failed`; an `external_id` another
-/// group has.
-pub async fn set_external_id<S: Store>(
+/// Refuses an `external_id` another group than `name` has.
+async fn check_external_id<S: Store>(
     ctx: &Ctx<'_, S>,
     name: &GroupName,
-    external_id: Option<String>,
-    if_match: Option<u64>,
-) -> Result<Commit, DomainError> {
-    ctx.require(AccountPermission::AccountsManage)?;
-    let before = existing(ctx, name).await?;
-    check_if_match(if_match, before.revision)?;
-    if let Some(x) = &external_id
+    external_id: Option<&String>,
+) -> Result<(), DomainError> {
+    if let Some(x) = external_id
         && read(ctx.store.group_by_external_id(x).await)?.is_some_and(|g| g.name != *name)
     {
         return Err(DomainError::AlreadyExists {
@@ -146,14 +133,57 @@ pub async fn set_external_id<S: Store>(
             name: x.clone(),
         });
     }
+    Ok(())
+}
+
+/// Replaces what an identity provider manages of a group (SCIM `PUT` and
+/// `PATCH`): its `external_id` and its whole list of users, in one commit
+/// with one audit record. Each user added or removed is checked as
+/// [`change_members`] checks it (SPEC §2.5).
+///
+/// # Errors
+/// Forbidden; not found (the group, or a user to add); `precondition_failed`;
+/// an `external_id` another group has; escalation.
+pub async fn provision_update<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &GroupName,
+    external_id: Option<String>,
+    members: Vec<Username>,
+    if_match: Option<u64>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    let before = existing(ctx, name).await?;
+    check_if_match(if_match, before.revision)?;
+    check_external_id(ctx, name, external_id.as_ref()).await?;
+    let add: Vec<Username> = members
+        .iter()
+        .filter(|u| !before.members.contains(u))
+        .cloned()
+        .collect();
+    let remove: Vec<Username> = before
+        .members
+        .iter()
+        .filter(|u| !members.contains(u))
+        .cloned()
+        .collect();
+    let (mut moves, after_members) = member_changes(ctx, name, &before.members, add, remove)?;
     let after = Group {
         external_id,
+        members: after_members,
         ..before.clone()
     };
+    let mut mutations = Vec::new();
+    if after.external_id != before.external_id {
+        mutations.push(Mutation::UpdateGroup(Group {
+            members: Vec::new(),
+            ..after.clone()
+        }));
+    }
+    mutations.append(&mut moves);
     let mut audit = ctx.audit("group.updated", "group", name.as_str());
     audit.before = Some(group_view(&before));
     audit.after = Some(group_view(&after));
-    Ok(ctx.commit(vec![Mutation::UpdateGroup(after)], audit))
+    Ok(ctx.commit(mutations, audit))
 }
 
 /// Changes a group's description.
@@ -222,8 +252,30 @@ pub async fn change_members<S: Store>(
             )
         })
         .collect();
+    let (mutations, after) = member_changes(ctx, name, &before.members, add, remove)?;
+    if !strangers.is_empty() {
+        return Err(DomainError::Validation(strangers));
+    }
+    let mut audit = ctx.audit("group.members_changed", "group", name.as_str());
+    audit.before = Some(json!({"members": before.members}));
+    audit.after = Some(json!({"members": after}));
+    Ok(ctx.commit(mutations, audit))
+}
+
+/// The mutations that add `add` to and remove `remove` from the group
+/// `name` holding `members`, and the users it holds after them (sorted):
+/// adding is a grant of the group's roles (`may_join`), and both act on the
+/// user's standing (dominance). A user added who does not exist is
+/// `NotFound`.
+fn member_changes<S: Store>(
+    ctx: &Ctx<'_, S>,
+    name: &GroupName,
+    members: &[Username],
+    add: Vec<Username>,
+    remove: Vec<Username>,
+) -> Result<(Vec<Mutation>, Vec<Username>), DomainError> {
     let mut mutations = Vec::new();
-    let mut after = before.members.clone();
+    let mut after = members.to_vec();
     for user in add {
         may_join(ctx, name, &user)?;
         ctx.require_dominance(&user)?;
@@ -239,12 +291,6 @@ pub async fn change_members<S: Store>(
             mutations.push(Mutation::RemoveGroupMember(name.clone(), user));
         }
     }
-    if !strangers.is_empty() {
-        return Err(DomainError::Validation(strangers));
-    }
     after.sort();
-    let mut audit = ctx.audit("group.members_changed", "group", name.as_str());
-    audit.before = Some(json!({"members": before.members}));
-    audit.after = Some(json!({"members": after}));
-    Ok(ctx.commit(mutations, audit))
+    Ok((mutations, after))
 }

@@ -25,6 +25,7 @@ fn invited() -> User {
         recent_failures: Vec::new(),
         locked_until: None,
         revision: 1,
+        modified_at: T0,
     }
 }
 

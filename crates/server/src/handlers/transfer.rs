@@ -319,6 +319,8 @@ impl<'a> Reader<'a> {
                     members,
                     external_id: None,
                     revision: 0,
+                    created_at: None,
+                    modified_at: None,
                 });
             }
         }

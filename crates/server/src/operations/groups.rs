@@ -7,9 +7,10 @@ use gatehouse_domain::entities::Group;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, GroupName, Username};
 use gatehouse_domain::store::Page;
-use gatehouse_domain::{FieldError, Store as _};
+use gatehouse_domain::{DomainError, FieldError, Store as _};
 
 use super::{Done, OpResult, Ops, Paging, expect_revision, missing, not_found, refuse_invalid};
+use crate::problem::ApiProblem;
 use crate::state::App;
 
 /// A new group.
@@ -45,6 +46,40 @@ pub struct GroupMembersInput {
     pub remove: Vec<String>,
     /// The revision the caller read (`If-Match`).
     pub expected_revision: Option<u64>,
+}
+
+/// A group as an identity provider provisions it (SCIM, SPEC §13): its
+/// name, the provider's id of it, and its whole list of users.
+#[derive(Clone, Debug, Default)]
+pub struct ProvisionGroupInput {
+    /// The group's name.
+    pub name: String,
+    /// The provider's own id of the group.
+    pub external_id: Option<String>,
+    /// Usernames of every member.
+    pub members: Vec<String>,
+    /// The revision the caller read (`If-Match`; updates only).
+    pub expected_revision: Option<u64>,
+}
+
+/// One way to find a single group.
+#[derive(Clone, Debug)]
+pub enum GroupKey {
+    /// By name (exact).
+    Name(String),
+    /// By the identity provider's id (exact).
+    ExternalId(String),
+}
+
+/// A provisioned member that is no user is a bad value of the request (a
+/// 422 naming `members`), not a missing resource.
+fn unknown_member(error: DomainError) -> ApiProblem {
+    match error {
+        DomainError::NotFound { kind: "user", name } => {
+            FieldError::invalid("members", &format!("`{name}` is no user")).into()
+        }
+        other => other.into(),
+    }
 }
 
 fn path_group(raw: &str) -> OpResult<GroupName> {
@@ -108,6 +143,85 @@ impl Ops<'_> {
         let commit = groups::create(&writer.ctx(acting, self.via), name.clone(), description, members).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+
+    /// Creates a group its identity provider provisions (SCIM), with its
+    /// `external_id` and first members, as [`Ops::create_group`] does.
+    ///
+    /// # Errors
+    /// 422 for every invalid name and every member that is no user; 403;
+    /// 409 (the name or `external_id` taken).
+    pub async fn provision_create_group(&self, acting: &Acting, input: ProvisionGroupInput) -> OpResult<Done<Group>> {
+        let mut errors = Vec::new();
+        let name = GroupName::parse(&input.name)
+            .map_err(|e| errors.push(e.at("name")))
+            .ok();
+        let members = usernames("members", &input.members, &mut errors);
+        refuse_invalid(errors)?;
+        let Some(name) = name else {
+            return Err(missing("provision group"));
+        };
+        let description = Description::parse("description", "", MAX_DESCRIPTION)?;
+        let writer = self.app.writer().await?;
+        let commit = groups::create_provisioned(
+            &writer.ctx(acting, self.via),
+            name.clone(),
+            description,
+            members,
+            input.external_id,
+        )
+        .await
+        .map_err(unknown_member)?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+
+    /// Replaces what an identity provider manages of a group — its
+    /// `external_id` and whole list of users — in one commit; each user
+    /// added or removed is checked as [`Ops::change_group_members`] checks
+    /// it. A request that changes nothing writes nothing (its `revision` is
+    /// then the group's).
+    ///
+    /// # Errors
+    /// 422 for every invalid member and every member that is no user; 403;
+    /// 404; 409 (`external_id` taken); 412.
+    pub async fn provision_update_group(&self, acting: &Acting, input: ProvisionGroupInput) -> OpResult<Done<Group>> {
+        let name = path_group(&input.name)?;
+        let mut errors = Vec::new();
+        let members = usernames("members", &input.members, &mut errors);
+        refuse_invalid(errors)?;
+        let writer = self.app.writer().await?;
+        let commit = groups::provision_update(
+            &writer.ctx(acting, self.via),
+            &name,
+            input.external_id,
+            members,
+            input.expected_revision,
+        )
+        .await
+        .map_err(unknown_member)?;
+        if commit.mutations.is_empty() {
+            let current = stored_group(self.app, &name).await?;
+            return Ok(Done::new(current.revision, current));
+        }
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+
+    /// The one group `key` names, if any, through an index (the name's
+    /// primary key, the `external_id`'s unique index).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn find_group(&self, key: &GroupKey) -> OpResult<Option<Group>> {
+        let store = self.app.store();
+        Ok(match key {
+            GroupKey::Name(raw) => match GroupName::parse(raw) {
+                Ok(name) => store.group(&name).await?,
+                Err(_) => None,
+            },
+            GroupKey::ExternalId(id) => store.group_by_external_id(id).await?,
+        })
     }
 
     /// Changes a group's description.

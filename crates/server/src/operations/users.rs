@@ -4,8 +4,9 @@
 use gatehouse_authz::{AccountPermission, AccountPermissions, UserKind, UserStatus};
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::invitations::{self, NewInvitation};
-use gatehouse_domain::commands::users::{self, NewUser, StatusChange, UserPatch, default_username};
-use gatehouse_domain::entities::{ManagedBy, User};
+use gatehouse_domain::commands::users::{self, NewUser, Provisioned, StatusChange, UserPatch, default_username};
+use gatehouse_domain::entities::{ManagedBy, Profile, User};
+use gatehouse_domain::limits::MAX_PROFILE_FIELD;
 use gatehouse_domain::names::{Email, Password, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{Page, UserFilter};
 use gatehouse_domain::{DomainError, FieldError, Store as _};
@@ -99,6 +100,84 @@ pub struct ListUsersInput {
     pub status: Option<UserStatus>,
     /// Limit and cursor.
     pub paging: Paging,
+}
+
+/// A user as an identity provider provisions it (SCIM, SPEC §13): what the
+/// provider manages of it, nothing more.
+#[derive(Clone, Debug, Default)]
+pub struct ProvisionUserInput {
+    /// Username (the provider's `userName`, lowercased by the face).
+    pub username: String,
+    /// Email, which a provisioned user may lack.
+    pub email: Option<String>,
+    /// The provider's own id of the user.
+    pub external_id: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// `false` disables the user at once, its tokens and sessions too.
+    pub active: bool,
+    /// The revision the caller read (`If-Match`; updates only).
+    pub expected_revision: Option<u64>,
+}
+
+/// One way to find a single user.
+#[derive(Clone, Debug)]
+pub enum UserKey {
+    /// By username (exact).
+    Username(String),
+    /// By email, in any case.
+    Email(String),
+    /// By the identity provider's id (exact).
+    ExternalId(String),
+}
+
+/// What a provisioning request asks of Gatehouse; every invalid field at
+/// once.
+fn provisioned(input: &ProvisionUserInput) -> OpResult<(Username, Provisioned)> {
+    let mut errors = Vec::new();
+    let username = Username::parse(&input.username)
+        .map_err(|e| errors.push(e.at("username")))
+        .ok();
+    let email = input
+        .email
+        .as_deref()
+        .map(Email::parse)
+        .transpose()
+        .map_err(|e| errors.push(e.at("email")))
+        .ok()
+        .flatten();
+    for (field, value) in [
+        ("external_id", &input.external_id),
+        ("display_name", &input.display_name),
+        ("given_name", &input.given_name),
+        ("family_name", &input.family_name),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_PROFILE_FIELD) {
+            errors.push(FieldError::invalid(
+                field,
+                &format!("has at most {MAX_PROFILE_FIELD} characters"),
+            ));
+        }
+    }
+    refuse_invalid(errors)?;
+    let Some(username) = username else {
+        return Err(missing("provision user"));
+    };
+    let provisioned = Provisioned {
+        email,
+        profile: Profile {
+            external_id: input.external_id.clone(),
+            display_name: input.display_name.clone(),
+            given_name: input.given_name.clone(),
+            family_name: input.family_name.clone(),
+        },
+        active: input.active,
+    };
+    Ok((username, provisioned))
 }
 
 /// A username from a path: one that cannot exist is not found.
@@ -279,6 +358,60 @@ impl Ops<'_> {
         };
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_user(app, &username).await?))
+    }
+
+    /// Creates a user its identity provider provisions (SCIM): `managed_by:
+    /// scim`, no password, active or disabled.
+    ///
+    /// # Errors
+    /// 422 for every invalid field; 403; 409 `already_exists` (username,
+    /// email, `external_id`).
+    pub async fn provision_create_user(&self, acting: &Acting, input: ProvisionUserInput) -> OpResult<Done<User>> {
+        let (username, provisioned) = provisioned(&input)?;
+        let writer = self.app.writer().await?;
+        let commit = users::provision_create(&writer.ctx(acting, self.via), username.clone(), provisioned).await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_user(self.app, &username).await?))
+    }
+
+    /// Replaces what an identity provider manages of a user: profile,
+    /// email, and status (`active: false` disables it at once, tokens and
+    /// sessions included). Memberships and roles stay Gatehouse's.
+    ///
+    /// # Errors
+    /// 422 for every invalid field; 403 (escalation); 404; 409
+    /// (`already_exists`, `last_admin`); 412.
+    pub async fn provision_update_user(&self, acting: &Acting, input: ProvisionUserInput) -> OpResult<Done<User>> {
+        let username = path_username(&input.username)?;
+        let (_, provisioned) = provisioned(&input)?;
+        let writer = self.app.writer().await?;
+        let commit = users::provision_update(
+            &writer.ctx(acting, self.via),
+            &username,
+            provisioned,
+            input.expected_revision,
+        )
+        .await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_user(self.app, &username).await?))
+    }
+
+    /// The one user `key` names, if any: each key is a store index (the
+    /// username's primary key, the normalized email's and the
+    /// `external_id`'s unique indexes), never a scan.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn find_user(&self, key: &UserKey) -> OpResult<Option<User>> {
+        let store = self.app.store();
+        Ok(match key {
+            UserKey::Username(raw) => match Username::parse(raw) {
+                Ok(username) => store.user(&username).await?,
+                Err(_) => None,
+            },
+            UserKey::Email(email) => store.user_by_email(email).await?,
+            UserKey::ExternalId(id) => store.user_by_external_id(id).await?,
+        })
     }
 
     /// One page of users, filtered.

@@ -7,21 +7,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use gatehouse_domain::commands::groups;
 use gatehouse_domain::entities::Group;
-use gatehouse_domain::limits::MAX_DESCRIPTION;
-use gatehouse_domain::names::{Description, GroupName, Username};
-use gatehouse_domain::store::PageRequest;
-use gatehouse_domain::{DomainError, Store as _};
 use gatehouse_scim::filter::{Lookup, matches};
 use gatehouse_scim::list::list_response;
 use gatehouse_scim::resource::{GroupResource, Meta, Ref};
 use gatehouse_scim::{GROUP_SCHEMA, ScimError, ScimType, patch};
 use serde_json::Value;
 
-use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, scim_response, written};
+use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, rfc3339, scim_response, written};
 use crate::caller::Caller;
-use crate::operations::Via;
+use crate::operations::groups::{GroupKey, ProvisionGroupInput};
+use crate::operations::{Paging, Via};
 use crate::state::App;
 
 fn not_found(id: &str) -> Fail {
@@ -44,48 +40,34 @@ fn document(app: &App, group: &Group) -> Value {
         })
         .collect();
     let meta = Meta {
-        created: String::new(),
-        last_modified: String::new(),
+        created: group.created_at.map(rfc3339).unwrap_or_default(),
+        last_modified: group.modified_at.map(rfc3339).unwrap_or_default(),
         revision: group.revision,
         location: format!("{base}/Groups/{}", group.name),
     };
     let mut doc = r.to_json(group.name.as_str(), &members, &meta, &base);
-    // Gatehouse keeps no creation time for groups: say nothing rather than
-    // something false.
+    // A group older than the times Gatehouse keeps has none: say nothing
+    // rather than something false.
     if let Some(m) = doc.get_mut("meta").and_then(Value::as_object_mut) {
-        m.remove("created");
-        m.remove("lastModified");
+        m.retain(|k, v| !matches!(k.as_str(), "created" | "lastModified") || v.as_str().is_some_and(|t| !t.is_empty()));
     }
     doc
 }
 
 async fn stored(app: &App, id: &str) -> Result<Group, Fail> {
-    let Ok(name) = GroupName::parse(id) else {
-        return Err(not_found(id));
-    };
-    app.store().group(&name).await?.ok_or_else(|| not_found(id))
+    app.ops(Via::Scim)
+        .find_group(&GroupKey::Name(id.to_owned()))
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
-fn group_name(r: &GroupResource) -> Result<GroupName, Fail> {
-    GroupName::parse(&r.display_name)
-        .map_err(|e| ScimError::invalid_value(format!("displayName: {}", e.message)).into())
-}
-
-/// Member ids as usernames; an id that names no user is an `invalidValue`.
-fn members(ids: &[String]) -> Result<Vec<Username>, Fail> {
-    ids.iter()
-        .map(|id| Username::parse(id).map_err(|_| ScimError::invalid_value(format!("member `{id}` is no user")).into()))
-        .collect()
-}
-
-/// A member that does not exist is a bad value in SCIM, not a missing
-/// resource.
-fn member_error(e: DomainError) -> Fail {
-    match e {
-        DomainError::NotFound { kind: "user", name } => {
-            ScimError::invalid_value(format!("member `{name}` is no user")).into()
-        }
-        other => other.into(),
+/// What a SCIM Group asks of Gatehouse.
+fn input(r: &GroupResource, expected_revision: Option<u64>) -> ProvisionGroupInput {
+    ProvisionGroupInput {
+        name: r.display_name.clone(),
+        external_id: r.external_id.clone(),
+        members: r.members.clone(),
+        expected_revision,
     }
 }
 
@@ -95,23 +77,20 @@ pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<
     let paging = q.paging()?;
     let filter = q.filter()?;
     let mut found: Vec<Group> = Vec::new();
+    let ops = app.ops(Via::Scim);
     match filter.as_ref().and_then(|f| f.lookup(GROUP_SCHEMA, "displayName")) {
-        Some(Lookup::Name(v) | Lookup::Id(v)) => {
-            if let Ok(name) = GroupName::parse(&v) {
-                found.extend(app.store().group(&name).await?);
-            }
-        }
-        Some(Lookup::ExternalId(v)) => found.extend(app.store().group_by_external_id(&v).await?),
+        Some(Lookup::Name(v) | Lookup::Id(v)) => found.extend(ops.find_group(&GroupKey::Name(v)).await?),
+        Some(Lookup::ExternalId(v)) => found.extend(ops.find_group(&GroupKey::ExternalId(v)).await?),
         Some(Lookup::Email(_)) | None => {
-            let mut page = PageRequest {
+            let mut paging = Paging {
+                limit: Some(gatehouse_api::Page::<()>::MAX_LIMIT),
                 cursor: None,
-                limit: gatehouse_domain::store::EVERY_PAGE_LIMIT,
             };
             loop {
-                let got = app.store().groups(&page).await?;
+                let got = ops.list_groups(&paging).await?;
                 found.extend(got.items);
                 match got.next_cursor {
-                    Some(c) => page.cursor = Some(c),
+                    Some(c) => paging.cursor = Some(c),
                     None => break,
                 }
             }
@@ -156,26 +135,16 @@ pub async fn get(
 /// `POST /Groups`.
 pub async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, body: Bytes) -> Result<Response, Fail> {
     let r = GroupResource::from_json(&json_body(&headers, &body)?)?;
-    let name = group_name(&r)?;
-    let users = members(&r.members)?;
-    let description = Description::parse("description", "", MAX_DESCRIPTION).map_err(DomainError::field)?;
-    let writer = app.writer().await?;
-    let commit = groups::create_provisioned(
-        &writer.ctx(&caller.acting, Via::Scim),
-        name.clone(),
-        description,
-        users,
-        r.external_id,
-    )
-    .await
-    .map_err(member_error)?;
-    writer.commit(&commit).await?;
-    let group = stored(&app, name.as_str()).await?;
+    let group = app
+        .ops(Via::Scim)
+        .provision_create_group(&caller.acting, input(&r, None))
+        .await?
+        .value;
     Ok(written(true, &document(&app, &group), group.revision))
 }
 
-/// Applies `wanted` to `before` (PUT and PATCH): a new `externalId`, then
-/// the members added and removed.
+/// Applies `wanted` to `before` (PUT and PATCH): its `externalId` and
+/// members, in one commit.
 async fn update(
     app: &App,
     caller: &Caller,
@@ -190,46 +159,11 @@ async fn update(
         )
         .into());
     }
-    let wanted_members = members(&wanted.members)?;
-    if let Some(read) = if_match(headers)
-        && read != before.revision
-    {
-        return Err(ScimError::status(
-            412,
-            format!("`If-Match` names version {read}; it is at {}", before.revision),
-        )
-        .into());
-    }
-    if wanted.external_id != before.external_id {
-        let writer = app.writer().await?;
-        let commit = groups::set_external_id(
-            &writer.ctx(&caller.acting, Via::Scim),
-            &before.name,
-            wanted.external_id.clone(),
-            None,
-        )
-        .await?;
-        writer.commit(&commit).await?;
-    }
-    let add: Vec<Username> = wanted_members
-        .iter()
-        .filter(|u| !before.members.contains(u))
-        .cloned()
-        .collect();
-    let remove: Vec<Username> = before
-        .members
-        .iter()
-        .filter(|u| !wanted_members.contains(u))
-        .cloned()
-        .collect();
-    if !add.is_empty() || !remove.is_empty() {
-        let writer = app.writer().await?;
-        let commit = groups::change_members(&writer.ctx(&caller.acting, Via::Scim), &before.name, add, remove)
-            .await
-            .map_err(member_error)?;
-        writer.commit(&commit).await?;
-    }
-    let group = stored(app, before.name.as_str()).await?;
+    let group = app
+        .ops(Via::Scim)
+        .provision_update_group(&caller.acting, input(wanted, if_match(headers)))
+        .await?
+        .value;
     Ok(written(false, &document(app, &group), group.revision))
 }
 
@@ -270,8 +204,8 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, Fail> {
     let group = stored(&app, &id).await?;
-    let writer = app.writer().await?;
-    let commit = groups::delete(&writer.ctx(&caller.acting, Via::Scim), &group.name, if_match(&headers)).await?;
-    writer.commit(&commit).await?;
+    app.ops(Via::Scim)
+        .delete_group(&caller.acting, group.name.as_str(), if_match(&headers))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

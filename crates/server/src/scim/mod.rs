@@ -1,7 +1,7 @@
 //! The SCIM 2.0 face at `/scim/v2` (SPEC §13, RFC 7643/7644): Users,
 //! Groups, and the discovery documents. Each handler translates: SCIM wire
-//! in (`gatehouse_scim` parses filters, PATCH and resources), one domain
-//! command through the writer, SCIM wire out. Every refusal, the guard's
+//! in (`gatehouse_scim` parses filters, PATCH and resources), one operation
+//! of the operations layer (`app.ops(Via::Scim)`), SCIM wire out. Every refusal, the guard's
 //! and the body limit's included, leaves in SCIM's error schema
 //! ([`scim_errors`]).
 //!
@@ -105,6 +105,12 @@ fn written(created: bool, body: &Value, revision: u64) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
+}
+
+/// A time as `meta` writes it (RFC 3339).
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The SCIM base URL resources' `location` and `$ref` name.

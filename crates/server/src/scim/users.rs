@@ -8,29 +8,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gatehouse_authz::UserStatus;
-use gatehouse_domain::Store as _;
-use gatehouse_domain::commands::users::{self, Provisioned};
-use gatehouse_domain::entities::{Profile, User};
-use gatehouse_domain::names::{Email, Username};
-use gatehouse_domain::store::{PageRequest, UserFilter};
+use gatehouse_domain::entities::User;
 use gatehouse_scim::filter::{Lookup, matches};
 use gatehouse_scim::list::list_response;
 use gatehouse_scim::resource::{Meta, Ref, UserResource};
 use gatehouse_scim::{ScimError, ScimType, USER_SCHEMA, patch};
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 
-use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, scim_response, written};
+use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, rfc3339, scim_response, written};
 use crate::caller::Caller;
-use crate::operations::Via;
+use crate::operations::users::{ListUsersInput, ProvisionUserInput, UserKey, UserRef};
+use crate::operations::{Paging, Via};
 use crate::state::App;
 
 fn not_found(id: &str) -> Fail {
     Fail(ScimError::status(404, format!("user `{id}` not found")))
-}
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 /// The SCIM view of `user`.
@@ -66,7 +58,7 @@ fn document(app: &App, user: &User) -> Value {
     let base = base_url(app);
     let meta = Meta {
         created: rfc3339(user.created_at),
-        last_modified: rfc3339(user.created_at),
+        last_modified: rfc3339(user.modified_at),
         revision: user.revision,
         location: format!("{base}/Users/{}", user.username),
     };
@@ -75,45 +67,25 @@ fn document(app: &App, user: &User) -> Value {
 
 /// The user an `id` names, if it is one.
 async fn stored(app: &App, id: &str) -> Result<User, Fail> {
-    let Ok(username) = Username::parse(id) else {
-        return Err(not_found(id));
-    };
-    app.store().user(&username).await?.ok_or_else(|| not_found(id))
+    app.ops(Via::Scim)
+        .find_user(&UserKey::Username(id.to_owned()))
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
-/// What a SCIM User asks of Gatehouse.
-fn provisioned(r: &UserResource) -> Result<(Username, Provisioned), Fail> {
-    let username = Username::parse(&r.user_name.to_lowercase())
-        .map_err(|e| ScimError::invalid_value(format!("userName: {}", e.message)))?;
-    let email = r
-        .email
-        .as_deref()
-        .map(Email::parse)
-        .transpose()
-        .map_err(|e| ScimError::invalid_value(format!("emails: {}", e.message)))?;
-    let long = |v: &Option<String>, what: &str| -> Result<(), Fail> {
-        if v.as_ref().is_some_and(|v| v.chars().count() > 256) {
-            return Err(ScimError::invalid_value(format!("`{what}` has at most 256 characters")).into());
-        }
-        Ok(())
-    };
-    long(&r.external_id, "externalId")?;
-    long(&r.display_name, "displayName")?;
-    long(&r.given_name, "name.givenName")?;
-    long(&r.family_name, "name.familyName")?;
-    Ok((
-        username,
-        Provisioned {
-            email,
-            profile: Profile {
-                external_id: r.external_id.clone(),
-                display_name: r.display_name.clone(),
-                given_name: r.given_name.clone(),
-                family_name: r.family_name.clone(),
-            },
-            active: r.active,
-        },
-    ))
+/// What a SCIM User asks of Gatehouse (`userName` is not case-exact, RFC
+/// 7643 §4.1.1: Gatehouse keeps it lowercased).
+fn input(r: &UserResource, expected_revision: Option<u64>) -> ProvisionUserInput {
+    ProvisionUserInput {
+        username: r.user_name.to_lowercase(),
+        email: r.email.clone(),
+        external_id: r.external_id.clone(),
+        display_name: r.display_name.clone(),
+        given_name: r.given_name.clone(),
+        family_name: r.family_name.clone(),
+        active: r.active,
+        expected_revision,
+    }
 }
 
 /// `GET /Users`: a filter naming `userName`, `externalId`, `emails.value`
@@ -125,28 +97,25 @@ pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<
     let mut hits: Vec<User> = Vec::new();
     let lookup = filter.as_ref().and_then(|f| f.lookup(USER_SCHEMA, "userName"));
     let indexed = lookup.is_some();
+    let ops = app.ops(Via::Scim);
     if let Some(lookup) = lookup {
-        let store = app.store();
-        let found = match lookup {
-            Lookup::Name(v) => match Username::parse(&v.to_lowercase()) {
-                Ok(u) => store.user(&u).await?,
-                Err(_) => None,
-            },
-            Lookup::Id(v) => match Username::parse(&v) {
-                Ok(u) => store.user(&u).await?,
-                Err(_) => None,
-            },
-            Lookup::ExternalId(v) => store.user_by_external_id(&v).await?,
-            Lookup::Email(v) => store.user_by_email(&v).await?,
+        let key = match lookup {
+            Lookup::Name(v) => UserKey::Username(v.to_lowercase()),
+            Lookup::Id(v) => UserKey::Username(v),
+            Lookup::ExternalId(v) => UserKey::ExternalId(v),
+            Lookup::Email(v) => UserKey::Email(v),
         };
-        hits.extend(found);
+        hits.extend(ops.find_user(&key).await?);
     } else {
-        let mut page = PageRequest {
-            cursor: None,
-            limit: gatehouse_domain::store::EVERY_PAGE_LIMIT,
+        let mut input = ListUsersInput {
+            paging: Paging {
+                limit: Some(gatehouse_api::Page::<()>::MAX_LIMIT),
+                cursor: None,
+            },
+            ..ListUsersInput::default()
         };
         loop {
-            let found = app.store().users(&UserFilter::default(), &page).await?;
+            let found = ops.list_users(input.clone()).await?;
             for user in found.items {
                 let keep = match &filter {
                     None => true,
@@ -157,7 +126,7 @@ pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<
                 }
             }
             match found.next_cursor {
-                Some(c) => page.cursor = Some(c),
+                Some(c) => input.paging.cursor = Some(c),
                 None => break,
             }
         }
@@ -204,11 +173,11 @@ pub async fn get(
 /// `POST /Users`.
 pub async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, body: Bytes) -> Result<Response, Fail> {
     let r = UserResource::from_json(&json_body(&headers, &body)?)?;
-    let (username, p) = provisioned(&r)?;
-    let writer = app.writer().await?;
-    let commit = users::provision_create(&writer.ctx(&caller.acting, Via::Scim), username.clone(), p).await?;
-    writer.commit(&commit).await?;
-    let user = stored(&app, username.as_str()).await?;
+    let user = app
+        .ops(Via::Scim)
+        .provision_create_user(&caller.acting, input(&r, None))
+        .await?
+        .value;
     Ok(written(true, &document(&app, &user), user.revision))
 }
 
@@ -220,15 +189,14 @@ async fn update(
     wanted: &UserResource,
     headers: &HeaderMap,
 ) -> Result<Response, Fail> {
-    let (username, p) = provisioned(wanted)?;
-    if username != before.username {
+    if wanted.user_name.to_lowercase() != before.username.as_str() {
         return Err(ScimError::bad(ScimType::Mutability, "`userName` cannot change: it is the user's id").into());
     }
-    let writer = app.writer().await?;
-    let commit =
-        users::provision_update(&writer.ctx(&caller.acting, Via::Scim), &username, p, if_match(headers)).await?;
-    writer.commit(&commit).await?;
-    let user = stored(app, username.as_str()).await?;
+    let user = app
+        .ops(Via::Scim)
+        .provision_update_user(&caller.acting, input(wanted, if_match(headers)))
+        .await?
+        .value;
     Ok(written(false, &document(app, &user), user.revision))
 }
 
@@ -269,13 +237,10 @@ pub async fn delete(
     headers: HeaderMap,
 ) -> Result<Response, Fail> {
     let user = stored(&app, &id).await?;
-    let writer = app.writer().await?;
-    let commit = users::delete(
-        &writer.ctx(&caller.acting, Via::Scim),
-        &user.username,
-        if_match(&headers),
-    )
-    .await?;
-    writer.commit(&commit).await?;
+    let target = UserRef {
+        username: user.username.as_str().to_owned(),
+        expected_revision: if_match(&headers),
+    };
+    app.ops(Via::Scim).delete_user(&caller.acting, target).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -80,3 +80,43 @@ fn the_credentials_corpus_reads_only_trimmed_tokens() {
         }
     }
 }
+
+#[test]
+fn the_scim_filter_corpus_parses_or_is_refused_as_invalid_filter_or_path() {
+    use gatehouse_scim::{ScimType, USER_SCHEMA, parse_filter, parse_path};
+
+    let user = serde_json::json!({
+        "schemas": [USER_SCHEMA], "id": "ann", "userName": "ann", "externalId": "x-1",
+        "name": {"givenName": "Ann", "familyName": "Lee"}, "displayName": "Ann Lee", "active": true,
+        "emails": [{"value": "ann@example.com", "type": "work", "primary": true}],
+    });
+    let mut parsed = 0;
+    for (path, bytes) in corpus("scim_filter") {
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        match parse_filter(text) {
+            Ok(filter) => {
+                parsed += 1;
+                if let Err(e) = gatehouse_scim::filter::matches(&filter, &user, USER_SCHEMA) {
+                    assert_eq!(e.scim_type, Some(ScimType::InvalidFilter), "{}", path.display());
+                }
+            }
+            Err(e) => assert_eq!(
+                (e.status, e.scim_type),
+                (400, Some(ScimType::InvalidFilter)),
+                "{}",
+                path.display()
+            ),
+        }
+        if let Err(e) = parse_path(text) {
+            assert_eq!(
+                (e.status, e.scim_type),
+                (400, Some(ScimType::InvalidPath)),
+                "{}",
+                path.display()
+            );
+        }
+    }
+    assert!(parsed > 0, "the corpus holds filters that parse");
+}

@@ -618,3 +618,109 @@ async fn the_native_api_refuses_to_edit_a_scim_users_profile_status_and_password
     assert_eq!(group.status, 201, "{:?}", group.body);
     t.finish().await;
 }
+
+/// `meta.created` and `meta.lastModified` of a SCIM document, parsed.
+fn meta_times(doc: &Value) -> (time::OffsetDateTime, time::OffsetDateTime) {
+    let at = |k: &str| {
+        let text = doc["meta"][k].as_str().unwrap_or_else(|| panic!("meta.{k}: {doc:?}"));
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    (at("created"), at("lastModified"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn last_modified_moves_with_each_change_and_created_stays() {
+    let t = start_sqlite().await;
+    let created = create_user(&t, "mod.user").await;
+    let (born, first) = meta_times(&created);
+    assert_eq!(born, first, "a new user was last modified when it was created");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let rename = patch_ops(json!([{"op": "Replace", "path": "displayName", "value": "Renamed"}]));
+    let patched = scim(&t, Method::PATCH, "/Users/mod.user", Some(&rename)).await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let (still_born, modified) = meta_times(&patched.body);
+    assert_eq!(still_born, born);
+    assert!(modified > first, "{first} → {modified}");
+    assert_ne!(patched.body["meta"]["version"], created["meta"]["version"]);
+    let read = scim(&t, Method::GET, "/Users/mod.user", None).await;
+    assert_eq!(
+        meta_times(&read.body),
+        (born, modified),
+        "the time is kept, not made up"
+    );
+
+    // A group has both times too, and its users joining moves the second.
+    let group =
+        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Timed", "members": []});
+    let made = scim(&t, Method::POST, "/Groups", Some(&group)).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let (g_born, g_first) = meta_times(&made.body);
+    assert_eq!(g_born, g_first);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let join = patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": "mod.user"}]}]));
+    let joined = scim(&t, Method::PATCH, "/Groups/Timed", Some(&join)).await;
+    assert_eq!(joined.status, 200, "{:?}", joined.body);
+    let (g_still, g_modified) = meta_times(&joined.body);
+    assert_eq!(g_still, g_born);
+    assert!(g_modified > g_first);
+    assert_ne!(joined.body["meta"]["version"], made.body["meta"]["version"]);
+    t.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_group_put_with_external_id_and_members_is_one_commit() {
+    let t = start_sqlite().await;
+    for u in ["m1", "m2"] {
+        create_user(&t, u).await;
+    }
+    let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops", "externalId": "ops-1", "members": [{"value": "m1"}]});
+    let before = t.revision().await;
+    let created = scim(&t, Method::POST, "/Groups", Some(&group)).await;
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    assert_eq!(t.revision().await, before + 1, "a create with members is one commit");
+
+    let before = t.revision().await;
+    let replaced = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops", "externalId": "ops-2", "members": [{"value": "m2"}]});
+    let put = scim(&t, Method::PUT, "/Groups/Ops", Some(&replaced)).await;
+    assert_eq!(put.status, 200, "{:?}", put.body);
+    assert_eq!(put.body["externalId"], "ops-2");
+    assert_eq!(put.body["members"][0]["value"], "m2");
+    assert_eq!(put.body["members"].as_array().unwrap().len(), 1);
+    assert_eq!(t.revision().await, before + 1, "externalId and members in one commit");
+    assert_eq!(put.body["meta"]["version"], format!("W/\"{}\"", before + 1));
+
+    let audit = t.get("/api/v1/audit?target=Ops&event=group.updated", &t.admin).await;
+    let records = audit.body["items"].as_array().unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["via"], "scim");
+    assert_eq!(records[0]["before"]["external_id"], "ops-1");
+    assert_eq!(records[0]["after"]["external_id"], "ops-2");
+    assert_eq!(records[0]["after"]["members"], json!(["m2"]));
+
+    // The same document again changes nothing and writes nothing.
+    let again = scim(&t, Method::PUT, "/Groups/Ops", Some(&replaced)).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(t.revision().await, before + 1);
+
+    // A stale If-Match refuses the whole change.
+    let stale = scim_with(
+        &t,
+        Method::PUT,
+        "/Groups/Ops",
+        Some(&t.admin.clone()),
+        Some(&group),
+        &[("if-match", "W/\"1\"")],
+    )
+    .await;
+    assert_error(&stale, 412, None);
+    let unknown = json!({"displayName": "Ops", "externalId": "ops-3", "members": [{"value": "nobody"}]});
+    assert_error(
+        &scim(&t, Method::PUT, "/Groups/Ops", Some(&unknown)).await,
+        400,
+        Some("invalidValue"),
+    );
+    let read = scim(&t, Method::GET, "/Groups/Ops", None).await;
+    assert_eq!(read.body["externalId"], "ops-2", "a refused request wrote nothing");
+    assert_eq!(t.revision().await, before + 1);
+    t.finish().await;
+}

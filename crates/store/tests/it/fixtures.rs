@@ -61,6 +61,7 @@ pub fn user(name: &str) -> User {
         recent_failures: Vec::new(),
         locked_until: None,
         revision: 0,
+        modified_at: at(0),
     }
 }
 
@@ -96,6 +97,8 @@ pub fn group(name: &str) -> Group {
         members: Vec::new(),
         external_id: None,
         revision: 0,
+        created_at: None,
+        modified_at: None,
     }
 }
 
