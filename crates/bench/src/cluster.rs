@@ -28,6 +28,9 @@ use tokio::net::TcpStream;
 
 use crate::load::read_answer;
 
+/// How many times a write that lost a race between instances is sent.
+const WRITE_ATTEMPTS: u64 = 5;
+
 /// The first admin's password in the benchmark's scratch database.
 const ADMIN_PASSWORD: &str = "gatehouse-bench cluster admin password";
 
@@ -173,6 +176,22 @@ impl Conn {
         Ok((status, body.to_vec()))
     }
 
+    /// Sends one write as a careful client does: a 409 `conflict` (two
+    /// instances decided writes on the same revision; SPEC §8 refuses the
+    /// later one whole) is sent again, at most [`WRITE_ATTEMPTS`] times.
+    /// Answers the last status and body, and how many times it was resent.
+    async fn write(&mut self, method: &str, path: &str, body: &str) -> Result<(u16, Vec<u8>, u64)> {
+        let mut resent = 0;
+        loop {
+            let (status, answer) = self.send(method, path, None, body).await?;
+            let lost_race = status == 409 && answer.windows(17).any(|w| w == b"\"code\":\"conflict\"");
+            if !lost_race || resent + 1 >= WRITE_ATTEMPTS {
+                return Ok((status, answer, resent));
+            }
+            resent += 1;
+        }
+    }
+
     /// Whether the admin's check of `repository.read` in `project` is allowed.
     async fn allowed(&mut self, project: &str) -> Result<bool> {
         let body = format!(r#"{{"action": "repository.read", "project": "{project}", "environment": "DEV"}}"#);
@@ -212,6 +231,8 @@ impl Samples {
 struct Tally {
     checks: Samples,
     writes: Samples,
+    /// Writes sent again after a 409 `conflict`.
+    resent: u64,
     errors: u64,
     first_error: Option<String>,
 }
@@ -325,6 +346,7 @@ async fn measure(
         into.checks.latencies.extend(tally.checks.latencies);
         into.writes.latencies.extend(tally.writes.latencies);
         into.errors += tally.errors;
+        into.resent += tally.resent;
         if into.first_error.is_none() {
             into.first_error = tally.first_error;
         }
@@ -337,8 +359,10 @@ async fn measure(
     let mut rows = Vec::new();
     let mut errors = probe_errors.0;
     let mut first_error = probe_errors.1;
+    let mut resent = 0;
     for (i, tally) in per_instance.iter_mut().enumerate() {
         errors += tally.errors;
+        resent += tally.resent;
         if first_error.is_none() {
             first_error = tally.first_error.clone();
         }
@@ -369,6 +393,7 @@ async fn measure(
         "per_instance": rows,
         "errors": errors,
         "first_error": first_error,
+        "writes_resent_after_conflict": resent,
         "targets": {
             "propagation_p99_ms": if args.no_notify { 1_000 } else { 100 },
             "revocation_p99_ms": 1_000,
@@ -406,7 +431,14 @@ async fn drive(mut conn: Conn, stop: Arc<AtomicBool>, keys: Arc<AtomicU64>, writ
         let (expected, answer) = if write {
             let key = format!("w{}", keys.fetch_add(1, Ordering::Relaxed));
             let body = format!(r#"{{"key": "{key}", "display_name": "{key}"}}"#);
-            (201, conn.send("POST", "/api/v1/projects", None, &body).await)
+            let answer = conn.write("POST", "/api/v1/projects", &body).await;
+            (
+                201,
+                answer.map(|(status, body, resent)| {
+                    tally.resent += resent;
+                    (status, body)
+                }),
+            )
         } else {
             (200, conn.send("POST", "/api/v1/check", None, check).await)
         };
@@ -486,7 +518,7 @@ async fn propagate_probe(conns: &mut [Conn], a: usize, b: usize, i: usize) -> Re
     let (on_a, on_b) = pair(conns, a, b)?;
     let key = format!("probe{i}");
     let body = format!(r#"{{"key": "{key}", "display_name": "{key}"}}"#);
-    let (status, _) = on_a.send("POST", "/api/v1/projects", None, &body).await?;
+    let (status, _, _) = on_a.write("POST", "/api/v1/projects", &body).await?;
     ensure!(status == 201, "probe write {key}: {status}");
     let committed = Instant::now();
     while !on_b.allowed(&key).await? {
@@ -501,7 +533,7 @@ async fn propagate_probe(conns: &mut [Conn], a: usize, b: usize, i: usize) -> Re
 /// A token used on B, revoked on A: how long from A's 204 until B refuses it.
 async fn revoke_probe(conns: &mut [Conn], a: usize, b: usize) -> Result<Duration> {
     let (on_a, on_b) = pair(conns, a, b)?;
-    let (status, created) = on_a.send("POST", "/api/v1/tokens", None, "{}").await?;
+    let (status, created, _) = on_a.write("POST", "/api/v1/tokens", "{}").await?;
     ensure!(status == 201, "probe token: {status}");
     let created: Value = serde_json::from_slice(&created)?;
     let (secret, id) = (
@@ -520,7 +552,7 @@ async fn revoke_probe(conns: &mut [Conn], a: usize, b: usize) -> Result<Duration
             "the new token never worked on B"
         );
     }
-    let (status, _) = on_a.send("DELETE", &format!("/api/v1/tokens/{id}"), None, "").await?;
+    let (status, _, _) = on_a.write("DELETE", &format!("/api/v1/tokens/{id}"), "").await?;
     ensure!(status == 204, "revoking the probe token: {status}");
     let revoked = Instant::now();
     loop {
