@@ -50,7 +50,7 @@ try {
   const outbox = admin.getByRole("table", { name: /oldest first/ });
   await outbox.getByRole("cell", { name: "gina@example.com" }).waitFor();
   await check(admin, "invite-sent");
-  await admin.reload();
+  await admin.goto("/invitations");
   assert.equal(await admin.getByLabel("Invitation link").count(), 0, "the link is shown once");
 
   // The invitation's page: passwords that differ, then one chosen; log in → enabled.

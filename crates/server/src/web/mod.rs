@@ -29,7 +29,9 @@ use gatehouse_authz::AccountPermission;
 
 use crate::needs::Needs;
 use crate::state::App;
-use views::{account, audit, check, environments, groups, home, invitations, login, recovery, settings, tokens, user, users};
+use views::{
+    account, audit, check, environments, groups, home, invitations, login, recovery, settings, tokens, user, users,
+};
 
 /// One page (or form target) of the UI.
 #[derive(Debug)]

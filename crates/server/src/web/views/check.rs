@@ -88,9 +88,7 @@ pub const fn denial_words(denial: Denial) -> &'static str {
         Denial::UserDisabled => "The user is disabled: a disabled user is denied everything.",
         Denial::NotAMember => "The user is not a member of the project, neither directly nor through a group.",
         Denial::ActionNotGranted => "The user is a member, but none of its roles grants this action.",
-        Denial::EnvironmentNotGranted => {
-            "A role grants this action, but not in this environment."
-        }
+        Denial::EnvironmentNotGranted => "A role grants this action, but not in this environment.",
         Denial::TokenScopeExcludes => "The user may, but the token's scope excludes it.",
         Denial::UnknownProject => "There is no such project, or you may not see it.",
         Denial::UnknownEnvironment => "There is no such environment in this project.",

@@ -143,7 +143,9 @@ pub async fn create(State(app): State<App>, viewer: Viewer, Form(values): Form<N
         members: usernames(&values.members),
     };
     match app.ops(Via::Ui).create_group(&viewer.caller.acting, input).await {
-        Ok(done) => Redirect::to(&format!("/groups/{}?done=created", escaped(done.value.name.as_str()))).into_response(),
+        Ok(done) => {
+            Redirect::to(&format!("/groups/{}?done=created", escaped(done.value.name.as_str()))).into_response()
+        }
         Err(problem) => {
             let errors = FormErrors::from_problem(
                 &problem,

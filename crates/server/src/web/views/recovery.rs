@@ -152,11 +152,7 @@ async fn submit(app: &App, link: Link, secret: String, client: Client, token: &s
         Link::Reset => ops.reset_password(input).await,
     };
     match done {
-        Ok(_) => message(
-            200,
-            "Password set",
-            "Your password is set. Log in with it now.",
-        ),
+        Ok(_) => message(200, "Password set", "Your password is set. Log in with it now."),
         Err(problem) if problem.problem.status == 404 => message(
             404,
             "This link does not work",

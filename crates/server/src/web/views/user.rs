@@ -16,10 +16,10 @@ use super::users::{shown_time, status_name};
 use crate::handlers::users::wire_user;
 use crate::operations::Via;
 use crate::operations::users::{UserRef, path_username, stored_user};
-use gatehouse_domain::commands::users::StatusChange;
 use crate::state::App;
 use crate::web::page::{Layout, failure, html, message};
 use crate::web::session::Viewer;
+use gatehouse_domain::commands::users::StatusChange;
 
 /// At most this many projects' effective permissions on the page.
 const PROJECTS_SHOWN: usize = 20;
@@ -87,7 +87,10 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(username): Path<S
     });
     let mut projects = Vec::new();
     for key in member_of.iter().take(PROJECTS_SHOWN) {
-        let Ok(decided) = app.ops(Via::Ui).permissions(&viewer.caller.acting, &username, Some(key)) else {
+        let Ok(decided) = app
+            .ops(Via::Ui)
+            .permissions(&viewer.caller.acting, &username, Some(key))
+        else {
             continue;
         };
         let (user, project, permissions) = &decided.value;
@@ -141,9 +144,24 @@ pub async fn act(
         expected_revision: None,
     };
     let (done, notice) = match action.as_str() {
-        "disable" => (ops.set_user_status(acting, user, StatusChange::Disable).await.map(|_| ()), "disabled"),
-        "enable" => (ops.set_user_status(acting, user, StatusChange::Enable).await.map(|_| ()), "enabled"),
-        "unlock" => (ops.set_user_status(acting, user, StatusChange::Unlock).await.map(|_| ()), "unlocked"),
+        "disable" => (
+            ops.set_user_status(acting, user, StatusChange::Disable)
+                .await
+                .map(|_| ()),
+            "disabled",
+        ),
+        "enable" => (
+            ops.set_user_status(acting, user, StatusChange::Enable)
+                .await
+                .map(|_| ()),
+            "enabled",
+        ),
+        "unlock" => (
+            ops.set_user_status(acting, user, StatusChange::Unlock)
+                .await
+                .map(|_| ()),
+            "unlocked",
+        ),
         "delete" if confirm.confirm.trim() == username => (ops.delete_user(acting, user).await.map(|_| ()), "deleted"),
         "delete" => {
             return message(
