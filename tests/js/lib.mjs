@@ -91,3 +91,33 @@ export function assertSecurityHeaders(headers, what) {
 }
 
 export { assert };
+
+/** The initial admin logged in, its one-time password changed to `password`. */
+export async function adminPage(browser, password = "the admin's own long passphrase") {
+  const page = await newPage(browser);
+  await logIn(page, "admin", initialAdminPassword());
+  await page.getByLabel("Current password").fill(initialAdminPassword());
+  await page.getByLabel("New password", { exact: true }).fill(password);
+  await page.getByLabel("Repeat the new password").fill(password);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByText("Password changed.").waitFor();
+  return page;
+}
+
+/** A call of the API with the page's session (and its CSRF token, read from
+ * the page's log-out form); fails unless the answer is 2xx. For setting up
+ * what a test's screen is not about. */
+export async function api(page, method, path, data) {
+  const token = await page.locator('input[name="csrf_token"]').first().inputValue();
+  const response = await page.request.fetch(path, { method, data, headers: { "x-csrf-token": token } });
+  assert.ok(response.ok(), `${method} ${path}: ${response.status()} ${await response.text()}`);
+  return response.status() === 204 ? null : response.json();
+}
+
+/** The error shown beside the field labelled `label` (aria-describedby). */
+export async function fieldError(page, label) {
+  const field = page.getByLabel(label, { exact: true });
+  assert.equal(await field.getAttribute("aria-invalid"), "true", `${label} is marked invalid`);
+  const ids = (await field.getAttribute("aria-describedby")).split(" ");
+  return page.locator(`#${ids[0]}`).innerText();
+}

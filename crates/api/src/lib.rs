@@ -14,7 +14,7 @@ pub mod wire;
 pub use error_code::ErrorCode;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 pub use secret::Secret;
-pub use wire::audit::{AuditActor, AuditRecord, AuditTarget};
+pub use wire::audit::{AuditActor, AuditChain, AuditRecord, AuditTarget};
 pub use wire::catalogue::{Catalogue, CatalogueAction, CategoryEntry, ResourceTypeEntry};
 pub use wire::check::{
     BatchRequest, BatchResponse, CheckRequest, CheckResponse, CheckResult, Grant, PermissionEntry, Permissions,

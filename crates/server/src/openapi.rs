@@ -36,7 +36,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         tokens::list_for_user, tokens::create_for_user, tokens::list_own, tokens::create_own, tokens::revoke,
         invitations::outbox, invitations::create, invitations::accept,
         groups::list, groups::create, groups::get, groups::patch, groups::delete, groups::change_members,
-        audit::list, audit::export,
+        audit::list, audit::export, audit::verify,
         settings::get, settings::put,
         environments::list_global, environments::create_global, environments::delete_global,
         environments::list_in_project, environments::create_in_project, environments::delete_in_project,

@@ -116,6 +116,7 @@ pub const ROUTES: &[Route] = &[
     route!(DELETE "/api/v1/tokens/{id}", Needs::Authenticated, tokens::revoke),
     route!(GET "/api/v1/audit", Needs::Account(AccountPermission::AuditRead), audit::list),
     route!(GET "/api/v1/audit/export", Needs::Account(AccountPermission::AuditRead), audit::export),
+    route!(GET "/api/v1/audit/verify", Needs::Account(AccountPermission::AuditRead), audit::verify),
     route!(GET "/api/v1/environments", Needs::Authenticated, environments::list_global),
     route!(POST "/api/v1/environments", Needs::Admin, environments::create_global),
     route!(DELETE "/api/v1/environments/{name}", Needs::Admin, environments::delete_global),

@@ -100,6 +100,19 @@ impl From<&store::AuditRecord> for AuditRecord {
     }
 }
 
+/// `GET /api/v1/audit/verify`: the hash chain in the store recomputed
+/// (SPEC §9.1), as `gatehouse audit verify` does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditChain {
+    /// Whether every record verifies.
+    pub verified: bool,
+    /// The records verified (all of them when `verified`).
+    pub records: u64,
+    /// The id of the first record that does not verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_bad_record: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use gatehouse_domain::store::{self, audit_export, audit_hash};

@@ -100,6 +100,33 @@ async fn roles_using<S: Store>(ctx: &Ctx<'_, S>, env: &Environment) -> Result<Ve
     Ok(roles)
 }
 
+/// What uses each of `envs` (platform admins): the roles naming it, as
+/// `name` or `project/name`, in the order of `envs` — every scope's roles
+/// read once.
+///
+/// # Errors
+/// Forbidden for anyone but a platform admin; the store's.
+pub async fn usage<S: Store>(ctx: &Ctx<'_, S>, envs: &[Environment]) -> Result<Vec<Vec<String>>, DomainError> {
+    ctx.require_admin()?;
+    let mut usage = vec![Vec::new(); envs.len()];
+    let scopes = std::iter::once(None).chain(
+        ctx.snapshot
+            .projects()
+            .filter_map(|(k, _)| ProjectKey::parse(k).ok().map(Some)),
+    );
+    for scope in scopes {
+        for role in read(ctx.store.roles(scope.as_ref()).await)? {
+            for (env, users) in envs.iter().zip(usage.iter_mut()) {
+                let in_reach = env.project.is_none() || env.project == scope;
+                if in_reach && role.environments.contains(&env.name) {
+                    users.push(role_label(&role));
+                }
+            }
+        }
+    }
+    Ok(usage)
+}
+
 fn role_label(role: &Role) -> String {
     match &role.project {
         Some(p) => format!("{p}/{}", role.name),

@@ -84,3 +84,23 @@ fn foundation_login_layout_users_list_headers_csrf_axe() {
 fn first_login_create_user_escalation_tokens_bad_input_without_javascript() {
     run("users.mjs");
 }
+
+#[test]
+fn check_playground_decision_explained_denial_in_words_who_can() {
+    run("check.mjs");
+}
+
+#[test]
+fn audit_log_filters_paging_before_after_export_chain() {
+    run("audit.mjs");
+}
+
+#[test]
+fn environments_in_use_confirmation_groups_members_delete_without_javascript() {
+    run("environments_groups.mjs");
+}
+
+#[test]
+fn status_chips_search_invite_accept_forgotten_password_settings() {
+    run("accounts.mjs");
+}

@@ -118,3 +118,10 @@ pub async fn export(State(app): State<App>, Params(query): Params<AuditQuery>) -
     )
         .into_response())
 }
+
+/// `GET /api/v1/audit/verify`: the hash chain in the store recomputed.
+#[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
+    responses((status = 200, body = api::AuditChain), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn verify(State(app): State<App>) -> Result<Json<api::AuditChain>, ApiProblem> {
+    Ok(Json(app.ops(Via::Api).verify_audit_chain().await?))
+}

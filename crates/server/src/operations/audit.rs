@@ -1,5 +1,6 @@
-//! The audit log (SPEC §9.1): filtered, cursor-paged reading, and the
-//! batches an export streams, for holders of `audit.read`.
+//! The audit log (SPEC §9.1): filtered, cursor-paged reading, the
+//! batches an export streams, and the chain's verification, for holders
+//! of `audit.read`.
 
 use gatehouse_domain::Store as _;
 use gatehouse_domain::store::{AuditFilter, AuditRecord, Page, PageRequest};
@@ -29,5 +30,25 @@ impl Ops<'_> {
             limit: EXPORT_BATCH,
         };
         Ok(self.app.store().audit(filter, &page).await?)
+    }
+
+    /// The hash chain recomputed over every record in the store (as
+    /// `gatehouse audit verify`).
+    ///
+    /// # Errors
+    /// `internal` when the store fails.
+    pub async fn verify_audit_chain(&self) -> OpResult<gatehouse_api::AuditChain> {
+        Ok(match self.app.store().verify_audit().await? {
+            Ok(records) => gatehouse_api::AuditChain {
+                verified: true,
+                records,
+                first_bad_record: None,
+            },
+            Err(id) => gatehouse_api::AuditChain {
+                verified: false,
+                records: id.saturating_sub(1),
+                first_bad_record: Some(id),
+            },
+        })
     }
 }

@@ -146,4 +146,14 @@ impl Ops<'_> {
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, removed))
     }
+
+    /// What uses each of `envs`: the roles naming it (`name` or
+    /// `project/name`), in order. Platform admins only.
+    ///
+    /// # Errors
+    /// 403; `internal` when the store fails.
+    pub async fn environment_usage(&self, acting: &Acting, envs: &[Environment]) -> OpResult<Vec<Vec<String>>> {
+        let snapshot = self.app.snapshot();
+        Ok(environments::usage(&self.ctx(&snapshot, acting), envs).await?)
+    }
 }

@@ -29,7 +29,9 @@ use gatehouse_authz::AccountPermission;
 
 use crate::needs::Needs;
 use crate::state::App;
-use views::{account, groups, home, login, tokens, user, users};
+use views::{
+    account, audit, check, environments, groups, home, invitations, login, recovery, settings, tokens, user, users,
+};
 
 /// One page (or form target) of the UI.
 #[derive(Debug)]
@@ -47,6 +49,8 @@ pub struct Page {
 }
 
 const ACCOUNTS: Needs = Needs::Account(AccountPermission::AccountsManage);
+const AUDIT: Needs = Needs::Account(AccountPermission::AuditRead);
+const BILLING: Needs = Needs::Account(AccountPermission::BillingManage);
 
 macro_rules! page {
     ($method:ident $path:literal, $needs:expr, $nav:expr, $handler:path) => {
@@ -77,6 +81,25 @@ pub const PAGES: &[Page] = &[
     page!(GET "/users/{username}", ACCOUNTS, None, user::show),
     page!(POST "/users/{username}/{action}", ACCOUNTS, None, user::act),
     page!(GET "/groups", ACCOUNTS, Some("Groups"), groups::list),
+    page!(POST "/groups", ACCOUNTS, None, groups::create),
+    page!(GET "/groups/new", ACCOUNTS, None, groups::new),
+    page!(GET "/groups/{name}", ACCOUNTS, None, groups::show),
+    page!(POST "/groups/{name}/{action}", ACCOUNTS, None, groups::act),
+    page!(GET "/invitations", ACCOUNTS, None, invitations::list),
+    page!(POST "/invitations", ACCOUNTS, None, invitations::invite),
+    page!(GET "/password/forgot", Needs::Public, None, recovery::forgot_form),
+    page!(POST "/password/forgot", Needs::Public, None, recovery::forgot),
+    page!(GET "/invitations/{secret}", Needs::Public, None, recovery::invitation_form),
+    page!(POST "/invitations/{secret}", Needs::Public, None, recovery::accept),
+    page!(GET "/password-reset/{secret}", Needs::Public, None, recovery::reset_form),
+    page!(POST "/password-reset/{secret}", Needs::Public, None, recovery::reset),
+    page!(GET "/audit", AUDIT, Some("Audit log"), audit::list),
+    page!(GET "/check", Needs::Authenticated, Some("Check"), check::show),
+    page!(GET "/environments", Needs::Admin, Some("Environments"), environments::list),
+    page!(POST "/environments", Needs::Admin, None, environments::create),
+    page!(POST "/environments/{name}/delete", Needs::Admin, None, environments::delete),
+    page!(GET "/settings", BILLING, Some("Settings"), settings::show),
+    page!(POST "/settings/billing", BILLING, None, settings::billing),
     page!(GET "/tokens", Needs::Authenticated, Some("My tokens"), tokens::list),
     page!(POST "/tokens", Needs::Authenticated, None, tokens::create),
     page!(POST "/tokens/{id}/revoke", Needs::Authenticated, None, tokens::revoke),

@@ -166,3 +166,18 @@ async fn export_streams_every_matching_record_as_ndjson() {
     let bad = t.get("/api/v1/audit?since=yesterday", &t.admin).await;
     assert_eq!(bad.status, 422);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_recomputes_the_chain_in_the_store() {
+    let t = start_on(&backends()[0]).await;
+    for i in 0..3 {
+        t.post("/api/v1/groups", &t.admin, &json!({"name": format!("v{i}")}))
+            .await;
+    }
+    let answer = t.get("/api/v1/audit/verify", &t.admin).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let stored = t.server.app().store().verify_audit().await.unwrap().unwrap();
+    assert_eq!(answer.body, json!({"verified": true, "records": stored}));
+    assert!(stored >= 4, "{stored}");
+    t.finish().await;
+}

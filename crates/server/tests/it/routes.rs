@@ -367,6 +367,10 @@ fn authorization_matrix() -> BTreeMap<(&'static str, &'static str), Row> {
             row("/api/v1/audit/export", None, 200, Holding, AllButNeeded),
         ),
         (
+            ("GET", "/api/v1/audit/verify"),
+            row("/api/v1/audit/verify", None, 200, Holding, AllButNeeded),
+        ),
+        (
             ("GET", "/api/v1/me/permissions"),
             // About oneself, but a project the caller cannot see is answered
             // as an unknown one (SPEC §5.3, §7): 404.

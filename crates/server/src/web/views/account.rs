@@ -1,20 +1,19 @@
 //! The viewer's own password (SPEC §12 "first login", §5.1, §6.4): the
 //! initial admin is sent here after logging in with its one-time password;
-//! anyone may come to change theirs. The change is the API's own
-//! (`PUT /api/v1/users/{username}/password`: the current password checked
+//! anyone may come to change theirs. The change is the operations'
+//! `set_password` (as `PUT /api/v1/users/{username}/password`: the current password checked
 //! as a login is, the other sessions ended, the one-time password's file
 //! deleted).
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
-use gatehouse_api as api;
 use serde::Deserialize;
 
 use crate::caller::Client;
-use crate::handlers::respond::IfMatch;
-use crate::json::JsonBody;
+use crate::operations::Via;
+use crate::operations::users::SetPasswordInput;
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
 use crate::web::page::{Layout, html, html_with};
@@ -73,20 +72,15 @@ pub async fn submit(
         return html_with(422, &page(&app, &viewer, errors));
     }
     let username = viewer.username().to_owned();
-    let body = api::SetPassword {
-        current_password: Some(api::Secret::new(form.current_password)),
-        new_password: api::Secret::new(form.new_password),
-    };
-    // The API's own change (the operations layer, STYLE §14, takes its place).
-    let done = crate::handlers::users::set_password(
-        State(app.clone()),
-        viewer.caller.clone(),
+    let input = SetPasswordInput {
+        username,
+        current_password: Some(form.current_password),
+        new_password: form.new_password,
+        keep_session: viewer.caller.credential.session_id().map(str::to_owned),
         client,
-        Path(username),
-        IfMatch(None),
-        JsonBody(body),
-    )
-    .await;
+        expected_revision: None,
+    };
+    let done = app.ops(Via::Ui).set_password(&viewer.caller.acting, input).await;
     match done {
         Ok(_) => Redirect::to("/account/password?done=password").into_response(),
         Err(problem) => {

@@ -1,7 +1,8 @@
 //! My tokens (SPEC §12, §6.3): the viewer's tokens; create one (scope,
 //! expiry, description) and see its secret once — on the answer to the
 //! form only, never again, with a copy button (`assets/app.js`); revoke.
-//! Every page here is `no-store`. The API's own list, create and revoke.
+//! Every page here is `no-store`. The operations' `list_tokens`,
+//! `create_token` and `revoke_token`.
 
 use askama::Template;
 use axum::Form;
@@ -11,9 +12,7 @@ use gatehouse_api as api;
 use serde::Deserialize;
 
 use super::users::shown_time;
-use crate::handlers::respond::{IfMatch, Params};
-use crate::json::JsonBody;
-use crate::operations::Paging;
+use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
 use crate::web::page::{Layout, failure, html_with};
@@ -81,22 +80,22 @@ async fn render(
     secret: Option<String>,
     notice: Option<&str>,
 ) -> Response {
-    let listed = crate::handlers::tokens::list_own(
-        State(app.clone()),
-        viewer.caller.clone(),
-        Params(Paging {
-            limit: Some(1000),
-            cursor: None,
-        }),
-    )
-    .await;
-    let page = match listed {
-        Ok(page) => page.0,
+    let paging = Paging {
+        limit: Some(1000),
+        cursor: None,
+    };
+    let page = match app
+        .ops(Via::Ui)
+        .list_tokens(&viewer.caller.acting, viewer.username(), &paging)
+        .await
+    {
+        Ok(page) => page,
         Err(problem) => return failure(&problem),
     };
     let rows = page
         .items
-        .into_iter()
+        .iter()
+        .map(api::Token::from)
         .map(|t| Row {
             scope: scope_text(&t.scope),
             id: t.id,
@@ -180,12 +179,19 @@ pub async fn create(State(app): State<App>, viewer: Viewer, Form(values): Form<N
         expires_in,
         scope,
     };
-    // The API's own create (the operations layer, STYLE §14, takes its place).
-    let done = crate::handlers::tokens::create_own(State(app.clone()), viewer.caller.clone(), JsonBody(body)).await;
-    match done {
-        Ok(written) => {
-            let secret = written.body.map(|created| created.secret.expose().to_owned());
-            render(&app, &viewer, NewToken::default(), FormErrors::none(), secret, None).await
+    let input = crate::handlers::tokens::input(viewer.username().to_owned(), body);
+    match app.ops(Via::Ui).create_token(&viewer.caller.acting, input).await {
+        Ok(done) => {
+            let (_, secret) = done.value;
+            render(
+                &app,
+                &viewer,
+                NewToken::default(),
+                FormErrors::none(),
+                Some(secret),
+                None,
+            )
+            .await
         }
         Err(problem) => {
             let errors = FormErrors::from_problem(
@@ -207,9 +213,7 @@ pub async fn create(State(app): State<App>, viewer: Viewer, Form(values): Form<N
 
 /// `POST /tokens/{id}/revoke`.
 pub async fn revoke(State(app): State<App>, viewer: Viewer, Path(id): Path<String>) -> Response {
-    let done =
-        crate::handlers::tokens::revoke(State(app.clone()), viewer.caller.clone(), Path(id), IfMatch(None)).await;
-    match done {
+    match app.ops(Via::Ui).revoke_token(&viewer.caller.acting, &id, None).await {
         Ok(_) => Redirect::to("/tokens?done=revoked").into_response(),
         Err(problem) => failure(&problem),
     }

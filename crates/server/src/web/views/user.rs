@@ -13,13 +13,13 @@ use gatehouse_api as api;
 use serde::Deserialize;
 
 use super::users::{shown_time, status_name};
-use crate::handlers::check::ProjectQuery;
-use crate::handlers::respond::{IfMatch, Params};
 use crate::handlers::users::wire_user;
-use crate::operations::users::{path_username, stored_user};
+use crate::operations::Via;
+use crate::operations::users::{UserRef, path_username, stored_user};
 use crate::state::App;
 use crate::web::page::{Layout, failure, html, message};
 use crate::web::session::Viewer;
+use gatehouse_domain::commands::users::StatusChange;
 
 /// At most this many projects' effective permissions on the page.
 const PROJECTS_SHOWN: usize = 20;
@@ -49,7 +49,9 @@ struct UserPage {
     more_projects: bool,
 }
 
-fn grant_text(grant: &api::Grant) -> String {
+/// One grant in words: `role Developer through group devs in DEV, PROD`.
+#[must_use]
+pub fn grant_text(grant: &api::Grant) -> String {
     let via = match grant.via {
         api::Via::User => "directly".to_owned(),
         api::Via::Group => format!("through group {}", grant.name),
@@ -85,18 +87,15 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(username): Path<S
     });
     let mut projects = Vec::new();
     for key in member_of.iter().take(PROJECTS_SHOWN) {
-        let answer = crate::handlers::check::user_permissions(
-            State(app.clone()),
-            viewer.caller.clone(),
-            Path(username.clone()),
-            Params(ProjectQuery {
-                project: Some(key.clone()),
-            }),
-        )
-        .await;
-        let Ok(answer) = answer else { continue };
+        let Ok(decided) = app
+            .ops(Via::Ui)
+            .permissions(&viewer.caller.acting, &username, Some(key))
+        else {
+            continue;
+        };
+        let (user, project, permissions) = &decided.value;
+        let answer = api::Permissions::new(&decided.snapshot, *user, project, permissions);
         let lines = answer
-            .0
             .permissions
             .iter()
             .map(|p| Line {
@@ -138,32 +137,32 @@ pub async fn act(
     Path((username, action)): Path<(String, String)>,
     Form(confirm): Form<Confirm>,
 ) -> Response {
-    let (state, caller, path) = (State(app.clone()), viewer.caller.clone(), Path(username.clone()));
+    let ops = app.ops(Via::Ui);
+    let acting = &viewer.caller.acting;
+    let user = UserRef {
+        username: username.clone(),
+        expected_revision: None,
+    };
     let (done, notice) = match action.as_str() {
         "disable" => (
-            crate::handlers::users::disable(state, caller, path, IfMatch(None))
+            ops.set_user_status(acting, user, StatusChange::Disable)
                 .await
                 .map(|_| ()),
             "disabled",
         ),
         "enable" => (
-            crate::handlers::users::enable(state, caller, path, IfMatch(None))
+            ops.set_user_status(acting, user, StatusChange::Enable)
                 .await
                 .map(|_| ()),
             "enabled",
         ),
         "unlock" => (
-            crate::handlers::users::unlock(state, caller, path, IfMatch(None))
+            ops.set_user_status(acting, user, StatusChange::Unlock)
                 .await
                 .map(|_| ()),
             "unlocked",
         ),
-        "delete" if confirm.confirm.trim() == username => (
-            crate::handlers::users::delete(state, caller, path, IfMatch(None))
-                .await
-                .map(|_| ()),
-            "deleted",
-        ),
+        "delete" if confirm.confirm.trim() == username => (ops.delete_user(acting, user).await.map(|_| ()), "deleted"),
         "delete" => {
             return message(
                 422,

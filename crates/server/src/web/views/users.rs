@@ -7,11 +7,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use gatehouse_api as api;
 use gatehouse_authz::UserStatus;
-use gatehouse_domain::Store as _;
-use gatehouse_domain::store::{PageRequest, UserFilter};
 use serde::Deserialize;
 
 use crate::handlers::users::wire_user;
+use crate::operations::users::{CreateUserInput, ListUsersInput, MembershipInput};
+use crate::operations::{Paging, Via};
 use crate::state::App;
 use axum::response::IntoResponse as _;
 
@@ -20,7 +20,7 @@ use crate::web::page::{Layout, failure, html, html_with};
 use crate::web::session::Viewer;
 
 /// Users on one page of the list.
-const PAGE_SIZE: usize = 50;
+const PAGE_SIZE: u32 = 50;
 
 /// One row of the list.
 struct Row {
@@ -88,17 +88,19 @@ pub fn shown_time(at: time::OffsetDateTime) -> String {
 
 /// `GET /users`.
 pub async fn list(State(app): State<App>, viewer: Viewer, Query(query): Query<ListQuery>) -> Response {
-    let filter = UserFilter {
+    let status = parse_status(&query.status);
+    let first_page = query.cursor.as_deref().is_none_or(str::is_empty);
+    let input = ListUsersInput {
         q: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
-        status: parse_status(&query.status),
+        status,
+        paging: Paging {
+            limit: Some(PAGE_SIZE),
+            cursor: query.cursor.clone().filter(|c| !c.is_empty()),
+        },
     };
-    let page = PageRequest {
-        cursor: query.cursor.clone().filter(|c| !c.is_empty()),
-        limit: PAGE_SIZE,
-    };
-    let found = match app.store().users(&filter, &page).await {
+    let found = match app.ops(Via::Ui).list_users(input).await {
         Ok(found) => found,
-        Err(error) => return failure(&error.into()),
+        Err(problem) => return failure(&problem),
     };
     let (snapshot, now) = (app.snapshot(), app.now());
     let rows = found
@@ -126,12 +128,12 @@ pub async fn list(State(app): State<App>, viewer: Viewer, Query(query): Query<Li
         .collect();
     html(&UsersPage {
         layout: Layout::new(&app, &viewer, "User Management", "/users").with_notice(query.done.as_deref()),
-        status: filter.status.map(|_| query.status.clone()).unwrap_or_default(),
+        status: status.map(|_| query.status.clone()).unwrap_or_default(),
         q: query.q,
         statuses: ["invited", "enabled", "disabled", "locked"],
         rows,
         next: found.next_cursor,
-        first_page: page.cursor.is_none(),
+        first_page,
     })
 }
 
@@ -190,7 +192,7 @@ pub async fn new(State(app): State<App>, viewer: Viewer) -> Response {
 
 /// `POST /users`: Create User — one form, one transaction (SPEC §5.1):
 /// email, password (none: invited by email), account permissions, and an
-/// optional project with roles. The API's own create.
+/// optional project with roles. The operations' `create_user`.
 pub async fn create(
     State(app): State<App>,
     viewer: Viewer,
@@ -217,25 +219,22 @@ pub async fn create(
         .map(str::to_owned)
         .collect();
     let invited = password.is_empty();
-    let body = api::CreateUser {
+    let input = CreateUserInput {
         email: values.email.trim().to_owned(),
-        password: (!invited).then(|| api::Secret::new(password)),
+        password: (!invited).then_some(password),
         username: Some(values.username.trim().to_owned()).filter(|u| !u.is_empty()),
-        kind: None,
-        admin: None,
         account_permissions: values.permissions.clone(),
         memberships: if values.project.trim().is_empty() && roles.is_empty() {
             Vec::new()
         } else {
-            vec![api::Membership {
+            vec![MembershipInput {
                 project: values.project.trim().to_owned(),
                 roles,
             }]
         },
+        ..CreateUserInput::default()
     };
-    // The API's own create (the operations layer, STYLE §14, takes its place).
-    let done =
-        crate::handlers::users::create(State(app.clone()), viewer.caller.clone(), crate::json::JsonBody(body)).await;
+    let done = app.ops(Via::Ui).create_user(&viewer.caller.acting, input).await;
     match done {
         Ok(_) => axum::response::Redirect::to(if invited {
             "/users?done=invited"
