@@ -33,13 +33,14 @@ use time::OffsetDateTime;
 
 use super::auth::session_cookie;
 use super::respond::Written;
-use super::tokens::{created, input};
+use super::tokens::created;
 use super::users::wire_user;
 use crate::caller::{Caller, Client};
 use crate::credentials::{random_secret, sha256_hex};
 use crate::guard::acting;
 use crate::oidc::{Failure, Oidc, PENDING_LIFETIME};
 use crate::operations::Via;
+use crate::operations::tokens::CreateTokenInput;
 use crate::operations::users::{path_username, stored_user};
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
@@ -386,7 +387,7 @@ pub async fn token(
         expires_in: body.expires_in,
         scope: None,
     };
-    let input = input(user.username.as_str().to_owned(), request);
+    let input = CreateTokenInput::from_wire(user.username.as_str().to_owned(), request);
     Ok(created(app.ops(Via::Oidc).create_token(&acting, input).await?))
 }
 
