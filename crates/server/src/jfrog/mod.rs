@@ -96,23 +96,26 @@ pub fn content_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Turns a problem+json answer into JFrog's error body and status (a 422
-/// becomes a 400); other answers pass unchanged.
+/// becomes a 400), and so a refusal in plain text (a body over the limit,
+/// refused before the handler ran); other answers pass unchanged.
 pub async fn translate(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with(PROBLEM_CONTENT_TYPE));
-    if !is_problem {
+    let content_type = content_type(response.headers()).unwrap_or_default().to_owned();
+    let is_problem = content_type.starts_with(PROBLEM_CONTENT_TYPE);
+    let refused = response.status().is_client_error() || response.status().is_server_error();
+    if !is_problem && !(refused && !content_type.starts_with("application/json")) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
-    let Ok(problem) = serde_json::from_slice::<Problem>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
+    let failure = if is_problem {
+        let Ok(problem) = serde_json::from_slice::<Problem>(&bytes) else {
+            return Response::from_parts(parts, Body::from(bytes));
+        };
+        Failure::from_problem(&problem)
+    } else {
+        Failure::plain(parts.status.as_u16(), &String::from_utf8_lossy(&bytes))
     };
-    let failure = Failure::from_problem(&problem);
     parts.status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(

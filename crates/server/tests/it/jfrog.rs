@@ -1450,7 +1450,7 @@ async fn what_api_v1_writes_reads_back_through_access_and_access_writes_are_audi
             &json!({"description": "native token", "expires_in": 3600}),
         )
         .await;
-    let id = token.body["token"]["id"].as_str().unwrap().to_owned();
+    let id = token.body["id"].as_str().unwrap().to_owned();
     let jfrog = call(&t, Method::GET, &format!("{V1}/tokens/{id}"), &admin, None).await;
     assert_eq!(jfrog.body["description"], "native token", "{:?}", jfrog.body);
     assert_eq!(jfrog.body["subject"], "jfac@gatehouse/users/admin");
