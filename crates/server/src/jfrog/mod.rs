@@ -103,7 +103,8 @@ pub async fn translate(request: Request, next: Next) -> Response {
     let content_type = content_type(response.headers()).unwrap_or_default().to_owned();
     let is_problem = content_type.starts_with(PROBLEM_CONTENT_TYPE);
     let refused = response.status().is_client_error() || response.status().is_server_error();
-    if !is_problem && !(refused && !content_type.starts_with("application/json")) {
+    let plain_refusal = refused && !content_type.starts_with("application/json");
+    if !is_problem && !plain_refusal {
         return response;
     }
     let (mut parts, body) = response.into_parts();

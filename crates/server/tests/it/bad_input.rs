@@ -1567,32 +1567,30 @@ fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = String> {
     ]
 }
 
-/// SPEC §7: no input ever produces a 5xx. Arbitrary bytes and arbitrary
-/// JSON (a fixed seed: a failure is reproduced) sent to every write route
-/// of `ROUTES` as `application/json` are answered below 500, and write
-/// nothing: the revision stays where it was.
-#[tokio::test(flavor = "multi_thread")]
-async fn arbitrary_bodies_to_every_write_route_are_never_a_5xx_and_write_nothing() {
+/// `bytes` arbitrary byte strings and `json` arbitrary JSON texts, from a
+/// fixed seed (a failure is reproduced).
+fn arbitrary_bodies(bytes: usize, json: usize) -> Vec<Vec<u8>> {
     use proptest::prelude::*;
     use proptest::strategy::ValueTree as _;
     use proptest::test_runner::TestRunner;
 
-    let t = start_sqlite().await;
     let mut runner = TestRunner::deterministic();
-    let bytes = prop::collection::vec(any::<u8>(), 0..96);
-    let mut bodies: Vec<Vec<u8>> = (0..24)
-        .map(|_| bytes.new_tree(&mut runner).unwrap().current())
+    let raw = prop::collection::vec(any::<u8>(), 0..96);
+    let mut bodies: Vec<Vec<u8>> = (0..bytes)
+        .map(|_| raw.new_tree(&mut runner).unwrap().current())
         .collect();
-    let json = arbitrary_json();
-    bodies.extend((0..40).map(|_| json.new_tree(&mut runner).unwrap().current().into_bytes()));
-    bodies.push(br#"{"email":"a@example.com","email":"b@example.com"}"#.to_vec());
-    bodies.push(br#"{"name":"dup","name":"dup","zz_no_such_field":1}"#.to_vec());
+    let text = arbitrary_json();
+    bodies.extend((0..json).map(|_| text.new_tree(&mut runner).unwrap().current().into_bytes()));
+    bodies
+}
 
-    let writes: Vec<(Method, String)> = ROUTES
+/// The routes of `methods` among `routes`, every name in their paths of
+/// nothing that exists.
+fn nobody_paths(routes: &[gatehouse_server::router::Route], methods: &[&str]) -> Vec<(Method, String)> {
+    routes
         .iter()
-        .filter(|r| ["POST", "PUT", "PATCH"].contains(&r.method.as_str()))
+        .filter(|r| methods.contains(&r.method.as_str()))
         .map(|r| {
-            // Every name in a path is of nothing that exists.
             let path = r
                 .path
                 .split('/')
@@ -1601,7 +1599,20 @@ async fn arbitrary_bodies_to_every_write_route_are_never_a_5xx_and_write_nothing
                 .join("/");
             (Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), path)
         })
-        .collect();
+        .collect()
+}
+
+/// SPEC §7: no input ever produces a 5xx. Arbitrary bytes and arbitrary
+/// JSON (a fixed seed: a failure is reproduced) sent to every write route
+/// of `ROUTES` as `application/json` are answered below 500, and write
+/// nothing: the revision stays where it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn arbitrary_bodies_to_every_write_route_are_never_a_5xx_and_write_nothing() {
+    let t = start_sqlite().await;
+    let mut bodies = arbitrary_bodies(24, 40);
+    bodies.push(br#"{"email":"a@example.com","email":"b@example.com"}"#.to_vec());
+    bodies.push(br#"{"name":"dup","name":"dup","zz_no_such_field":1}"#.to_vec());
+    let writes = nobody_paths(ROUTES, &["POST", "PUT", "PATCH"]);
     assert!(writes.len() > 25, "only {} write routes", writes.len());
     let start = t.revision().await;
     let mut failures = Vec::new();
@@ -1629,6 +1640,16 @@ async fn arbitrary_bodies_to_every_write_route_are_never_a_5xx_and_write_nothing
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     t.finish().await;
 }
+
+/// One JFrog write route of the battery: method, route, path, mistyped
+/// fields, and bodies refused as a whole.
+type JfrogRow<'a> = (
+    Method,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'a Value)>,
+    Vec<Value>,
+);
 
 /// Whether `answer` is a JFrog refusal of `status`: `{"errors": [{"code",
 /// "message"}]}` as `application/json`; what is wrong otherwise.
@@ -1678,7 +1699,7 @@ async fn every_jfrog_write_route_refuses_bad_input_in_jfrog_errors() {
     let nested = json!([[1]]);
     let text = json!("text");
     // (method, route, path, mistyped fields, bodies refused as a whole)
-    let rows: Vec<(Method, &str, &str, Vec<(&str, &Value)>, Vec<Value>)> = vec![
+    let rows: Vec<JfrogRow> = vec![
         (
             Method::POST,
             "/access/api/v1/projects",
@@ -1931,31 +1952,10 @@ async fn every_jfrog_write_route_refuses_bad_input_in_jfrog_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn arbitrary_bodies_to_every_jfrog_write_route_are_never_a_5xx() {
     use gatehouse_server::router::JFROG_ROUTES;
-    use proptest::prelude::*;
-    use proptest::strategy::ValueTree as _;
-    use proptest::test_runner::TestRunner;
 
     let t = start_sqlite().await;
-    let mut runner = TestRunner::deterministic();
-    let bytes = prop::collection::vec(any::<u8>(), 0..96);
-    let mut bodies: Vec<Vec<u8>> = (0..16)
-        .map(|_| bytes.new_tree(&mut runner).unwrap().current())
-        .collect();
-    let json = arbitrary_json();
-    bodies.extend((0..24).map(|_| json.new_tree(&mut runner).unwrap().current().into_bytes()));
-    let writes: Vec<(Method, String)> = JFROG_ROUTES
-        .iter()
-        .filter(|r| r.method.as_str() != "GET")
-        .map(|r| {
-            let path = r
-                .path
-                .split('/')
-                .map(|part| if part.starts_with('{') { "nobody" } else { part })
-                .collect::<Vec<_>>()
-                .join("/");
-            (Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), path)
-        })
-        .collect();
+    let bodies = arbitrary_bodies(16, 24);
+    let writes = nobody_paths(JFROG_ROUTES, &["POST", "PUT", "PATCH", "DELETE"]);
     let mut failures = Vec::new();
     for body in &bodies {
         for (method, path) in &writes {

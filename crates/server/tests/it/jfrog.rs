@@ -714,6 +714,17 @@ async fn step(
     answer
 }
 
+/// A row of the endpoint table: method, route pattern, path, body, status
+/// and the keys of the answer (`[]` for a bare array).
+type Row = (
+    Method,
+    &'static str,
+    &'static str,
+    Option<Value>,
+    u16,
+    &'static [&'static str],
+);
+
 /// Locks `username` by failed logins (SPEC §5.1).
 async fn lock(t: &TestServer, username: &str) {
     for _ in 0..10 {
@@ -734,7 +745,7 @@ async fn every_endpoint_answers_its_status_and_shape() {
     let p = "a long password 1";
     // (method, route pattern, path, body, status, keys of the answer;
     // `[]` for a bare array, checked below).
-    let table: Vec<(Method, &'static str, &str, Option<Value>, u16, &[&str])> = vec![
+    let table: Vec<Row> = vec![
         (
             Method::POST,
             "/access/api/v1/projects",
