@@ -1210,6 +1210,11 @@ async fn the_terraform_providers_request_shapes_are_accepted() {
     t.user("alice").await;
     t.post("/api/v1/groups", &t.admin, &json!({"name": "devs"})).await;
     const PROJECT: &str = "jfrog/terraform-provider-project";
+    const PLATFORM: &str = "jfrog/terraform-provider-platform";
+    let global_role = |envs: &[&str]| {
+        json!({"name": "tf-global", "description": "", "type": "CUSTOM_GLOBAL", "environments": envs,
+            "actions": ["READ_REPOSITORY", "READ_BUILD"]})
+    };
     let project_body = json!({"project_key": "tf", "display_name": "Terraform", "description": "made by terraform",
         "admin_privileges": {"manage_members": true, "manage_resources": false, "index_resources": true},
         "storage_quota_bytes": 1_073_741_824_i64, "soft_limit": false, "storage_quota_email_notification": true});
@@ -1296,6 +1301,38 @@ async fn the_terraform_providers_request_shapes_are_accepted() {
             None,
             204,
         ),
+        // globalRoleAPIModel {name, description, type, environments,
+        // actions}: POST (expects 201), PUT (200), GET, DELETE (204).
+        (
+            format!("{PLATFORM} pkg/platform/resource_global_role.go (Create)"),
+            Method::POST,
+            "/access/api/v1/roles",
+            Some(global_role(&["DEV"])),
+            201,
+        ),
+        (
+            format!("{PLATFORM} pkg/platform/resource_global_role.go (Update)"),
+            Method::PUT,
+            "/access/api/v1/roles/tf-global",
+            Some(global_role(&["DEV", "PROD"])),
+            200,
+        ),
+        (
+            format!("{PLATFORM} pkg/platform/resource_global_role.go (Read)"),
+            Method::GET,
+            "/access/api/v1/roles/tf-global",
+            None,
+            200,
+        ),
+        // groupMembersRequestAPIModel {add, remove}: Create sends only
+        // `add` (the other, a nil slice, as `null`), Delete only `remove`.
+        (
+            format!("{PLATFORM} pkg/platform/resource_group_members.go (Create)"),
+            Method::PATCH,
+            "/access/api/v2/groups/devs/members",
+            Some(json!({"add": ["alice"], "remove": null})),
+            200,
+        ),
         (
             format!("{PROJECT} pkg/project/resource/resource_project_environment.go (Read)"),
             Method::GET,
@@ -1313,6 +1350,26 @@ async fn the_terraform_providers_request_shapes_are_accepted() {
             answer.body
         );
     }
+    let global = t.get("/api/v1/roles/tf-global", &t.admin).await;
+    assert_eq!(global.body["environments"], json!(["DEV", "PROD"]), "{:?}", global.body);
+    assert_eq!(global.body["actions"], json!(["repository.read", "build.read"]));
+    assert_eq!(
+        t.get("/api/v1/groups/devs", &t.admin).await.body["members"],
+        json!(["alice"])
+    );
+    let removed = call(
+        &t,
+        Method::PATCH,
+        "/access/api/v2/groups/devs/members",
+        &t.admin,
+        // Source: jfrog/terraform-provider-platform, pkg/platform/resource_group_members.go (Delete).
+        Some(json!({"add": null, "remove": ["alice"]})),
+    )
+    .await;
+    assert_eq!(removed.body, json!({"members": []}), "{:?}", removed.body);
+    // Source: jfrog/terraform-provider-platform, pkg/platform/resource_global_role.go (Delete: expects 204).
+    let gone = call(&t, Method::DELETE, "/access/api/v1/roles/tf-global", &t.admin, None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
     let project = t.get("/api/v1/projects/tf", &t.admin).await;
     assert_eq!(
         (
