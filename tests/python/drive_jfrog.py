@@ -53,6 +53,15 @@ check("projects.update_project", updated.display_name == "Py Web 2")
 refused("projects.create_project twice is 409", 409, lambda: projects.create_project(
     jf.ProjectCreateRequest(project_key="pyweb", display_name="again")))
 
+# HTTP Basic as the client builds it (its Configuration's username and
+# password): Gatehouse takes an access token of that user as the password,
+# never a password.
+basic = jf.Configuration(host=BASE, username="admin", password=TOKEN).auth_settings()["BasicAuth"]
+check("projects.get_projects_list with Basic (username:token)",
+      [p.project_key for p in projects.get_projects_list(_request_auth=basic)] == ["pyweb"])
+wrong = jf.Configuration(host=BASE, username="admin", password="a password").auth_settings()["BasicAuth"]
+refused("Basic with a password is 401", 401, lambda: projects.get_projects_list(_request_auth=wrong))
+
 # Environments (no client method: the client's ApiClient).
 def env_call(method, path, body=None):
     params = client.param_serialize(method=method, resource_path=path, body=body,

@@ -281,6 +281,8 @@ pub trait Store: Send + Sync {
     fn token_by_secret_hash(&self, sha256: &str) -> impl Future<Output = Result<Option<Token>, StoreError>> + Send;
     /// A user's tokens, newest first.
     fn tokens(&self, username: &Username) -> impl Future<Output = Result<Vec<Token>, StoreError>> + Send;
+    /// A page of every user's tokens, by id (time-ordered).
+    fn all_tokens(&self, page: &PageRequest) -> impl Future<Output = Result<Page<Token>, StoreError>> + Send;
     /// The tokens whose restricted scope names the environment `name`.
     fn tokens_scoped_to_environment(&self, name: &str) -> impl Future<Output = Result<Vec<Token>, StoreError>> + Send;
     /// Records a token's use (book-keeping, no revision).

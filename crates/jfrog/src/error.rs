@@ -65,6 +65,31 @@ impl Failure {
         Self::invalid(format!("Gatehouse cannot honour {}", what.as_ref()))
     }
 
+    /// The JFrog form of a refusal answered in plain text before any
+    /// handler read the request (a body over the size limit, a framework
+    /// rejection): its status kept but a 422 is a 400; the text, or the
+    /// status's name, as the message.
+    #[must_use]
+    pub fn plain(status: u16, text: &str) -> Self {
+        let status = if status == 422 { 400 } else { status };
+        let code = jfrog_code(status);
+        let text = text.trim();
+        let message = if text.is_empty() {
+            code.to_ascii_lowercase()
+        } else {
+            text.chars().take(500).collect()
+        };
+        Self {
+            status,
+            body: ErrorBody {
+                errors: vec![ErrorEntry {
+                    code: code.to_owned(),
+                    message,
+                }],
+            },
+        }
+    }
+
     /// The JFrog form of a native problem: the same decision, JFrog's
     /// status and body. Each invalid field is its own entry.
     #[must_use]
@@ -210,6 +235,39 @@ mod tests {
                 .map(|e| (e.code.as_str(), e.message.as_str()))
                 .collect();
             assert_eq!(got, want, "{problem:?}");
+        }
+    }
+
+    #[test]
+    fn a_plain_refusal_keeps_its_status_and_text() {
+        let long = "x".repeat(600);
+        for (status, text, want) in [
+            (
+                413,
+                "length limit exceeded",
+                (413, "PAYLOAD_TOO_LARGE", "length limit exceeded".to_owned()),
+            ),
+            (
+                415,
+                "  Expected request with `Content-Type: application/json`\n",
+                (
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "Expected request with `Content-Type: application/json`".to_owned(),
+                ),
+            ),
+            (422, "bad", (400, "BAD_REQUEST", "bad".to_owned())),
+            (400, "", (400, "BAD_REQUEST", "bad_request".to_owned())),
+            (500, long.as_str(), (500, "INTERNAL_SERVER_ERROR", "x".repeat(500))),
+        ] {
+            let failure = Failure::plain(status, text);
+            let entry = &failure.body.errors[0];
+            assert_eq!(
+                (failure.status, entry.code.as_str(), entry.message.clone()),
+                want,
+                "{status} {text:?}"
+            );
+            assert_eq!(failure.body.errors.len(), 1);
         }
     }
 

@@ -6,7 +6,7 @@
 use axum::http::{HeaderMap, header};
 use axum_extra::extract::cookie::CookieJar;
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
@@ -65,33 +65,59 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 pub enum Presented<'a> {
     /// `Authorization: Bearer gate_…`: the token's secret.
     Token(&'a str),
+    /// `Authorization: Basic base64(username:gate_…)`, as JFrog clients
+    /// send an access token: the token's secret and the username it must
+    /// belong to. A password is never accepted this way.
+    BasicToken {
+        /// The username before the colon.
+        username: String,
+        /// The token's secret after it.
+        secret: String,
+    },
     /// The web UI's session cookie: its value.
     SessionCookie(String),
 }
 
-/// An `Authorization` header that is not `Bearer gate_…`.
+/// An `Authorization` header that is neither `Bearer gate_…` nor `Basic`
+/// with a username and a Gatehouse token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotBearer;
 
 /// The credential `headers` present: an `Authorization` header, which must
-/// be a bearer token, wins over a session cookie; `None` without either.
+/// be a bearer token (or Basic with a token as the password), wins over a
+/// session cookie; `None` without either.
 ///
 /// # Errors
 /// [`NotBearer`] for an `Authorization` header of another scheme, not
 /// text, or whose secret is not a Gatehouse token.
 pub fn presented(headers: &HeaderMap) -> Result<Option<Presented<'_>>, NotBearer> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        return value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, secret)| secret.trim())
-            .filter(|secret| secret.starts_with(TOKEN_PREFIX))
-            .map(|secret| Some(Presented::Token(secret)))
-            .ok_or(NotBearer);
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(session_cookie(headers).map(Presented::SessionCookie));
+    };
+    let (scheme, rest) = value.to_str().ok().and_then(|v| v.split_once(' ')).ok_or(NotBearer)?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && rest.starts_with(TOKEN_PREFIX) {
+        return Ok(Some(Presented::Token(rest)));
     }
-    Ok(session_cookie(headers).map(Presented::SessionCookie))
+    if scheme.eq_ignore_ascii_case("basic") {
+        return basic_token(rest).map(Some);
+    }
+    Err(NotBearer)
+}
+
+/// The username and token of a Basic credential (RFC 7617: base64 of
+/// `username:password`, the password here a Gatehouse token).
+fn basic_token(encoded: &str) -> Result<Presented<'static>, NotBearer> {
+    let decoded = STANDARD.decode(encoded).map_err(|_| NotBearer)?;
+    let text = String::from_utf8(decoded).map_err(|_| NotBearer)?;
+    let (username, secret) = text.split_once(':').ok_or(NotBearer)?;
+    if username.is_empty() || !secret.starts_with(TOKEN_PREFIX) {
+        return Err(NotBearer);
+    }
+    Ok(Presented::BasicToken {
+        username: username.to_owned(),
+        secret: secret.to_owned(),
+    })
 }
 
 /// The session cookie's value among `headers`' cookies, if sent.
@@ -145,6 +171,44 @@ mod tests {
             );
         }
         assert_eq!(presented(&headers(&[(header::COOKIE, b"other=1")])), Ok(None));
+    }
+
+    #[test]
+    fn basic_carries_a_username_and_a_token_never_a_password() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::STANDARD;
+
+        let basic = |raw: &str| format!("Basic {}", STANDARD.encode(raw));
+        let token = |username: &str, secret: &str| {
+            Ok(Some(Presented::BasicToken {
+                username: username.to_owned(),
+                secret: secret.to_owned(),
+            }))
+        };
+        let cases: &[(String, Result<Option<Presented<'_>>, NotBearer>)] = &[
+            (basic("alice:gate_abc"), token("alice", "gate_abc")),
+            (
+                format!("basic  {} ", STANDARD.encode("alice:gate_abc")),
+                token("alice", "gate_abc"),
+            ),
+            (basic("a@b.example:gate_x:y"), token("a@b.example", "gate_x:y")),
+            (basic("alice:password"), Err(NotBearer)),
+            (basic("alice:"), Err(NotBearer)),
+            (basic(":gate_abc"), Err(NotBearer)),
+            (basic("alice"), Err(NotBearer)),
+            (basic("gate_abc"), Err(NotBearer)),
+            ("Basic !!!not-base64".to_owned(), Err(NotBearer)),
+            (format!("Basic {}", STANDARD.encode(b"alice:gate_\xff")), Err(NotBearer)),
+            ("Basic".to_owned(), Err(NotBearer)),
+            ("Digest username=alice".to_owned(), Err(NotBearer)),
+        ];
+        for (auth, expected) in cases {
+            assert_eq!(
+                &presented(&headers(&[(header::AUTHORIZATION, auth.as_bytes())])),
+                expected,
+                "{auth}"
+            );
+        }
     }
 
     #[test]

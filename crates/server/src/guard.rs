@@ -1,4 +1,5 @@
-//! The route guard: authenticates the request (bearer token or session
+//! The route guard: authenticates the request (bearer token — or Basic
+//! with a username and its token, as JFrog clients send it — or session
 //! cookie with its CSRF token) and refuses it unless the caller holds what
 //! `router.rs` says the route needs — before the handler runs (STYLE §2.8).
 
@@ -139,9 +140,21 @@ fn check_csrf(expected: &str, request: &Parts) -> Result<(), ApiProblem> {
 async fn authenticate(app: &App, parts: &Parts, client: &Client) -> Result<Option<Caller>, ApiProblem> {
     match presented(&parts.headers) {
         Ok(Some(Presented::Token(secret))) => by_token(app, secret, client).await.map(Some),
+        Ok(Some(Presented::BasicToken { username, secret })) => {
+            // JFrog clients' Basic: the password must be a token of that
+            // very user. No password is ever checked here.
+            let caller = by_token(app, &secret, client).await?;
+            if same_secret(caller.acting.username.as_str(), &username) {
+                Ok(Some(caller))
+            } else {
+                Err(ApiProblem::unauthenticated("the token is invalid, expired or revoked"))
+            }
+        }
         Ok(Some(Presented::SessionCookie(cookie))) => by_session(app, &cookie, client).await.map(Some),
         Ok(None) => Ok(None),
-        Err(NotBearer) => Err(ApiProblem::unauthenticated("expected `Authorization: Bearer gate_…`")),
+        Err(NotBearer) => Err(ApiProblem::unauthenticated(
+            "expected `Authorization: Bearer gate_…` (or Basic with a username and its token)",
+        )),
     }
 }
 

@@ -202,6 +202,7 @@ pub const JFROG_ROUTES: &[Route] = &[
     route!(PATCH "/access/api/v2/users/{username}", ACCOUNTS, jf_accounts::update_user),
     route!(DELETE "/access/api/v2/users/{username}", ACCOUNTS, jf_accounts::delete_user),
     route!(PUT "/access/api/v2/users/{username}/password", Needs::Authenticated, jf_accounts::set_password),
+    route!(POST "/access/api/v2/users/{username}/unlock", ACCOUNTS, jf_accounts::unlock_user),
     route!(PATCH "/access/api/v2/users/{username}/groups", ACCOUNTS, jf_accounts::change_user_groups),
     route!(GET "/access/api/v2/groups", ACCOUNTS, jf_accounts::list_groups),
     route!(POST "/access/api/v2/groups", ACCOUNTS, jf_accounts::create_group),

@@ -118,6 +118,10 @@ impl gatehouse_domain::Store for Store {
         with_conn!(self, |c| tokens::list(c, username).await)
     }
 
+    async fn all_tokens(&self, page: &PageRequest) -> Result<Page<Token>, StoreError> {
+        with_conn!(self, |c| tokens::all(c, page).await)
+    }
+
     async fn tokens_scoped_to_environment(&self, name: &str) -> Result<Vec<Token>, StoreError> {
         with_conn!(self, |c| tokens::scoped_to_environment(c, name).await)
     }

@@ -5,10 +5,12 @@
 use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::{Scope, Token};
 use gatehouse_domain::names::Username;
+use gatehouse_domain::store::{Page, PageRequest};
 use time::OffsetDateTime;
 
 use crate::codec::{self, from_json, nanos, opt_nanos, opt_time, time, to_json};
 use crate::conn::{Conn, Row, args};
+use crate::cursor;
 use crate::error::missing;
 
 macro_rules! token_columns {
@@ -100,6 +102,24 @@ pub(crate) async fn list<C: Conn>(c: &mut C, username: &Username) -> Result<Vec<
         )
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// A page of every user's tokens, by id (time-ordered UUIDs).
+pub(crate) async fn all<C: Conn>(c: &mut C, page: &PageRequest) -> Result<Page<Token>, StoreError> {
+    let listing = "tokens";
+    let after: String = cursor::after(listing, page)?.unwrap_or_default();
+    let rows = c
+        .fetch_all(
+            concat!(
+                "SELECT ",
+                token_columns!(),
+                " FROM tokens WHERE id > $1 ORDER BY id LIMIT $2"
+            ),
+            args![after, cursor::fetch_limit(page)],
+        )
+        .await?;
+    let tokens = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    cursor::finish(listing, page, tokens, |t| t.id.clone())
 }
 
 /// The tokens whose restricted scope names the environment `name` (the

@@ -39,14 +39,10 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateProject>,
 ) -> Result<Written<api::Project>, ApiProblem> {
-    let input = CreateProjectInput {
-        key: body.key,
-        display_name: body.display_name,
-        description: body.description,
-        admin_privileges: body.admin_privileges.into(),
-        admins: body.admins,
-    };
-    let done = app.ops(Via::Api).create_project(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .create_project(&caller.acting, CreateProjectInput::from(body))
+        .await?;
     Ok(Written::created(done.revision, api::Project::from(&done.value)))
 }
 
@@ -74,13 +70,7 @@ pub async fn patch(
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchProject>,
 ) -> Result<Written<api::Project>, ApiProblem> {
-    let input = PatchProjectInput {
-        key,
-        display_name: body.display_name,
-        description: body.description,
-        admin_privileges: body.admin_privileges.map(Into::into),
-        expected_revision: if_match.0,
-    };
+    let input = PatchProjectInput::from_wire(key, body, if_match.0);
     let done = app.ops(Via::Api).patch_project(&caller.acting, input).await?;
     Ok(Written::ok(done.revision, api::Project::from(&done.value)))
 }

@@ -7,8 +7,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
-use gatehouse_domain::FieldError;
-use gatehouse_domain::entities::{Role, RoleMode};
+use gatehouse_domain::entities::Role;
 use serde_json::Value;
 
 use super::environments::Force;
@@ -22,13 +21,6 @@ use crate::state::App;
 
 fn wire(app: &App, role: &Role) -> api::Role {
     api::Role::new(role, app.snapshot().catalogue())
-}
-
-fn mode(mode: api::RoleMode) -> RoleMode {
-    match mode {
-        api::RoleMode::Basic => RoleMode::Basic,
-        api::RoleMode::Advanced => RoleMode::Advanced,
-    }
 }
 
 fn place(project: Option<String>) -> RolePlace {
@@ -62,56 +54,12 @@ async fn create(
     project: Option<String>,
     body: api::CreateRole,
 ) -> Result<Written<api::Role>, ApiProblem> {
-    let face_errors = read_back_place(project.as_deref(), &body);
-    let input = CreateRoleInput {
-        name: body.name,
-        description: body.description,
-        mode: body.mode.map(mode),
-        categories: body.categories,
-        actions: body.actions,
-        environments: body.environments,
-        face_errors,
-    };
+    let input = CreateRoleInput::from_wire(project.as_deref(), body);
     let done = app
         .ops(Via::Api)
         .create_role(&caller.acting, &place(project), input)
         .await?;
     Ok(Written::created(done.revision, wire(app, &done.value)))
-}
-
-/// The `scope`, `project` and `type` of a read-back role sent to create
-/// one: each, when given, must be the route's.
-fn read_back_place(project: Option<&str>, body: &api::CreateRole) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if body.scope.is_some_and(|s| s != api::ScopeKind::of(project.as_ref())) {
-        errors.push(FieldError::invalid(
-            "scope",
-            match project {
-                Some(_) => "a role created under a project has scope `project`",
-                None => "a role created at /api/v1/roles has scope `global`",
-            },
-        ));
-    }
-    if let Some(named) = &body.project
-        && project.is_none_or(|key| key != named)
-    {
-        errors.push(FieldError::invalid("project", "is not the project of the route"));
-    }
-    let made = if project.is_some() {
-        api::RoleKind::Custom
-    } else {
-        api::RoleKind::CustomGlobal
-    };
-    if body.role_type.is_some_and(|t| t != made) {
-        errors.push(FieldError::invalid(
-            "type",
-            &format!(
-                "a role created here is `{}`",
-                if project.is_some() { "CUSTOM" } else { "CUSTOM_GLOBAL" }
-            ),
-        ));
-    }
-    errors
 }
 
 async fn patch(
@@ -122,17 +70,7 @@ async fn patch(
     if_match: IfMatch,
     body: api::PatchRole,
 ) -> Result<Written<api::Role>, ApiProblem> {
-    let input = PatchRoleInput {
-        name,
-        new_name: body.name,
-        description: body.description,
-        mode: body.mode.map(mode),
-        categories: body.categories,
-        actions: body.actions,
-        environments: body.environments,
-        discard_advanced: body.discard_advanced,
-        expected_revision: if_match.0,
-    };
+    let input = PatchRoleInput::from_wire(name, body, if_match.0);
     let done = app
         .ops(Via::Api)
         .patch_role(&caller.acting, &place(project), input)

@@ -28,16 +28,6 @@ pub(crate) fn created(done: Done<(Token, String)>) -> Written<api::CreatedToken>
     )
 }
 
-/// The operation's input for a token of `username` as the wire asks it.
-pub(crate) fn input(username: String, body: api::CreateToken) -> CreateTokenInput {
-    CreateTokenInput {
-        username,
-        description: body.description,
-        expires_in: body.expires_in,
-        scope: body.scope.map(Into::into),
-    }
-}
-
 async fn page(
     app: &App,
     caller: &Caller,
@@ -70,7 +60,7 @@ pub async fn create_own(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
-    let input = input(caller.acting.username.as_str().to_owned(), body);
+    let input = CreateTokenInput::from_wire(caller.acting.username.as_str().to_owned(), body);
     Ok(created(app.ops(Via::Api).create_token(&caller.acting, input).await?))
 }
 
@@ -111,6 +101,6 @@ pub async fn create_for_user(
     Path(username): Path<String>,
     JsonBody(body): JsonBody<api::CreateToken>,
 ) -> Result<Written<api::CreatedToken>, ApiProblem> {
-    let input = input(username, body);
+    let input = CreateTokenInput::from_wire(username, body);
     Ok(created(app.ops(Via::Api).create_token(&caller.acting, input).await?))
 }

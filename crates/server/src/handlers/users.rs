@@ -4,7 +4,7 @@
 
 use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
-use gatehouse_authz::{Snapshot, UserStatus};
+use gatehouse_authz::Snapshot;
 use gatehouse_domain::commands::users::StatusChange;
 use gatehouse_domain::entities::User;
 use gatehouse_domain::user_status::effective_status;
@@ -15,7 +15,7 @@ use super::respond::{IfMatch, Params, Tagged, Written};
 use crate::caller::{Caller, Client};
 use crate::json::JsonBody;
 use crate::operations::users::{
-    CreateUserInput, ListUsersInput, MembershipInput, PatchUserInput, SetPasswordInput, UserRef,
+    CreateUserInput, ListUsersInput, MembershipInput, PatchUserInput, SetPasswordInput, UserRef, wire_status,
 };
 use crate::operations::{Done, Paging, Via};
 use crate::problem::ApiProblem;
@@ -50,12 +50,7 @@ pub(crate) fn written_user(app: &App, done: Done<User>, created: bool) -> Writte
 
 /// The memberships of a create or invite request.
 pub(crate) fn memberships(raw: Vec<api::Membership>) -> Vec<MembershipInput> {
-    raw.into_iter()
-        .map(|m| MembershipInput {
-            project: m.project,
-            roles: m.roles,
-        })
-        .collect()
+    raw.into_iter().map(Into::into).collect()
 }
 
 /// `POST /api/v1/users`: a user with email and password (invited until
@@ -67,17 +62,10 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<api::CreateUser>,
 ) -> Result<Written<api::User>, ApiProblem> {
-    let input = CreateUserInput {
-        email: body.email,
-        password: body.password.map(|p| p.expose().to_owned()),
-        username: body.username,
-        kind: body.kind.map(Into::into),
-        admin: body.admin,
-        account_permissions: body.account_permissions,
-        memberships: memberships(body.memberships),
-        managed_by: None,
-    };
-    let done = app.ops(Via::Api).create_user(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .create_user(&caller.acting, CreateUserInput::from(body))
+        .await?;
     Ok(written_user(&app, done, true))
 }
 
@@ -104,12 +92,7 @@ pub async fn list(
 ) -> Result<axum::Json<Page<api::User>>, ApiProblem> {
     let input = ListUsersInput {
         q: query.q,
-        status: query.status.map(|s| match s {
-            api::UserStatus::Invited => UserStatus::Invited,
-            api::UserStatus::Enabled => UserStatus::Active,
-            api::UserStatus::Disabled => UserStatus::Disabled,
-            api::UserStatus::Locked => UserStatus::Locked,
-        }),
+        status: query.status.map(wire_status),
         paging: Paging {
             limit: query.limit,
             cursor: query.cursor,

@@ -1,5 +1,5 @@
 //! `/access/api/v2/users` and `/access/api/v2/groups`: JFrog's v2 wire
-//! over the native handlers; lists answer `{"users"|"groups", "cursor"}`.
+//! over the operations; lists answer `{"users"|"groups", "cursor"}`.
 
 use std::collections::HashMap;
 
@@ -8,17 +8,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
 use gatehouse_api as api;
+use gatehouse_api::Secret;
+use gatehouse_domain::commands::users::StatusChange;
+use gatehouse_domain::entities::{Group, User};
 use gatehouse_jfrog::groups::{self as jgroups, GroupBody, GroupDetails, GroupItem, GroupList, GroupMembers};
 use gatehouse_jfrog::users::{self as jusers, AddRemove, PasswordBody, UserBody, UserDetails, UserItem, UserList};
 use gatehouse_jfrog::{Failure, body};
 
-use super::{Answer, Refused, json, tagged, written};
+use super::{Answer, Refused, json};
 use crate::caller::{Caller, Client};
-use crate::handlers::respond::{IfMatch, Params};
-use crate::handlers::users::UserQuery;
-use crate::handlers::{groups, users};
-use crate::json::JsonBody;
-use crate::operations::Paging;
+use crate::handlers::users::wire_user;
+use crate::operations::groups::{CreateGroupInput, GroupMembersInput, PatchGroupInput};
+use crate::operations::users::{
+    CreateUserInput, ListUsersInput, PatchUserInput, SetPasswordInput, UserRef, wire_status,
+};
+use crate::operations::{Paging, Via};
 use crate::state::App;
 
 /// `?limit=` and `?cursor=` of JFrog's lists (other parameters ignored).
@@ -36,26 +40,29 @@ fn paging(query: &HashMap<String, String>) -> Result<Paging, Refused> {
     })
 }
 
-async fn user_details(app: &App, username: String) -> Answer {
-    let user = tagged(users::get(State(app.clone()), Path(username)).await?);
-    json(StatusCode::OK, &UserDetails::from(&user))
+fn user_wire(app: &App, user: &User) -> api::User {
+    wire_user(&app.snapshot(), user, app.now())
+}
+
+async fn user_details(app: &App, username: &str, status: StatusCode) -> Answer {
+    let user = app.ops(Via::Jfrog).get_user(username).await?;
+    json(status, &UserDetails::from(&user_wire(app, &user)))
 }
 
 /// `GET /access/api/v2/users?limit=&cursor=&username=&status=`.
 pub async fn list_users(State(app): State<App>, Query(query): Query<HashMap<String, String>>) -> Answer {
     let paging = paging(&query)?;
     let status = query.get("status").map(|s| jusers::parse_status(s)).transpose()?;
-    let filter = UserQuery {
+    let input = ListUsersInput {
         q: query.get("username").cloned(),
-        status,
-        limit: paging.limit,
-        cursor: paging.cursor,
+        status: status.map(wire_status),
+        paging,
     };
-    let axum::Json(page) = users::list(State(app), Params(filter)).await?;
+    let page = app.ops(Via::Jfrog).list_users(input).await?;
     json(
         StatusCode::OK,
         &UserList {
-            users: page.items.iter().map(UserItem::from).collect(),
+            users: page.items.iter().map(|u| UserItem::from(&user_wire(&app, u))).collect(),
             cursor: page.next_cursor,
         },
     )
@@ -63,7 +70,7 @@ pub async fn list_users(State(app): State<App>, Query(query): Query<HashMap<Stri
 
 /// `GET /access/api/v2/users/{username}`.
 pub async fn get_user(State(app): State<App>, Path(username): Path<String>) -> Answer {
-    user_details(&app, username).await
+    user_details(&app, &username, StatusCode::OK).await
 }
 
 async fn join_groups(app: &App, caller: &Caller, username: &str, change: AddRemove) -> Result<(), Refused> {
@@ -74,15 +81,13 @@ async fn join_groups(app: &App, caller: &Caller, username: &str, change: AddRemo
         for group in names {
             let one = vec![username.to_owned()];
             let (add, remove) = if add { (one, Vec::new()) } else { (Vec::new(), one) };
-            let change = api::PatchGroupMembers { add, remove };
-            groups::change_members(
-                State(app.clone()),
-                caller.clone(),
-                Path(group),
-                IfMatch(None),
-                JsonBody(change),
-            )
-            .await?;
+            let input = GroupMembersInput {
+                name: group,
+                add,
+                remove,
+                expected_revision: None,
+            };
+            app.ops(Via::Jfrog).change_group_members(&caller.acting, input).await?;
         }
     }
     Ok(())
@@ -91,14 +96,35 @@ async fn join_groups(app: &App, caller: &Caller, username: &str, change: AddRemo
 /// `POST /access/api/v2/users`: 201; then joins `groups`.
 pub async fn create_user(State(app): State<App>, caller: Caller, bytes: Bytes) -> Answer {
     let new = jusers::create(body::json::<UserBody>(&bytes)?)?;
-    let user = written(users::create(State(app.clone()), caller.clone(), JsonBody(new.user)).await?)?;
+    let done = app
+        .ops(Via::Jfrog)
+        .create_user(&caller.acting, CreateUserInput::from(new.user))
+        .await?;
+    let username = done.value.username.as_str().to_owned();
     let change = AddRemove {
         add: Some(new.groups),
         remove: None,
     };
-    join_groups(&app, &caller, &user.username, change).await?;
-    let user = tagged(users::get(State(app.clone()), Path(user.username)).await?);
-    json(StatusCode::CREATED, &UserDetails::from(&user))
+    join_groups(&app, &caller, &username, change).await?;
+    user_details(&app, &username, StatusCode::CREATED).await
+}
+
+async fn password(
+    app: &App,
+    caller: &Caller,
+    (client, username): (Client, String),
+    (current, new): (Option<Secret>, Secret),
+) -> Result<(), Refused> {
+    let input = SetPasswordInput {
+        username,
+        current_password: current.map(|p| p.expose().to_owned()),
+        new_password: new.expose().to_owned(),
+        keep_session: caller.credential.session_id().map(str::to_owned),
+        client,
+        expected_revision: None,
+    };
+    app.ops(Via::Jfrog).set_password(&caller.acting, input).await?;
+    Ok(())
 }
 
 /// `PATCH /access/api/v2/users/{username}`: email, admin flag, password.
@@ -110,40 +136,47 @@ pub async fn update_user(
     bytes: Bytes,
 ) -> Answer {
     let parsed = body::json::<UserBody>(&bytes)?;
-    let current = tagged(users::get(State(app.clone()), Path(username.clone())).await?);
-    let change = jusers::update(parsed, &current)?;
+    let ops = app.ops(Via::Jfrog);
+    let current = ops.get_user(&username).await?;
+    let change = jusers::update(parsed, &user_wire(&app, &current))?;
     if change.patch.email.is_some() || change.patch.admin.is_some() {
-        users::patch(
-            State(app.clone()),
-            caller.clone(),
-            Path(username.clone()),
-            IfMatch(None),
-            JsonBody(change.patch),
-        )
-        .await?;
-    }
-    if let Some(password) = change.password {
-        let body = api::SetPassword {
-            current_password: None,
-            new_password: password,
+        let input = PatchUserInput {
+            username: username.clone(),
+            email: change.patch.email,
+            admin: change.patch.admin,
+            account_permissions: None,
+            expected_revision: None,
         };
-        users::set_password(
-            State(app.clone()),
-            caller,
-            client,
-            Path(username.clone()),
-            IfMatch(None),
-            JsonBody(body),
-        )
-        .await?;
+        ops.patch_user(&caller.acting, input).await?;
     }
-    user_details(&app, username).await
+    if let Some(new) = change.password {
+        password(&app, &caller, (client, username.clone()), (None, new)).await?;
+    }
+    user_details(&app, &username, StatusCode::OK).await
 }
 
 /// `DELETE /access/api/v2/users/{username}`: 204.
 pub async fn delete_user(State(app): State<App>, caller: Caller, Path(username): Path<String>) -> Answer {
-    users::delete(State(app), caller, Path(username), IfMatch(None)).await?;
+    let user = UserRef {
+        username,
+        expected_revision: None,
+    };
+    app.ops(Via::Jfrog).delete_user(&caller.acting, user).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /access/api/v2/users/{username}/unlock`: ends a lockout at once;
+/// answers the user.
+pub async fn unlock_user(State(app): State<App>, caller: Caller, Path(username): Path<String>) -> Answer {
+    let user = UserRef {
+        username,
+        expected_revision: None,
+    };
+    let done = app
+        .ops(Via::Jfrog)
+        .set_user_status(&caller.acting, user, StatusChange::Unlock)
+        .await?;
+    json(StatusCode::OK, &UserDetails::from(&user_wire(&app, &done.value)))
 }
 
 /// `PUT /access/api/v2/users/{username}/password`: 204.
@@ -155,13 +188,11 @@ pub async fn set_password(
     bytes: Bytes,
 ) -> Answer {
     let change = jusers::set_password(body::json::<PasswordBody>(&bytes)?)?;
-    users::set_password(
-        State(app),
-        caller,
-        client,
-        Path(username),
-        IfMatch(None),
-        JsonBody(change),
+    password(
+        &app,
+        &caller,
+        (client, username),
+        (change.current_password, change.new_password),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -176,17 +207,28 @@ pub async fn change_user_groups(
 ) -> Answer {
     let change = body::json::<AddRemove>(&bytes)?;
     join_groups(&app, &caller, &username, change).await?;
-    let user = tagged(users::get(State(app), Path(username)).await?);
-    json(StatusCode::OK, &serde_json::json!({"groups": user.groups}))
+    let user = app.ops(Via::Jfrog).get_user(&username).await?;
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"groups": user_wire(&app, &user).groups}),
+    )
+}
+
+fn group_details(group: &Group) -> GroupDetails {
+    GroupDetails::from(&api::Group::from(group))
 }
 
 /// `GET /access/api/v2/groups?limit=&cursor=`.
 pub async fn list_groups(State(app): State<App>, Query(query): Query<HashMap<String, String>>) -> Answer {
-    let axum::Json(page) = groups::list(State(app), Params(paging(&query)?)).await?;
+    let page = app.ops(Via::Jfrog).list_groups(&paging(&query)?).await?;
     json(
         StatusCode::OK,
         &GroupList {
-            groups: page.items.iter().map(GroupItem::from).collect(),
+            groups: page
+                .items
+                .iter()
+                .map(|g| GroupItem::from(&api::Group::from(g)))
+                .collect(),
             cursor: page.next_cursor,
         },
     )
@@ -194,27 +236,37 @@ pub async fn list_groups(State(app): State<App>, Query(query): Query<HashMap<Str
 
 /// `GET /access/api/v2/groups/{name}`.
 pub async fn get_group(State(app): State<App>, Path(name): Path<String>) -> Answer {
-    let group = tagged(groups::get(State(app), Path(name)).await?);
-    json(StatusCode::OK, &GroupDetails::from(&group))
+    let group = app.ops(Via::Jfrog).get_group(&name).await?;
+    json(StatusCode::OK, &group_details(&group))
 }
 
 /// `POST /access/api/v2/groups`: 201.
 pub async fn create_group(State(app): State<App>, caller: Caller, bytes: Bytes) -> Answer {
     let new = jgroups::create(body::json::<GroupBody>(&bytes)?)?;
-    let group = written(groups::create(State(app), caller, JsonBody(new)).await?)?;
-    json(StatusCode::CREATED, &GroupDetails::from(&group))
+    let input = CreateGroupInput {
+        name: new.name,
+        description: new.description,
+        members: new.members,
+    };
+    let done = app.ops(Via::Jfrog).create_group(&caller.acting, input).await?;
+    json(StatusCode::CREATED, &group_details(&done.value))
 }
 
 /// `PATCH /access/api/v2/groups/{name}`.
 pub async fn update_group(State(app): State<App>, caller: Caller, Path(name): Path<String>, bytes: Bytes) -> Answer {
     let patch = jgroups::update(body::json::<GroupBody>(&bytes)?)?;
-    let group = written(groups::patch(State(app), caller, Path(name), IfMatch(None), JsonBody(patch)).await?)?;
-    json(StatusCode::OK, &GroupDetails::from(&group))
+    let input = PatchGroupInput {
+        name,
+        description: patch.description,
+        expected_revision: None,
+    };
+    let done = app.ops(Via::Jfrog).patch_group(&caller.acting, input).await?;
+    json(StatusCode::OK, &group_details(&done.value))
 }
 
 /// `DELETE /access/api/v2/groups/{name}`: 204.
 pub async fn delete_group(State(app): State<App>, caller: Caller, Path(name): Path<String>) -> Answer {
-    groups::delete(State(app), caller, Path(name), IfMatch(None)).await?;
+    app.ops(Via::Jfrog).delete_group(&caller.acting, &name, None).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -222,7 +274,17 @@ pub async fn delete_group(State(app): State<App>, caller: Caller, Path(name): Pa
 /// `{"members"}`.
 pub async fn change_members(State(app): State<App>, caller: Caller, Path(name): Path<String>, bytes: Bytes) -> Answer {
     let change = jgroups::change_members(body::json::<AddRemove>(&bytes)?);
-    let group =
-        written(groups::change_members(State(app), caller, Path(name), IfMatch(None), JsonBody(change)).await?)?;
-    json(StatusCode::OK, &GroupMembers { members: group.members })
+    let input = GroupMembersInput {
+        name,
+        add: change.add,
+        remove: change.remove,
+        expected_revision: None,
+    };
+    let done = app.ops(Via::Jfrog).change_group_members(&caller.acting, input).await?;
+    json(
+        StatusCode::OK,
+        &GroupMembers {
+            members: api::Group::from(&done.value).members,
+        },
+    )
 }

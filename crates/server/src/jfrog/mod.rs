@@ -1,9 +1,11 @@
 //! The JFrog Access-compatible face (SPEC §13): `/access/api/v1` and
 //! `/access/api/v2`. Each handler translates JFrog's wire
-//! (`gatehouse-jfrog`) to the native request, calls the native handler —
-//! the same validation, rules and anti-escalation — and translates the
-//! answer back; [`translate`] turns every problem+json refusal, the route
-//! guard's included, into JFrog's `{"errors": [{"code", "message"}]}`.
+//! (`gatehouse-jfrog`) to an operation's input, calls the operations layer
+//! as `Via::Jfrog` — the same validation, rules and anti-escalation as
+//! `/api/v1` — and translates the answer back (through the native wire
+//! types, which the JFrog ones are mapped from); [`translate`] turns every
+//! problem+json refusal, the route guard's included, into JFrog's
+//! `{"errors": [{"code", "message"}]}`.
 
 pub mod accounts;
 pub mod environments;
@@ -19,11 +21,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use gatehouse_api::{PROBLEM_CONTENT_TYPE, Page, Problem};
+use gatehouse_domain::store::Page as Found;
 use gatehouse_jfrog::Failure;
 use serde::Serialize;
 
-use crate::handlers::respond::{Tagged, Written};
-use crate::operations::Paging;
+use crate::operations::{OpResult, Paging};
 use crate::problem::ApiProblem;
 
 /// A refusal on this face: a native problem (translated by [`translate`])
@@ -61,35 +63,20 @@ pub fn json<T: Serialize>(status: StatusCode, body: &T) -> Answer {
     Ok((status, Json(body)).into_response())
 }
 
-/// The body of a native write's answer.
+/// Every item of a list, page after page (JFrog's lists of projects,
+/// roles, members, environments and tokens are not paged).
 ///
 /// # Errors
-/// 500 when the native handler answered none.
-pub fn written<T>(written: Written<T>) -> Result<T, Refused> {
-    written
-        .body
-        .ok_or_else(|| ApiProblem::internal("a write answered no body", &"jfrog").into())
-}
-
-/// The body of a native read's answer.
-pub fn tagged<T>(Tagged(_, body): Tagged<T>) -> T {
-    body
-}
-
-/// Every item of a native list, page after page (JFrog's lists of
-/// projects, roles, members and environments are not paged).
-///
-/// # Errors
-/// The first page's refusal.
+/// The first refusal.
 pub async fn every<T, F, Fut>(mut page: F) -> Result<Vec<T>, Refused>
 where
     F: FnMut(Paging) -> Fut,
-    Fut: Future<Output = Result<Json<Page<T>>, ApiProblem>>,
+    Fut: Future<Output = OpResult<Found<T>>>,
 {
     let mut all = Vec::new();
     let mut cursor = None;
     loop {
-        let Json(found) = page(Paging {
+        let found = page(Paging {
             limit: Some(Page::<()>::MAX_LIMIT),
             cursor,
         })
@@ -109,23 +96,27 @@ pub fn content_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Turns a problem+json answer into JFrog's error body and status (a 422
-/// becomes a 400); other answers pass unchanged.
+/// becomes a 400), and so a refusal in plain text (a body over the limit,
+/// refused before the handler ran); other answers pass unchanged.
 pub async fn translate(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with(PROBLEM_CONTENT_TYPE));
-    if !is_problem {
+    let content_type = content_type(response.headers()).unwrap_or_default().to_owned();
+    let is_problem = content_type.starts_with(PROBLEM_CONTENT_TYPE);
+    let refused = response.status().is_client_error() || response.status().is_server_error();
+    let plain_refusal = refused && !content_type.starts_with("application/json");
+    if !is_problem && !plain_refusal {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
-    let Ok(problem) = serde_json::from_slice::<Problem>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
+    let failure = if is_problem {
+        let Ok(problem) = serde_json::from_slice::<Problem>(&bytes) else {
+            return Response::from_parts(parts, Body::from(bytes));
+        };
+        Failure::from_problem(&problem)
+    } else {
+        Failure::plain(parts.status.as_u16(), &String::from_utf8_lossy(&bytes))
     };
-    let failure = Failure::from_problem(&problem);
     parts.status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(

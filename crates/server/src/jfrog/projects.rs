@@ -1,103 +1,155 @@
 //! `/access/api/v1/projects` with their roles and members, and the global
-//! roles at `/access/api/v1/roles`: JFrog's wire over the native handlers.
+//! roles at `/access/api/v1/roles`: JFrog's wire over the operations.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
 use gatehouse_api as api;
+use gatehouse_domain::entities::Role as Stored;
 use gatehouse_jfrog::members::{MemberBody, Members};
 use gatehouse_jfrog::projects::{Project, ProjectBody};
 use gatehouse_jfrog::roles::{Place, Role, RoleBody};
 use gatehouse_jfrog::{body, members as jmembers, projects as jprojects, roles as jroles};
 
-use super::{Answer, every, json, tagged, written};
+use super::{Answer, Refused, every, json};
 use crate::caller::Caller;
-use crate::handlers::environments::Force;
-use crate::handlers::members::MemberQuery;
-use crate::handlers::projects::Confirm;
-use crate::handlers::respond::{IfMatch, Params};
-use crate::handlers::{members, projects, roles};
-use crate::json::JsonBody;
-use crate::operations::not_found;
+use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
+use crate::operations::projects::{CreateProjectInput, DeleteProjectInput, PatchProjectInput};
+use crate::operations::roles::{CreateRoleInput, DeleteRoleInput, PatchRoleInput, RolePlace};
+use crate::operations::{Via, not_found};
 use crate::state::App;
+
+fn project(found: &gatehouse_domain::entities::Project) -> Project {
+    Project::from(&api::Project::from(found))
+}
 
 /// `GET /access/api/v1/projects`: a bare array.
 pub async fn list(State(app): State<App>, caller: Caller) -> Answer {
-    let all = every(|paging| projects::list(State(app.clone()), caller.clone(), Params(paging))).await?;
-    json(StatusCode::OK, &all.iter().map(Project::from).collect::<Vec<_>>())
+    let ops = app.ops(Via::Jfrog);
+    let acting = &caller.acting;
+    let all = every(|paging| async move { ops.list_projects(acting, &paging).await }).await?;
+    json(StatusCode::OK, &all.iter().map(project).collect::<Vec<_>>())
 }
 
 /// `GET /access/api/v1/projects/{key}`.
 pub async fn get(State(app): State<App>, caller: Caller, Path(key): Path<String>) -> Answer {
-    let project = tagged(projects::get(State(app), caller, Path(key)).await?);
-    json(StatusCode::OK, &Project::from(&project))
+    let found = app.ops(Via::Jfrog).get_project(&caller.acting, &key).await?;
+    json(StatusCode::OK, &project(&found))
 }
 
 /// `POST /access/api/v1/projects`: 201.
 pub async fn create(State(app): State<App>, caller: Caller, bytes: Bytes) -> Answer {
     let new = jprojects::create(body::json::<ProjectBody>(&bytes)?)?;
-    let project = written(projects::create(State(app), caller, JsonBody(new)).await?)?;
-    json(StatusCode::CREATED, &Project::from(&project))
+    let done = app
+        .ops(Via::Jfrog)
+        .create_project(&caller.acting, CreateProjectInput::from(new))
+        .await?;
+    json(StatusCode::CREATED, &project(&done.value))
 }
 
 /// `PUT /access/api/v1/projects/{key}`: what the body leaves out stays.
 pub async fn update(State(app): State<App>, caller: Caller, Path(key): Path<String>, bytes: Bytes) -> Answer {
     let parsed = body::json::<ProjectBody>(&bytes)?;
-    let current = tagged(projects::get(State(app.clone()), caller.clone(), Path(key.clone())).await?);
-    let patch = jprojects::update(parsed, &current)?;
-    let project = written(projects::patch(State(app), caller, Path(key), IfMatch(None), JsonBody(patch)).await?)?;
-    json(StatusCode::OK, &Project::from(&project))
+    let ops = app.ops(Via::Jfrog);
+    let current = ops.get_project(&caller.acting, &key).await?;
+    let patch = jprojects::update(parsed, &api::Project::from(&current))?;
+    let input = PatchProjectInput::from_wire(key, patch, None);
+    let done = ops.patch_project(&caller.acting, input).await?;
+    json(StatusCode::OK, &project(&done.value))
 }
 
 /// `DELETE /access/api/v1/projects/{key}`: 204 (JFrog's delete is the
 /// confirmation the native API asks for).
 pub async fn delete(State(app): State<App>, caller: Caller, Path(key): Path<String>) -> Answer {
-    let confirm = Confirm {
+    let input = DeleteProjectInput {
         confirm: Some(key.clone()),
+        key,
+        expected_revision: None,
     };
-    projects::delete(State(app), caller, Path(key), Params(confirm), IfMatch(None)).await?;
+    app.ops(Via::Jfrog).delete_project(&caller.acting, input).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn role_answer(app: &App, status: StatusCode, role: &api::Role) -> Answer {
-    json(status, &Role::new(role, app.snapshot().catalogue()))
+fn role_place(project: Option<String>) -> RolePlace {
+    RolePlace { project }
+}
+
+fn role(app: &App, role: &Stored) -> Role {
+    let catalogue = std::sync::Arc::clone(app.snapshot().catalogue());
+    Role::new(&api::Role::new(role, &catalogue), &catalogue)
+}
+
+async fn roles_at(app: &App, caller: &Caller, place: &RolePlace) -> Result<Vec<Stored>, Refused> {
+    let ops = app.ops(Via::Jfrog);
+    let acting = &caller.acting;
+    every(|paging| async move { ops.list_roles(acting, place, &paging).await }).await
+}
+
+async fn create_role_at(app: &App, caller: &Caller, project: Option<String>, jfrog: Place, bytes: &Bytes) -> Answer {
+    let new = jroles::create(body::json::<RoleBody>(bytes)?, jfrog, app.snapshot().catalogue())?;
+    let input = CreateRoleInput::from_wire(project.as_deref(), new);
+    let done = app
+        .ops(Via::Jfrog)
+        .create_role(&caller.acting, &role_place(project), input)
+        .await?;
+    json(StatusCode::CREATED, &role(app, &done.value))
+}
+
+async fn update_role_at(
+    app: &App,
+    caller: &Caller,
+    project: Option<String>,
+    (jfrog, name): (Place, String),
+    bytes: &Bytes,
+) -> Answer {
+    let patch = jroles::update(body::json::<RoleBody>(bytes)?, jfrog, &name, app.snapshot().catalogue())?;
+    let input = PatchRoleInput::from_wire(name, patch, None);
+    let done = app
+        .ops(Via::Jfrog)
+        .patch_role(&caller.acting, &role_place(project), input)
+        .await?;
+    json(StatusCode::OK, &role(app, &done.value))
+}
+
+async fn delete_role_at(app: &App, caller: &Caller, project: Option<String>, name: String) -> Answer {
+    let input = DeleteRoleInput {
+        name,
+        force: false,
+        expected_revision: None,
+    };
+    app.ops(Via::Jfrog)
+        .delete_role(&caller.acting, &role_place(project), input)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /access/api/v1/projects/{key}/roles`: the global roles usable in
 /// the project and its own, a bare array.
 pub async fn list_roles(State(app): State<App>, caller: Caller, Path(key): Path<String>) -> Answer {
-    let own =
-        every(|paging| roles::list_in_project(State(app.clone()), caller.clone(), Path(key.clone()), Params(paging)))
-            .await?;
-    let global = every(|paging| roles::list_global(State(app.clone()), caller.clone(), Params(paging))).await?;
-    let catalogue = std::sync::Arc::clone(app.snapshot().catalogue());
-    let all: Vec<Role> = global.iter().chain(&own).map(|r| Role::new(r, &catalogue)).collect();
+    let own = roles_at(&app, &caller, &role_place(Some(key))).await?;
+    let global = roles_at(&app, &caller, &role_place(None)).await?;
+    let all: Vec<Role> = global.iter().chain(&own).map(|r| role(&app, r)).collect();
     json(StatusCode::OK, &all)
 }
 
 /// `GET /access/api/v1/projects/{key}/roles/{name}`: the project's role,
 /// else the global one of that name.
 pub async fn get_role(State(app): State<App>, caller: Caller, Path((key, name)): Path<(String, String)>) -> Answer {
-    let role = match roles::get_in_project(State(app.clone()), caller.clone(), Path((key, name.clone()))).await {
-        Ok(found) => tagged(found),
-        Err(problem) if problem.code() == gatehouse_api::ErrorCode::NotFound => {
-            tagged(roles::get_global(State(app.clone()), caller, Path(name)).await?)
+    let ops = app.ops(Via::Jfrog);
+    let found = match ops.get_role(&caller.acting, &role_place(Some(key)), &name).await {
+        Ok(found) => found,
+        Err(problem) if problem.code() == api::ErrorCode::NotFound => {
+            ops.get_role(&caller.acting, &role_place(None), &name).await?
         }
         Err(problem) => return Err(problem.into()),
     };
-    role_answer(&app, StatusCode::OK, &role)
+    json(StatusCode::OK, &role(&app, &found))
 }
 
 /// `POST /access/api/v1/projects/{key}/roles`: 201.
 pub async fn create_role(State(app): State<App>, caller: Caller, Path(key): Path<String>, bytes: Bytes) -> Answer {
-    let new = jroles::create(
-        body::json::<RoleBody>(&bytes)?,
-        Place::Project,
-        app.snapshot().catalogue(),
-    )?;
-    let role = written(roles::create_in_project(State(app.clone()), caller, Path(key), JsonBody(new)).await?)?;
-    role_answer(&app, StatusCode::CREATED, &role)
+    create_role_at(&app, &caller, Some(key), Place::Project, &bytes).await
 }
 
 /// `PUT /access/api/v1/projects/{key}/roles/{name}`.
@@ -107,63 +159,35 @@ pub async fn update_role(
     Path((key, name)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer {
-    let patch = jroles::update(
-        body::json::<RoleBody>(&bytes)?,
-        Place::Project,
-        &name,
-        app.snapshot().catalogue(),
-    )?;
-    let role = written(
-        roles::patch_in_project(
-            State(app.clone()),
-            caller,
-            Path((key, name)),
-            IfMatch(None),
-            JsonBody(patch),
-        )
-        .await?,
-    )?;
-    role_answer(&app, StatusCode::OK, &role)
+    update_role_at(&app, &caller, Some(key), (Place::Project, name), &bytes).await
 }
 
 /// `DELETE /access/api/v1/projects/{key}/roles/{name}`: 204.
 pub async fn delete_role(State(app): State<App>, caller: Caller, Path((key, name)): Path<(String, String)>) -> Answer {
-    roles::delete_in_project(
-        State(app),
-        caller,
-        Path((key, name)),
-        Params(Force::default()),
-        IfMatch(None),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    delete_role_at(&app, &caller, Some(key), name).await
 }
 
 /// `GET /access/api/v1/roles`: the global roles, a bare array.
 pub async fn list_global_roles(State(app): State<App>, caller: Caller) -> Answer {
-    let global = every(|paging| roles::list_global(State(app.clone()), caller.clone(), Params(paging))).await?;
-    let catalogue = std::sync::Arc::clone(app.snapshot().catalogue());
+    let global = roles_at(&app, &caller, &role_place(None)).await?;
     json(
         StatusCode::OK,
-        &global.iter().map(|r| Role::new(r, &catalogue)).collect::<Vec<_>>(),
+        &global.iter().map(|r| role(&app, r)).collect::<Vec<_>>(),
     )
 }
 
 /// `GET /access/api/v1/roles/{name}`.
 pub async fn get_global_role(State(app): State<App>, caller: Caller, Path(name): Path<String>) -> Answer {
-    let role = tagged(roles::get_global(State(app.clone()), caller, Path(name)).await?);
-    role_answer(&app, StatusCode::OK, &role)
+    let found = app
+        .ops(Via::Jfrog)
+        .get_role(&caller.acting, &role_place(None), &name)
+        .await?;
+    json(StatusCode::OK, &role(&app, &found))
 }
 
 /// `POST /access/api/v1/roles`: 201.
 pub async fn create_global_role(State(app): State<App>, caller: Caller, bytes: Bytes) -> Answer {
-    let new = jroles::create(
-        body::json::<RoleBody>(&bytes)?,
-        Place::Global,
-        app.snapshot().catalogue(),
-    )?;
-    let role = written(roles::create_global(State(app.clone()), caller, JsonBody(new)).await?)?;
-    role_answer(&app, StatusCode::CREATED, &role)
+    create_role_at(&app, &caller, None, Place::Global, &bytes).await
 }
 
 /// `PUT /access/api/v1/roles/{name}`.
@@ -173,21 +197,26 @@ pub async fn update_global_role(
     Path(name): Path<String>,
     bytes: Bytes,
 ) -> Answer {
-    let patch = jroles::update(
-        body::json::<RoleBody>(&bytes)?,
-        Place::Global,
-        &name,
-        app.snapshot().catalogue(),
-    )?;
-    let role =
-        written(roles::patch_global(State(app.clone()), caller, Path(name), IfMatch(None), JsonBody(patch)).await?)?;
-    role_answer(&app, StatusCode::OK, &role)
+    update_role_at(&app, &caller, None, (Place::Global, name), &bytes).await
 }
 
 /// `DELETE /access/api/v1/roles/{name}`: 204.
 pub async fn delete_global_role(State(app): State<App>, caller: Caller, Path(name): Path<String>) -> Answer {
-    roles::delete_global(State(app), caller, Path(name), Params(Force::default()), IfMatch(None)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    delete_role_at(&app, &caller, None, name).await
+}
+
+fn kind_name(kind: api::MemberKind) -> &'static str {
+    match kind {
+        api::MemberKind::User => "user",
+        api::MemberKind::Group => "group",
+    }
+}
+
+fn member_ref(kind: api::MemberKind, name: String) -> MemberRef {
+    match kind {
+        api::MemberKind::User => MemberRef::User(name),
+        api::MemberKind::Group => MemberRef::Group(name),
+    }
 }
 
 async fn members_of(
@@ -195,18 +224,21 @@ async fn members_of(
     caller: &Caller,
     key: &str,
     kind: api::MemberKind,
-    q: Option<String>,
-) -> Result<Vec<api::Member>, super::Refused> {
-    every(|paging| {
-        let query = MemberQuery {
-            kind: Some(kind),
-            q: q.clone(),
-            limit: paging.limit,
-            cursor: paging.cursor,
+    q: Option<&str>,
+) -> Result<Vec<api::Member>, Refused> {
+    let ops = app.ops(Via::Jfrog);
+    let acting = &caller.acting;
+    let all = every(|paging| async move {
+        let input = ListMembersInput {
+            project: key.to_owned(),
+            kind: Some(kind_name(kind).to_owned()),
+            q: q.map(str::to_owned),
+            paging,
         };
-        members::list(State(app.clone()), caller.clone(), Path(key.to_owned()), Params(query))
+        ops.list_members(acting, input).await
     })
-    .await
+    .await?;
+    Ok(all.iter().map(api::Member::from).collect())
 }
 
 async fn list_members(app: App, caller: Caller, key: String, kind: api::MemberKind) -> Answer {
@@ -220,12 +252,40 @@ async fn list_members(app: App, caller: Caller, key: String, kind: api::MemberKi
 }
 
 async fn get_member(app: App, caller: Caller, key: String, name: String, kind: api::MemberKind) -> Answer {
-    let found = members_of(&app, &caller, &key, kind, Some(name.clone())).await?;
+    let found = members_of(&app, &caller, &key, kind, Some(&name)).await?;
     let member = found
         .iter()
         .find(|m| m.name == name)
         .ok_or_else(|| not_found("member", &name))?;
     json(StatusCode::OK, &jmembers::Member::from(member))
+}
+
+async fn put_member(
+    app: App,
+    caller: Caller,
+    (key, name): (String, String),
+    kind: api::MemberKind,
+    bytes: &Bytes,
+) -> Answer {
+    let roles = jmembers::set_roles(body::json::<MemberBody>(bytes)?, &name)?;
+    let input = SetMemberInput {
+        project: key,
+        member: member_ref(kind, name),
+        roles: roles.roles,
+        expected_revision: None,
+    };
+    let done = app.ops(Via::Jfrog).set_member(&caller.acting, input).await?;
+    json(StatusCode::OK, &jmembers::Member::from(&api::Member::from(&done.value)))
+}
+
+async fn delete_member(app: App, caller: Caller, (key, name): (String, String), kind: api::MemberKind) -> Answer {
+    let input = RemoveMemberInput {
+        project: key,
+        member: member_ref(kind, name),
+        expected_revision: None,
+    };
+    app.ops(Via::Jfrog).remove_member(&caller.acting, input).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /access/api/v1/projects/{key}/users`: `{"members": [...]}`.
@@ -252,36 +312,28 @@ pub async fn get_group(State(app): State<App>, caller: Caller, Path((key, name))
 pub async fn put_user(
     State(app): State<App>,
     caller: Caller,
-    Path((key, name)): Path<(String, String)>,
+    Path(names): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer {
-    let roles = jmembers::set_roles(body::json::<MemberBody>(&bytes)?, &name)?;
-    let member =
-        written(members::put_user(State(app), caller, Path((key, name)), IfMatch(None), JsonBody(roles)).await?)?;
-    json(StatusCode::OK, &jmembers::Member::from(&member))
+    put_member(app, caller, names, api::MemberKind::User, &bytes).await
 }
 
 /// `PUT /access/api/v1/projects/{key}/groups/{name}`: sets the roles.
 pub async fn put_group(
     State(app): State<App>,
     caller: Caller,
-    Path((key, name)): Path<(String, String)>,
+    Path(names): Path<(String, String)>,
     bytes: Bytes,
 ) -> Answer {
-    let roles = jmembers::set_roles(body::json::<MemberBody>(&bytes)?, &name)?;
-    let member =
-        written(members::put_group(State(app), caller, Path((key, name)), IfMatch(None), JsonBody(roles)).await?)?;
-    json(StatusCode::OK, &jmembers::Member::from(&member))
+    put_member(app, caller, names, api::MemberKind::Group, &bytes).await
 }
 
 /// `DELETE /access/api/v1/projects/{key}/users/{name}`: 204.
-pub async fn delete_user(State(app): State<App>, caller: Caller, Path((key, name)): Path<(String, String)>) -> Answer {
-    members::delete_user(State(app), caller, Path((key, name)), IfMatch(None)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+pub async fn delete_user(State(app): State<App>, caller: Caller, Path(names): Path<(String, String)>) -> Answer {
+    delete_member(app, caller, names, api::MemberKind::User).await
 }
 
 /// `DELETE /access/api/v1/projects/{key}/groups/{name}`: 204.
-pub async fn delete_group(State(app): State<App>, caller: Caller, Path((key, name)): Path<(String, String)>) -> Answer {
-    members::delete_group(State(app), caller, Path((key, name)), IfMatch(None)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+pub async fn delete_group(State(app): State<App>, caller: Caller, Path(names): Path<(String, String)>) -> Answer {
+    delete_member(app, caller, names, api::MemberKind::Group).await
 }

@@ -6,23 +6,21 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse as _;
+use gatehouse_api::{self as api, Secret};
 use gatehouse_authz::Snapshot;
-use gatehouse_domain::Store as _;
+use gatehouse_domain::entities::Token;
 use gatehouse_jfrog::body::{self, Encoding};
 use gatehouse_jfrog::scope::{self, Directory, RoleGrant};
 use gatehouse_jfrog::tokens::{
     self as jtokens, RevokeBody, Revoked, TokenBody, TokenDetails, TokenList, TokenResponse,
 };
 
-use super::{Answer, Refused, content_type, every, json, written};
+use super::{Answer, content_type, every, json};
 use crate::caller::{Caller, Credential};
-use crate::credentials::sha256_hex;
-use crate::handlers::respond::{IfMatch, Params};
-use crate::handlers::tokens as native;
-use crate::operations::Via;
-use crate::operations::not_found;
+use crate::operations::tokens::CreateTokenInput;
 use crate::operations::users::path_username;
 use crate::operations::visibility::require_full_scope;
+use crate::operations::{Via, not_found};
 use crate::state::App;
 
 /// What a JFrog scope reads of the model: the snapshot.
@@ -91,42 +89,45 @@ pub async fn create(State(app): State<App>, caller: Caller, headers: HeaderMap, 
     };
     let scope = scope::resolve(&request.scope, username.as_str(), &Model(&app.snapshot()))?;
     request.create.scope = Some(scope);
-    let input = native::input(username.as_str().to_owned(), request.create);
-    let created = written(native::created(
-        app.ops(Via::Jfrog).create_token(&caller.acting, input).await?,
-    ))?;
+    let input = CreateTokenInput::from_wire(username.as_str().to_owned(), request.create);
+    let done = app.ops(Via::Jfrog).create_token(&caller.acting, input).await?;
+    let (token, secret) = done.value;
+    let created = api::CreatedToken {
+        token: api::Token::from(&token),
+        secret: Secret::new(secret),
+    };
     json(
         StatusCode::OK,
         &TokenResponse::new(&created, request.reference, app.now()),
     )
 }
 
-async fn own(app: &App, caller: &Caller) -> Result<Vec<gatehouse_api::Token>, Refused> {
-    every(|paging| native::list_own(State(app.clone()), caller.clone(), Params(paging))).await
+fn details(token: &Token) -> TokenDetails {
+    TokenDetails::from(&api::Token::from(token))
 }
 
-/// `GET /access/api/v1/tokens`: the caller's tokens.
+/// `GET /access/api/v1/tokens`: a platform admin's are every user's
+/// tokens, anyone else's its own.
 pub async fn list(State(app): State<App>, caller: Caller) -> Answer {
-    let tokens = own(&app, &caller).await?;
+    let ops = app.ops(Via::Jfrog);
+    let acting = &caller.acting;
+    let tokens = every(|paging| async move { ops.list_overseen_tokens(acting, &paging).await }).await?;
     json(
         StatusCode::OK,
         &TokenList {
-            tokens: tokens.iter().map(TokenDetails::from).collect(),
+            tokens: tokens.iter().map(details).collect(),
             cursor: None,
         },
     )
 }
 
 async fn one(app: &App, caller: &Caller, id: &str) -> Answer {
-    let tokens = own(app, caller).await?;
-    let token = tokens
-        .iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| not_found("token", id))?;
-    json(StatusCode::OK, &TokenDetails::from(token))
+    let token = app.ops(Via::Jfrog).get_token(&caller.acting, id).await?;
+    json(StatusCode::OK, &details(&token))
 }
 
-/// `GET /access/api/v1/tokens/{id}`: one of the caller's tokens.
+/// `GET /access/api/v1/tokens/{id}`: one of the caller's tokens, or for a
+/// platform admin anyone's.
 pub async fn get(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Answer {
     one(&app, &caller, &id).await
 }
@@ -141,7 +142,7 @@ pub async fn me(State(app): State<App>, caller: Caller) -> Answer {
 
 /// `DELETE /access/api/v1/tokens/{id}`: 200.
 pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<String>) -> Answer {
-    native::revoke(State(app), caller, Path(id), IfMatch(None)).await?;
+    app.ops(Via::Jfrog).revoke_token(&caller.acting, &id, None).await?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -149,17 +150,14 @@ pub async fn revoke(State(app): State<App>, caller: Caller, Path(id): Path<Strin
 pub async fn revoke_by_value(State(app): State<App>, caller: Caller, headers: HeaderMap, bytes: Bytes) -> Answer {
     let parsed = body::parse::<RevokeBody>(Encoding::of(content_type(&headers)), &bytes)?;
     let secret = jtokens::revoke_secret(parsed)?;
-    let token = app
-        .store()
-        .token_by_secret_hash(&sha256_hex(secret.expose()))
-        .await
-        .map_err(crate::problem::ApiProblem::from)?
-        .ok_or_else(|| not_found("token", "given"))?;
-    native::revoke(State(app), caller, Path(token.id.clone()), IfMatch(None)).await?;
+    let done = app
+        .ops(Via::Jfrog)
+        .revoke_token_by_secret(&caller.acting, secret.expose())
+        .await?;
     json(
         StatusCode::OK,
         &Revoked {
-            revoked_token_id: token.id,
+            revoked_token_id: done.value,
         },
     )
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::visibility::visible_project;
 use super::{Done, OpResult, Ops, Paging, expect_revision, not_found, page_of};
+use crate::state::App;
 
 /// Where an environment lives: global, or a project's own.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,6 +33,19 @@ pub struct DeleteEnvironmentInput {
     pub expected_revision: Option<u64>,
 }
 
+/// An environment renamed; the roles naming it follow.
+#[derive(Clone, Debug, Default)]
+pub struct RenameEnvironmentInput {
+    /// Where it is.
+    pub place: EnvPlace,
+    /// Its name (`NAME` or, in a project, the full name).
+    pub name: String,
+    /// The new name (`NAME`; in a project also `<key>-NAME`).
+    pub new_name: String,
+    /// The revision the caller read (`If-Match`).
+    pub expected_revision: Option<u64>,
+}
+
 /// A page of environments: the global ones first, then the project's, by name.
 fn env_page(listing: &str, found: Vec<Environment>, paging: &Paging) -> OpResult<Page<Environment>> {
     page_of(
@@ -40,6 +54,40 @@ fn env_page(listing: &str, found: Vec<Environment>, paging: &Paging) -> OpResult
         |e| (e.project.is_some(), e.name.as_str().to_owned()),
         paging,
     )
+}
+
+/// The existing environment `raw` names at `place` (`NAME`, or in a
+/// project `NAME` or its full name): a project's own environment is not
+/// found through the global place, nor another project's through a project.
+///
+/// # Errors
+/// 404.
+fn existing(app: &App, acting: &Acting, place: &EnvPlace, raw: &str) -> OpResult<EnvName> {
+    let snapshot = app.snapshot();
+    match &place.project {
+        None => {
+            let part = EnvPart::parse(raw).map_err(|_| not_found("environment", raw))?;
+            let name = EnvName::global(&part);
+            if snapshot
+                .env_id(name.as_str())
+                .is_some_and(|e| snapshot.env_project(e).is_some())
+            {
+                return Err(not_found("environment", name.as_str()));
+            }
+            Ok(name)
+        }
+        Some(key) => {
+            let (key, project) = visible_project(app, &snapshot, acting, key)?;
+            let full = EnvName::existing_in_project(&key, raw).map_err(|_| not_found("environment", raw))?;
+            let owned = snapshot
+                .env_id(full.as_str())
+                .is_some_and(|e| snapshot.env_project(e) == Some(project));
+            if !owned {
+                return Err(not_found("environment", full.as_str()));
+            }
+            Ok(full)
+        }
+    }
 }
 
 impl Ops<'_> {
@@ -113,32 +161,7 @@ impl Ops<'_> {
     /// # Errors
     /// 403; 404; 409 (`in_use`, `environment_protected`); 412.
     pub async fn delete_environment(&self, acting: &Acting, input: DeleteEnvironmentInput) -> OpResult<Done<Value>> {
-        let snapshot = self.app.snapshot();
-        let raw = &input.name;
-        let name = match &input.place.project {
-            None => {
-                let part = EnvPart::parse(raw).map_err(|_| not_found("environment", raw))?;
-                let name = EnvName::global(&part);
-                if snapshot
-                    .env_id(name.as_str())
-                    .is_some_and(|e| snapshot.env_project(e).is_some())
-                {
-                    return Err(not_found("environment", name.as_str()));
-                }
-                name
-            }
-            Some(key) => {
-                let (key, project) = visible_project(self.app, &snapshot, acting, key)?;
-                let full = EnvName::existing_in_project(&key, raw).map_err(|_| not_found("environment", raw))?;
-                let owned = snapshot
-                    .env_id(full.as_str())
-                    .is_some_and(|e| snapshot.env_project(e) == Some(project));
-                if !owned {
-                    return Err(not_found("environment", full.as_str()));
-                }
-                full
-            }
-        };
+        let name = existing(self.app, acting, &input.place, &input.name)?;
         let writer = self.app.writer().await?;
         let commit = environments::delete(&writer.ctx(acting, self.via), &name, input.force).await?;
         expect_revision(input.expected_revision, writer.snapshot().revision())?;
@@ -155,5 +178,32 @@ impl Ops<'_> {
     pub async fn environment_usage(&self, acting: &Acting, envs: &[Environment]) -> OpResult<Vec<Vec<String>>> {
         let snapshot = self.app.snapshot();
         Ok(environments::usage(&self.ctx(&snapshot, acting), envs).await?)
+    }
+
+    /// Renames an environment; every role naming it is moved in the same
+    /// commit (SPEC §5.4). Answers it under its new name.
+    ///
+    /// # Errors
+    /// 403; 404; 409 (`environment_protected`, taken, `in_use` for
+    /// registered resources); 412; 422 naming `new_name`.
+    pub async fn rename_environment(
+        &self,
+        acting: &Acting,
+        input: RenameEnvironmentInput,
+    ) -> OpResult<Done<Environment>> {
+        let name = existing(self.app, acting, &input.place, &input.name)?;
+        let project = match &input.place.project {
+            None => None,
+            Some(key) => Some(visible_project(self.app, &self.app.snapshot(), acting, key)?.0),
+        };
+        let writer = self.app.writer().await?;
+        let commit = environments::rename(&writer.ctx(acting, self.via), &name, &input.new_name).await?;
+        expect_revision(input.expected_revision, writer.snapshot().revision())?;
+        let renamed = match &project {
+            Some(key) => EnvName::for_project(key, &input.new_name)?,
+            None => EnvName::global(&EnvPart::parse(&input.new_name)?),
+        };
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, Environment { name: renamed, project }))
     }
 }

@@ -56,6 +56,35 @@ pub struct DeleteProjectInput {
     pub expected_revision: Option<u64>,
 }
 
+impl From<gatehouse_api::CreateProject> for CreateProjectInput {
+    /// The operation's input for a create request in the native wire
+    /// (also what the JFrog face maps its own to).
+    fn from(body: gatehouse_api::CreateProject) -> Self {
+        Self {
+            key: body.key,
+            display_name: body.display_name,
+            description: body.description,
+            admin_privileges: body.admin_privileges.into(),
+            admins: body.admins,
+        }
+    }
+}
+
+impl PatchProjectInput {
+    /// The operation's input for a change of project `key` in the native
+    /// wire, read at `expected_revision`.
+    #[must_use]
+    pub fn from_wire(key: String, body: gatehouse_api::PatchProject, expected_revision: Option<u64>) -> Self {
+        Self {
+            key,
+            display_name: body.display_name,
+            description: body.description,
+            admin_privileges: body.admin_privileges.map(Into::into),
+            expected_revision,
+        }
+    }
+}
+
 pub(crate) async fn stored_project(app: &App, key: &ProjectKey) -> OpResult<Project> {
     app.store()
         .project(key)

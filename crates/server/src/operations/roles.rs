@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use gatehouse_api as api;
 use gatehouse_authz::ActionSet;
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::roles::{self, GrantsInput, NewRole, RolePatch};
@@ -79,6 +80,88 @@ pub struct DeleteRoleInput {
     pub force: bool,
     /// The revision the caller read (`If-Match`).
     pub expected_revision: Option<u64>,
+}
+
+/// A role mode of the native wire.
+fn wire_mode(mode: api::RoleMode) -> RoleMode {
+    match mode {
+        api::RoleMode::Basic => RoleMode::Basic,
+        api::RoleMode::Advanced => RoleMode::Advanced,
+    }
+}
+
+impl CreateRoleInput {
+    /// The operation's input for a create request in the native wire (also
+    /// what the JFrog face maps its own to) under `project` (`None`:
+    /// global); read-back fields that disagree with the place are field
+    /// errors.
+    #[must_use]
+    pub fn from_wire(project: Option<&str>, body: api::CreateRole) -> Self {
+        let face_errors = read_back_place(project, &body);
+        Self {
+            name: body.name,
+            description: body.description,
+            mode: body.mode.map(wire_mode),
+            categories: body.categories,
+            actions: body.actions,
+            environments: body.environments,
+            face_errors,
+        }
+    }
+}
+
+impl PatchRoleInput {
+    /// The operation's input for a change of role `name` in the native
+    /// wire, read at `expected_revision`.
+    #[must_use]
+    pub fn from_wire(name: String, body: api::PatchRole, expected_revision: Option<u64>) -> Self {
+        Self {
+            name,
+            new_name: body.name,
+            description: body.description,
+            mode: body.mode.map(wire_mode),
+            categories: body.categories,
+            actions: body.actions,
+            environments: body.environments,
+            discard_advanced: body.discard_advanced,
+            expected_revision,
+        }
+    }
+}
+
+/// The `scope`, `project` and `type` of a read-back role sent to create
+/// one: each, when given, must be the route's.
+fn read_back_place(project: Option<&str>, body: &api::CreateRole) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if body.scope.is_some_and(|s| s != api::ScopeKind::of(project.as_ref())) {
+        errors.push(FieldError::invalid(
+            "scope",
+            match project {
+                Some(_) => "a role created under a project has scope `project`",
+                None => "a role created at /api/v1/roles has scope `global`",
+            },
+        ));
+    }
+    if let Some(named) = &body.project
+        && project.is_none_or(|key| key != named)
+    {
+        errors.push(FieldError::invalid("project", "is not the project of the route"));
+    }
+    let made = if project.is_some() {
+        api::RoleKind::Custom
+    } else {
+        api::RoleKind::CustomGlobal
+    };
+    if body.role_type.is_some_and(|t| t != made) {
+        errors.push(FieldError::invalid(
+            "type",
+            &format!(
+                "a role created here is `{}`",
+                if project.is_some() { "CUSTOM" } else { "CUSTOM_GLOBAL" }
+            ),
+        ));
+    }
+    errors
 }
 
 fn path_role(raw: &str) -> OpResult<RoleName> {

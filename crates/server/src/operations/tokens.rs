@@ -13,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::users::path_username;
 use super::visibility::require_full_scope;
-use super::{Done, OpResult, Ops, Paging, expect_revision, page_of};
+use super::{Done, OpResult, Ops, Paging, expect_revision, not_found, page_of};
 use crate::config::Config;
 use crate::credentials::{new_token, new_token_id, sha256_hex};
 use crate::problem::ApiProblem;
@@ -33,6 +33,20 @@ pub struct CreateTokenInput {
     pub expires_in: Option<u64>,
     /// What it may do at most (default: all the user may).
     pub scope: Option<Scope>,
+}
+
+impl CreateTokenInput {
+    /// The operation's input for a token of `username` as the native wire
+    /// asks it (also what the JFrog face maps its own to).
+    #[must_use]
+    pub fn from_wire(username: String, body: gatehouse_api::CreateToken) -> Self {
+        Self {
+            username,
+            description: body.description,
+            expires_in: body.expires_in,
+            scope: body.scope.map(Into::into),
+        }
+    }
 }
 
 /// The expiry of a token asking to live `expires_in` seconds.
@@ -134,6 +148,51 @@ impl Ops<'_> {
         )
     }
 
+    /// A page of the tokens `acting` oversees, by id: a platform admin's
+    /// are every user's it may list (the rule of [`Ops::list_tokens`]),
+    /// anyone else's its own (JFrog Access's `GET /tokens`).
+    ///
+    /// # Errors
+    /// 403 (a restricted token); 422 naming `limit`; 400 `invalid_cursor`.
+    pub async fn list_overseen_tokens(&self, acting: &Acting, paging: &Paging) -> OpResult<Page<Token>> {
+        require_full_scope(acting, "manage tokens")?;
+        let snapshot = self.app.snapshot();
+        let ctx = self.ctx(&snapshot, acting);
+        if !ctx.is_admin() {
+            let mut own = self.app.store().tokens(&acting.username).await?;
+            own.sort_by(|a, b| a.id.cmp(&b.id));
+            return page_of(
+                &format!("tokens-by-id:{}", acting.username),
+                own,
+                |t| t.id.clone(),
+                paging,
+            );
+        }
+        let mut found = self.app.store().all_tokens(&paging.request()?).await?;
+        found.items.retain(|t| tokens::may_list(&ctx, &t.username).is_ok());
+        Ok(found)
+    }
+
+    /// One token by id: the caller's own, or for a platform admin any it
+    /// may list (the rule of [`Ops::list_tokens`]); others are answered as
+    /// if it did not exist.
+    ///
+    /// # Errors
+    /// 403 (a restricted token); 404.
+    pub async fn get_token(&self, acting: &Acting, id: &str) -> OpResult<Token> {
+        require_full_scope(acting, "manage tokens")?;
+        let snapshot = self.app.snapshot();
+        let ctx = self.ctx(&snapshot, acting);
+        self.app
+            .store()
+            .token(id)
+            .await?
+            .filter(|t| {
+                t.username == acting.username || (ctx.is_admin() && tokens::may_list(&ctx, &t.username).is_ok())
+            })
+            .ok_or_else(|| not_found("token", id))
+    }
+
     /// Revokes a token: refused from the next request.
     ///
     /// # Errors
@@ -144,5 +203,22 @@ impl Ops<'_> {
         let commit = tokens::revoke(&writer.ctx(acting, self.via), id).await?;
         expect_revision(expected_revision, writer.snapshot().revision())?;
         Ok(Done::new(writer.commit(&commit).await?, ()))
+    }
+
+    /// Revokes the token whose secret is `secret` (who may: as
+    /// [`Ops::revoke_token`]); answers its id.
+    ///
+    /// # Errors
+    /// 403; 404 (also for a secret that is no token).
+    pub async fn revoke_token_by_secret(&self, acting: &Acting, secret: &str) -> OpResult<Done<String>> {
+        require_full_scope(acting, "manage tokens")?;
+        let token = self
+            .app
+            .store()
+            .token_by_secret_hash(&sha256_hex(secret))
+            .await?
+            .ok_or_else(|| not_found("token", "given"))?;
+        let done = self.revoke_token(acting, &token.id, None).await?;
+        Ok(Done::new(done.revision, token.id))
     }
 }

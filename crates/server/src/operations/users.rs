@@ -180,6 +180,43 @@ fn provisioned(input: &ProvisionUserInput) -> OpResult<(Username, Provisioned)> 
     Ok((username, provisioned))
 }
 
+impl From<gatehouse_api::Membership> for MembershipInput {
+    fn from(m: gatehouse_api::Membership) -> Self {
+        Self {
+            project: m.project,
+            roles: m.roles,
+        }
+    }
+}
+
+impl From<gatehouse_api::CreateUser> for CreateUserInput {
+    /// The operation's input for a create request in the native wire (also
+    /// what the JFrog face maps its own to): managed locally.
+    fn from(body: gatehouse_api::CreateUser) -> Self {
+        Self {
+            email: body.email,
+            password: body.password.map(|p| p.expose().to_owned()),
+            username: body.username,
+            kind: body.kind.map(Into::into),
+            admin: body.admin,
+            account_permissions: body.account_permissions,
+            memberships: body.memberships.into_iter().map(Into::into).collect(),
+            managed_by: None,
+        }
+    }
+}
+
+/// The status a list of users is filtered by, as the native wire names it.
+#[must_use]
+pub fn wire_status(status: gatehouse_api::UserStatus) -> UserStatus {
+    match status {
+        gatehouse_api::UserStatus::Invited => UserStatus::Invited,
+        gatehouse_api::UserStatus::Enabled => UserStatus::Active,
+        gatehouse_api::UserStatus::Disabled => UserStatus::Disabled,
+        gatehouse_api::UserStatus::Locked => UserStatus::Locked,
+    }
+}
+
 /// A username from a path: one that cannot exist is not found.
 pub(crate) fn path_username(raw: &str) -> OpResult<Username> {
     Username::parse(raw).map_err(|_| not_found("user", raw))

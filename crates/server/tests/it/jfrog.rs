@@ -4,10 +4,13 @@
 //! round trips with `/api/v1`, and the Terraform providers' request shapes
 //! (each fixture names its source).
 
+use std::collections::BTreeSet;
+
+use gatehouse_server::router::JFROG_ROUTES;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::spawn::{Answer, TestServer, start_sqlite};
+use crate::spawn::{Answer, TestServer, password_of, start_sqlite};
 
 const V1: &str = "/access/api/v1";
 const V2: &str = "/access/api/v2";
@@ -676,5 +679,1070 @@ async fn tokens_take_forms_and_never_widen() {
     )
     .await;
     assert_eq!(for_alice.status, StatusCode::OK, "{:?}", for_alice.body);
+    t.finish().await;
+}
+
+/// One request of the endpoint table: sent as the admin, its status
+/// asserted; a 4xx must be a JFrog error, a body JSON with `keys`.
+async fn step(
+    t: &TestServer,
+    covered: &mut BTreeSet<(String, &'static str)>,
+    (method, pattern): (Method, &'static str),
+    path: &str,
+    body: Option<Value>,
+    (status, keys): (u16, &[&str]),
+) -> Answer {
+    covered.insert((method.as_str().to_owned(), pattern));
+    let answer = call(t, method.clone(), path, &t.admin, body).await;
+    assert_eq!(answer.status.as_u16(), status, "{method} {path}: {:?}", answer.body);
+    if status == 204 {
+        assert_eq!(answer.body, Value::Null, "{method} {path}: no body");
+    } else if status != 200 || !keys.is_empty() {
+        assert_eq!(
+            answer.header("content-type"),
+            Some("application/json"),
+            "{method} {path}"
+        );
+    }
+    for key in keys {
+        assert!(
+            answer.body.get(key).is_some(),
+            "{method} {path}: no `{key}` in {:?}",
+            answer.body
+        );
+    }
+    answer
+}
+
+/// A row of the endpoint table: method, route pattern, path, body, status
+/// and the keys of the answer (`[]` for a bare array).
+type Row = (
+    Method,
+    &'static str,
+    &'static str,
+    Option<Value>,
+    u16,
+    &'static [&'static str],
+);
+
+/// Locks `username` by failed logins (SPEC §5.1).
+async fn lock(t: &TestServer, username: &str) {
+    for _ in 0..10 {
+        t.login_token(username, "not-the-password").await;
+    }
+    let user = t.get(&format!("/api/v1/users/{username}"), &t.admin).await;
+    assert_eq!(user.body["status"], "locked", "{:?}", user.body);
+}
+
+/// Every route of `JFROG_ROUTES` once, in an order that builds what the
+/// next needs: status code and shape of each (bare arrays, `{"members"}`,
+/// `{"users"|"groups"|"tokens"}`, 201 creates, 200 token creation and
+/// revocation, 204 deletes). The table must cover every route.
+#[tokio::test]
+async fn every_endpoint_answers_its_status_and_shape() {
+    let t = start_sqlite().await;
+    let mut covered = BTreeSet::new();
+    let p = "a long password 1";
+    // (method, route pattern, path, body, status, keys of the answer;
+    // `[]` for a bare array, checked below).
+    let table: Vec<Row> = vec![
+        (
+            Method::POST,
+            "/access/api/v1/projects",
+            "/access/api/v1/projects",
+            Some(json!({"project_key": "web", "display_name": "Web"})),
+            201,
+            &[
+                "project_key",
+                "display_name",
+                "description",
+                "admin_privileges",
+                "storage_quota_bytes",
+                "soft_limit",
+            ],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects",
+            "/access/api/v1/projects",
+            None,
+            200,
+            &[],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}",
+            "/access/api/v1/projects/web",
+            None,
+            200,
+            &["project_key"],
+        ),
+        (
+            Method::PUT,
+            "/access/api/v1/projects/{key}",
+            "/access/api/v1/projects/web",
+            Some(json!({"description": "the web"})),
+            200,
+            &["project_key", "description"],
+        ),
+        (
+            Method::POST,
+            "/access/api/v1/environments",
+            "/access/api/v1/environments",
+            Some(json!({"name": "STAGE"})),
+            201,
+            &["name"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/environments",
+            "/access/api/v1/environments",
+            None,
+            200,
+            &[],
+        ),
+        (
+            Method::POST,
+            "/access/api/v1/environments/{name}/rename",
+            "/access/api/v1/environments/STAGE/rename",
+            Some(json!({"new_name": "UAT"})),
+            200,
+            &["name"],
+        ),
+        (
+            Method::POST,
+            "/access/api/v1/projects/{key}/environments",
+            "/access/api/v1/projects/web/environments",
+            Some(json!({"name": "QA"})),
+            201,
+            &["name"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/environments",
+            "/access/api/v1/projects/web/environments",
+            None,
+            200,
+            &[],
+        ),
+        (
+            Method::POST,
+            "/access/api/v1/projects/{key}/environments/{name}/rename",
+            "/access/api/v1/projects/web/environments/web-QA/rename",
+            Some(json!({"new_name": "TEST"})),
+            200,
+            &["name"],
+        ),
+        (
+            Method::POST,
+            "/access/api/v1/roles",
+            "/access/api/v1/roles",
+            Some(
+                json!({"name": "g-reader", "type": "CUSTOM_GLOBAL", "environments": ["DEV"], "actions": ["READ_REPOSITORY"]}),
+            ),
+            201,
+            &["name", "type", "environments", "actions"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/roles",
+            "/access/api/v1/roles",
+            None,
+            200,
+            &[],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/roles/{name}",
+            "/access/api/v1/roles/g-reader",
+            None,
+            200,
+            &["name", "type"],
+        ),
+        (
+            Method::PUT,
+            "/access/api/v1/roles/{name}",
+            "/access/api/v1/roles/g-reader",
+            Some(
+                json!({"name": "g-reader", "type": "CUSTOM_GLOBAL", "environments": ["DEV", "PROD"], "actions": ["READ_REPOSITORY"]}),
+            ),
+            200,
+            &["environments"],
+        ),
+        (
+            Method::POST,
+            "/access/api/v1/projects/{key}/roles",
+            "/access/api/v1/projects/web/roles",
+            Some(json!({"name": "qa", "type": "CUSTOM", "environments": ["web-TEST"], "actions": ["READ_BUILD"]})),
+            201,
+            &["name", "type", "environments", "actions"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/roles",
+            "/access/api/v1/projects/web/roles",
+            None,
+            200,
+            &[],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/roles/{name}",
+            "/access/api/v1/projects/web/roles/qa",
+            None,
+            200,
+            &["name", "type"],
+        ),
+        (
+            Method::PUT,
+            "/access/api/v1/projects/{key}/roles/{name}",
+            "/access/api/v1/projects/web/roles/qa",
+            Some(
+                json!({"name": "qa", "type": "CUSTOM", "environments": ["web-TEST"], "actions": ["READ_BUILD", "ANNOTATE_REPOSITORY"]}),
+            ),
+            200,
+            &["actions"],
+        ),
+        (
+            Method::POST,
+            "/access/api/v2/users",
+            "/access/api/v2/users",
+            Some(json!({"username": "bob", "email": "bob@example.com", "password": p})),
+            201,
+            &[
+                "username",
+                "email",
+                "admin",
+                "status",
+                "groups",
+                "internal_password_disabled",
+            ],
+        ),
+        (
+            Method::GET,
+            "/access/api/v2/users",
+            "/access/api/v2/users",
+            None,
+            200,
+            &["users"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v2/users/{username}",
+            "/access/api/v2/users/bob",
+            None,
+            200,
+            &["username", "status"],
+        ),
+        (
+            Method::PATCH,
+            "/access/api/v2/users/{username}",
+            "/access/api/v2/users/bob",
+            Some(json!({"email": "b@example.com"})),
+            200,
+            &["email"],
+        ),
+        (
+            Method::PUT,
+            "/access/api/v2/users/{username}/password",
+            "/access/api/v2/users/bob/password",
+            Some(json!({"password": "another long password"})),
+            204,
+            &[],
+        ),
+        (
+            Method::POST,
+            "/access/api/v2/groups",
+            "/access/api/v2/groups",
+            Some(json!({"name": "devs"})),
+            201,
+            &["name", "description", "realm"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v2/groups",
+            "/access/api/v2/groups",
+            None,
+            200,
+            &["groups"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v2/groups/{name}",
+            "/access/api/v2/groups/devs",
+            None,
+            200,
+            &["name"],
+        ),
+        (
+            Method::PATCH,
+            "/access/api/v2/groups/{name}",
+            "/access/api/v2/groups/devs",
+            Some(json!({"description": "D"})),
+            200,
+            &["description"],
+        ),
+        (
+            Method::PATCH,
+            "/access/api/v2/groups/{name}/members",
+            "/access/api/v2/groups/devs/members",
+            Some(json!({"add": ["bob"]})),
+            200,
+            &["members"],
+        ),
+        (
+            Method::PATCH,
+            "/access/api/v2/users/{username}/groups",
+            "/access/api/v2/users/bob/groups",
+            Some(json!({"remove": ["devs"]})),
+            200,
+            &["groups"],
+        ),
+        (
+            Method::PUT,
+            "/access/api/v1/projects/{key}/users/{name}",
+            "/access/api/v1/projects/web/users/bob",
+            Some(json!({"roles": ["qa"]})),
+            200,
+            &["name", "roles"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/users",
+            "/access/api/v1/projects/web/users",
+            None,
+            200,
+            &["members"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/users/{name}",
+            "/access/api/v1/projects/web/users/bob",
+            None,
+            200,
+            &["name", "roles"],
+        ),
+        (
+            Method::PUT,
+            "/access/api/v1/projects/{key}/groups/{name}",
+            "/access/api/v1/projects/web/groups/devs",
+            Some(json!({"roles": ["Viewer"]})),
+            200,
+            &["name", "roles"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/groups",
+            "/access/api/v1/projects/web/groups",
+            None,
+            200,
+            &["members"],
+        ),
+        (
+            Method::GET,
+            "/access/api/v1/projects/{key}/groups/{name}",
+            "/access/api/v1/projects/web/groups/devs",
+            None,
+            200,
+            &["name", "roles"],
+        ),
+    ];
+    for (method, pattern, path, body, status, keys) in table {
+        let answer = step(&t, &mut covered, (method, pattern), path, body, (status, keys)).await;
+        if keys.is_empty() && status == 200 {
+            assert!(answer.body.is_array(), "{pattern}: a bare array, not {:?}", answer.body);
+        }
+    }
+    assert_eq!(
+        t.get("/api/v1/projects/web/environments", &t.admin).await.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["name"].as_str())
+            .collect::<Vec<_>>(),
+        ["DEV", "PROD", "UAT", "web-TEST"]
+    );
+
+    // Unlock: a locked user, unlocked through v2.
+    lock(&t, "bob").await;
+    let unlocked = step(
+        &t,
+        &mut covered,
+        (Method::POST, "/access/api/v2/users/{username}/unlock"),
+        "/access/api/v2/users/bob/unlock",
+        None,
+        (200, &["username", "status"]),
+    )
+    .await;
+    assert_eq!(
+        unlocked.body["status"], "invited",
+        "never logged in: {:?}",
+        unlocked.body
+    );
+
+    // Tokens: create, list, me, one, revoke by id and by value.
+    let tokens = "/access/api/v1/tokens";
+    let mut created = Vec::new();
+    for description in ["one", "two", "three"] {
+        let answer = step(
+            &t,
+            &mut covered,
+            (Method::POST, "/access/api/v1/tokens"),
+            tokens,
+            Some(json!({"description": description})),
+            (200, &["token_id", "access_token", "expires_in", "scope", "token_type"]),
+        )
+        .await;
+        created.push((
+            answer.body["token_id"].as_str().unwrap().to_owned(),
+            answer.body["access_token"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let listed = step(
+        &t,
+        &mut covered,
+        (Method::GET, "/access/api/v1/tokens"),
+        tokens,
+        None,
+        (200, &["tokens"]),
+    )
+    .await;
+    assert!(
+        listed.body["tokens"].as_array().unwrap().len() >= 3,
+        "{:?}",
+        listed.body
+    );
+    covered.insert(("GET".to_owned(), "/access/api/v1/tokens/me"));
+    let me = call(&t, Method::GET, &format!("{tokens}/me"), &created[0].1, None).await;
+    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
+    assert_eq!(me.body["token_id"], created[0].0.as_str());
+    for key in ["subject", "expiry", "issued_at", "description"] {
+        assert!(me.body.get(key).is_some(), "no `{key}` in {:?}", me.body);
+    }
+    let one = step(
+        &t,
+        &mut covered,
+        (Method::GET, "/access/api/v1/tokens/{id}"),
+        &format!("{tokens}/{}", created[0].0),
+        None,
+        (200, &["token_id", "subject", "description"]),
+    )
+    .await;
+    assert_eq!(one.body["description"], "one");
+    step(
+        &t,
+        &mut covered,
+        (Method::DELETE, "/access/api/v1/tokens/{id}"),
+        &format!("{tokens}/{}", created[0].0),
+        None,
+        (200, &[]),
+    )
+    .await;
+    for ((method, pattern), (_, secret)) in [
+        (Method::POST, "/access/api/v1/tokens/revoke"),
+        (Method::DELETE, "/access/api/v1/tokens/revoke"),
+    ]
+    .into_iter()
+    .zip(&created[1..])
+    {
+        step(
+            &t,
+            &mut covered,
+            (method, pattern),
+            &format!("{tokens}/revoke"),
+            Some(json!({"token": secret})),
+            (200, &["revoked_token_id"]),
+        )
+        .await;
+    }
+    for (_, secret) in &created {
+        let refused = call(&t, Method::GET, &format!("{tokens}/me"), secret, None).await;
+        assert_jfrog_error(&refused, 401, "unauthenticated");
+    }
+
+    // Deletes: 204, in the order the model allows.
+    for (pattern, path) in [
+        (
+            "/access/api/v1/projects/{key}/users/{name}",
+            "/access/api/v1/projects/web/users/bob",
+        ),
+        (
+            "/access/api/v1/projects/{key}/groups/{name}",
+            "/access/api/v1/projects/web/groups/devs",
+        ),
+        (
+            "/access/api/v1/projects/{key}/roles/{name}",
+            "/access/api/v1/projects/web/roles/qa",
+        ),
+        (
+            "/access/api/v1/projects/{key}/environments/{name}",
+            "/access/api/v1/projects/web/environments/web-TEST",
+        ),
+        ("/access/api/v1/roles/{name}", "/access/api/v1/roles/g-reader"),
+        ("/access/api/v1/environments/{name}", "/access/api/v1/environments/UAT"),
+        ("/access/api/v2/groups/{name}", "/access/api/v2/groups/devs"),
+        ("/access/api/v2/users/{username}", "/access/api/v2/users/bob"),
+        ("/access/api/v1/projects/{key}", "/access/api/v1/projects/web"),
+    ] {
+        step(&t, &mut covered, (Method::DELETE, pattern), path, None, (204, &[])).await;
+        let gone = call(&t, Method::GET, path, &t.admin, None).await;
+        assert!(
+            gone.status == StatusCode::NOT_FOUND || gone.status == StatusCode::METHOD_NOT_ALLOWED,
+            "{path} after its delete: {:?}",
+            gone.status
+        );
+    }
+
+    let routes: BTreeSet<(String, &'static str)> = JFROG_ROUTES
+        .iter()
+        .map(|r| (r.method.as_str().to_owned(), r.path))
+        .collect();
+    assert_eq!(covered, routes, "the table covers every JFrog route");
+    t.finish().await;
+}
+
+/// The request shapes of JFrog's Terraform providers, as they send them
+/// (each row names its source file), accepted with the status the
+/// provider expects; what they wrote reads back through `/api/v1`.
+#[tokio::test]
+async fn the_terraform_providers_request_shapes_are_accepted() {
+    let t = start_sqlite().await;
+    t.user("alice").await;
+    t.post("/api/v1/groups", &t.admin, &json!({"name": "devs"})).await;
+    const PROJECT: &str = "jfrog/terraform-provider-project";
+    const PLATFORM: &str = "jfrog/terraform-provider-platform";
+    let global_role = |envs: &[&str]| {
+        json!({"name": "tf-global", "description": "", "type": "CUSTOM_GLOBAL", "environments": envs,
+            "actions": ["READ_REPOSITORY", "READ_BUILD"]})
+    };
+    let project_body = json!({"project_key": "tf", "display_name": "Terraform", "description": "made by terraform",
+        "admin_privileges": {"manage_members": true, "manage_resources": false, "index_resources": true},
+        "storage_quota_bytes": 1_073_741_824_i64, "soft_limit": false, "storage_quota_email_notification": true});
+    let role_body = |actions: &[&str]| json!({"name": "tf-dev", "type": "CUSTOM", "environments": ["DEV", "tf-QA"], "actions": actions});
+    // (source, method, path, body, status)
+    let fixtures: Vec<(String, Method, &str, Option<Value>, u16)> = vec![
+        // ProjectAPIModel posted by Create, put whole by Update.
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project.go (Create)"),
+            Method::POST,
+            "/access/api/v1/projects",
+            Some(project_body.clone()),
+            201,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project.go (Update)"),
+            Method::PUT,
+            "/access/api/v1/projects/tf",
+            Some(with_field(&project_body, "display_name", json!("Terraform 2"))),
+            200,
+        ),
+        // ProjectEnvironmentAPIModel: `<key>-<name>`; the rename's
+        // ProjectEnvironmentUpdateAPIModel names the new one in full too.
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project_environment.go (Create)"),
+            Method::POST,
+            "/access/api/v1/projects/tf/environments",
+            Some(json!({"name": "tf-STAGE"})),
+            201,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project_environment.go (Update)"),
+            Method::POST,
+            "/access/api/v1/projects/tf/environments/tf-STAGE/rename",
+            Some(json!({"new_name": "tf-QA"})),
+            200,
+        ),
+        // ProjectRoleAPIModel {name, type, environments, actions}.
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project_role.go (Create)"),
+            Method::POST,
+            "/access/api/v1/projects/tf/roles",
+            Some(role_body(&["READ_REPOSITORY", "ANNOTATE_REPOSITORY", "READ_BUILD"])),
+            201,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project_role.go (Update)"),
+            Method::PUT,
+            "/access/api/v1/projects/tf/roles/tf-dev",
+            Some(role_body(&[
+                "READ_REPOSITORY",
+                "DEPLOY_CACHE_REPOSITORY",
+                "READ_RELEASE_BUNDLE",
+                "READ_BUILD",
+            ])),
+            200,
+        ),
+        // MemberAPIModel {name, roles}, put per member for users and groups.
+        (
+            format!("{PROJECT} pkg/project/resource/membership.go (updateMember, users: resource_project_user.go)"),
+            Method::PUT,
+            "/access/api/v1/projects/tf/users/alice",
+            Some(json!({"name": "alice", "roles": ["tf-dev"]})),
+            200,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/membership.go (updateMember, groups: resource_project_group.go)"),
+            Method::PUT,
+            "/access/api/v1/projects/tf/groups/devs",
+            Some(json!({"name": "devs", "roles": ["tf-dev", "Viewer"]})),
+            200,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/membership.go (readMembers)"),
+            Method::GET,
+            "/access/api/v1/projects/tf/users",
+            None,
+            200,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/membership.go (deleteMember)"),
+            Method::DELETE,
+            "/access/api/v1/projects/tf/groups/devs",
+            None,
+            204,
+        ),
+        // globalRoleAPIModel {name, description, type, environments,
+        // actions}: POST (expects 201), PUT (200), GET, DELETE (204).
+        (
+            format!("{PLATFORM} pkg/platform/resource_global_role.go (Create)"),
+            Method::POST,
+            "/access/api/v1/roles",
+            Some(global_role(&["DEV"])),
+            201,
+        ),
+        (
+            format!("{PLATFORM} pkg/platform/resource_global_role.go (Update)"),
+            Method::PUT,
+            "/access/api/v1/roles/tf-global",
+            Some(global_role(&["DEV", "PROD"])),
+            200,
+        ),
+        (
+            format!("{PLATFORM} pkg/platform/resource_global_role.go (Read)"),
+            Method::GET,
+            "/access/api/v1/roles/tf-global",
+            None,
+            200,
+        ),
+        // groupMembersRequestAPIModel {add, remove}: Create sends only
+        // `add` (the other, a nil slice, as `null`), Delete only `remove`.
+        (
+            format!("{PLATFORM} pkg/platform/resource_group_members.go (Create)"),
+            Method::PATCH,
+            "/access/api/v2/groups/devs/members",
+            Some(json!({"add": ["alice"], "remove": null})),
+            200,
+        ),
+        (
+            format!("{PROJECT} pkg/project/resource/resource_project_environment.go (Read)"),
+            Method::GET,
+            "/access/api/v1/projects/tf/environments",
+            None,
+            200,
+        ),
+    ];
+    for (source, method, path, body, status) in fixtures {
+        let answer = call(&t, method.clone(), path, &t.admin, body).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            status,
+            "{source}: {method} {path}: {:?}",
+            answer.body
+        );
+    }
+    let global = t.get("/api/v1/roles/tf-global", &t.admin).await;
+    assert_eq!(global.body["environments"], json!(["DEV", "PROD"]), "{:?}", global.body);
+    assert_eq!(global.body["actions"], json!(["repository.read", "build.read"]));
+    assert_eq!(
+        t.get("/api/v1/groups/devs", &t.admin).await.body["members"],
+        json!(["alice"])
+    );
+    let removed = call(
+        &t,
+        Method::PATCH,
+        "/access/api/v2/groups/devs/members",
+        &t.admin,
+        // Source: jfrog/terraform-provider-platform, pkg/platform/resource_group_members.go (Delete).
+        Some(json!({"add": null, "remove": ["alice"]})),
+    )
+    .await;
+    assert_eq!(removed.body, json!({"members": []}), "{:?}", removed.body);
+    // Source: jfrog/terraform-provider-platform, pkg/platform/resource_global_role.go (Delete: expects 204).
+    let gone = call(&t, Method::DELETE, "/access/api/v1/roles/tf-global", &t.admin, None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
+    let project = t.get("/api/v1/projects/tf", &t.admin).await;
+    assert_eq!(
+        (
+            &project.body["display_name"],
+            &project.body["admin_privileges"]["manage_resources"]
+        ),
+        (&json!("Terraform 2"), &json!(false))
+    );
+    let role = t.get("/api/v1/projects/tf/roles/tf-dev", &t.admin).await;
+    assert_eq!(role.body["environments"], json!(["DEV", "tf-QA"]), "{:?}", role.body);
+    assert_eq!(
+        role.body["actions"],
+        json!([
+            "repository.read",
+            "repository.deploy",
+            "release_bundle.read",
+            "build.read"
+        ])
+    );
+    let members = t.get("/api/v1/projects/tf/members?kind=user&q=alice", &t.admin).await;
+    assert_eq!(
+        members.body["items"],
+        json!([{"kind": "user", "name": "alice", "roles": ["tf-dev"]}]),
+        "{:?}",
+        members.body
+    );
+    let groups = t.get("/api/v1/projects/tf/members?kind=group", &t.admin).await;
+    assert_eq!(
+        groups.body["items"],
+        json!([]),
+        "the provider's delete removed the group"
+    );
+    t.finish().await;
+}
+
+fn with_field(body: &Value, field: &str, value: Value) -> Value {
+    let mut body = body.clone();
+    body[field] = value;
+    body
+}
+
+/// What `/api/v1` creates reads back identically through `/access`, and
+/// every write through `/access` is audited as made through the JFrog face.
+#[tokio::test]
+async fn what_api_v1_writes_reads_back_through_access_and_access_writes_are_audited_as_jfrog() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    let project = t
+        .post(
+            "/api/v1/projects",
+            &admin,
+            &json!({"key": "api", "display_name": "API", "description": "native",
+                "admin_privileges": {"manage_members": false, "manage_resources": true, "index_resources": true}}),
+        )
+        .await;
+    assert_eq!(project.status, StatusCode::CREATED, "{:?}", project.body);
+    let jfrog = call(&t, Method::GET, &format!("{V1}/projects/api"), &admin, None).await;
+    assert_eq!(
+        (
+            &jfrog.body["project_key"],
+            &jfrog.body["display_name"],
+            &jfrog.body["description"]
+        ),
+        (&json!("api"), &json!("API"), &json!("native"))
+    );
+    for field in ["manage_members", "manage_resources", "index_resources"] {
+        assert_eq!(
+            jfrog.body["admin_privileges"][field], project.body["admin_privileges"][field],
+            "{field}"
+        );
+    }
+    t.post("/api/v1/projects/api/environments", &admin, &json!({"name": "QA"}))
+        .await;
+    let role = t
+        .post(
+            "/api/v1/projects/api/roles",
+            &admin,
+            &json!({"name": "ops", "description": "Ops", "actions": ["repository.read", "build.read", "pipeline.trigger"],
+                "environments": ["DEV", "api-QA"]}),
+        )
+        .await;
+    assert_eq!(role.status, StatusCode::CREATED, "{:?}", role.body);
+    let jfrog = call(&t, Method::GET, &format!("{V1}/projects/api/roles/ops"), &admin, None).await;
+    assert_eq!(
+        jfrog.body,
+        json!({"name": "ops", "description": "Ops", "type": "CUSTOM", "environments": ["DEV", "api-QA"],
+            "actions": ["READ_REPOSITORY", "READ_BUILD", "TRIGGER_PIPELINE"]}),
+    );
+    let envs = call(
+        &t,
+        Method::GET,
+        &format!("{V1}/projects/api/environments"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(
+        envs.body,
+        json!([{"name": "DEV"}, {"name": "PROD"}, {"name": "api-QA"}])
+    );
+    t.user("carol").await;
+    t.post(
+        "/api/v1/groups",
+        &admin,
+        &json!({"name": "ops", "description": "Operators", "members": ["carol"]}),
+    )
+    .await;
+    t.call(
+        Method::PUT,
+        "/api/v1/projects/api/members/users/carol",
+        Some(&admin),
+        Some(&json!({"roles": ["ops"]})),
+    )
+    .await;
+    let user = call(&t, Method::GET, &format!("{V2}/users/carol"), &admin, None).await;
+    let native = t.get("/api/v1/users/carol", &admin).await;
+    assert_eq!(
+        (
+            &user.body["username"],
+            &user.body["email"],
+            &user.body["admin"],
+            &user.body["groups"],
+            &user.body["status"]
+        ),
+        (
+            &native.body["username"],
+            &native.body["email"],
+            &native.body["admin"],
+            &native.body["groups"],
+            &native.body["status"]
+        ),
+        "{:?}",
+        user.body
+    );
+    let group = call(&t, Method::GET, &format!("{V2}/groups/ops"), &admin, None).await;
+    assert_eq!(
+        (&group.body["name"], &group.body["description"]),
+        (&json!("ops"), &json!("Operators"))
+    );
+    let members = call(&t, Method::GET, &format!("{V1}/projects/api/users/carol"), &admin, None).await;
+    assert_eq!(members.body, json!({"name": "carol", "roles": ["ops"]}));
+    let token = t
+        .post(
+            "/api/v1/tokens",
+            &admin,
+            &json!({"description": "native token", "expires_in": 3600}),
+        )
+        .await;
+    let id = token.body["id"].as_str().unwrap().to_owned();
+    let jfrog = call(&t, Method::GET, &format!("{V1}/tokens/{id}"), &admin, None).await;
+    assert_eq!(jfrog.body["description"], "native token", "{:?}", jfrog.body);
+    assert_eq!(jfrog.body["subject"], "jfac@gatehouse/users/admin");
+
+    // Writes through /access name the face in their audit records.
+    let created = call(
+        &t,
+        Method::POST,
+        &format!("{V1}/projects"),
+        &admin,
+        Some(json!({"project_key": "jf", "display_name": "JF"})),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    call(
+        &t,
+        Method::POST,
+        &format!("{V1}/projects/jf/environments"),
+        &admin,
+        Some(json!({"name": "A"})),
+    )
+    .await;
+    let renamed = call(
+        &t,
+        Method::POST,
+        &format!("{V1}/projects/jf/environments/jf-A/rename"),
+        &admin,
+        Some(json!({"new_name": "B"})),
+    )
+    .await;
+    assert_eq!(renamed.body, json!({"name": "jf-B"}));
+    for (target, event, via) in [
+        ("jf", "project.created", "jfrog"),
+        ("jf-A", "environment.renamed", "jfrog"),
+        ("api", "project.created", "api"),
+    ] {
+        let audit = t
+            .get(&format!("/api/v1/audit?target={target}&event={event}"), &admin)
+            .await;
+        let vias: Vec<&Value> = audit.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["via"])
+            .collect();
+        assert_eq!(vias, [&json!(via)], "{target} {event}: {:?}", audit.body);
+    }
+    t.finish().await;
+}
+
+/// JFrog semantics for token listings: a platform admin sees every user's
+/// tokens; anyone else only its own, and another's is not found.
+#[tokio::test]
+async fn a_platform_admin_sees_every_users_tokens_others_their_own() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    let alice = t.user("alice").await;
+    let bob = t.user("bob").await;
+    let id_of = |answer: &Answer| answer.body["token_id"].as_str().unwrap().to_owned();
+    let alice_id = id_of(&call(&t, Method::GET, &format!("{V1}/tokens/me"), &alice, None).await);
+    let bob_id = id_of(&call(&t, Method::GET, &format!("{V1}/tokens/me"), &bob, None).await);
+    let ids = |answer: &Answer| -> BTreeSet<(String, String)> {
+        answer.body["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["subject"].as_str().unwrap().to_owned(),
+                    t["token_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let all = ids(&call(&t, Method::GET, &format!("{V1}/tokens"), &admin, None).await);
+    assert!(
+        all.contains(&("jfac@gatehouse/users/alice".to_owned(), alice_id.clone()))
+            && all.contains(&("jfac@gatehouse/users/bob".to_owned(), bob_id.clone())),
+        "{all:?}"
+    );
+    let own = ids(&call(&t, Method::GET, &format!("{V1}/tokens"), &alice, None).await);
+    assert_eq!(
+        own,
+        BTreeSet::from([("jfac@gatehouse/users/alice".to_owned(), alice_id.clone())]),
+        "alice sees her own only"
+    );
+    assert_jfrog_error(
+        &call(&t, Method::GET, &format!("{V1}/tokens/{bob_id}"), &alice, None).await,
+        404,
+        "not_found",
+    );
+    let seen = call(&t, Method::GET, &format!("{V1}/tokens/{bob_id}"), &admin, None).await;
+    assert_eq!(seen.body["subject"], "jfac@gatehouse/users/bob", "{:?}", seen.body);
+    // The native rule on revocation: alice cannot revoke bob's, the admin can.
+    assert_jfrog_error(
+        &call(&t, Method::DELETE, &format!("{V1}/tokens/{bob_id}"), &alice, None).await,
+        404,
+        "not_found",
+    );
+    let revoked = call(&t, Method::DELETE, &format!("{V1}/tokens/{bob_id}"), &admin, None).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{:?}", revoked.body);
+    // A token narrowed to a project does not list tokens at all.
+    t.post(
+        "/api/v1/projects",
+        &admin,
+        &json!({"key": "web", "display_name": "Web"}),
+    )
+    .await;
+    t.call(
+        Method::PUT,
+        "/api/v1/projects/web/members/users/alice",
+        Some(&admin),
+        Some(&json!({"roles": ["Developer"]})),
+    )
+    .await;
+    let narrow = form(
+        &t,
+        &format!("{V1}/tokens"),
+        &alice,
+        "scope=applied-permissions%2Froles%3Aweb%3ADeveloper",
+    )
+    .await;
+    let narrow = narrow.body["access_token"].as_str().unwrap().to_owned();
+    assert_jfrog_error(
+        &call(&t, Method::GET, &format!("{V1}/tokens"), &narrow, None).await,
+        403,
+        "forbidden",
+    );
+    t.finish().await;
+}
+
+/// HTTP Basic as JFrog clients send it: the password must be an access
+/// token of that very user; a password, or another user's token, is 401.
+#[tokio::test]
+async fn basic_authentication_takes_a_users_own_token_never_a_password() {
+    let t = start_sqlite().await;
+    let alice = t.user("alice").await;
+    t.user("bob").await;
+    let basic = |user: &str, password: &str| {
+        let (user, password) = (user.to_owned(), password.to_owned());
+        let http = t.http.clone();
+        let url = format!("{}{V1}/tokens/me", t.url);
+        async move {
+            let response = http.get(url).basic_auth(user, Some(password)).send().await.unwrap();
+            TestServer::answer(response).await
+        }
+    };
+    let ok = basic("alice", &alice).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!(ok.body["subject"], "jfac@gatehouse/users/alice");
+    for (user, password) in [
+        ("bob", alice.clone()),
+        ("ALICE", alice.clone()),
+        ("alice", password_of("alice")),
+        ("alice", format!("{alice}x")),
+        ("alice", String::new()),
+    ] {
+        let refused = basic(user, &password).await;
+        assert_jfrog_error(&refused, 401, "unauthenticated");
+    }
+    // The native API takes it too (the guard is one), and a revoked token
+    // is refused in Basic as in Bearer.
+    let native = t
+        .http
+        .get(format!("{}/api/v1/me", t.url))
+        .basic_auth("alice", Some(&alice))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(native.status(), StatusCode::OK);
+    let id = ok.body["token_id"].as_str().unwrap().to_owned();
+    call(&t, Method::DELETE, &format!("{V1}/tokens/{id}"), &alice, None).await;
+    assert_jfrog_error(&basic("alice", &alice).await, 401, "unauthenticated");
+    t.finish().await;
+}
+
+/// Unlocking through v2 ends a lockout; it needs `accounts.manage`, as on
+/// `/api/v1`. An account manager cannot make a platform admin through
+/// either face.
+#[tokio::test]
+async fn unlock_and_admin_grants_follow_the_native_rules() {
+    let t = start_sqlite().await;
+    t.user("dave").await;
+    let mgr = t
+        .user_with("mgr", json!({"account_permissions": ["accounts.manage"]}))
+        .await;
+    let eve = t.user("eve").await;
+    lock(&t, "dave").await;
+    assert_jfrog_error(
+        &call(&t, Method::POST, &format!("{V2}/users/dave/unlock"), &eve, None).await,
+        403,
+        "accounts.manage",
+    );
+    let unlocked = call(&t, Method::POST, &format!("{V2}/users/dave/unlock"), &mgr, None).await;
+    assert_eq!(unlocked.status, StatusCode::OK, "{:?}", unlocked.body);
+    assert_eq!(unlocked.body["status"], "enabled");
+    t.token_for("dave", &password_of("dave")).await;
+    assert_jfrog_error(
+        &call(&t, Method::POST, &format!("{V2}/users/nobody/unlock"), &mgr, None).await,
+        404,
+        "not_found",
+    );
+    let native = t
+        .post(
+            "/api/v1/users",
+            &mgr,
+            &json!({"username": "root2", "email": "root2@example.com", "password": "a long password 1", "admin": true}),
+        )
+        .await;
+    let jfrog = call(
+        &t,
+        Method::POST,
+        &format!("{V2}/users"),
+        &mgr,
+        Some(
+            json!({"username": "root2", "email": "root2@example.com", "password": "a long password 1", "admin": true}),
+        ),
+    )
+    .await;
+    assert_eq!(native.status, StatusCode::FORBIDDEN, "{:?}", native.body);
+    assert_eq!(jfrog.status, native.status, "{:?}", jfrog.body);
+    assert_eq!(
+        t.get("/api/v1/users/root2", &t.admin).await.status,
+        StatusCode::NOT_FOUND
+    );
     t.finish().await;
 }

@@ -179,7 +179,7 @@ pub async fn create(State(app): State<App>, viewer: Viewer, Form(values): Form<N
         expires_in,
         scope,
     };
-    let input = crate::handlers::tokens::input(viewer.username().to_owned(), body);
+    let input = crate::operations::tokens::CreateTokenInput::from_wire(viewer.username().to_owned(), body);
     match app.ops(Via::Ui).create_token(&viewer.caller.acting, input).await {
         Ok(done) => {
             let (_, secret) = done.value;
