@@ -84,3 +84,8 @@ fn foundation_login_layout_users_list_headers_csrf_axe() {
 fn first_login_create_user_escalation_tokens_bad_input_without_javascript() {
     run("users.mjs");
 }
+
+#[test]
+fn projects_tabs_role_editor_members_escalation_without_javascript() {
+    run("projects.mjs");
+}

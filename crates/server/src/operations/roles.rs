@@ -12,7 +12,7 @@ use gatehouse_domain::entities::{Role, RoleMode};
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, ProjectKey, RoleName};
 use gatehouse_domain::store::Page;
-use gatehouse_domain::{FieldError, Store as _};
+use gatehouse_domain::{DomainError, FieldError, Store as _, role_mode};
 use serde_json::Value;
 
 use super::visibility::visible_project;
@@ -79,6 +79,18 @@ pub struct DeleteRoleInput {
     pub force: bool,
     /// The revision the caller read (`If-Match`).
     pub expected_revision: Option<u64>,
+}
+
+/// A role's grants as the other mode would hold them (the role editor's
+/// tab switch, before anything is saved).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModePreview {
+    /// Basic categories (after a switch to Basic).
+    pub categories: Vec<String>,
+    /// Advanced actions, dotted ids (after a switch to Advanced).
+    pub actions: Vec<String>,
+    /// The actions a switch to Basic would remove (SPEC §4).
+    pub lost: Vec<String>,
 }
 
 fn path_role(raw: &str) -> OpResult<RoleName> {
@@ -151,6 +163,45 @@ fn grants_of(
 }
 
 impl Ops<'_> {
+    /// What `categories` (Basic) or `actions` (Advanced) become in `to`:
+    /// Basic → Advanced expands the categories; Advanced → Basic keeps the
+    /// categories wholly granted and names the actions lost (the same rule
+    /// the save applies, `role_mode`). Nothing is saved.
+    ///
+    /// # Errors
+    /// 422 naming an unknown category or action.
+    pub fn preview_role_mode(
+        &self,
+        to: RoleMode,
+        categories: &[String],
+        actions: &[String],
+    ) -> OpResult<ModePreview> {
+        let catalogue = Arc::clone(self.app.snapshot().catalogue());
+        let nothing = |e: DomainError| match e {
+            DomainError::RoleEmpty => Ok(ModePreview::default()),
+            other => Err(other),
+        };
+        let preview = match to {
+            RoleMode::Advanced => role_mode::basic(&catalogue, categories)
+                .map(|grants| ModePreview {
+                    actions: role_mode::to_advanced(&catalogue, &grants).actions,
+                    ..ModePreview::default()
+                })
+                .or_else(nothing)?,
+            RoleMode::Basic => role_mode::advanced(&catalogue, actions)
+                .map(|grants| {
+                    let (categories, _, lost) = role_mode::basic_within(&catalogue, grants.granted);
+                    ModePreview {
+                        categories,
+                        lost,
+                        ..ModePreview::default()
+                    }
+                })
+                .or_else(nothing)?,
+        };
+        Ok(preview)
+    }
+
     /// The project a role place names, if the caller may see it.
     fn role_project(&self, acting: &Acting, place: &RolePlace) -> OpResult<Option<ProjectKey>> {
         place
