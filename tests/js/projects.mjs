@@ -12,14 +12,14 @@ const ADMIN_PASSWORD = "the admin's own long passphrase";
 
 /** The error tied to a field (input or fieldset) by aria-describedby. */
 async function fieldError(page, label, role) {
-  const field = role ? page.getByRole(role, { name: label }) : page.getByLabel(label, { exact: true });
+  const field = role ? page.getByRole(role, { name: label, exact: true }) : page.getByLabel(label, { exact: true });
   assert.equal(await field.getAttribute("aria-invalid"), "true", `${label} is marked invalid`);
   const ids = (await field.getAttribute("aria-describedby")).split(" ");
   return page.locator(`#${ids[0]}`).innerText();
 }
 
 async function submit(page, name) {
-  await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name, exact: true }).click()]);
+  await page.getByRole("button", { name, exact: true }).click();
   await page.waitForLoadState("load");
 }
 
@@ -29,6 +29,12 @@ async function createUser(page, email, password) {
   await page.getByLabel("Password", { exact: true }).fill(password);
   await submit(page, "Create User");
   await page.getByText("Created.").waitFor();
+}
+
+/** Opens a tab of the project shown (the navigation "Project"). */
+async function tab(page, name) {
+  await page.getByRole("navigation", { name: "Project", exact: true }).getByRole("link", { name, exact: true }).click();
+  await page.waitForLoadState("load");
 }
 
 function roleRow(page, name) {
@@ -60,7 +66,7 @@ try {
   await admin.getByLabel("Description").fill("The shop's front end");
   await submit(admin, "Create Project");
   await admin.getByText("Created.").waitFor();
-  await admin.getByRole("navigation", { name: "Project" }).getByRole("link", { name: "Settings" }).waitFor();
+  await admin.getByRole("navigation", { name: "Project", exact: true }).getByRole("link", { name: "Settings" }).waitFor();
   await check(admin, "project-settings");
   await admin.goto("/projects/new");
   await admin.getByLabel("Project name").fill("Payments API");
@@ -87,7 +93,7 @@ try {
   assert.equal(await admin.getByLabel("Description").inputValue(), "The shop's web front end");
 
   // Environments: the project's own, bad input, create.
-  await admin.getByRole("link", { name: "Environments" }).click();
+  await tab(admin, "Environments");
   await admin.getByLabel("Environment name").fill("not valid!");
   await submit(admin, "Create Environment");
   assert.match(await fieldError(admin, "Environment name"), /name/);
@@ -99,7 +105,7 @@ try {
   await check(admin, "project-environments");
 
   // Project Roles: Create Project Roles in Basic.
-  await admin.getByRole("link", { name: "Project Roles" }).click();
+  await tab(admin, "Project Roles");
   await check(admin, "project-roles-empty");
   await admin.getByRole("link", { name: "Create Project Roles" }).click();
   await admin.getByRole("group", { name: "Global Environments" }).waitFor();
@@ -206,7 +212,7 @@ try {
   assert.equal(await admin.getByRole("cell", { name: "devs", exact: true }).count(), 0);
 
   // Resources: register (bad input first), remove.
-  await admin.getByRole("link", { name: "Resources" }).click();
+  await tab(admin, "Resources");
   await admin.getByLabel("Resource type").selectOption("repository");
   await admin.getByLabel("Resource name").fill("web-libs");
   await submit(admin, "Register Resource");

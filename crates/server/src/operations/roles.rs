@@ -16,7 +16,7 @@ use gatehouse_domain::{DomainError, FieldError, Store as _, role_mode};
 use serde_json::Value;
 
 use super::visibility::visible_project;
-use super::{Done, OpResult, Ops, Paging, expect_revision, missing, not_found, page_of, refuse_invalid};
+use super::{Done, OpResult, Ops, Paging, expect_revision, missing, named_refusal, not_found, page_of, refuse_invalid};
 use crate::state::App;
 
 /// Where a role lives: global, or a project's.
@@ -170,12 +170,7 @@ impl Ops<'_> {
     ///
     /// # Errors
     /// 422 naming an unknown category or action.
-    pub fn preview_role_mode(
-        &self,
-        to: RoleMode,
-        categories: &[String],
-        actions: &[String],
-    ) -> OpResult<ModePreview> {
+    pub fn preview_role_mode(&self, to: RoleMode, categories: &[String], actions: &[String]) -> OpResult<ModePreview> {
         let catalogue = Arc::clone(self.app.snapshot().catalogue());
         let nothing = |e: DomainError| match e {
             DomainError::RoleEmpty => Ok(ModePreview::default()),
@@ -262,7 +257,9 @@ impl Ops<'_> {
             environments: input.environments,
         };
         let writer = self.app.writer().await?;
-        let commit = roles::create(&writer.ctx(acting, self.via), project.clone(), new).await?;
+        let commit = roles::create(&writer.ctx(acting, self.via), project.clone(), new)
+            .await
+            .map_err(|e| named_refusal(writer.snapshot(), e))?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(
             revision,
@@ -301,7 +298,8 @@ impl Ops<'_> {
             patch,
             input.expected_revision,
         )
-        .await?;
+        .await
+        .map_err(|e| named_refusal(writer.snapshot(), e))?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(
             revision,

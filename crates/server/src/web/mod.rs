@@ -30,8 +30,8 @@ use gatehouse_authz::AccountPermission;
 use crate::needs::Needs;
 use crate::state::App;
 use views::{
-    account, groups, home, login, project, project_environments, project_members, project_resources,
-    project_roles, projects, role, tokens, user, users,
+    account, groups, home, login, project, project_environments, project_members, project_resources, project_roles,
+    projects, role, tokens, user, users,
 };
 
 /// One page (or form target) of the UI.

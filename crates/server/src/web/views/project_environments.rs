@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api::ErrorCode;
 
-use super::confirm::Confirm;
+use super::confirm::{Ask, confirmed, forced};
 use super::project::{Done, Tabs, path_part};
 use super::projects::field;
 use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
@@ -120,36 +120,25 @@ pub async fn delete(
 ) -> Response {
     let name = field(&fields, "name").to_owned();
     let back = format!("/projects/{}/environments", path_part(&key));
-    let ask = |text: String, names: Vec<String>, force: bool| {
-        let mut hidden = vec![
-            ("name".to_owned(), name.clone()),
-            ("confirmed".to_owned(), "yes".to_owned()),
-        ];
-        if force {
-            hidden.push(("force".to_owned(), "yes".to_owned()));
-        }
-        Confirm {
-            layout: Layout::new(&app, &viewer, "Delete environment", "/projects"),
-            heading: "Delete environment".to_owned(),
-            text,
-            names,
-            action: format!("{back}/delete"),
-            hidden,
-            button: "Delete environment".to_owned(),
-            back: back.clone(),
-        }
-        .page()
+    let ask = |text: String, names: Vec<String>, force: bool| Ask {
+        heading: "Delete environment",
+        text,
+        names,
+        action: format!("{back}/delete"),
+        fields: vec![("name", name.clone())],
+        force,
+        button: "Delete environment",
+        back: back.clone(),
     };
-    if field(&fields, "confirmed") != "yes" {
-        if let Err(problem) = app.ops(Via::Ui).get_project(&viewer.caller.acting, &key).await {
-            return failure(&problem);
-        }
-        return ask(format!("Delete the environment {name}?"), Vec::new(), false);
+    if !confirmed(&fields) {
+        return ask(format!("Delete the environment {name}?"), Vec::new(), false)
+            .in_project(&app, &viewer, &key)
+            .await;
     }
     let input = DeleteEnvironmentInput {
         place: place(&key),
         name: name.clone(),
-        force: field(&fields, "force") == "yes",
+        force: forced(&fields),
         expected_revision: None,
     };
     match app.ops(Via::Ui).delete_environment(&viewer.caller.acting, input).await {
@@ -158,7 +147,8 @@ pub async fn delete(
             format!("Roles use the environment {name}. Deleting it removes it from them:"),
             problem.problem.in_use.clone().unwrap_or_default(),
             true,
-        ),
+        )
+        .page(&app, &viewer),
         Err(problem) => failure(&problem),
     }
 }

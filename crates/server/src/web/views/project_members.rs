@@ -11,6 +11,7 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api::ErrorCode;
 use serde::Deserialize;
 
+use super::confirm::{Ask, confirmed};
 use super::project::{Tabs, path_part};
 use super::projects::{field, fields_named};
 use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
@@ -20,7 +21,6 @@ use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
 use crate::web::page::{Layout, failure, html, html_with};
 use crate::web::session::Viewer;
-use crate::web::views::confirm::Confirm;
 
 /// Members on one page.
 const PAGE_SIZE: u32 = 50;
@@ -232,26 +232,19 @@ pub async fn remove(
 ) -> Response {
     let (kind, name) = (field(&fields, "kind"), field(&fields, "name"));
     let back = format!("/projects/{}/members", path_part(&key));
-    if field(&fields, "confirmed") != "yes" {
-        // The project must be one the viewer may see before anything is asked.
-        if let Err(problem) = app.ops(Via::Ui).get_project(&viewer.caller.acting, &key).await {
-            return failure(&problem);
-        }
-        return Confirm {
-            layout: Layout::new(&app, &viewer, "Remove member", "/projects"),
-            heading: "Remove member".to_owned(),
+    if !confirmed(&fields) {
+        return Ask {
+            heading: "Remove member",
             text: format!("Remove the {kind} {name} from the project {key}? It loses every role it holds here."),
             names: Vec::new(),
             action: format!("{back}/remove"),
-            hidden: vec![
-                ("kind".to_owned(), kind.to_owned()),
-                ("name".to_owned(), name.to_owned()),
-                ("confirmed".to_owned(), "yes".to_owned()),
-            ],
-            button: "Remove".to_owned(),
+            fields: vec![("kind", kind.to_owned()), ("name", name.to_owned())],
+            force: false,
+            button: "Remove",
             back,
         }
-        .page();
+        .in_project(&app, &viewer, &key)
+        .await;
     }
     let input = RemoveMemberInput {
         project: key.clone(),

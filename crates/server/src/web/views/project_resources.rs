@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
 use serde::Deserialize;
 
-use super::confirm::Confirm;
+use super::confirm::{Ask, confirmed};
 use super::project::{Tabs, path_part};
 use super::projects::field;
 use crate::operations::environments::EnvPlace;
@@ -75,14 +75,19 @@ async fn page(
     values: Values,
     errors: FormErrors,
 ) -> Result<ResourcesPage, Response> {
-    let (tabs, _) = Tabs::of(app, viewer, key, "/resources").await.map_err(|p| failure(&p))?;
+    let (tabs, _) = Tabs::of(app, viewer, key, "/resources")
+        .await
+        .map_err(|p| failure(&p))?;
     let ops = app.ops(Via::Ui);
     let acting = &viewer.caller.acting;
     let paging = Paging {
         limit: Some(PAGE_SIZE),
         cursor: query.cursor.clone().filter(|c| !c.is_empty()),
     };
-    let found = ops.list_resources(acting, key, &paging).await.map_err(|p| failure(&p))?;
+    let found = ops
+        .list_resources(acting, key, &paging)
+        .await
+        .map_err(|p| failure(&p))?;
     let environments = ops
         .list_environments(
             acting,
@@ -194,25 +199,19 @@ pub async fn remove(
 ) -> Response {
     let (resource_type, name) = (field(&fields, "resource_type"), field(&fields, "name"));
     let back = format!("/projects/{}/resources", path_part(&key));
-    if field(&fields, "confirmed") != "yes" {
-        if let Err(problem) = app.ops(Via::Ui).get_project(&viewer.caller.acting, &key).await {
-            return failure(&problem);
-        }
-        return Confirm {
-            layout: Layout::new(&app, &viewer, "Remove resource", "/projects"),
-            heading: "Remove resource".to_owned(),
+    if !confirmed(&fields) {
+        return Ask {
+            heading: "Remove resource",
             text: format!("Remove the {resource_type} {name} from the project {key}?"),
             names: Vec::new(),
             action: format!("{back}/remove"),
-            hidden: vec![
-                ("resource_type".to_owned(), resource_type.to_owned()),
-                ("name".to_owned(), name.to_owned()),
-                ("confirmed".to_owned(), "yes".to_owned()),
-            ],
-            button: "Remove".to_owned(),
+            fields: vec![("resource_type", resource_type.to_owned()), ("name", name.to_owned())],
+            force: false,
+            button: "Remove",
             back,
         }
-        .page();
+        .in_project(&app, &viewer, &key)
+        .await;
     }
     let input = ResourceInput {
         project: key.clone(),

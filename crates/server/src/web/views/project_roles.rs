@@ -74,7 +74,11 @@ async fn roles_tab(app: &App, viewer: &Viewer, key: &str, global: bool, done: Op
         limit: Some(1000),
         cursor: None,
     };
-    let found = match app.ops(Via::Ui).list_roles(&viewer.caller.acting, &place, &paging).await {
+    let found = match app
+        .ops(Via::Ui)
+        .list_roles(&viewer.caller.acting, &place, &paging)
+        .await
+    {
         Ok(found) => found,
         Err(problem) => return failure(&problem),
     };

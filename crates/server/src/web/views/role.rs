@@ -22,7 +22,7 @@ use gatehouse_api::ErrorCode;
 use gatehouse_domain::entities::{Role, RoleMode};
 use serde::Deserialize;
 
-use super::confirm::Confirm;
+use super::confirm::{Ask, confirmed, forced};
 use super::project::path_part;
 use super::projects::{field, fields_named};
 use crate::operations::environments::EnvPlace;
@@ -395,8 +395,8 @@ async fn submit(
                     list.sort();
                     list
                 };
-                let changed_categories =
-                    basic && (stored.mode != RoleMode::Basic || sorted(&stored.categories) != sorted(&values.categories));
+                let changed_categories = basic
+                    && (stored.mode != RoleMode::Basic || sorted(&stored.categories) != sorted(&values.categories));
                 let changed_actions =
                     !basic && (stored.mode != RoleMode::Advanced || sorted(&stored.actions) != sorted(&values.actions));
                 ops.patch_role(
@@ -446,11 +446,23 @@ pub struct ShowQuery {
 }
 
 async fn show(app: &App, viewer: &Viewer, place: &Place, name: &str, done: Option<&str>) -> Response {
-    let role = match app.ops(Via::Ui).get_role(&viewer.caller.acting, &place.roles(), name).await {
+    let role = match app
+        .ops(Via::Ui)
+        .get_role(&viewer.caller.acting, &place.roles(), name)
+        .await
+    {
         Ok(role) => role,
         Err(problem) => return failure(&problem),
     };
-    match render(app, viewer, place, Some(role.name.as_str()), Shown::values(Values::of(&role))).await {
+    match render(
+        app,
+        viewer,
+        place,
+        Some(role.name.as_str()),
+        Shown::values(Values::of(&role)),
+    )
+    .await
+    {
         Ok(mut page) => {
             page.layout = page.layout.with_notice(done);
             html(&page)
@@ -476,38 +488,40 @@ async fn delete(app: &App, viewer: &Viewer, place: &Place, name: &str, fields: &
     let action = format!("{}/delete", place.role_path(name));
     let back = place.role_path(name);
     let ask = |text: String, names: Vec<String>, force: bool| {
-        let mut hidden = vec![("confirmed".to_owned(), "yes".to_owned())];
-        if force {
-            hidden.push(("force".to_owned(), "yes".to_owned()));
-        }
-        Confirm {
-            layout: Layout::new(app, viewer, "Delete role", "/projects"),
-            heading: "Delete role".to_owned(),
+        Ask {
+            heading: "Delete role",
             text,
             names,
             action: action.clone(),
-            hidden,
-            button: "Delete role".to_owned(),
+            fields: Vec::new(),
+            force,
+            button: "Delete role",
             back: back.clone(),
         }
-        .page()
+        .page(app, viewer)
     };
     let ops = app.ops(Via::Ui);
-    if field(fields, "confirmed") != "yes" {
+    if !confirmed(fields) {
         if let Err(problem) = ops.get_role(&viewer.caller.acting, &place.roles(), name).await {
             return failure(&problem);
         }
-        return ask(format!("Delete the role {name}? This cannot be undone."), Vec::new(), false);
+        return ask(
+            format!("Delete the role {name}? This cannot be undone."),
+            Vec::new(),
+            false,
+        );
     }
     let input = DeleteRoleInput {
         name: name.to_owned(),
-        force: field(fields, "force") == "yes",
+        force: forced(fields),
         expected_revision: None,
     };
     match ops.delete_role(&viewer.caller.acting, &place.roles(), input).await {
         Ok(_) => Redirect::to(&format!("{}?done=deleted", place.back().0)).into_response(),
         Err(problem) if problem.problem.code == ErrorCode::InUse => ask(
-            format!("Members hold the role {name}. Deleting it removes it from them; a member left with no role stops being a member:"),
+            format!(
+                "Members hold the role {name}. Deleting it removes it from them; a member left with no role stops being a member:"
+            ),
             problem.problem.in_use.clone().unwrap_or_default(),
             true,
         ),
