@@ -50,9 +50,18 @@ fn advanced_to_basic_keeps_whole_categories_and_asks_before_losing() {
 fn basic_within_names_the_kept_categories_and_the_lost_actions() {
     let c = Catalogue::platform().unwrap();
     let table: [(&[&str], &[&str], &[&str]); 4] = [
-        (&["repository.read", "build.read", "release_bundle.read"], &["artifacts.read"], &[]),
         (
-            &["repository.read", "build.read", "release_bundle.read", "repository.delete"],
+            &["repository.read", "build.read", "release_bundle.read"],
+            &["artifacts.read"],
+            &[],
+        ),
+        (
+            &[
+                "repository.read",
+                "build.read",
+                "release_bundle.read",
+                "repository.delete",
+            ],
             &["artifacts.read"],
             &["repository.delete"],
         ),

@@ -59,7 +59,10 @@ pub struct DeleteProjectInput {
 
 /// What a caller may do in one project.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[expect(clippy::struct_excessive_bools, reason = "six independent abilities, each a control shown or not")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "six independent abilities, each a control shown or not"
+)]
 pub struct ProjectAbilities {
     /// Change its settings and delete it (`projects.manage`).
     pub manage_project: bool,
