@@ -88,6 +88,28 @@ pub fn to_advanced(catalogue: &Catalogue, grants: &Grants) -> Grants {
     }
 }
 
+/// What Advanced → Basic makes of `granted`: the categories all of whose
+/// actions it holds, what they grant, and the actions lost (dotted ids, in
+/// catalogue order) — the UI's warning before anything is saved and
+/// [`to_basic`]'s refusal name the same actions.
+#[must_use]
+pub fn basic_within(catalogue: &Catalogue, granted: ActionSet) -> (Vec<String>, ActionSet, Vec<String>) {
+    let kept: Vec<String> = catalogue
+        .categories_within(granted)
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let kept_granted = catalogue
+        .expand_categories(kept.iter().map(String::as_str))
+        .unwrap_or_default();
+    let lost: Vec<String> = granted
+        .difference(kept_granted)
+        .iter()
+        .map(|a| catalogue.action(a).id.clone())
+        .collect();
+    (kept, kept_granted, lost)
+}
+
 /// Advanced → Basic: the categories wholly granted. Losing actions needs
 /// `discard`; ending up empty is refused.
 ///
@@ -95,20 +117,7 @@ pub fn to_advanced(catalogue: &Catalogue, grants: &Grants) -> Grants {
 /// `would_discard_actions` with the lost actions when not confirmed;
 /// `role_empty` when no category is wholly granted.
 pub fn to_basic(catalogue: &Catalogue, grants: &Grants, discard: bool) -> Result<Grants, DomainError> {
-    let kept: Vec<String> = catalogue
-        .categories_within(grants.granted)
-        .iter()
-        .map(|c| c.id.clone())
-        .collect();
-    let granted = catalogue
-        .expand_categories(kept.iter().map(String::as_str))
-        .unwrap_or_default();
-    let lost: Vec<String> = grants
-        .granted
-        .difference(granted)
-        .iter()
-        .map(|a| catalogue.action(a).id.clone())
-        .collect();
+    let (kept, granted, lost) = basic_within(catalogue, grants.granted);
     if granted.is_empty() {
         return Err(DomainError::RoleEmpty);
     }

@@ -27,11 +27,10 @@ pub(crate) fn project_id<S: Store>(ctx: &Ctx<'_, S>, key: &ProjectKey) -> Result
 }
 
 /// Refuses unless the actor holds the `project.<short>` action in the project.
-pub(crate) fn require_project_action<S: Store>(
-    ctx: &Ctx<'_, S>,
-    project: ProjectId,
-    short: &str,
-) -> Result<(), DomainError> {
+///
+/// # Errors
+/// `Forbidden` naming the action.
+pub fn require_project_action<S: Store>(ctx: &Ctx<'_, S>, project: ProjectId, short: &str) -> Result<(), DomainError> {
     let actor = ctx.actor()?;
     let allowed = ctx.snapshot.catalogue().project_action(short).is_some_and(|action| {
         let q = Query {

@@ -2,7 +2,7 @@
 
 use gatehouse_authz::Catalogue;
 use gatehouse_domain::DomainError;
-use gatehouse_domain::role_mode::{advanced, basic, to_advanced, to_basic};
+use gatehouse_domain::role_mode::{advanced, basic, basic_within, to_advanced, to_basic};
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
@@ -42,6 +42,42 @@ fn advanced_to_basic_keeps_whole_categories_and_asks_before_losing() {
     // Nothing whole to keep: refused even with discard.
     let lone = advanced(&c, &strings(&["build.delete"])).unwrap();
     assert_eq!(to_basic(&c, &lone, true), Err(DomainError::RoleEmpty));
+}
+
+/// What a switch back to Basic keeps and loses (the editor's warning),
+/// before anything is decided: also when nothing whole is left.
+#[test]
+fn basic_within_names_the_kept_categories_and_the_lost_actions() {
+    let c = Catalogue::platform().unwrap();
+    let table: [(&[&str], &[&str], &[&str]); 4] = [
+        (
+            &["repository.read", "build.read", "release_bundle.read"],
+            &["artifacts.read"],
+            &[],
+        ),
+        (
+            &[
+                "repository.read",
+                "build.read",
+                "release_bundle.read",
+                "repository.delete",
+            ],
+            &["artifacts.read"],
+            &["repository.delete"],
+        ),
+        (&["build.delete"], &[], &["build.delete"]),
+        (&[], &[], &[]),
+    ];
+    for (actions, kept, lost) in table {
+        let granted = if actions.is_empty() {
+            gatehouse_authz::ActionSet::EMPTY
+        } else {
+            advanced(&c, &strings(actions)).unwrap().granted
+        };
+        let (categories, _, discarded) = basic_within(&c, granted);
+        assert_eq!(categories, strings(kept), "{actions:?}");
+        assert_eq!(discarded, strings(lost), "{actions:?}");
+    }
 }
 
 #[test]

@@ -104,3 +104,8 @@ fn environments_in_use_confirmation_groups_members_delete_without_javascript() {
 fn status_chips_search_invite_accept_forgotten_password_settings() {
     run("accounts.mjs");
 }
+
+#[test]
+fn projects_tabs_role_editor_members_escalation_without_javascript() {
+    run("projects.mjs");
+}

@@ -10,7 +10,7 @@ use gatehouse_domain::names::{GroupName, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{MemberFilter, Page};
 
 use super::visibility::visible_project;
-use super::{Done, OpResult, Ops, Paging, expect_revision, not_found, refuse_invalid};
+use super::{Done, OpResult, Ops, Paging, expect_revision, named_refusal, not_found, refuse_invalid};
 
 /// A user or a group, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,7 +114,9 @@ impl Ops<'_> {
         let principal = principal(&input.member)?;
         let roles = role_names(&input.roles)?;
         let writer = self.app.writer().await?;
-        let commit = members::set(&writer.ctx(acting, self.via), key.clone(), principal.clone(), roles).await?;
+        let commit = members::set(&writer.ctx(acting, self.via), key.clone(), principal.clone(), roles)
+            .await
+            .map_err(|e| named_refusal(writer.snapshot(), e))?;
         expect_revision(input.expected_revision, writer.snapshot().revision())?;
         let revision = writer.commit(&commit).await?;
         let member =

@@ -148,6 +148,30 @@ pub fn refuse_invalid(errors: Vec<gatehouse_domain::FieldError>) -> OpResult<()>
     }
 }
 
+/// A domain error as the problem every face shows; an anti-escalation
+/// refusal for an action names it, and the environment, in the words of
+/// `snapshot`'s catalogue (SPEC §2.5: a refusal names what the actor
+/// lacks).
+#[must_use]
+pub fn named_refusal(snapshot: &Snapshot, error: gatehouse_domain::DomainError) -> ApiProblem {
+    let missing = match &error {
+        gatehouse_domain::DomainError::Escalation(gatehouse_authz::Escalation::MissingAction {
+            action,
+            environment,
+        }) => Some((*action, *environment)),
+        _ => None,
+    };
+    let mut problem = ApiProblem::from(error);
+    if let Some((action, environment)) = missing {
+        let action = &snapshot.catalogue().action(action).id;
+        problem.problem.detail = match environment.and_then(|e| snapshot.env_name(e)) {
+            Some(env) => format!("forbidden: you do not hold `{action}` in `{env}`, so you cannot grant it"),
+            None => format!("forbidden: you do not hold `{action}`, so you cannot grant it"),
+        };
+    }
+    problem
+}
+
 /// The internal error for fields validation said were present.
 fn missing(what: &str) -> ApiProblem {
     ApiProblem::internal("validated fields are missing", &what)

@@ -2,9 +2,10 @@
 //! and read what the caller may see, change settings, delete with the key
 //! repeated.
 
-use gatehouse_authz::AdminPrivileges;
+use gatehouse_authz::{AccountPermission, AdminPrivileges};
 use gatehouse_domain::Store as _;
 use gatehouse_domain::commands::Acting;
+use gatehouse_domain::commands::members::require_project_action;
 use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
 use gatehouse_domain::entities::Project;
 use gatehouse_domain::limits::MAX_DESCRIPTION;
@@ -85,6 +86,27 @@ impl PatchProjectInput {
     }
 }
 
+/// What a caller may do in one project.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "six independent abilities, each a control shown or not"
+)]
+pub struct ProjectAbilities {
+    /// Change its settings and delete it (`projects.manage`).
+    pub manage_project: bool,
+    /// Add, change and remove members (`project.manage_members`).
+    pub manage_members: bool,
+    /// Create, edit and delete its roles (`project.manage_roles`).
+    pub manage_roles: bool,
+    /// Create and delete its environments (`project.manage_environments`).
+    pub manage_environments: bool,
+    /// Register and remove its resources (`project.manage_resources`).
+    pub manage_resources: bool,
+    /// Create and edit global roles (platform admins).
+    pub manage_global_roles: bool,
+}
+
 pub(crate) async fn stored_project(app: &App, key: &ProjectKey) -> OpResult<Project> {
     app.store()
         .project(key)
@@ -98,7 +120,17 @@ impl Ops<'_> {
     /// # Errors
     /// 422 naming `limit`; 400 `invalid_cursor`.
     pub async fn list_projects(&self, acting: &Acting, paging: &Paging) -> OpResult<Page<Project>> {
+        self.search_projects(acting, None, paging).await
+    }
+
+    /// The projects the caller may see whose key or display name holds
+    /// `q` (any case; `None` or empty: all), by key.
+    ///
+    /// # Errors
+    /// 422 naming `limit`; 400 `invalid_cursor`.
+    pub async fn search_projects(&self, acting: &Acting, q: Option<&str>, paging: &Paging) -> OpResult<Page<Project>> {
         let app = self.app;
+        let q = q.map(str::trim).filter(|q| !q.is_empty()).map(str::to_lowercase);
         paging.request()?;
         // Filtered before it is paged, so that no page is empty while a
         // `next_cursor` follows it (SPEC §7).
@@ -112,9 +144,43 @@ impl Ops<'_> {
                     .project_id(p.key.as_str())
                     .is_some_and(|id| sees_project(app, &snapshot, acting, id))
             })
+            .filter(|p| {
+                q.as_deref().is_none_or(|q| {
+                    p.key.as_str().to_lowercase().contains(q) || p.display_name.as_str().to_lowercase().contains(q)
+                })
+            })
             .collect();
-        let listing = format!("projects:{}", acting.username);
+        let listing = format!("projects:{}:{}", acting.username, q.unwrap_or_default());
         page_of(&listing, visible, |p| p.key.as_str().to_owned(), paging)
+    }
+
+    /// What the caller may do in a project it may see, by the commands'
+    /// own rules (the pages show only the controls it may use).
+    ///
+    /// # Errors
+    /// 404 (also for one the caller may not see).
+    pub fn project_abilities(&self, acting: &Acting, key: &str) -> OpResult<ProjectAbilities> {
+        let snapshot = self.app.snapshot();
+        let (_, project) = visible_project(self.app, &snapshot, acting, key)?;
+        let ctx = self.ctx(&snapshot, acting);
+        let may = |short: &str| require_project_action(&ctx, project, short).is_ok();
+        Ok(ProjectAbilities {
+            manage_project: ctx.require(AccountPermission::ProjectsManage).is_ok(),
+            manage_members: may("manage_members"),
+            manage_roles: may("manage_roles"),
+            manage_environments: may("manage_environments"),
+            manage_resources: may("manage_resources"),
+            manage_global_roles: ctx.require_admin().is_ok(),
+        })
+    }
+
+    /// Whether the caller may create projects (`projects.manage`).
+    #[must_use]
+    pub fn may_create_projects(&self, acting: &Acting) -> bool {
+        let snapshot = self.app.snapshot();
+        self.ctx(&snapshot, acting)
+            .require(AccountPermission::ProjectsManage)
+            .is_ok()
     }
 
     /// One project the caller may see.

@@ -13,11 +13,11 @@ use gatehouse_domain::entities::{Role, RoleMode};
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, ProjectKey, RoleName};
 use gatehouse_domain::store::Page;
-use gatehouse_domain::{FieldError, Store as _};
+use gatehouse_domain::{DomainError, FieldError, Store as _, role_mode};
 use serde_json::Value;
 
 use super::visibility::visible_project;
-use super::{Done, OpResult, Ops, Paging, expect_revision, missing, not_found, page_of, refuse_invalid};
+use super::{Done, OpResult, Ops, Paging, expect_revision, missing, named_refusal, not_found, page_of, refuse_invalid};
 use crate::state::App;
 
 /// Where a role lives: global, or a project's.
@@ -164,6 +164,18 @@ fn read_back_place(project: Option<&str>, body: &api::CreateRole) -> Vec<FieldEr
     errors
 }
 
+/// A role's grants as the other mode would hold them (the role editor's
+/// tab switch, before anything is saved).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModePreview {
+    /// Basic categories (after a switch to Basic).
+    pub categories: Vec<String>,
+    /// Advanced actions, dotted ids (after a switch to Advanced).
+    pub actions: Vec<String>,
+    /// The actions a switch to Basic would remove (SPEC §4).
+    pub lost: Vec<String>,
+}
+
 fn path_role(raw: &str) -> OpResult<RoleName> {
     RoleName::parse(raw).map_err(|_| not_found("role", raw))
 }
@@ -234,6 +246,40 @@ fn grants_of(
 }
 
 impl Ops<'_> {
+    /// What `categories` (Basic) or `actions` (Advanced) become in `to`:
+    /// Basic → Advanced expands the categories; Advanced → Basic keeps the
+    /// categories wholly granted and names the actions lost (the same rule
+    /// the save applies, `role_mode`). Nothing is saved.
+    ///
+    /// # Errors
+    /// 422 naming an unknown category or action.
+    pub fn preview_role_mode(&self, to: RoleMode, categories: &[String], actions: &[String]) -> OpResult<ModePreview> {
+        let catalogue = Arc::clone(self.app.snapshot().catalogue());
+        let nothing = |e: DomainError| match e {
+            DomainError::RoleEmpty => Ok(ModePreview::default()),
+            other => Err(other),
+        };
+        let preview = match to {
+            RoleMode::Advanced => role_mode::basic(&catalogue, categories)
+                .map(|grants| ModePreview {
+                    actions: role_mode::to_advanced(&catalogue, &grants).actions,
+                    ..ModePreview::default()
+                })
+                .or_else(nothing)?,
+            RoleMode::Basic => role_mode::advanced(&catalogue, actions)
+                .map(|grants| {
+                    let (categories, _, lost) = role_mode::basic_within(&catalogue, grants.granted);
+                    ModePreview {
+                        categories,
+                        lost,
+                        ..ModePreview::default()
+                    }
+                })
+                .or_else(nothing)?,
+        };
+        Ok(preview)
+    }
+
     /// The project a role place names, if the caller may see it.
     fn role_project(&self, acting: &Acting, place: &RolePlace) -> OpResult<Option<ProjectKey>> {
         place
@@ -294,7 +340,9 @@ impl Ops<'_> {
             environments: input.environments,
         };
         let writer = self.app.writer().await?;
-        let commit = roles::create(&writer.ctx(acting, self.via), project.clone(), new).await?;
+        let commit = roles::create(&writer.ctx(acting, self.via), project.clone(), new)
+            .await
+            .map_err(|e| named_refusal(writer.snapshot(), e))?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(
             revision,
@@ -333,7 +381,8 @@ impl Ops<'_> {
             patch,
             input.expected_revision,
         )
-        .await?;
+        .await
+        .map_err(|e| named_refusal(writer.snapshot(), e))?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(
             revision,

@@ -30,7 +30,8 @@ use gatehouse_authz::AccountPermission;
 use crate::needs::Needs;
 use crate::state::App;
 use views::{
-    account, audit, check, environments, groups, home, invitations, login, recovery, settings, tokens, user, users,
+    account, audit, check, environments, groups, home, invitations, login, project, project_environments,
+    project_members, project_resources, project_roles, projects, recovery, role, settings, tokens, user, users,
 };
 
 /// One page (or form target) of the UI.
@@ -51,6 +52,10 @@ pub struct Page {
 const ACCOUNTS: Needs = Needs::Account(AccountPermission::AccountsManage);
 const AUDIT: Needs = Needs::Account(AccountPermission::AuditRead);
 const BILLING: Needs = Needs::Account(AccountPermission::BillingManage);
+const PROJECTS: Needs = Needs::Account(AccountPermission::ProjectsManage);
+/// A project's pages: what the viewer may see of a project is the
+/// operations' answer (404 for a project it may not see).
+const SIGNED_IN: Needs = Needs::Authenticated;
 
 macro_rules! page {
     ($method:ident $path:literal, $needs:expr, $nav:expr, $handler:path) => {
@@ -100,6 +105,34 @@ pub const PAGES: &[Page] = &[
     page!(POST "/environments/{name}/delete", Needs::Admin, None, environments::delete),
     page!(GET "/settings", BILLING, Some("Settings"), settings::show),
     page!(POST "/settings/billing", BILLING, None, settings::billing),
+    // Projects, their tabs and the role editor.
+    page!(GET "/projects", SIGNED_IN, Some("Projects"), projects::list),
+    page!(POST "/projects", PROJECTS, None, projects::create),
+    page!(GET "/projects/new", PROJECTS, None, projects::new),
+    page!(GET "/projects/{key}", SIGNED_IN, None, project::show),
+    page!(POST "/projects/{key}", SIGNED_IN, None, project::save),
+    page!(POST "/projects/{key}/delete", SIGNED_IN, None, project::delete),
+    page!(GET "/projects/{key}/members", SIGNED_IN, None, project_members::list),
+    page!(POST "/projects/{key}/members", SIGNED_IN, None, project_members::set),
+    page!(POST "/projects/{key}/members/remove", SIGNED_IN, None, project_members::remove),
+    page!(GET "/projects/{key}/roles", SIGNED_IN, None, project_roles::project_roles),
+    page!(GET "/projects/{key}/global-roles", SIGNED_IN, None, project_roles::global_roles),
+    page!(GET "/projects/{key}/roles/new", SIGNED_IN, None, role::new_project_role),
+    page!(POST "/projects/{key}/roles/new", SIGNED_IN, None, role::create_project_role),
+    page!(GET "/projects/{key}/roles/{name}", SIGNED_IN, None, role::show_project_role),
+    page!(POST "/projects/{key}/roles/{name}", SIGNED_IN, None, role::save_project_role),
+    page!(POST "/projects/{key}/roles/{name}/delete", SIGNED_IN, None, role::delete_project_role),
+    page!(GET "/roles/new", Needs::Admin, None, role::new_global_role),
+    page!(POST "/roles/new", Needs::Admin, None, role::create_global_role),
+    page!(GET "/roles/{name}", Needs::Admin, None, role::show_global_role),
+    page!(POST "/roles/{name}", Needs::Admin, None, role::save_global_role),
+    page!(POST "/roles/{name}/delete", Needs::Admin, None, role::delete_global_role),
+    page!(GET "/projects/{key}/environments", SIGNED_IN, None, project_environments::list),
+    page!(POST "/projects/{key}/environments", SIGNED_IN, None, project_environments::create),
+    page!(POST "/projects/{key}/environments/delete", SIGNED_IN, None, project_environments::delete),
+    page!(GET "/projects/{key}/resources", SIGNED_IN, None, project_resources::list),
+    page!(POST "/projects/{key}/resources", SIGNED_IN, None, project_resources::register),
+    page!(POST "/projects/{key}/resources/remove", SIGNED_IN, None, project_resources::remove),
     page!(GET "/tokens", Needs::Authenticated, Some("My tokens"), tokens::list),
     page!(POST "/tokens", Needs::Authenticated, None, tokens::create),
     page!(POST "/tokens/{id}/revoke", Needs::Authenticated, None, tokens::revoke),

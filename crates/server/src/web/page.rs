@@ -99,6 +99,8 @@ pub const NOTICES: &[(&str, &str)] = &[
     ("unlocked", "Unlocked."),
     ("revoked", "Revoked."),
     ("password", "Password changed."),
+    ("added", "Added."),
+    ("removed", "Removed."),
 ];
 
 /// A rendered page, with `status`.
