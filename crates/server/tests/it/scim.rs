@@ -622,7 +622,7 @@ async fn the_native_api_refuses_to_edit_a_scim_users_profile_status_and_password
 /// `meta.created` and `meta.lastModified` of a SCIM document, parsed.
 fn meta_times(doc: &Value) -> (time::OffsetDateTime, time::OffsetDateTime) {
     let at = |k: &str| {
-        let text = doc["meta"][k].as_str().expect("meta times are strings");
+        let text = doc["meta"][k].as_str().unwrap();
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
     };
     (at("created"), at("lastModified"))
