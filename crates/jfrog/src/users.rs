@@ -155,12 +155,12 @@ pub struct UserBody {
     pub groups: Option<Vec<String>>,
 }
 
-/// What a JFrog create asks: the native user, then the groups to join.
+/// What a JFrog create asks: the native user and the groups it joins.
 #[derive(Clone, Debug)]
 pub struct NewUser {
     /// The native create request.
     pub user: api::CreateUser,
-    /// Groups to add the user to once it exists.
+    /// Groups the user joins as it is created.
     pub groups: Vec<String>,
 }
 

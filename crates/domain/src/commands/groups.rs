@@ -4,6 +4,8 @@
 //! group belongs to (SPEC §2.5). Changing a user's groups at all (adding
 //! or removing it) acts on its standing: the actor must dominate the user.
 
+use std::collections::BTreeMap;
+
 use gatehouse_authz::{AccountPermission, Member as Target};
 use serde_json::{Value, json};
 
@@ -29,9 +31,6 @@ async fn existing<S: Store>(ctx: &Ctx<'_, S>, name: &GroupName) -> Result<Group,
 
 /// Checks that the actor may give `user` what `group` holds in projects.
 fn may_join<S: Store>(ctx: &Ctx<'_, S>, group: &GroupName, user: &Username) -> Result<(), DomainError> {
-    let Some(gid) = ctx.snapshot.group_id(group.as_str()) else {
-        return Ok(());
-    };
     let uid = ctx
         .snapshot
         .user_id(user.as_str())
@@ -39,6 +38,15 @@ fn may_join<S: Store>(ctx: &Ctx<'_, S>, group: &GroupName, user: &Username) -> R
             kind: "user",
             name: user.to_string(),
         })?;
+    may_give(ctx, group, Some(Target::User(uid)))
+}
+
+/// Checks that the actor may give `target` (`None`: a user created in the
+/// same commit) the roles `group` holds in every project it belongs to.
+fn may_give<S: Store>(ctx: &Ctx<'_, S>, group: &GroupName, target: Option<Target>) -> Result<(), DomainError> {
+    let Some(gid) = ctx.snapshot.group_id(group.as_str()) else {
+        return Ok(());
+    };
     let actor = ctx.actor()?;
     for (_, project) in ctx.snapshot.projects() {
         let held = ctx
@@ -47,11 +55,42 @@ fn may_join<S: Store>(ctx: &Ctx<'_, S>, group: &GroupName, user: &Username) -> R
             .find(|(g, _)| *g == gid)
             .map(|(_, roles)| roles.to_vec());
         if let Some(roles) = held {
-            ctx.snapshot
-                .may_assign_roles(&actor, project, Some(Target::User(uid)), &roles)?;
+            ctx.snapshot.may_assign_roles(&actor, project, target, &roles)?;
         }
     }
     Ok(())
+}
+
+/// The mutations that put `user`, created in the same commit, in `groups`:
+/// each must exist (a validation error naming `groups[i]` otherwise), and
+/// joining it is a grant of its roles, checked as for any user.
+///
+/// # Errors
+/// Validation; escalation.
+pub(crate) fn new_user_joins<S: Store>(
+    ctx: &Ctx<'_, S>,
+    user: &Username,
+    groups: Vec<GroupName>,
+) -> Result<Vec<Mutation>, DomainError> {
+    let unknown: Vec<FieldError> = groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| ctx.snapshot.group_id(g.as_str()).is_none())
+        .map(|(i, g)| FieldError::unknown(&format!("groups[{i}]"), g.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(DomainError::Validation(unknown));
+    }
+    let mut groups = groups;
+    groups.sort();
+    groups.dedup();
+    for group in &groups {
+        may_give(ctx, group, None)?;
+    }
+    Ok(groups
+        .into_iter()
+        .map(|g| Mutation::AddGroupMember(g, user.clone()))
+        .collect())
 }
 
 /// Creates a group with its first members.
@@ -260,6 +299,85 @@ pub async fn change_members<S: Store>(
     audit.before = Some(json!({"members": before.members}));
     audit.after = Some(json!({"members": after}));
     Ok(ctx.commit(mutations, audit))
+}
+
+/// Adds one user to the groups `add` and removes it from the groups
+/// `remove`, in one commit with one audit record (`user.groups_changed`,
+/// the user's groups before and after). Each group is changed as
+/// [`change_members`] changes it.
+///
+/// # Errors
+/// Forbidden; not found (the user); a validation error naming `add[i]` or
+/// `remove[i]` for a group that does not exist or, to remove, that the user
+/// is not in; escalation through a group's roles, or for a user the actor
+/// does not dominate.
+pub async fn change_user_groups<S: Store>(
+    ctx: &Ctx<'_, S>,
+    user: &Username,
+    add: Vec<GroupName>,
+    remove: Vec<GroupName>,
+) -> Result<Commit, DomainError> {
+    ctx.require(AccountPermission::AccountsManage)?;
+    let uid = ctx
+        .snapshot
+        .user_id(user.as_str())
+        .ok_or_else(|| DomainError::NotFound {
+            kind: "user",
+            name: user.to_string(),
+        })?;
+    let before: Vec<String> = sorted_names(
+        ctx.snapshot
+            .user_groups(uid)
+            .iter()
+            .filter_map(|g| ctx.snapshot.group_name(*g).map(str::to_owned)),
+    );
+    // Each group once: (add the user, remove it).
+    let mut changes: BTreeMap<GroupName, (bool, bool)> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (field, names, adding) in [("add", &add, true), ("remove", &remove, false)] {
+        for (i, name) in names.iter().enumerate() {
+            if ctx.snapshot.group_id(name.as_str()).is_none() {
+                errors.push(FieldError::unknown(&format!("{field}[{i}]"), name.as_str()));
+            } else if !adding && !before.iter().any(|g| g == name.as_str()) && !add.contains(name) {
+                errors.push(FieldError::invalid(
+                    &format!("{field}[{i}]"),
+                    &format!("`{user}` is not a member of `{name}`"),
+                ));
+            }
+            let entry = changes.entry(name.clone()).or_default();
+            if adding {
+                entry.0 = true;
+            } else {
+                entry.1 = true;
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DomainError::Validation(errors));
+    }
+    let mut mutations = Vec::new();
+    let mut after = before.clone();
+    for (name, (adding, removing)) in changes {
+        let group = existing(ctx, &name).await?;
+        let one = |yes: bool| if yes { vec![user.clone()] } else { Vec::new() };
+        let (mut moves, members) = member_changes(ctx, &name, &group.members, one(adding), one(removing))?;
+        mutations.append(&mut moves);
+        after.retain(|g| g != name.as_str());
+        if members.contains(user) {
+            after.push(name.to_string());
+        }
+    }
+    let after = sorted_names(after);
+    let mut audit = ctx.audit("user.groups_changed", "user", user.as_str());
+    audit.before = Some(json!({"groups": before}));
+    audit.after = Some(json!({"groups": after}));
+    Ok(ctx.commit(mutations, audit))
+}
+
+fn sorted_names(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut names: Vec<String> = names.into_iter().collect();
+    names.sort();
+    names
 }
 
 /// The mutations that add `add` to and remove `remove` from the group

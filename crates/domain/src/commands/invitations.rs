@@ -132,6 +132,9 @@ pub async fn invite_or_resend<S: Store>(ctx: &Ctx<'_, S>, new: NewInvitation) ->
     if !new.user.memberships.is_empty() {
         errors.push(FieldError::invalid("memberships", keep));
     }
+    if !new.user.groups.is_empty() {
+        errors.push(FieldError::invalid("groups", keep));
+    }
     if !errors.is_empty() {
         return Err(DomainError::Validation(errors));
     }

@@ -9,7 +9,7 @@ use super::{Ctx, check_if_match, read};
 use crate::commit::{Commit, Mutation, Via};
 use crate::entities::{ManagedBy, Principal, Profile, SecretPurpose, User};
 use crate::error::{DomainError, FieldError};
-use crate::names::{Email, ProjectKey, RoleName, Username};
+use crate::names::{Email, GroupName, ProjectKey, RoleName, Username};
 use crate::store::Store;
 use crate::user_status::{LoginOutcome, unlocked};
 
@@ -54,16 +54,19 @@ pub struct NewUser {
     pub account_permissions: AccountPermissions,
     /// Initial memberships: (project, roles).
     pub memberships: Vec<(ProjectKey, Vec<RoleName>)>,
+    /// Initial groups.
+    pub groups: Vec<GroupName>,
     /// Who manages the profile.
     pub managed_by: ManagedBy,
 }
 
 /// Creates a user, `invited` until its first login, with its initial
-/// memberships, in one commit.
+/// memberships and groups, in one commit.
 ///
 /// # Errors
-/// Forbidden without `accounts.manage`; escalation; taken username or email;
-/// unknown projects or roles.
+/// Forbidden without `accounts.manage`; escalation (a role, or a group
+/// whose roles, the actor may not grant); taken username or email; unknown
+/// projects, roles or groups.
 pub async fn create<S: Store>(ctx: &Ctx<'_, S>, new: NewUser) -> Result<Commit, DomainError> {
     ctx.require(AccountPermission::AccountsManage)?;
     let actor = ctx.actor()?;
@@ -120,6 +123,7 @@ pub async fn create<S: Store>(ctx: &Ctx<'_, S>, new: NewUser) -> Result<Commit, 
             .map_err(|e| prefix_fields(e, &format!("memberships[{i}].")))?;
         mutations.push(Mutation::SetMember(member));
     }
+    mutations.extend(super::groups::new_user_joins(ctx, &new.username, new.groups)?);
     Ok(ctx.commit(mutations, audit))
 }
 

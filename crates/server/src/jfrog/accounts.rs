@@ -18,7 +18,7 @@ use gatehouse_jfrog::{Failure, body};
 use super::{Answer, Refused, json};
 use crate::caller::{Caller, Client};
 use crate::handlers::users::wire_user;
-use crate::operations::groups::{CreateGroupInput, GroupMembersInput, PatchGroupInput};
+use crate::operations::groups::{CreateGroupInput, GroupMembersInput, PatchGroupInput, UserGroupsInput};
 use crate::operations::users::{
     CreateUserInput, ListUsersInput, PatchUserInput, SetPasswordInput, UserRef, wire_status,
 };
@@ -73,39 +73,16 @@ pub async fn get_user(State(app): State<App>, Path(username): Path<String>) -> A
     user_details(&app, &username, StatusCode::OK).await
 }
 
-async fn join_groups(app: &App, caller: &Caller, username: &str, change: AddRemove) -> Result<(), Refused> {
-    for (names, add) in [
-        (change.add.unwrap_or_default(), true),
-        (change.remove.unwrap_or_default(), false),
-    ] {
-        for group in names {
-            let one = vec![username.to_owned()];
-            let (add, remove) = if add { (one, Vec::new()) } else { (Vec::new(), one) };
-            let input = GroupMembersInput {
-                name: group,
-                add,
-                remove,
-                expected_revision: None,
-            };
-            app.ops(Via::Jfrog).change_group_members(&caller.acting, input).await?;
-        }
-    }
-    Ok(())
-}
-
-/// `POST /access/api/v2/users`: 201; then joins `groups`.
+/// `POST /access/api/v2/users`: 201; the user and its `groups` in one
+/// commit.
 pub async fn create_user(State(app): State<App>, caller: Caller, bytes: Bytes) -> Answer {
     let new = jusers::create(body::json::<UserBody>(&bytes)?)?;
-    let done = app
-        .ops(Via::Jfrog)
-        .create_user(&caller.acting, CreateUserInput::from(new.user))
-        .await?;
-    let username = done.value.username.as_str().to_owned();
-    let change = AddRemove {
-        add: Some(new.groups),
-        remove: None,
+    let input = CreateUserInput {
+        groups: new.groups,
+        ..CreateUserInput::from(new.user)
     };
-    join_groups(&app, &caller, &username, change).await?;
+    let done = app.ops(Via::Jfrog).create_user(&caller.acting, input).await?;
+    let username = done.value.username.as_str().to_owned();
     user_details(&app, &username, StatusCode::CREATED).await
 }
 
@@ -198,7 +175,8 @@ pub async fn set_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PATCH /access/api/v2/users/{username}/groups` `{"add", "remove"}`.
+/// `PATCH /access/api/v2/users/{username}/groups` `{"add", "remove"}`:
+/// one commit.
 pub async fn change_user_groups(
     State(app): State<App>,
     caller: Caller,
@@ -206,11 +184,15 @@ pub async fn change_user_groups(
     bytes: Bytes,
 ) -> Answer {
     let change = body::json::<AddRemove>(&bytes)?;
-    join_groups(&app, &caller, &username, change).await?;
-    let user = app.ops(Via::Jfrog).get_user(&username).await?;
+    let input = UserGroupsInput {
+        username,
+        add: change.add.unwrap_or_default(),
+        remove: change.remove.unwrap_or_default(),
+    };
+    let done = app.ops(Via::Jfrog).change_user_groups(&caller.acting, input).await?;
     json(
         StatusCode::OK,
-        &serde_json::json!({"groups": user_wire(&app, &user).groups}),
+        &serde_json::json!({"groups": user_wire(&app, &done.value).groups}),
     )
 }
 

@@ -3,12 +3,13 @@
 
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::commands::groups;
-use gatehouse_domain::entities::Group;
+use gatehouse_domain::entities::{Group, User};
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{Description, GroupName, Username};
 use gatehouse_domain::store::Page;
 use gatehouse_domain::{DomainError, FieldError, Store as _};
 
+use super::users::{path_username, stored_user};
 use super::{Done, OpResult, Ops, Paging, expect_revision, missing, not_found, refuse_invalid};
 use crate::problem::ApiProblem;
 use crate::state::App;
@@ -46,6 +47,17 @@ pub struct GroupMembersInput {
     pub remove: Vec<String>,
     /// The revision the caller read (`If-Match`).
     pub expected_revision: Option<u64>,
+}
+
+/// One user's groups: those it joins and those it leaves, in one commit.
+#[derive(Clone, Debug, Default)]
+pub struct UserGroupsInput {
+    /// The user's username.
+    pub username: String,
+    /// Names of the groups it joins.
+    pub add: Vec<String>,
+    /// Names of the groups it leaves.
+    pub remove: Vec<String>,
 }
 
 /// A group as an identity provider provisions it (SCIM, SPEC §13): its
@@ -99,6 +111,18 @@ pub(crate) fn usernames(field: &str, raw: &[String], errors: &mut Vec<FieldError
         .enumerate()
         .filter_map(|(i, u)| {
             Username::parse(u)
+                .map_err(|e| errors.push(e.at(&format!("{field}[{i}]"))))
+                .ok()
+        })
+        .collect()
+}
+
+/// Parses `field[i]` group names, collecting every error.
+pub(crate) fn group_names(field: &str, raw: &[String], errors: &mut Vec<FieldError>) -> Vec<GroupName> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            GroupName::parse(g)
                 .map_err(|e| errors.push(e.at(&format!("{field}[{i}]"))))
                 .ok()
         })
@@ -282,5 +306,25 @@ impl Ops<'_> {
         expect_revision(input.expected_revision, current.revision)?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_group(self.app, &name).await?))
+    }
+
+    /// Adds one user to groups and removes it from others in one commit
+    /// with one audit record; each group is checked as
+    /// [`Ops::change_group_members`] checks it. Answers the user.
+    ///
+    /// # Errors
+    /// 422 for every invalid or unknown group name, and every group to
+    /// leave the user is not in; 403 (`forbidden`, `escalation`); 404 (the
+    /// user).
+    pub async fn change_user_groups(&self, acting: &Acting, input: UserGroupsInput) -> OpResult<Done<User>> {
+        let username = path_username(&input.username)?;
+        let mut errors = Vec::new();
+        let add = group_names("add", &input.add, &mut errors);
+        let remove = group_names("remove", &input.remove, &mut errors);
+        refuse_invalid(errors)?;
+        let writer = self.app.writer().await?;
+        let commit = groups::change_user_groups(&writer.ctx(acting, self.via), &username, add, remove).await?;
+        let revision = writer.commit(&commit).await?;
+        Ok(Done::new(revision, stored_user(self.app, &username).await?))
     }
 }

@@ -11,6 +11,7 @@ use gatehouse_domain::names::{Email, Password, ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{Page, UserFilter};
 use gatehouse_domain::{DomainError, FieldError, Store as _};
 
+use super::groups::group_names;
 use super::{Done, OpResult, Ops, Paging, missing, not_found, refuse_invalid};
 use crate::caller::Client;
 use crate::credentials::{random_secret, sha256_hex};
@@ -36,6 +37,9 @@ pub struct CreateUserInput {
     pub account_permissions: Vec<String>,
     /// Initial memberships: project key and role names.
     pub memberships: Vec<MembershipInput>,
+    /// Names of the groups it joins, in the same commit (the JFrog face's
+    /// `groups`; the native wire has none).
+    pub groups: Vec<String>,
     /// Who manages the profile: local unless the source itself (SCIM, an
     /// OIDC login) creates the user.
     pub managed_by: Option<ManagedBy>,
@@ -201,6 +205,7 @@ impl From<gatehouse_api::CreateUser> for CreateUserInput {
             admin: body.admin,
             account_permissions: body.account_permissions,
             memberships: body.memberships.into_iter().map(Into::into).collect(),
+            groups: Vec::new(),
             managed_by: None,
         }
     }
@@ -328,6 +333,7 @@ pub(crate) fn new_user(input: &CreateUserInput) -> OpResult<(NewUser, Option<Pas
             (p, r) => errors.extend(p.err().into_iter().chain(r.err())),
         }
     }
+    let groups = group_names("groups", &input.groups, &mut errors);
     let password = match (&input.password, &username) {
         (Some(raw), Some(name)) => Password::parse("password", raw, name.as_str(), Some(&input.email))
             .map_err(|e| errors.push(e))
@@ -346,6 +352,7 @@ pub(crate) fn new_user(input: &CreateUserInput) -> OpResult<(NewUser, Option<Pas
         admin: input.admin.unwrap_or(false),
         account_permissions: permissions,
         memberships,
+        groups,
         managed_by: input.managed_by.unwrap_or(ManagedBy::Local),
     };
     Ok((new, password))

@@ -551,6 +551,152 @@ async fn users_and_groups_v2_speak_jfrog() {
     t.finish().await;
 }
 
+/// The audit records of `event` about `target`.
+async fn audited(t: &TestServer, event: &str, target: &str) -> usize {
+    let answer = t
+        .get(&format!("/api/v1/audit?event={event}&target={target}"), &t.admin)
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    answer.body["items"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_user_and_its_groups_change_in_one_commit() {
+    let t = start_sqlite().await;
+    let admin = t.admin.clone();
+    t.post(
+        "/api/v1/projects",
+        &admin,
+        &json!({"key": "web", "display_name": "Web"}),
+    )
+    .await;
+    for name in ["devs", "ops", "readers"] {
+        let group = t.post("/api/v1/groups", &admin, &json!({"name": name})).await;
+        assert_eq!(group.status, StatusCode::CREATED, "{:?}", group.body);
+    }
+    let viewer = t
+        .call(
+            Method::PUT,
+            "/api/v1/projects/web/members/groups/readers",
+            Some(&admin),
+            Some(&json!({"roles": ["Viewer"]})),
+        )
+        .await;
+    assert_eq!(viewer.status, StatusCode::OK, "{:?}", viewer.body);
+    let body = |username: &str, groups: Value| {
+        json!({"username": username, "email": format!("{username}@example.com"),
+            "password": "a long password 1", "groups": groups})
+    };
+
+    // Created with two groups: one commit, one audit record.
+    let before = t.revision().await;
+    let created = call(
+        &t,
+        Method::POST,
+        &format!("{V2}/users"),
+        &admin,
+        Some(body("alice", json!(["devs", "ops"]))),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["groups"], json!(["devs", "ops"]));
+    assert_eq!(t.revision().await, before + 1, "the user and its groups are one commit");
+    assert_eq!(audited(&t, "user.created", "alice").await, 1);
+    assert_eq!(audited(&t, "group.members_changed", "devs").await, 0);
+
+    // An unknown group: 400 naming it, nothing created.
+    let before = t.revision().await;
+    let unknown = call(
+        &t,
+        Method::POST,
+        &format!("{V2}/users"),
+        &admin,
+        Some(body("bob", json!(["devs", "nope"]))),
+    )
+    .await;
+    assert_jfrog_error(&unknown, 400, "nope");
+    assert_eq!(t.revision().await, before);
+    assert_eq!(t.get("/api/v1/users/bob", &admin).await.status, StatusCode::NOT_FOUND);
+
+    // A manager who lacks what `readers` grants in `web` cannot create a
+    // user in it (anti-escalation), and nothing is created.
+    let manager = t
+        .user_with("manager", json!({"account_permissions": ["accounts.manage"]}))
+        .await;
+    let before = t.revision().await;
+    let escalating = call(
+        &t,
+        Method::POST,
+        &format!("{V2}/users"),
+        &manager,
+        Some(body("carol", json!(["readers"]))),
+    )
+    .await;
+    assert_eq!(escalating.status, StatusCode::FORBIDDEN, "{:?}", escalating.body);
+    assert_eq!(t.revision().await, before);
+    assert_eq!(t.get("/api/v1/users/carol", &admin).await.status, StatusCode::NOT_FOUND);
+    let plain = call(
+        &t,
+        Method::POST,
+        &format!("{V2}/users"),
+        &manager,
+        Some(body("carol", json!(["devs"]))),
+    )
+    .await;
+    assert_eq!(plain.status, StatusCode::CREATED, "{:?}", plain.body);
+
+    // Two groups joined and one left: one commit, one audit record.
+    let before = t.revision().await;
+    let changed = call(
+        &t,
+        Method::PATCH,
+        &format!("{V2}/users/alice/groups"),
+        &admin,
+        Some(json!({"add": ["readers", "ops"], "remove": ["devs"]})),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    assert_eq!(changed.body, json!({"groups": ["ops", "readers"]}));
+    assert_eq!(t.revision().await, before + 1, "one request, one commit");
+    assert_eq!(audited(&t, "user.groups_changed", "alice").await, 1);
+    let devs = t.get("/api/v1/groups/devs", &admin).await;
+    assert_eq!(devs.body["members"], json!(["carol"]), "{:?}", devs.body);
+
+    // A group that does not exist, or one to leave the user is not in:
+    // refused whole.
+    let before = t.revision().await;
+    let bad = call(
+        &t,
+        Method::PATCH,
+        &format!("{V2}/users/alice/groups"),
+        &admin,
+        Some(json!({"add": ["devs", "nope"], "remove": ["devs"]})),
+    )
+    .await;
+    assert_jfrog_error(&bad, 400, "nope");
+    let stranger = call(
+        &t,
+        Method::PATCH,
+        &format!("{V2}/users/carol/groups"),
+        &admin,
+        Some(json!({"add": ["ops"], "remove": ["readers"]})),
+    )
+    .await;
+    assert_jfrog_error(&stranger, 400, "not a member");
+    // The manager may not hand carol what `readers` grants.
+    let refused = call(
+        &t,
+        Method::PATCH,
+        &format!("{V2}/users/carol/groups"),
+        &manager,
+        Some(json!({"add": ["ops", "readers"]})),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(t.revision().await, before, "nothing written");
+    t.finish().await;
+}
+
 #[tokio::test]
 async fn tokens_take_forms_and_never_widen() {
     let t = start_sqlite().await;

@@ -9,6 +9,7 @@ use gatehouse_authz::{
     AccountPermission, AccountPermissions, AdminPrivileges, Catalogue, Model, Snapshot, TokenScope, UserKind,
 };
 use gatehouse_domain::commands::environments;
+use gatehouse_domain::commands::groups;
 use gatehouse_domain::commands::init::initialize;
 use gatehouse_domain::commands::members;
 use gatehouse_domain::commands::projects::{self, NewProject, ProjectPatch};
@@ -164,6 +165,7 @@ fn new_user(name: &str) -> NewUser {
         admin: false,
         account_permissions: AccountPermissions::NONE,
         memberships: vec![],
+        groups: vec![],
         managed_by: ManagedBy::Local,
     }
 }
@@ -248,6 +250,91 @@ async fn seed_flow(db: Db) {
     assert_eq!(w.db.store.verify_audit().await.unwrap(), Ok(7));
 }
 conformance!(seed_flow_through_commands, seed_flow);
+
+/// A user created with groups, and one user's groups changed, are each one
+/// commit with one audit record; an unknown group and a group whose roles
+/// the actor may not grant are refused whole.
+async fn user_groups_in_one_commit(db: Db) {
+    let mut w = World::new(db).await;
+    seed(&mut w).await;
+    for name in ["leads", "plain", "ops"] {
+        let c = decide!(w, "admin", |ctx| groups::create(
+            &ctx,
+            gname(name),
+            Description::default(),
+            vec![]
+        ))
+        .unwrap();
+        w.commit(c).await;
+    }
+    let c = decide!(w, "admin", |ctx| members::set(
+        &ctx,
+        pkey("web"),
+        Principal::Group(gname("leads")),
+        vec![rname("Lead Developer")]
+    ))
+    .unwrap();
+    w.commit(c).await;
+    let mut manage = AccountPermissions::NONE;
+    manage.insert(AccountPermission::AccountsManage);
+    let manager = NewUser {
+        account_permissions: manage,
+        ..new_user("mgr")
+    };
+    let c = decide!(w, "admin", |ctx| users::create(&ctx, manager)).unwrap();
+    w.commit(c).await;
+
+    let (revision, _, audits) = w.state().await;
+    let dora = NewUser {
+        groups: vec![gname("plain"), gname("leads")],
+        ..new_user("dora")
+    };
+    let c = decide!(w, "admin", |ctx| users::create(&ctx, dora)).unwrap();
+    assert_eq!(w.commit(c).await, revision + 1);
+    assert_eq!(w.state().await.2, audits + 1, "one audit record");
+    assert!(w.allows("dora", "repository.delete", "web", Some("DEV")));
+
+    let ghost = NewUser {
+        groups: vec![gname("plain"), gname("ghosts")],
+        ..new_user("erin")
+    };
+    let err = refused!(w, "admin", "validation_failed", |ctx| users::create(&ctx, ghost));
+    assert!(format!("{err:?}").contains("groups[1]"), "{err:?}");
+    let escalating = NewUser {
+        groups: vec![gname("leads")],
+        ..new_user("erin")
+    };
+    let err = refused!(w, "mgr", "forbidden", |ctx| users::create(&ctx, escalating));
+    assert!(matches!(err, DomainError::Escalation(_)), "{err:?}");
+
+    let (revision, _, audits) = w.state().await;
+    let c = decide!(w, "admin", |ctx| groups::change_user_groups(
+        &ctx,
+        &uname("dora"),
+        vec![gname("ops"), gname("plain")],
+        vec![gname("leads")]
+    ))
+    .unwrap();
+    assert_eq!(c.audit.event, "user.groups_changed");
+    assert_eq!(c.audit.after, Some(serde_json::json!({"groups": ["ops", "plain"]})));
+    assert_eq!(w.commit(c).await, revision + 1);
+    assert_eq!(w.state().await.2, audits + 1, "one audit record");
+    assert!(!w.allows("dora", "repository.delete", "web", Some("DEV")));
+    refused!(w, "admin", "validation_failed", |ctx| groups::change_user_groups(
+        &ctx,
+        &uname("dora"),
+        vec![gname("ghosts")],
+        vec![gname("leads")]
+    ));
+    let err = refused!(w, "mgr", "forbidden", |ctx| groups::change_user_groups(
+        &ctx,
+        &uname("dora"),
+        vec![gname("leads")],
+        vec![]
+    ));
+    assert!(matches!(err, DomainError::Escalation(_)), "{err:?}");
+}
+conformance!(user_groups_through_commands, user_groups_in_one_commit);
 
 async fn refusals(db: Db) {
     let mut w = World::new(db).await;
