@@ -34,6 +34,24 @@ try {
   await admin.getByRole("link", { name: "erin@example.com", exact: true }).waitFor();
   await admin.waitForFunction(() => !document.body.innerText.includes("frank@example.com"));
 
+  // Kind and manager filters: plain GET fields, followed by htmx on change.
+  await api(admin, "POST", "/api/v1/users", { email: "ci-bot@example.com", username: "ci-bot", kind: "service" });
+  await admin.goto("/users");
+  await admin.getByLabel("Kind", { exact: true }).selectOption("service");
+  await admin.waitForURL(/kind=service/);
+  await admin.getByRole("link", { name: "ci-bot", exact: true }).waitFor();
+  await admin.waitForFunction(() => !document.body.innerText.includes("erin@example.com"));
+  await admin.getByLabel("Managed by", { exact: true }).selectOption("scim");
+  await admin.waitForURL(/managed_by=scim/);
+  await admin.getByRole("cell", { name: "No user matches." }).waitFor();
+  await check(admin, "users-kind-filter");
+  // Without JavaScript the same fields, submitted as a GET form.
+  await admin.goto("/users?kind=person&managed_by=local");
+  assert.equal(await admin.getByLabel("Kind", { exact: true }).inputValue(), "person");
+  assert.equal(await admin.getByLabel("Managed by", { exact: true }).inputValue(), "local");
+  await admin.getByRole("link", { name: "erin@example.com", exact: true }).waitFor();
+  assert.equal(await admin.getByRole("link", { name: "ci-bot", exact: true }).count(), 0);
+
   // Invite by email: the link for the admin to pass on (no SMTP), the outbox.
   await admin.goto("/users");
   await admin.getByRole("link", { name: "Invite by email" }).click();

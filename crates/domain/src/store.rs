@@ -101,6 +101,10 @@ pub struct UserFilter {
     pub q: Option<String>,
     /// Only users with this status.
     pub status: Option<UserStatus>,
+    /// Only persons or only service accounts.
+    pub kind: Option<gatehouse_authz::UserKind>,
+    /// Only users managed by this (Gatehouse, SCIM or OIDC).
+    pub managed_by: Option<crate::entities::ManagedBy>,
 }
 
 /// Filters of the member listing.

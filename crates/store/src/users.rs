@@ -248,8 +248,9 @@ pub(crate) async fn by_external_id<C: Conn>(c: &mut C, external_id: &str) -> Res
     row.as_ref().map(from_row).transpose()
 }
 
-/// Users by username, filtered by substring (of username or email) and
-/// status.
+/// Users by username, filtered by substring (of username or email),
+/// status, kind and manager: keyset-paged on the username index, so a page
+/// reads its rows in index order and stops at the limit.
 pub(crate) async fn list<C: Conn>(
     c: &mut C,
     filter: &UserFilter,
@@ -264,12 +265,16 @@ pub(crate) async fn list<C: Conn>(
                 " FROM users WHERE username > $1",
                 " AND ($2 IS NULL OR username LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\')",
                 " AND ($3 IS NULL OR status = $3)",
-                " ORDER BY username LIMIT $4"
+                " AND ($4 IS NULL OR kind = $4)",
+                " AND ($5 IS NULL OR managed_by = $5)",
+                " ORDER BY username LIMIT $6"
             ),
             args![
                 after,
                 cursor::contains_pattern(filter.q.as_deref()),
                 filter.status.map(|s| status_str(s).to_owned()),
+                filter.kind.map(|k| kind_str(k).to_owned()),
+                filter.managed_by.map(|m| managed_by_str(m).to_owned()),
                 cursor::fetch_limit(page),
             ],
         )

@@ -85,6 +85,16 @@ impl From<entities::ManagedBy> for ManagedBy {
     }
 }
 
+impl From<ManagedBy> for entities::ManagedBy {
+    fn from(m: ManagedBy) -> Self {
+        match m {
+            ManagedBy::Local => Self::Local,
+            ManagedBy::Scim => Self::Scim,
+            ManagedBy::Oidc => Self::Oidc,
+        }
+    }
+}
+
 /// A user. Never carries a password hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct User {

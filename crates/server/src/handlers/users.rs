@@ -69,7 +69,7 @@ pub async fn create(
     Ok(written_user(&app, done, true))
 }
 
-/// `?q=&status=&limit=&cursor=`.
+/// `?q=&status=&kind=&managed_by=&limit=&cursor=`.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
@@ -77,6 +77,10 @@ pub struct UserQuery {
     pub q: Option<String>,
     /// `invited`, `enabled`, `disabled` or `locked`.
     pub status: Option<api::UserStatus>,
+    /// `person` or `service`.
+    pub kind: Option<api::UserKind>,
+    /// `local`, `scim` or `oidc`.
+    pub managed_by: Option<api::ManagedBy>,
     /// At most this many items (default 100, at most 1,000).
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -93,6 +97,8 @@ pub async fn list(
     let input = ListUsersInput {
         q: query.q,
         status: query.status.map(wire_status),
+        kind: query.kind.map(Into::into),
+        managed_by: query.managed_by.map(Into::into),
         paging: Paging {
             limit: query.limit,
             cursor: query.cursor,

@@ -57,6 +57,7 @@ pub async fn list_users(State(app): State<App>, Query(query): Query<HashMap<Stri
         q: query.get("username").cloned(),
         status: status.map(wire_status),
         paging,
+        ..ListUsersInput::default()
     };
     let page = app.ops(Via::Jfrog).list_users(input).await?;
     json(

@@ -95,13 +95,17 @@ pub struct SetPasswordInput {
     pub expected_revision: Option<u64>,
 }
 
-/// `?q=&status=` and paging.
+/// `?q=&status=&kind=&managed_by=` and paging.
 #[derive(Clone, Debug, Default)]
 pub struct ListUsersInput {
     /// Part of the username or email, any case.
     pub q: Option<String>,
     /// Only users with this status.
     pub status: Option<UserStatus>,
+    /// Only persons or only service accounts.
+    pub kind: Option<gatehouse_authz::UserKind>,
+    /// Only users managed by this.
+    pub managed_by: Option<ManagedBy>,
     /// Limit and cursor.
     pub paging: Paging,
 }
@@ -467,6 +471,8 @@ impl Ops<'_> {
         let filter = UserFilter {
             q: input.q.filter(|q| !q.is_empty()),
             status: input.status,
+            kind: input.kind,
+            managed_by: input.managed_by,
         };
         Ok(self.app.store().users(&filter, &page).await?)
     }

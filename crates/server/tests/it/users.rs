@@ -186,3 +186,44 @@ async fn paging_over_a_thousand_users_has_no_gap_or_duplicate() {
         t.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_list_filters_on_kind_and_manager() {
+    for backend in backends() {
+        let t = start_on(&backend).await;
+        for (email, kind) in [("ann@example.com", "person"), ("ci@example.com", "service")] {
+            let created = t
+                .post("/api/v1/users", &t.admin, &json!({"email": email, "kind": kind}))
+                .await;
+            assert_eq!(created.status, 201, "{:?}", created.body);
+        }
+        let names = |body: &serde_json::Value| -> Vec<String> {
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let service = t.get("/api/v1/users?kind=service", &t.admin).await;
+        assert_eq!(service.status, 200, "{:?}", service.body);
+        assert_eq!(names(&service.body), ["ci@example.com"], "{backend:?}");
+        let persons = t.get("/api/v1/users?kind=person&managed_by=local", &t.admin).await;
+        assert_eq!(names(&persons.body), ["admin", "ann@example.com"], "{backend:?}");
+        let scim = t.get("/api/v1/users?managed_by=scim", &t.admin).await;
+        assert!(names(&scim.body).is_empty(), "{:?}", scim.body);
+        let one = t.get("/api/v1/users?managed_by=local&limit=1", &t.admin).await;
+        assert_eq!(names(&one.body), ["admin"]);
+        let cursor = one.body["next_cursor"].as_str().unwrap().to_owned();
+        let next = t
+            .get(
+                &format!("/api/v1/users?managed_by=local&limit=1&cursor={cursor}"),
+                &t.admin,
+            )
+            .await;
+        assert_eq!(names(&next.body), ["ann@example.com"]);
+        let bad = t.get("/api/v1/users?kind=robot", &t.admin).await;
+        assert!(bad.status.is_client_error(), "{:?}", bad.body);
+        t.finish().await;
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Instant;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gatehouse_authz::UserStatus;
-use gatehouse_domain::entities::{Principal, User};
+use gatehouse_domain::entities::{ManagedBy, Principal, User};
 use gatehouse_domain::store::{MemberFilter, PageRequest, UserFilter};
 use gatehouse_domain::{Mutation, Store as _, StoreError};
 
@@ -179,17 +179,21 @@ fn page_of(limit: usize) -> PageRequest {
 async fn user_filters(db: Db) {
     let s = &db.store;
     let mut mutations = Vec::new();
-    for (name, email, status) in [
-        ("alice", "Alice.Smith@Example.com", UserStatus::Active),
-        ("bob", "bob@example.org", UserStatus::Invited),
-        ("carol_smith", "c@example.net", UserStatus::Active),
-        ("dave", "dave%x@example.com", UserStatus::Disabled),
-        ("erin", "erin@SMITHS.example", UserStatus::Active),
+    let (person, service) = (gatehouse_authz::UserKind::Person, gatehouse_authz::UserKind::Service);
+    let (local, scim, oidc) = (ManagedBy::Local, ManagedBy::Scim, ManagedBy::Oidc);
+    for (name, email, status, kind, managed_by) in [
+        ("alice", "Alice.Smith@Example.com", UserStatus::Active, person, local),
+        ("bob", "bob@example.org", UserStatus::Invited, person, scim),
+        ("carol_smith", "c@example.net", UserStatus::Active, service, local),
+        ("dave", "dave%x@example.com", UserStatus::Disabled, person, oidc),
+        ("erin", "erin@SMITHS.example", UserStatus::Active, service, scim),
     ] {
         let email = Some(gatehouse_domain::names::Email::parse(email).unwrap());
         mutations.push(Mutation::CreateUser(User {
             email,
             status,
+            kind,
+            managed_by,
             ..user(name)
         }));
     }
@@ -211,8 +215,33 @@ async fn user_filters(db: Db) {
     };
     let q = |q: &str| UserFilter {
         q: Some(q.to_owned()),
-        status: None,
+        ..UserFilter::default()
     };
+    let kind = |kind| UserFilter {
+        kind: Some(kind),
+        ..UserFilter::default()
+    };
+    let managed = |managed_by| UserFilter {
+        managed_by: Some(managed_by),
+        ..UserFilter::default()
+    };
+    assert_eq!(names(kind(service), 1).await, ["carol_smith", "erin"]);
+    assert_eq!(names(kind(person), 1).await, ["alice", "bob", "dave"]);
+    assert_eq!(names(managed(scim), 1).await, ["bob", "erin"]);
+    assert_eq!(names(managed(oidc), 10).await, ["dave"]);
+    assert_eq!(
+        names(
+            UserFilter {
+                q: Some("smith".to_owned()),
+                kind: Some(service),
+                managed_by: Some(local),
+                ..UserFilter::default()
+            },
+            10
+        )
+        .await,
+        ["carol_smith"]
+    );
     assert_eq!(
         names(UserFilter::default(), 2).await,
         ["alice", "bob", "carol_smith", "dave", "erin"]
@@ -225,7 +254,8 @@ async fn user_filters(db: Db) {
         names(
             UserFilter {
                 q: None,
-                status: Some(UserStatus::Active)
+                status: Some(UserStatus::Active),
+                ..UserFilter::default()
             },
             1
         )
@@ -236,7 +266,8 @@ async fn user_filters(db: Db) {
         names(
             UserFilter {
                 q: Some("smith".to_owned()),
-                status: Some(UserStatus::Active)
+                status: Some(UserStatus::Active),
+                ..UserFilter::default()
             },
             10
         )
@@ -248,7 +279,8 @@ async fn user_filters(db: Db) {
         names(
             UserFilter {
                 q: None,
-                status: Some(UserStatus::Locked)
+                status: Some(UserStatus::Locked),
+                ..UserFilter::default()
             },
             10
         )

@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use gatehouse_api as api;
 use gatehouse_authz::UserStatus;
+use gatehouse_domain::entities::ManagedBy;
 use serde::Deserialize;
 
 use crate::handlers::users::wire_user;
@@ -39,19 +40,29 @@ struct UsersPage {
     layout: Layout,
     q: String,
     status: String,
+    kind: String,
+    managed_by: String,
     statuses: [&'static str; 4],
+    kinds: [&'static str; 2],
+    managers: [&'static str; 3],
+    /// The filters as a query string (`q=…&status=…`), for the pager.
+    filters: String,
     rows: Vec<Row>,
     next: Option<String>,
     first_page: bool,
 }
 
-/// `?q=&status=&cursor=`.
+/// `?q=&status=&kind=&managed_by=&cursor=`.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    managed_by: String,
     #[serde(default)]
     cursor: Option<String>,
     #[serde(default)]
@@ -79,6 +90,23 @@ fn parse_status(raw: &str) -> Option<UserStatus> {
     }
 }
 
+fn parse_kind(raw: &str) -> Option<gatehouse_authz::UserKind> {
+    match raw {
+        "person" => Some(gatehouse_authz::UserKind::Person),
+        "service" => Some(gatehouse_authz::UserKind::Service),
+        _ => None,
+    }
+}
+
+fn parse_managed_by(raw: &str) -> Option<ManagedBy> {
+    match raw {
+        "local" => Some(ManagedBy::Local),
+        "scim" => Some(ManagedBy::Scim),
+        "oidc" => Some(ManagedBy::Oidc),
+        _ => None,
+    }
+}
+
 /// A time as the pages show it: `2026-12-05 01:30 UTC`.
 #[must_use]
 pub fn shown_time(at: time::OffsetDateTime) -> String {
@@ -89,10 +117,14 @@ pub fn shown_time(at: time::OffsetDateTime) -> String {
 /// `GET /users`.
 pub async fn list(State(app): State<App>, viewer: Viewer, Query(query): Query<ListQuery>) -> Response {
     let status = parse_status(&query.status);
+    let kind = parse_kind(&query.kind);
+    let managed_by = parse_managed_by(&query.managed_by);
     let first_page = query.cursor.as_deref().is_none_or(str::is_empty);
     let input = ListUsersInput {
         q: Some(query.q.trim().to_owned()).filter(|q| !q.is_empty()),
         status,
+        kind,
+        managed_by,
         paging: Paging {
             limit: Some(PAGE_SIZE),
             cursor: query.cursor.clone().filter(|c| !c.is_empty()),
@@ -126,11 +158,31 @@ pub async fn list(State(app): State<App>, viewer: Viewer, Query(query): Query<Li
             }
         })
         .collect();
+    let status = status.map(|_| query.status.clone()).unwrap_or_default();
+    let kind = kind.map(|_| query.kind.clone()).unwrap_or_default();
+    let managed_by = managed_by.map(|_| query.managed_by.clone()).unwrap_or_default();
+    let filters = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            [
+                ("q", query.q.as_str()),
+                ("status", &status),
+                ("kind", &kind),
+                ("managed_by", &managed_by),
+            ]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty()),
+        )
+        .finish();
     html(&UsersPage {
         layout: Layout::new(&app, &viewer, "User Management", "/users").with_notice(query.done.as_deref()),
-        status: status.map(|_| query.status.clone()).unwrap_or_default(),
+        status,
+        kind,
+        managed_by,
+        filters,
         q: query.q,
         statuses: ["invited", "enabled", "disabled", "locked"],
+        kinds: ["person", "service"],
+        managers: ["local", "scim", "oidc"],
         rows,
         next: found.next_cursor,
         first_page,
