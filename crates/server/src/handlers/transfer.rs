@@ -12,7 +12,7 @@ use gatehouse_api::{
 };
 use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
 use gatehouse_authz::{AccountPermission, AccountPermissions, RoleType, Snapshot};
-use gatehouse_domain::commands::import::{self, Desired};
+use gatehouse_domain::commands::import::Desired;
 use gatehouse_domain::entities::{Environment, Group, Member, Principal, Project, Resource, Role, RoleMode, User};
 use gatehouse_domain::limits::MAX_DESCRIPTION;
 use gatehouse_domain::names::{
@@ -183,17 +183,15 @@ pub async fn import(
     caller: Caller,
     JsonBody(doc): JsonBody<Document>,
 ) -> Result<Json<api::ImportReport>, ApiProblem> {
-    let writer = app.writer().await?;
-    let desired = Reader::new(writer.snapshot(), writer.now()).read(&doc)?;
-    let plan = import::plan(&writer.ctx(&caller.acting, Via::Api), desired).await?;
-    let revision = match &plan.commit {
-        Some(commit) => writer.commit(commit).await?,
-        None => writer.snapshot().revision(),
-    };
+    let done = app
+        .ops(Via::Api)
+        .import(&caller.acting, |snapshot, now| Reader::new(snapshot, now).read(&doc))
+        .await?;
+    let (counts, revision) = (done.value, done.revision);
     Ok(Json(api::ImportReport {
-        created: plan.counts.created,
-        updated: plan.counts.updated,
-        unchanged: plan.counts.unchanged,
+        created: counts.created,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
         revision,
     }))
 }

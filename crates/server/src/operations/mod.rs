@@ -29,6 +29,7 @@ pub mod roles;
 pub mod sessions;
 pub mod settings;
 pub mod tokens;
+pub mod transfer;
 pub mod users;
 pub mod visibility;
 
