@@ -8,13 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::entities::Group;
-use gatehouse_scim::filter::{Lookup, matches};
-use gatehouse_scim::list::list_response;
+use gatehouse_scim::filter::Lookup;
 use gatehouse_scim::resource::{GroupResource, Meta, Ref};
 use gatehouse_scim::{GROUP_SCHEMA, ScimError, ScimType, patch};
 use serde_json::Value;
 
-use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, rfc3339, scim_response, written};
+use super::{Fail, ListQuery, base_url, if_match, json_body, rfc3339, written};
 use crate::caller::Caller;
 use crate::operations::groups::{GroupKey, ProvisionGroupInput};
 use crate::operations::{Paging, Via};
@@ -74,7 +73,8 @@ fn input(r: &GroupResource, expected_revision: Option<u64>) -> ProvisionGroupInp
 /// `GET /Groups`: `displayName`, `externalId` and `id` equalities read one
 /// index; other filters read every group, page by page.
 pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Response, Fail> {
-    let paging = q.paging()?;
+    // A bad `startIndex` or `count` is refused before the store is read.
+    q.paging()?;
     let filter = q.filter()?;
     let mut found: Vec<Group> = Vec::new();
     let ops = app.ops(Via::Scim);
@@ -96,21 +96,8 @@ pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<
             }
         }
     }
-    let mut docs = Vec::new();
-    let mut total = 0;
-    for group in &found {
-        let doc = document(&app, group);
-        if let Some(f) = &filter
-            && !matches(f, &doc, GROUP_SCHEMA)?
-        {
-            continue;
-        }
-        total += 1;
-        if total > paging.offset() && docs.len() < paging.count {
-            docs.push(project(doc, q.attributes.as_deref(), q.excluded_attributes.as_deref()));
-        }
-    }
-    Ok(scim_response(StatusCode::OK, &list_response(total, paging, docs), None))
+    let docs = found.iter().map(|group| document(&app, group));
+    q.listed(docs, filter.as_ref(), GROUP_SCHEMA)
 }
 
 /// `GET /Groups/{id}`.
@@ -121,15 +108,7 @@ pub async fn get(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Fail> {
     let group = stored(&app, &id).await?;
-    if let Some(r) = not_modified(&headers, group.revision) {
-        return Ok(r);
-    }
-    let doc = project(
-        document(&app, &group),
-        q.attributes.as_deref(),
-        q.excluded_attributes.as_deref(),
-    );
-    Ok(scim_response(StatusCode::OK, &doc, Some(group.revision)))
+    Ok(q.one(&headers, group.revision, || document(&app, &group)))
 }
 
 /// `POST /Groups`.

@@ -186,6 +186,44 @@ impl ListQuery {
     fn filter(&self) -> Result<Option<gatehouse_scim::Filter>, ScimError> {
         self.filter.as_deref().map(gatehouse_scim::parse_filter).transpose()
     }
+
+    /// `doc` with only the attributes this query asks for.
+    fn shown(&self, doc: Value) -> Value {
+        project(doc, self.attributes.as_deref(), self.excluded_attributes.as_deref())
+    }
+
+    /// One resource at `revision` (`GET /Users/{id}`, `/Groups/{id}`): 304
+    /// when `If-None-Match` names it, else the document with its ETag.
+    fn one(&self, headers: &HeaderMap, revision: u64, doc: impl FnOnce() -> Value) -> Response {
+        not_modified(headers, revision)
+            .unwrap_or_else(|| scim_response(StatusCode::OK, &self.shown(doc()), Some(revision)))
+    }
+
+    /// The ListResponse of `docs` that `filter` keeps (`None`: all of
+    /// them), counted whole and paged by `startIndex`/`count`.
+    fn listed(
+        &self,
+        docs: impl IntoIterator<Item = Value>,
+        filter: Option<&gatehouse_scim::Filter>,
+        schema: &str,
+    ) -> Result<Response, Fail> {
+        let paging = self.paging()?;
+        let mut page = Vec::new();
+        let mut total = 0;
+        for doc in docs {
+            if let Some(f) = filter
+                && !gatehouse_scim::filter::matches(f, &doc, schema)?
+            {
+                continue;
+            }
+            total += 1;
+            if total > paging.offset() && page.len() < paging.count {
+                page.push(self.shown(doc));
+            }
+        }
+        let body = gatehouse_scim::list::list_response(total, paging, page);
+        Ok(scim_response(StatusCode::OK, &body, None))
+    }
 }
 
 /// `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5) on top-level

@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Response};
 use gatehouse_authz::UserStatus;
 use gatehouse_domain::entities::User;
 use gatehouse_scim::filter::{Lookup, matches};
-use gatehouse_scim::list::list_response;
 use gatehouse_scim::resource::{Meta, Ref, UserResource};
 use gatehouse_scim::{ScimError, ScimType, USER_SCHEMA, patch};
 use serde_json::Value;
 
-use super::{Fail, ListQuery, base_url, if_match, json_body, not_modified, project, rfc3339, scim_response, written};
+use super::{Fail, ListQuery, base_url, if_match, json_body, rfc3339, written};
 use crate::caller::Caller;
 use crate::operations::users::{ListUsersInput, ProvisionUserInput, UserKey, UserRef};
 use crate::operations::{Paging, Via};
@@ -92,7 +91,8 @@ fn input(r: &UserResource, expected_revision: Option<u64>) -> ProvisionUserInput
 /// or `id` with `eq` reads one index; any other filter reads every user,
 /// page by page.
 pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<Response, Fail> {
-    let paging = q.paging()?;
+    // A bad `startIndex` or `count` is refused before the store is read.
+    q.paging()?;
     let filter = q.filter()?;
     let mut hits: Vec<User> = Vec::new();
     let lookup = filter.as_ref().and_then(|f| f.lookup(USER_SCHEMA, "userName"));
@@ -133,22 +133,8 @@ pub async fn list(State(app): State<App>, Query(q): Query<ListQuery>) -> Result<
     }
     // An indexed hit is checked against the whole filter too (`id` is
     // case-exact, `userName` is not).
-    let mut docs = Vec::new();
-    let mut total = 0;
-    for user in &hits {
-        let doc = document(&app, user);
-        if indexed
-            && let Some(f) = &filter
-            && !matches(f, &doc, USER_SCHEMA)?
-        {
-            continue;
-        }
-        total += 1;
-        if total > paging.offset() && docs.len() < paging.count {
-            docs.push(project(doc, q.attributes.as_deref(), q.excluded_attributes.as_deref()));
-        }
-    }
-    Ok(scim_response(StatusCode::OK, &list_response(total, paging, docs), None))
+    let docs = hits.iter().map(|user| document(&app, user));
+    q.listed(docs, filter.as_ref().filter(|_| indexed), USER_SCHEMA)
 }
 
 /// `GET /Users/{id}`.
@@ -159,15 +145,7 @@ pub async fn get(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Fail> {
     let user = stored(&app, &id).await?;
-    if let Some(r) = not_modified(&headers, user.revision) {
-        return Ok(r);
-    }
-    let doc = project(
-        document(&app, &user),
-        q.attributes.as_deref(),
-        q.excluded_attributes.as_deref(),
-    );
-    Ok(scim_response(StatusCode::OK, &doc, Some(user.revision)))
+    Ok(q.one(&headers, user.revision, || document(&app, &user)))
 }
 
 /// `POST /Users`.
