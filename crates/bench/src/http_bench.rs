@@ -28,7 +28,7 @@ use crate::{measure, nginx, store_bench};
 use gatehouse_workload::{self as workload, NamedCheck};
 
 /// The first admin's password in the benchmark's throw-away store.
-const ADMIN_PASSWORD: &str = "gatehouse-bench admin password";
+pub(crate) const ADMIN_PASSWORD: &str = "gatehouse-bench admin password";
 
 /// The targets of the issue, on a 2-core machine.
 const TARGET_CHECK_RPS: f64 = 50_000.0;
@@ -119,9 +119,12 @@ fn serve_workload(w: &workload::Workload, threads: usize) -> Result<Running> {
         let store = first.app().store();
         let (existing, revision) = store.load_model().await?;
         let now = OffsetDateTime::now_utc();
-        let commit = store_bench::load_commit_onto(&w.model, &existing, now, revision)?;
+        let commits = store_bench::load_commits_onto(&w.model, &existing, now, revision)?;
         let started = Instant::now();
-        let loaded_revision = store.commit(&commit, now).await.context("loading the workload")?;
+        let mut loaded_revision = revision;
+        for commit in &commits {
+            loaded_revision = store.commit(commit, now).await.context("loading the workload")?;
+        }
         let load_ms = measure::ms(started.elapsed());
         store.close().await;
         drop(first);
@@ -277,7 +280,7 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
         let noop = Phase {
             method: Method::GET,
             path: "/healthz",
-            auth: None,
+            headers: vec![],
             bodies: vec![Bytes::new()].into(),
             expected: Arc::new([]),
             paths: Arc::new([]),
@@ -287,7 +290,7 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
         let check = Arc::new(Phase {
             method: Method::POST,
             path: "/api/v1/check",
-            auth: Some(auth.clone()),
+            headers: vec![("authorization", auth.clone())],
             bodies: single,
             expected: single_expected,
             paths: Arc::new([]),
@@ -318,7 +321,7 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
         let batch = Phase {
             method: Method::POST,
             path: "/api/v1/check/batch",
-            auth: Some(auth),
+            headers: vec![("authorization", auth)],
             bodies: batches.into(),
             expected: batch_expected.into(),
             paths: Arc::new([]),

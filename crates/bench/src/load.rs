@@ -23,8 +23,8 @@ pub struct Phase {
     pub method: Method,
     /// The path.
     pub path: &'static str,
-    /// `Authorization` header value, if any.
-    pub auth: Option<String>,
+    /// Headers sent with every request (`authorization`, `cookie`, …).
+    pub headers: Vec<(&'static str, String)>,
     /// The request bodies, used in turn (one empty body for a `GET`).
     pub bodies: Arc<[Bytes]>,
     /// For each body, the decisions its answer must hold, in order (empty:
@@ -144,8 +144,8 @@ pub async fn run(
 fn raw_request(phase: &Phase, k: usize, body: &[u8]) -> Vec<u8> {
     let path = phase.paths.get(k).map_or(phase.path, String::as_str);
     let mut head = format!("{} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n", phase.method);
-    if let Some(auth) = &phase.auth {
-        head.push_str(&format!("authorization: {auth}\r\n"));
+    for (name, value) in &phase.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     if phase.method != Method::GET {
         head.push_str(&format!(

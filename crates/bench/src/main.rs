@@ -12,6 +12,7 @@ mod nginx;
 mod report;
 mod scim_bench;
 mod store_bench;
+mod ui_bench;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -52,6 +53,9 @@ enum Command {
     /// The SCIM face over HTTP on 127.0.0.1: `GET /Users?filter=userName eq`
     /// and `PATCH /Users/{id}`, one JSON line.
     Scim(scim_bench::ScimArgs),
+    /// The web UI's main pages over HTTP on 127.0.0.1, each beside the API
+    /// request answering the same data: median and p99, one JSON line.
+    Ui(ui_bench::UiArgs),
 }
 
 #[derive(Args)]
@@ -111,6 +115,10 @@ fn main() -> Result<()> {
         }
         Command::Scim(args) => {
             println!("{}", serde_json::to_string(&scim_bench::run(&args)?)?);
+            Ok(())
+        }
+        Command::Ui(args) => {
+            println!("{}", serde_json::to_string(&ui_bench::run(&args)?)?);
             Ok(())
         }
         Command::Cluster(args) => {

@@ -118,7 +118,7 @@ pub fn run(args: &ScimArgs) -> Result<Value> {
         let filter = Phase {
             method: Method::GET,
             path: "/scim/v2/Users",
-            auth: Some(auth.clone()),
+            headers: vec![("authorization", auth.clone())],
             bodies: vec![Bytes::new(); args.requests].into(),
             expected: Arc::new([]),
             paths: filter_paths.into(),
@@ -129,7 +129,7 @@ pub fn run(args: &ScimArgs) -> Result<Value> {
         let patch = Phase {
             method: Method::PATCH,
             path: "/scim/v2/Users/{id}",
-            auth: Some(auth),
+            headers: vec![("authorization", auth)],
             bodies: patch_bodies.into(),
             expected: Arc::new([]),
             paths: patch_paths.into(),

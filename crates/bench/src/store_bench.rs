@@ -163,6 +163,28 @@ pub fn load_commit_onto(model: &Model, existing: &Model, now: OffsetDateTime, re
     })
 }
 
+/// Mutations per commit of [`load_commits_onto`]: a commit's change-log
+/// entry is one JSON value, and SQLite holds no value over 1 GB
+/// (`SQLITE_MAX_LENGTH`); the scale-100 model is about 7 million mutations.
+const LOAD_CHUNK: usize = 500_000;
+
+/// [`load_commit_onto`] split into commits of at most [`LOAD_CHUNK`]
+/// mutations, in order, each expecting the revision the one before it
+/// made (one commit at scale 1).
+pub fn load_commits_onto(model: &Model, existing: &Model, now: OffsetDateTime, revision: u64) -> Result<Vec<Commit>> {
+    let whole = load_commit_onto(model, existing, now, revision)?;
+    let mut commits = Vec::new();
+    let mut mutations = whole.mutations.into_iter().peekable();
+    while mutations.peek().is_some() {
+        commits.push(Commit {
+            mutations: mutations.by_ref().take(LOAD_CHUNK).collect(),
+            audit: whole.audit.clone(),
+            expected_revision: Some(revision + commits.len() as u64),
+        });
+    }
+    Ok(commits)
+}
+
 /// `commits` single member-role assignments: user members of the model,
 /// each given one role of its project (its first one, then the next).
 fn assignments(model: &Model, commits: usize) -> Result<Vec<Member>> {
