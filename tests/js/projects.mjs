@@ -203,6 +203,19 @@ try {
   await admin.getByText("Saved.").waitFor();
   assert.ok(await admin.getByRole("group", { name: "Roles of user dev@example.com" }).getByRole("checkbox", { name: "Cleaner" }).isChecked());
   await check(admin, "project-members");
+  // A refused change of a row: its error on that row, the ticks kept, the add form untouched.
+  const devRow = admin.getByRole("group", { name: "Roles of user dev@example.com" });
+  const ticked = devRow.getByRole("checkbox", { checked: true });
+  while ((await ticked.count()) > 0) await ticked.first().uncheck();
+  await submit(admin, "Save roles of dev@example.com");
+  const rowError = admin.getByRole("group", { name: "Roles of user dev@example.com" }).getByRole("alert");
+  assert.match(await rowError.innerText(), /role/i);
+  assert.equal(await admin.getByRole("group", { name: "Roles of user dev@example.com" }).getByRole("checkbox", { checked: true }).count(), 0, "the ticks as sent");
+  assert.equal(await admin.getByLabel("Username or group name").inputValue(), "", "the add form stays empty");
+  assert.equal(await admin.locator("#f-name-error").count(), 0, "no error in the add form");
+  await check(admin, "project-members-row-error");
+  await admin.goto("/projects/web/members");
+  assert.ok(await admin.getByRole("group", { name: "Roles of user dev@example.com" }).getByRole("checkbox", { name: "Cleaner" }).isChecked(), "nothing changed");
   // Remove, asked first.
   await submit(admin, "Remove devs");
   await admin.getByRole("heading", { name: "Remove member" }).waitFor();

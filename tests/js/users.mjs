@@ -124,11 +124,28 @@ try {
   const after = await manager.request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
   assert.equal(after.status(), 401, "the revoked token fails");
 
-  // A user's page: profile, effective permissions; disable, enable, delete with confirmation.
+  // A user's page: profile, effective permissions, its tokens (revoked from there), its history;
+  // disable, enable, delete with confirmation.
+  await viewer.goto("/tokens");
+  await viewer.getByLabel("Description").fill("viewer cli");
+  await viewer.getByRole("button", { name: "Create token" }).click();
+  const viewerSecret = await viewer.getByLabel("Token", { exact: true }).inputValue();
   await admin.goto("/users?q=viewer");
   await admin.getByRole("link", { name: "viewer@example.com", exact: true }).click();
   await admin.getByRole("heading", { name: "Effective permissions" }).waitFor();
+  const viewerTokens = admin.getByRole("table", { name: "Tokens of viewer@example.com" });
+  await viewerTokens.getByRole("cell", { name: "viewer cli", exact: true }).waitFor();
+  assert.equal((await admin.content()).includes(viewerSecret), false, "a token's secret is never shown again");
+  const history = admin.getByRole("table", { name: "The latest audit records about viewer@example.com" });
+  await history.getByRole("cell", { name: "user.created", exact: true }).waitFor();
+  await admin.getByRole("link", { name: "Every record about viewer@example.com" }).waitFor();
   await check(admin, "user-page");
+  admin.once("dialog", (dialog) => dialog.accept());
+  await admin.getByRole("button", { name: "Revoke viewer cli" }).click();
+  await admin.getByText("Revoked.").waitFor();
+  await viewerTokens.getByRole("cell", { name: "No token." }).waitFor();
+  const revoked = await admin.request.get("/api/v1/me", { headers: { authorization: `Bearer ${viewerSecret}` } });
+  assert.equal(revoked.status(), 401, "the token revoked from the user's page fails");
   admin.once("dialog", (dialog) => dialog.accept());
   await admin.getByRole("button", { name: "Disable" }).click();
   await admin.getByRole("button", { name: "Enable" }).waitFor();

@@ -395,6 +395,12 @@ pub trait Store: Send + Sync {
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<AuditRecord>, StoreError>> + Send;
+    /// The last `n` records matching `filter`, newest first.
+    fn latest_audit(
+        &self,
+        filter: &AuditFilter,
+        n: u32,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
     /// Recomputes the hash chain; answers the number of records, or the id
     /// of the first record that does not verify.
     fn verify_audit(&self) -> impl Future<Output = Result<Result<u64, u64>, StoreError>> + Send;

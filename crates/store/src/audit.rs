@@ -199,27 +199,44 @@ fn record(row: &impl Row) -> Result<AuditRecord, StoreError> {
     })
 }
 
-/// Records matching `filter`, oldest first, by id.
-pub(crate) async fn list<C: Conn>(
+/// The records after `$1` matching the filter of `$2`…`$7` (the arguments
+/// of [`filtered`]), as the tail of a `SELECT`.
+macro_rules! audit_filtered {
+    () => {
+        concat!(
+            " FROM audit WHERE id > $1",
+            " AND ($2 IS NULL OR actor_username = $2)",
+            " AND ($3 IS NULL OR event = $3)",
+            " AND ($4 IS NULL OR target_id = $4)",
+            " AND ($5 IS NULL OR project = $5)",
+            " AND ($6 IS NULL OR at >= $6)",
+            " AND ($7 IS NULL OR at < $7)"
+        )
+    };
+}
+
+/// The records after `after` matching `filter`, in `order`, at most
+/// `limit`.
+async fn filtered<C: Conn>(
     c: &mut C,
     filter: &AuditFilter,
-    page: &PageRequest,
-) -> Result<Page<AuditRecord>, StoreError> {
-    let after: u64 = cursor::after("audit", page)?.unwrap_or(0);
+    after: u64,
+    newest_first: bool,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let sql = if newest_first {
+        concat!(
+            "SELECT ",
+            audit_columns!(),
+            audit_filtered!(),
+            " ORDER BY id DESC LIMIT $8"
+        )
+    } else {
+        concat!("SELECT ", audit_columns!(), audit_filtered!(), " ORDER BY id LIMIT $8")
+    };
     let rows = c
         .fetch_all(
-            concat!(
-                "SELECT ",
-                audit_columns!(),
-                " FROM audit WHERE id > $1",
-                " AND ($2 IS NULL OR actor_username = $2)",
-                " AND ($3 IS NULL OR event = $3)",
-                " AND ($4 IS NULL OR target_id = $4)",
-                " AND ($5 IS NULL OR project = $5)",
-                " AND ($6 IS NULL OR at >= $6)",
-                " AND ($7 IS NULL OR at < $7)",
-                " ORDER BY id LIMIT $8"
-            ),
+            sql,
             args![
                 int(after)?,
                 filter.actor.clone(),
@@ -228,12 +245,27 @@ pub(crate) async fn list<C: Conn>(
                 filter.project.clone(),
                 opt_nanos(filter.since)?,
                 opt_nanos(filter.until)?,
-                cursor::fetch_limit(page),
+                limit,
             ],
         )
         .await?;
-    let records = rows.iter().map(record).collect::<Result<Vec<_>, _>>()?;
+    rows.iter().map(record).collect()
+}
+
+/// Records matching `filter`, oldest first, by id.
+pub(crate) async fn list<C: Conn>(
+    c: &mut C,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<AuditRecord>, StoreError> {
+    let after: u64 = cursor::after("audit", page)?.unwrap_or(0);
+    let records = filtered(c, filter, after, false, cursor::fetch_limit(page)).await?;
     cursor::finish("audit", page, records, |r| r.id)
+}
+
+/// The last `n` records matching `filter`, newest first.
+pub(crate) async fn latest<C: Conn>(c: &mut C, filter: &AuditFilter, n: u32) -> Result<Vec<AuditRecord>, StoreError> {
+    filtered(c, filter, 0, true, i64::from(n)).await
 }
 
 /// The next records of the chain in id order, from `id` on, at most

@@ -221,6 +221,10 @@ impl gatehouse_domain::Store for Store {
         with_conn!(self, |c| audit::list(c, filter, page).await)
     }
 
+    async fn latest_audit(&self, filter: &AuditFilter, n: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        with_conn!(self, |c| audit::latest(c, filter, n).await)
+    }
+
     async fn verify_audit(&self) -> Result<Result<u64, u64>, StoreError> {
         with_read_tx!(self, |c| audit::verify(c).await)
     }

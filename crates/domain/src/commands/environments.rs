@@ -11,7 +11,7 @@ use crate::commit::{Commit, Mutation};
 use crate::entities::{Environment, Role, Scope};
 use crate::error::DomainError;
 use crate::limits::{MAX_GLOBAL_ENVIRONMENTS, MAX_PROJECT_ENVIRONMENTS};
-use crate::names::{EnvName, EnvPart, ProjectKey};
+use crate::names::{EnvName, EnvPart, ProjectKey, RoleName};
 use crate::store::Store;
 
 fn taken<S: Store>(ctx: &Ctx<'_, S>, name: &EnvName) -> Result<(), DomainError> {
@@ -77,50 +77,68 @@ pub async fn create_in_project<S: Store>(ctx: &Ctx<'_, S>, key: ProjectKey, raw:
     ))
 }
 
-/// Roles naming the environment, as `name` or `project/name`.
+/// Roles naming the environment: found in the snapshot, each read from
+/// the store (so a global environment costs one read per role using it,
+/// not one per project).
 async fn roles_using<S: Store>(ctx: &Ctx<'_, S>, env: &Environment) -> Result<Vec<Role>, DomainError> {
-    let mut roles = Vec::new();
-    let scopes: Vec<Option<ProjectKey>> = match &env.project {
-        Some(key) => vec![Some(key.clone())],
-        None => std::iter::once(None)
+    let snapshot = ctx.snapshot;
+    let Some(id) = snapshot.env_id(env.name.as_str()) else {
+        return Ok(Vec::new());
+    };
+    let candidates: Vec<_> = match env.project.as_ref().and_then(|key| snapshot.project_id(key.as_str())) {
+        Some(project) => snapshot.project_roles(project).to_vec(),
+        None if env.project.is_some() => Vec::new(),
+        None => snapshot
+            .global_roles()
             .chain(
-                ctx.snapshot
+                snapshot
                     .projects()
-                    .filter_map(|(k, _)| ProjectKey::parse(k).ok().map(Some)),
+                    .flat_map(|(_, p)| snapshot.project_roles(p).iter().copied()),
             )
             .collect(),
     };
-    for scope in scopes {
-        for role in read(ctx.store.roles(scope.as_ref()).await)? {
-            if role.environments.contains(&env.name) {
-                roles.push(role);
-            }
+    let mut roles = Vec::new();
+    for view in candidates.into_iter().filter_map(|r| snapshot.role(r)) {
+        if !view.environments().contains(&id) {
+            continue;
+        }
+        let project = view.project().map(ProjectKey::parse).transpose()?;
+        let name = RoleName::parse(view.name())?;
+        if let Some(role) = read(ctx.store.role(project.as_ref(), &name).await)? {
+            roles.push(role);
         }
     }
     Ok(roles)
 }
 
 /// What uses each of `envs` (platform admins): the roles naming it, as
-/// `name` or `project/name`, in the order of `envs` — every scope's roles
-/// read once.
+/// `name` or `project/name`, in the order of `envs` — read from the
+/// snapshot (every global role, then each project's), not the store, so
+/// the Environments screen costs one pass over the roles at any scale.
 ///
 /// # Errors
-/// Forbidden for anyone but a platform admin; the store's.
-pub async fn usage<S: Store>(ctx: &Ctx<'_, S>, envs: &[Environment]) -> Result<Vec<Vec<String>>, DomainError> {
+/// Forbidden for anyone but a platform admin.
+pub fn usage<S: Store>(ctx: &Ctx<'_, S>, envs: &[Environment]) -> Result<Vec<Vec<String>>, DomainError> {
     ctx.require_admin()?;
+    let snapshot = ctx.snapshot;
     let mut usage = vec![Vec::new(); envs.len()];
-    let scopes = std::iter::once(None).chain(
-        ctx.snapshot
+    let index: std::collections::HashMap<EnvId, usize> = envs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, env)| snapshot.env_id(env.name.as_str()).map(|id| (id, k)))
+        .collect();
+    let roles = snapshot.global_roles().chain(
+        snapshot
             .projects()
-            .filter_map(|(k, _)| ProjectKey::parse(k).ok().map(Some)),
+            .flat_map(|(_, p)| snapshot.project_roles(p).iter().copied()),
     );
-    for scope in scopes {
-        for role in read(ctx.store.roles(scope.as_ref()).await)? {
-            for (env, users) in envs.iter().zip(usage.iter_mut()) {
-                let in_reach = env.project.is_none() || env.project == scope;
-                if in_reach && role.environments.contains(&env.name) {
-                    users.push(role_label(&role));
-                }
+    for role in roles.filter_map(|r| snapshot.role(r)) {
+        for env in role.environments() {
+            if let Some(users) = index.get(env).and_then(|&k| usage.get_mut(k)) {
+                users.push(match role.project() {
+                    Some(p) => format!("{p}/{}", role.name()),
+                    None => role.name().to_owned(),
+                });
             }
         }
     }

@@ -9,6 +9,8 @@ use super::{OpResult, Ops, Paging};
 
 /// Records read per batch of an export.
 pub const EXPORT_BATCH: usize = 1_000;
+/// At most this many records from [`Ops::latest_audit`].
+pub const MAX_LATEST: u32 = 100;
 
 impl Ops<'_> {
     /// One page of records matching `filter`, oldest first.
@@ -17,6 +19,15 @@ impl Ops<'_> {
     /// 422 naming `limit`; 400 `invalid_cursor`.
     pub async fn audit(&self, filter: &AuditFilter, paging: &Paging) -> OpResult<Page<AuditRecord>> {
         Ok(self.app.store().audit(filter, &paging.request()?).await?)
+    }
+
+    /// The last `n` (at most [`MAX_LATEST`]) records matching `filter`,
+    /// newest first.
+    ///
+    /// # Errors
+    /// `internal` when the store fails.
+    pub async fn latest_audit(&self, filter: &AuditFilter, n: u32) -> OpResult<Vec<AuditRecord>> {
+        Ok(self.app.store().latest_audit(filter, n.min(MAX_LATEST)).await?)
     }
 
     /// One batch of an export: up to [`EXPORT_BATCH`] records from

@@ -177,7 +177,7 @@ impl Ops<'_> {
     /// 403; `internal` when the store fails.
     pub async fn environment_usage(&self, acting: &Acting, envs: &[Environment]) -> OpResult<Vec<Vec<String>>> {
         let snapshot = self.app.snapshot();
-        Ok(environments::usage(&self.ctx(&snapshot, acting), envs).await?)
+        Ok(environments::usage(&self.ctx(&snapshot, acting), envs)?)
     }
 
     /// Renames an environment; every role naming it is moved in the same

@@ -205,6 +205,21 @@ impl Ops<'_> {
         Ok(Done::new(writer.commit(&commit).await?, ()))
     }
 
+    /// Revokes token `id` of `username` (who may: as [`Ops::revoke_token`]);
+    /// a token of another user is not found, so that a page about one user
+    /// never revokes another's.
+    ///
+    /// # Errors
+    /// 403; 404.
+    pub async fn revoke_user_token(&self, acting: &Acting, username: &str, id: &str) -> OpResult<Done<()>> {
+        let username: Username = path_username(username)?;
+        let owner = self.app.store().token(id).await?.map(|t| t.username);
+        if owner.as_ref() != Some(&username) {
+            return Err(not_found("token", id));
+        }
+        self.revoke_token(acting, id, None).await
+    }
+
     /// Revokes the token whose secret is `secret` (who may: as
     /// [`Ops::revoke_token`]); answers its id.
     ///

@@ -50,7 +50,7 @@ pub struct Page {
 }
 
 const ACCOUNTS: Needs = Needs::Account(AccountPermission::AccountsManage);
-const AUDIT: Needs = Needs::Account(AccountPermission::AuditRead);
+pub(crate) const AUDIT: Needs = Needs::Account(AccountPermission::AuditRead);
 const BILLING: Needs = Needs::Account(AccountPermission::BillingManage);
 const PROJECTS: Needs = Needs::Account(AccountPermission::ProjectsManage);
 /// A project's pages: what the viewer may see of a project is the
@@ -78,6 +78,7 @@ pub const PAGES: &[Page] = &[
     page!(GET "/login", Needs::Public, None, login::form),
     page!(POST "/login", Needs::Public, None, login::submit),
     page!(POST "/logout", Needs::Authenticated, None, login::logout),
+    page!(GET "/projects", SIGNED_IN, Some("Projects"), projects::list),
     page!(GET "/account/password", Needs::Authenticated, None, account::form),
     page!(POST "/account/password", Needs::Authenticated, None, account::submit),
     page!(GET "/users", ACCOUNTS, Some("User Management"), users::list),
@@ -106,7 +107,6 @@ pub const PAGES: &[Page] = &[
     page!(GET "/settings", BILLING, Some("Settings"), settings::show),
     page!(POST "/settings/billing", BILLING, None, settings::billing),
     // Projects, their tabs and the role editor.
-    page!(GET "/projects", SIGNED_IN, Some("Projects"), projects::list),
     page!(POST "/projects", PROJECTS, None, projects::create),
     page!(GET "/projects/new", PROJECTS, None, projects::new),
     page!(GET "/projects/{key}", SIGNED_IN, None, project::show),

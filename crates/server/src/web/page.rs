@@ -92,6 +92,8 @@ impl Layout {
 pub const NOTICES: &[(&str, &str)] = &[
     ("created", "Created."),
     ("invited", "Invited: the invitation is in the outbox."),
+    ("sent", "Invitation sent: its link works once, until it expires."),
+    ("resent", "Invitation sent again: the previous link no longer works."),
     ("saved", "Saved."),
     ("deleted", "Deleted."),
     ("disabled", "Disabled."),

@@ -262,3 +262,76 @@ async fn a_password_reset_link_is_mailed_and_works_once() {
         .await;
     assert_eq!(again.status, 404, "single use");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_mailed_from_the_ui_answers_a_redirect_so_a_reload_sends_nothing() {
+    let (smtp_url, received) = smtp_server(Behaviour::Greylist(0));
+    let t = start_mailing(&crate::spawn::Backend::Sqlite, smtp_url).await;
+    let login = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(&json!({"username": "admin", "password": crate::spawn::ADMIN_PASSWORD})),
+        )
+        .await;
+    assert_eq!(login.status, 200, "{:?}", login.body);
+    let csrf = login.body["csrf_token"].as_str().unwrap().to_owned();
+    let cookie = login
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let invite_form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("csrf_token", csrf.as_str()), ("email", "hana@example.com")])
+        .finish();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let invite = || {
+        browser
+            .post(format!("{}/invitations", t.url))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(invite_form.clone())
+            .send()
+    };
+    let invited = invite().await.unwrap();
+    assert_eq!(invited.status(), 303, "a mailed invitation answers a redirect");
+    let location = invited.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/invitations?done=sent");
+
+    // What a reload shows: the notice, from a GET that writes nothing.
+    let revision = t.revision().await;
+    for _ in 0..2 {
+        let page = browser
+            .get(format!("{}{location}", t.url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Invitation sent"), "{html}");
+        assert!(!html.contains("Invitation link"), "no link when it was mailed");
+    }
+    assert_eq!(t.revision().await, revision, "reloading the notice wrote nothing");
+    outbox_message(&t, |m| m["status"] == "sent").await;
+    let outbox = t.get("/api/v1/invitations", &t.admin).await;
+    assert_eq!(
+        outbox.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "one invitation in the outbox: {:?}",
+        outbox.body
+    );
+    assert_eq!(received.lock().unwrap().len(), 1, "one message delivered");
+
+    // Inviting the same address again says the old link is spent.
+    let again = invite().await.unwrap();
+    assert_eq!(again.status(), 303);
+    assert_eq!(again.headers()["location"], "/invitations?done=resent");
+}

@@ -345,3 +345,32 @@ async fn listing(db: Db) {
     assert_eq!(s.verify_audit().await.unwrap(), Ok(7));
 }
 conformance!(audit_listing_filters_and_pages, listing);
+
+async fn latest(db: Db) {
+    history(&db).await;
+    let s = &db.store;
+    let ids = |filter: AuditFilter, n: u32| {
+        let store = s.clone();
+        async move {
+            let records = store.latest_audit(&filter, n).await.unwrap();
+            records.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(AuditFilter::default(), 3).await, [7, 6, 5], "newest first");
+    assert_eq!(ids(AuditFilter::default(), 100).await, [7, 6, 5, 4, 3, 2, 1]);
+    let about_u1 = AuditFilter {
+        target: Some("u1".to_owned()),
+        ..Default::default()
+    };
+    assert_eq!(ids(about_u1.clone(), 10).await, [3, 2]);
+    assert_eq!(ids(about_u1, 1).await, [3]);
+    let failures = AuditFilter {
+        event: Some("login.failed".to_owned()),
+        until: Some(at(30)),
+        ..Default::default()
+    };
+    assert_eq!(ids(failures, 10).await, [3]);
+    assert!(ids(AuditFilter::default(), 0).await.is_empty());
+}
+
+conformance!(audit_latest_records_come_newest_first, latest);

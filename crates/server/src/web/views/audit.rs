@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use gatehouse_api as api;
-use gatehouse_domain::store::AuditFilter;
+use gatehouse_domain::store::{AuditFilter, AuditRecord};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime, Time};
 
@@ -46,17 +46,35 @@ pub struct AuditQuery {
     verify: Option<String>,
 }
 
-/// One record as the page shows it.
-struct Row {
-    id: u64,
-    at: String,
-    actor: String,
-    via: String,
-    event: String,
-    target: String,
-    project: String,
-    before: Option<String>,
-    after: Option<String>,
+/// One record as the pages show it (here and on a user's page).
+pub(super) struct Row {
+    pub(super) id: u64,
+    pub(super) at: String,
+    pub(super) actor: String,
+    pub(super) via: String,
+    pub(super) event: String,
+    pub(super) target: String,
+    pub(super) project: String,
+    pub(super) before: Option<String>,
+    pub(super) after: Option<String>,
+}
+
+impl Row {
+    /// The record as the pages show it.
+    pub(super) fn of(record: &AuditRecord) -> Self {
+        let r = api::AuditRecord::from(record);
+        Self {
+            id: r.id,
+            at: shown_time(r.at),
+            actor: r.actor.username.clone().unwrap_or_else(|| "system".to_owned()),
+            via: r.via.clone().unwrap_or_default(),
+            event: r.event.clone(),
+            target: format!("{} {}", r.target.target_type, r.target.id),
+            project: r.project.clone().unwrap_or_default(),
+            before: pretty(r.before.as_ref()),
+            after: pretty(r.after.as_ref()),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -135,27 +153,7 @@ pub async fn list(State(app): State<App>, viewer: Viewer, Query(q): Query<AuditQ
     };
     let (rows, next) = if errors.is_empty() {
         match ops.audit(&filter, &paging).await {
-            Ok(found) => (
-                found
-                    .items
-                    .iter()
-                    .map(|record| {
-                        let r = api::AuditRecord::from(record);
-                        Row {
-                            id: r.id,
-                            at: shown_time(r.at),
-                            actor: r.actor.username.clone().unwrap_or_else(|| "system".to_owned()),
-                            via: r.via.clone().unwrap_or_default(),
-                            event: r.event.clone(),
-                            target: format!("{} {}", r.target.target_type, r.target.id),
-                            project: r.project.clone().unwrap_or_default(),
-                            before: pretty(r.before.as_ref()),
-                            after: pretty(r.after.as_ref()),
-                        }
-                    })
-                    .collect(),
-                found.next_cursor,
-            ),
+            Ok(found) => (found.items.iter().map(Row::of).collect(), found.next_cursor),
             Err(problem) => return failure(&problem),
         }
     } else {

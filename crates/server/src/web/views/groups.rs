@@ -9,7 +9,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
-use gatehouse_authz::Snapshot;
+use std::collections::HashMap;
+
+use gatehouse_authz::{GroupId, Snapshot};
 use gatehouse_domain::entities::Group;
 use serde::Deserialize;
 
@@ -48,17 +50,30 @@ pub struct ListQuery {
     done: Option<String>,
 }
 
-/// The keys of the projects `group` is a member of, sorted.
-fn projects_of(snapshot: &Snapshot, group: &str) -> Vec<String> {
-    snapshot.group_id(group).map_or_else(Vec::new, |id| {
-        let mut keys: Vec<String> = snapshot
-            .projects()
-            .filter(|(_, p)| snapshot.group_members_of(*p).any(|(g, _)| g == id))
-            .map(|(key, _)| key.to_owned())
-            .collect();
-        keys.sort_unstable();
-        keys
-    })
+/// For each of `groups`, the keys of the projects it is a member of,
+/// sorted: one pass over the projects' group members, whatever the number
+/// of groups asked about.
+fn projects_of(snapshot: &Snapshot, groups: &[&str]) -> Vec<Vec<String>> {
+    let mut keys = vec![Vec::new(); groups.len()];
+    let index: HashMap<GroupId, usize> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(k, name)| snapshot.group_id(name).map(|id| (id, k)))
+        .collect();
+    if index.is_empty() {
+        return keys;
+    }
+    for (key, project) in snapshot.projects() {
+        for (group, _) in snapshot.group_members_of(project) {
+            if let Some(found) = index.get(&group).and_then(|&k| keys.get_mut(k)) {
+                found.push(key.to_owned());
+            }
+        }
+    }
+    for found in &mut keys {
+        found.sort_unstable();
+    }
+    keys
 }
 
 /// `segment` escaped for a URL path (a space is `%20` there, not `+`;
@@ -79,12 +94,14 @@ pub async fn list(State(app): State<App>, viewer: Viewer, Query(query): Query<Li
         Ok(found) => found,
         Err(problem) => return failure(&problem),
     };
-    let snapshot = app.snapshot();
+    let names: Vec<&str> = found.items.iter().map(|g| g.name.as_str()).collect();
+    let projects = projects_of(&app.snapshot(), &names);
     let rows = found
         .items
-        .into_iter()
-        .map(|group| Row {
-            projects: projects_of(&snapshot, group.name.as_str()).join(", "),
+        .iter()
+        .zip(projects)
+        .map(|(group, projects)| Row {
+            projects: projects.join(", "),
             name: group.name.as_str().to_owned(),
             description: group.description.as_str().to_owned(),
             members: group.members.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
@@ -205,7 +222,9 @@ async fn group_page(
     let description = description.unwrap_or_else(|| group.description.as_str().to_owned());
     Ok(GroupPage {
         layout: Layout::new(app, viewer, format!("Group {}", group.name.as_str()), "/groups"),
-        projects: projects_of(&app.snapshot(), group.name.as_str()),
+        projects: projects_of(&app.snapshot(), &[group.name.as_str()])
+            .pop()
+            .unwrap_or_default(),
         group,
         description,
         add,

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api::ErrorCode;
 use serde::Deserialize;
 
@@ -64,6 +64,9 @@ struct InvitationsPage {
 pub struct OutboxQuery {
     #[serde(default)]
     cursor: Option<String>,
+    /// What the last invitation did (`sent`, `resent`).
+    #[serde(default)]
+    done: Option<String>,
 }
 
 async fn page(
@@ -73,6 +76,7 @@ async fn page(
     values: InviteForm,
     errors: FormErrors,
     sent: Option<Sent>,
+    done: Option<&str>,
 ) -> Result<InvitationsPage, Response> {
     let paging = Paging {
         limit: Some(PAGE_SIZE),
@@ -95,7 +99,7 @@ async fn page(
         })
         .collect();
     Ok(InvitationsPage {
-        layout: Layout::new(app, viewer, "Invite by email", "/users"),
+        layout: Layout::new(app, viewer, "Invite by email", "/users").with_notice(done),
         values,
         errors,
         sent,
@@ -122,6 +126,7 @@ pub async fn list(State(app): State<App>, viewer: Viewer, Query(query): Query<Ou
             InviteForm::default(),
             FormErrors::none(),
             None,
+            query.done.as_deref(),
         )
         .await,
     )
@@ -135,6 +140,13 @@ pub async fn invite(State(app): State<App>, viewer: Viewer, Form(values): Form<I
         ..InviteInput::default()
     };
     match app.ops(Via::Ui).invite(&viewer.caller.acting, input).await {
+        // Sent by mail: answered by a redirect, so that reloading the page
+        // does not invite again. A link shown here (no mail server) is a
+        // secret shown once, so it is the answer itself (`no-store`).
+        Ok(done) if done.value.link.is_none() => {
+            let code = if done.value.resent { "resent" } else { "sent" };
+            Redirect::to(&format!("/invitations?done={code}")).into_response()
+        }
         Ok(done) => {
             let sent = Sent {
                 username: done.value.user.username.as_str().to_owned(),
@@ -151,6 +163,7 @@ pub async fn invite(State(app): State<App>, viewer: Viewer, Form(values): Form<I
                     InviteForm::default(),
                     FormErrors::none(),
                     Some(sent),
+                    None,
                 )
                 .await,
             )
@@ -170,7 +183,7 @@ pub async fn invite(State(app): State<App>, viewer: Viewer, Form(values): Form<I
             );
             respond(
                 problem.problem.status,
-                page(&app, &viewer, None, values, errors, None).await,
+                page(&app, &viewer, None, values, errors, None, None).await,
             )
         }
     }

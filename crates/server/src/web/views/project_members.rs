@@ -37,6 +37,17 @@ struct Row {
     name: String,
     roles: Vec<RoleBox>,
     held: String,
+    /// Why the last change of this row's roles was refused.
+    error: Option<String>,
+}
+
+/// A refused change of one member's roles: shown on its row, with the
+/// roles as they were ticked, while the add form stays empty.
+struct RowChange {
+    kind: String,
+    name: String,
+    roles: Vec<String>,
+    error: String,
 }
 
 /// The values of the add form, kept when it comes back.
@@ -111,6 +122,7 @@ async fn members_page(
     query: ListQuery,
     values: AddValues,
     errors: FormErrors,
+    refused: Option<RowChange>,
 ) -> Result<MembersPage, Response> {
     let (tabs, _) = Tabs::of(app, viewer, key, "/members").await.map_err(|p| failure(&p))?;
     let input = ListMembersInput {
@@ -133,11 +145,14 @@ async fn members_page(
         .into_iter()
         .map(|m| {
             let held: Vec<String> = m.roles.iter().map(|r| r.as_str().to_owned()).collect();
+            let (kind, name) = (m.principal.kind(), m.principal.name().to_owned());
+            let refused = refused.as_ref().filter(|r| r.kind == kind && r.name == name);
             Row {
-                kind: m.principal.kind(),
-                name: m.principal.name().to_owned(),
-                roles: boxes(&all_roles, &held),
+                kind,
+                roles: boxes(&all_roles, refused.map_or(&held, |r| &r.roles)),
                 held: held.join(", "),
+                error: refused.map(|r| r.error.clone()),
+                name,
             }
         })
         .collect();
@@ -161,7 +176,17 @@ pub async fn list(
     Path(key): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    match members_page(&app, &viewer, &key, query, AddValues::default(), FormErrors::none()).await {
+    match members_page(
+        &app,
+        &viewer,
+        &key,
+        query,
+        AddValues::default(),
+        FormErrors::none(),
+        None,
+    )
+    .await
+    {
         Ok(page) => html(&page),
         Err(response) => response,
     }
@@ -202,6 +227,29 @@ pub async fn set(
         }
         Err(problem) => problem,
     };
+    let status = problem.problem.status;
+    if !added {
+        // A row's change: its error goes on its row, not in the add form.
+        let refused = RowChange {
+            kind: if values.kind == "group" { "group" } else { "user" }.to_owned(),
+            name: values.name.trim().to_owned(),
+            roles: values.roles,
+            error: problem.problem.detail.clone(),
+        };
+        let page = members_page(
+            &app,
+            &viewer,
+            &key,
+            ListQuery::default(),
+            AddValues::default(),
+            FormErrors::none(),
+            Some(refused),
+        );
+        return match page.await {
+            Ok(page) => html_with(status, &page),
+            Err(response) => response,
+        };
+    }
     let errors = FormErrors::from_problem(
         &problem,
         |f| match root_field(f) {
@@ -215,8 +263,7 @@ pub async fn set(
             _ => None,
         },
     );
-    let status = problem.problem.status;
-    match members_page(&app, &viewer, &key, ListQuery::default(), values, errors).await {
+    match members_page(&app, &viewer, &key, ListQuery::default(), values, errors, None).await {
         Ok(page) => html_with(status, &page),
         Err(response) => response,
     }

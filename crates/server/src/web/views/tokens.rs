@@ -18,14 +18,28 @@ use crate::web::form::{FormErrors, root_field};
 use crate::web::page::{Layout, failure, html_with};
 use crate::web::session::Viewer;
 
-/// One token of the list.
-struct Row {
-    id: String,
-    description: String,
-    scope: String,
-    created: String,
-    expires: String,
-    last_used: String,
+/// One token of a list (here and on a user's page).
+pub(super) struct Row {
+    pub(super) id: String,
+    pub(super) description: String,
+    pub(super) scope: String,
+    pub(super) created: String,
+    pub(super) expires: String,
+    pub(super) last_used: String,
+}
+
+impl Row {
+    /// The token as the lists show it.
+    pub(super) fn of(t: api::Token) -> Self {
+        Self {
+            scope: scope_text(&t.scope),
+            id: t.id,
+            description: t.description,
+            created: shown_time(t.created_at),
+            expires: t.expires_at.map_or_else(|| "never".to_owned(), shown_time),
+            last_used: t.last_used_at.map_or_else(|| "never".to_owned(), shown_time),
+        }
+    }
 }
 
 /// The values of the create form, kept when it comes back with errors.
@@ -92,19 +106,7 @@ async fn render(
         Ok(page) => page,
         Err(problem) => return failure(&problem),
     };
-    let rows = page
-        .items
-        .iter()
-        .map(api::Token::from)
-        .map(|t| Row {
-            scope: scope_text(&t.scope),
-            id: t.id,
-            description: t.description,
-            created: shown_time(t.created_at),
-            expires: t.expires_at.map_or_else(|| "never".to_owned(), shown_time),
-            last_used: t.last_used_at.map_or_else(|| "never".to_owned(), shown_time),
-        })
-        .collect();
+    let rows = page.items.iter().map(api::Token::from).map(Row::of).collect();
     let status = if errors.is_empty() { 200 } else { 422 };
     html_with(
         status,

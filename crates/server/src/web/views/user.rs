@@ -3,26 +3,35 @@
 //! (every action per environment, with the grants that give it — the
 //! API's own `users/{username}/permissions`), and disable, enable,
 //! unlock, delete with confirmation (the API's own commands: the
-//! dominance rule of SPEC §2.5 answers for them).
+//! dominance rule of SPEC §2.5 answers for them), its tokens with a revoke
+//! button each (shown when the viewer may list them: the operations'
+//! `list_tokens` decides), and, for holders of `audit.read`, the latest
+//! audit records about it with links to the rest.
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api as api;
 use serde::Deserialize;
 
 use super::users::{shown_time, status_name};
+use super::{audit, tokens};
 use crate::handlers::users::wire_user;
-use crate::operations::Via;
 use crate::operations::users::{UserRef, path_username, stored_user};
+use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::page::{Layout, failure, html, message};
-use crate::web::session::Viewer;
+use crate::web::session::{Viewer, may_reach};
 use gatehouse_domain::commands::users::StatusChange;
+use gatehouse_domain::store::AuditFilter;
 
 /// At most this many projects' effective permissions on the page.
 const PROJECTS_SHOWN: usize = 20;
+/// At most this many of its tokens on the page.
+const TOKENS_SHOWN: u32 = 50;
+/// The latest audit records about it on the page.
+const AUDIT_SHOWN: u32 = 10;
 
 /// One action's line of the effective permissions.
 struct Line {
@@ -47,6 +56,18 @@ struct UserPage {
     last_login: String,
     projects: Vec<ProjectPermissions>,
     more_projects: bool,
+    /// Its tokens, when the viewer may list them.
+    tokens: Option<Vec<tokens::Row>>,
+    /// The latest records about it, when the viewer may read the audit log.
+    history: Option<Vec<audit::Row>>,
+    /// `username` as a query-string value, for the audit links.
+    username_query: String,
+}
+
+/// `?done=`: what the last action did.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    done: Option<String>,
 }
 
 /// One grant in words: `role Developer through group devs in DEV, PROD`.
@@ -66,7 +87,12 @@ pub fn grant_text(grant: &api::Grant) -> String {
 }
 
 /// `GET /users/{username}`.
-pub async fn show(State(app): State<App>, viewer: Viewer, Path(username): Path<String>) -> Response {
+pub async fn show(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(username): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
     let Ok(name) = path_username(&username) else {
         return crate::web::page::not_found();
     };
@@ -112,8 +138,33 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(username): Path<S
             lines,
         });
     }
+    let ops = app.ops(Via::Ui);
+    let paging = |limit| Paging {
+        limit: Some(limit),
+        cursor: None,
+    };
+    let tokens = ops
+        .list_tokens(&viewer.caller.acting, name.as_str(), &paging(TOKENS_SHOWN))
+        .await
+        .ok()
+        .map(|page| page.items.iter().map(api::Token::from).map(tokens::Row::of).collect());
+    let history = if may_reach(&app, crate::web::AUDIT, &viewer.caller) {
+        let about = AuditFilter {
+            target: Some(name.as_str().to_owned()),
+            ..AuditFilter::default()
+        };
+        match ops.latest_audit(&about, AUDIT_SHOWN).await {
+            Ok(records) => Some(records.iter().map(audit::Row::of).collect()),
+            Err(problem) => return failure(&problem),
+        }
+    } else {
+        None
+    };
     html(&UserPage {
-        layout: Layout::new(&app, &viewer, format!("User {username}"), "/users"),
+        layout: Layout::new(&app, &viewer, format!("User {username}"), "/users").with_notice(done.done.as_deref()),
+        tokens,
+        history,
+        username_query: form_urlencoded::byte_serialize(name.as_str().as_bytes()).collect(),
         status: status_name(wire.status),
         created: shown_time(wire.created_at),
         last_login: wire.last_login_at.map_or_else(|| "never".to_owned(), shown_time),
@@ -128,9 +179,14 @@ pub async fn show(State(app): State<App>, viewer: Viewer, Path(username): Path<S
 pub struct Confirm {
     #[serde(default)]
     confirm: String,
+    /// The token to revoke (`revoke-token`).
+    #[serde(default)]
+    token: String,
 }
 
-/// `POST /users/{username}/{action}`: disable, enable, unlock or delete.
+/// `POST /users/{username}/{action}`: disable, enable, unlock, delete, or
+/// `revoke-token` (one of its tokens; a token of another user is not found
+/// here).
 pub async fn act(
     State(app): State<App>,
     viewer: Viewer,
@@ -163,6 +219,12 @@ pub async fn act(
             "unlocked",
         ),
         "delete" if confirm.confirm.trim() == username => (ops.delete_user(acting, user).await.map(|_| ()), "deleted"),
+        "revoke-token" => (
+            ops.revoke_user_token(acting, &username, &confirm.token)
+                .await
+                .map(|_| ()),
+            "revoked",
+        ),
         "delete" => {
             return message(
                 422,
