@@ -12,6 +12,7 @@
 //! One JSON line on stdout. `--no-notify` runs the instances with
 //! `listen_notify = false`: polling alone propagates.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -235,6 +236,8 @@ struct Tally {
     resent: u64,
     errors: u64,
     first_error: Option<String>,
+    /// Errors by kind: `load <status>`, or what a probe met.
+    by_kind: BTreeMap<String, u64>,
 }
 
 /// Runs the benchmark; answers the one JSON object it prints.
@@ -347,6 +350,9 @@ async fn measure(
         into.writes.latencies.extend(tally.writes.latencies);
         into.errors += tally.errors;
         into.resent += tally.resent;
+        for (kind, n) in tally.by_kind {
+            *into.by_kind.entry(kind).or_default() += n;
+        }
         if into.first_error.is_none() {
             into.first_error = tally.first_error;
         }
@@ -357,12 +363,14 @@ async fn measure(
     let mut all_checks = Samples::default();
     let mut all_writes = Samples::default();
     let mut rows = Vec::new();
-    let mut errors = probe_errors.0;
-    let mut first_error = probe_errors.1;
+    let (mut errors, mut first_error, mut by_kind) = probe_errors;
     let mut resent = 0;
     for (i, tally) in per_instance.iter_mut().enumerate() {
         errors += tally.errors;
         resent += tally.resent;
+        for (kind, n) in &tally.by_kind {
+            *by_kind.entry(kind.clone()).or_default() += n;
+        }
         if first_error.is_none() {
             first_error = tally.first_error.clone();
         }
@@ -393,6 +401,7 @@ async fn measure(
         "per_instance": rows,
         "errors": errors,
         "first_error": first_error,
+        "errors_by_kind": by_kind,
         "writes_resent_after_conflict": resent,
         "targets": {
             "propagation_p99_ms": if args.no_notify { 1_000 } else { 100 },
@@ -453,6 +462,7 @@ async fn drive(mut conn: Conn, stop: Arc<AtomicBool>, keys: Arc<AtomicU64>, writ
             }
             Ok((status, body)) => {
                 tally.errors += 1;
+                *tally.by_kind.entry(format!("load {status}")).or_default() += 1;
                 tally
                     .first_error
                     .get_or_insert_with(|| format!("{status}: {}", String::from_utf8_lossy(&body)));
@@ -463,21 +473,24 @@ async fn drive(mut conn: Conn, stop: Arc<AtomicBool>, keys: Arc<AtomicU64>, writ
     Ok(tally)
 }
 
+/// The probes' errors: how many, the first one, and how many of each kind.
+type ProbeErrors = (u64, Option<String>, BTreeMap<String, u64>);
+
 /// Propagation and revocation probes between instance pairs until `stop`;
-/// answers both samples and (errors, the first one).
+/// answers both samples and the errors.
 async fn probe(
     addrs: Vec<String>,
     token: String,
     stop: Arc<AtomicBool>,
     every: Duration,
-) -> Result<(Samples, Samples, (u64, Option<String>))> {
+) -> Result<(Samples, Samples, ProbeErrors)> {
     let mut conns = Vec::new();
     for addr in &addrs {
         conns.push(Conn::open(addr, &token).await?);
     }
     let mut propagation = Samples::default();
     let mut revocation = Samples::default();
-    let mut errors = (0, None);
+    let mut errors: ProbeErrors = (0, None, BTreeMap::new());
     let n = conns.len();
     let mut i = 0_usize;
     while !stop.load(Ordering::Relaxed) {
@@ -494,6 +507,7 @@ async fn probe(
         };
         if let Err(error) = outcome {
             errors.0 += 1;
+            *errors.2.entry(format!("probe: {error}")).or_default() += 1;
             errors.1.get_or_insert_with(|| error.to_string());
         }
         i += 1;
@@ -519,12 +533,12 @@ async fn propagate_probe(conns: &mut [Conn], a: usize, b: usize, i: usize) -> Re
     let key = format!("probe{i}");
     let body = format!(r#"{{"key": "{key}", "display_name": "{key}"}}"#);
     let (status, _, _) = on_a.write("POST", "/api/v1/projects", &body).await?;
-    ensure!(status == 201, "probe write {key}: {status}");
+    ensure!(status == 201, "a probe project's creation answered {status}");
     let committed = Instant::now();
     while !on_b.allowed(&key).await? {
         ensure!(
             committed.elapsed() < Duration::from_secs(10),
-            "{key} not visible on B in 10 s"
+            "a probe project was not visible on B in 10 s"
         );
     }
     Ok(committed.elapsed())

@@ -91,52 +91,88 @@ pub(crate) struct Running {
     pub(crate) runtime: tokio::runtime::Runtime,
     pub(crate) addr: SocketAddr,
     pub(crate) server: gatehouse_server::Server,
-    /// The model as the store holds it after the load.
-    pub(crate) model: gatehouse_authz::Model,
+    /// The model as the store holds it after the load, when asked for.
+    pub(crate) model: Option<gatehouse_authz::Model>,
     pub(crate) loaded_revision: u64,
+    /// The time the workload's commits took (0 when a kept store was
+    /// served again).
     pub(crate) load_ms: f64,
-    pub(crate) _dir: tempfile::TempDir,
+    /// The temporary data directory, unless the caller named one.
+    pub(crate) _dir: Option<tempfile::TempDir>,
+}
+
+/// Where the served store lives, and what to keep in memory.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Serving<'a> {
+    /// Server worker threads.
+    pub(crate) threads: usize,
+    /// A data directory to keep: loaded the first time, served again as it
+    /// is the next (the load of scale 100 takes many minutes).
+    pub(crate) data_dir: Option<&'a std::path::Path>,
+    /// Read the stored model back after the load (`Running::model`).
+    pub(crate) keep_model: bool,
 }
 
 /// Starts the server once to initialise the store, writes the workload
-/// through the store, and starts it again on the same data directory.
-fn serve_workload(w: &workload::Workload, threads: usize) -> Result<Running> {
-    let dir = tempfile::tempdir()?;
+/// through the store, and starts it again on the same data directory (or,
+/// when `serving.data_dir` already holds a store, only starts it).
+fn serve_workload(w: &workload::Workload, serving: Serving<'_>) -> Result<Running> {
+    let temporary = match serving.data_dir {
+        Some(_) => None,
+        None => Some(tempfile::tempdir()?),
+    };
+    let root = serving
+        .data_dir
+        .map_or_else(
+            || temporary.as_ref().map(|d| d.path().to_owned()),
+            |d| Some(d.to_owned()),
+        )
+        .context("no data directory")?;
     let config = Config {
         listen: "127.0.0.1:0".parse()?,
-        data_dir: dir.path().join("data"),
+        data_dir: root.join("data"),
         admin_password: Some(ADMIN_PASSWORD.to_owned()),
         ..Config::default()
     };
+    let kept = config.data_dir.join("gatehouse.db").exists();
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
+        .worker_threads(serving.threads.max(1))
         .thread_name("gatehouse-server")
         .enable_all()
         .build()?;
     let (server, model, loaded_revision, load_ms, addr) = runtime.block_on(async {
-        let first = gatehouse_server::start(config.clone()).await.context("first start")?;
-        ensure!(first.initialized(), "the fresh store was not initialised");
-        let store = first.app().store();
-        let (existing, revision) = store.load_model().await?;
-        let now = OffsetDateTime::now_utc();
-        let commits = store_bench::load_commits_onto(&w.model, &existing, now, revision)?;
-        let started = Instant::now();
-        let mut loaded_revision = revision;
-        for commit in &commits {
-            loaded_revision = store.commit(commit, now).await.context("loading the workload")?;
+        let mut load_ms = 0.0;
+        if !kept {
+            let first = gatehouse_server::start(config.clone()).await.context("first start")?;
+            ensure!(first.initialized(), "the fresh store was not initialised");
+            let store = first.app().store();
+            let (existing, revision) = store.load_model().await?;
+            let now = OffsetDateTime::now_utc();
+            let commits = store_bench::load_commits_onto(&w.model, &existing, now, revision)?;
+            drop(existing);
+            let started = Instant::now();
+            for commit in &commits {
+                store.commit(commit, now).await.context("loading the workload")?;
+            }
+            load_ms = measure::ms(started.elapsed());
+            drop(commits);
+            store.close().await;
+            drop(first);
         }
-        let load_ms = measure::ms(started.elapsed());
-        store.close().await;
-        drop(first);
 
         let server = gatehouse_server::start(config).await.context("second start")?;
         ensure!(!server.initialized(), "the second start initialised the store again");
-        let (model, at) = server.app().store().load_model().await?;
+        let loaded_revision = server.app().store().revision().await?;
         ensure!(
-            at == loaded_revision && server.app().snapshot().revision() == loaded_revision,
-            "the server started at revision {}, the load committed {loaded_revision}",
+            server.app().snapshot().revision() == loaded_revision,
+            "the server started at revision {}, the store holds {loaded_revision}",
             server.app().snapshot().revision()
         );
+        let model = if serving.keep_model {
+            Some(server.app().store().load_model().await?.0)
+        } else {
+            None
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let serving = server.clone();
@@ -154,31 +190,32 @@ fn serve_workload(w: &workload::Workload, threads: usize) -> Result<Running> {
         model,
         loaded_revision,
         load_ms,
-        _dir: dir,
+        _dir: temporary,
     })
 }
 
 /// Generates the scale-`scale` workload with `checks` checks and serves it
-/// on `threads` server threads.
+/// as `serving` says.
 pub(crate) fn workload_served(
     scale: u32,
     seed: u64,
     checks: usize,
-    threads: usize,
+    serving: Serving<'_>,
 ) -> Result<(workload::Workload, Running)> {
     let scale = scale as usize;
     progress!("generating the scale-{scale} workload ({checks} checks)");
     let w = workload::reference(scale, seed, checks)?;
     progress!(
-        "initialising a SQLite store and loading {} users, {} members through it",
+        "initialising a SQLite store and loading {} users, {} members through it (unless kept)",
         w.model.users.len(),
         w.model.members.len()
     );
-    let running = serve_workload(&w, threads)?;
+    let running = serve_workload(&w, serving)?;
     progress!(
-        "serving revision {} on http://{} ({threads} server threads); workload committed in {:.0} ms",
+        "serving revision {} on http://{} ({} server threads); workload committed in {:.0} ms",
         running.loaded_revision,
         running.addr,
+        serving.threads,
         running.load_ms
     );
     Ok((w, running))
@@ -231,10 +268,16 @@ pub fn run(args: &HttpArgs) -> Result<Value> {
     );
     ensure!(args.seconds > 0, "--seconds must be at least 1");
     ensure!(args.checks > 0, "--checks must be at least 1");
-    let (w, running) = workload_served(args.scale, args.seed, args.checks, args.server_threads)?;
+    let serving = Serving {
+        threads: args.server_threads,
+        keep_model: true,
+        ..Serving::default()
+    };
+    let (w, running) = workload_served(args.scale, args.seed, args.checks, serving)?;
 
     // The expected decisions, from a snapshot compiled from the store's model.
-    let snapshot = Snapshot::compile(Arc::clone(&w.catalogue), &running.model).context("compiling the stored model")?;
+    let model = running.model.as_ref().context("the stored model was not kept")?;
+    let snapshot = Snapshot::compile(Arc::clone(&w.catalogue), model).context("compiling the stored model")?;
     let expected: Vec<bool> = w
         .checks
         .iter()

@@ -16,7 +16,7 @@ use hyper::Method;
 use rand::{Rng as _, SeedableRng as _};
 use serde_json::{Value, json};
 
-use crate::http_bench::{admin_token, round, workload_served};
+use crate::http_bench::{Serving, admin_token, round, workload_served};
 use crate::load::{self, Measured, Phase};
 use crate::measure;
 use gatehouse_workload as workload;
@@ -49,6 +49,11 @@ pub struct ScimArgs {
     /// Worker threads of the server's runtime.
     #[arg(long, default_value_t = 2)]
     server_threads: usize,
+    /// Keep the loaded store in this directory and serve it again on the
+    /// next run naming it (same scale and seed), instead of loading the
+    /// workload into a temporary one (minutes at scale 100).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
     /// Worker threads of the load driver's runtime.
     #[arg(long, default_value_t = 2)]
     client_threads: usize,
@@ -73,7 +78,16 @@ pub fn run(args: &ScimArgs) -> Result<Value> {
     );
     ensure!(args.seconds > 0, "--seconds must be at least 1");
     ensure!(args.requests > 0, "--requests must be at least 1");
-    let (w, running) = workload_served(args.scale, args.seed, 1, args.server_threads)?;
+    let (w, running) = workload_served(
+        args.scale,
+        args.seed,
+        1,
+        Serving {
+            threads: args.server_threads,
+            data_dir: args.data_dir.as_deref(),
+            keep_model: false,
+        },
+    )?;
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
     let users = &w.model.users;

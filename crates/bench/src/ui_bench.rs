@@ -20,7 +20,7 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-use crate::http_bench::{ADMIN_PASSWORD, round, workload_served};
+use crate::http_bench::{ADMIN_PASSWORD, Serving, round, workload_served};
 use crate::load::{self, Measured, Phase};
 use crate::measure;
 use gatehouse_authz::Model;
@@ -56,6 +56,11 @@ pub struct UiArgs {
     /// Worker threads of the server's runtime.
     #[arg(long, default_value_t = 2)]
     server_threads: usize,
+    /// Keep the loaded store in this directory and serve it again on the
+    /// next run naming it (same scale and seed), instead of loading the
+    /// workload into a temporary one (minutes at scale 100).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// Progress goes to stderr, so that stdout holds only the result.
@@ -309,8 +314,17 @@ async fn time(
 /// Runs the UI benchmark; answers one JSON object.
 pub fn run(args: &UiArgs) -> Result<Value> {
     ensure!(args.seconds > 0, "--seconds must be at least 1");
-    let (w, running) = workload_served(args.scale, args.seed, 100, args.server_threads)?;
-    let pairs: Vec<Pair> = pairs(&running.model, &w)?
+    let (w, running) = workload_served(
+        args.scale,
+        args.seed,
+        100,
+        Serving {
+            threads: args.server_threads,
+            data_dir: args.data_dir.as_deref(),
+            keep_model: false,
+        },
+    )?;
+    let pairs: Vec<Pair> = pairs(&w.model, &w)?
         .into_iter()
         .filter(|p| p.users_page || !args.users_only)
         .collect();
