@@ -194,9 +194,42 @@ fn serve_workload(w: &workload::Workload, serving: Serving<'_>) -> Result<Runnin
     })
 }
 
+/// The served store of `gatehouse-bench scim` and `ui`: which workload,
+/// how many server threads, and where the store is kept.
+#[derive(clap::Args)]
+pub(crate) struct ServedArgs {
+    /// Workload scale: 10,000·N users, 1,000·N groups, 500·N projects.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) scale: u32,
+    /// Generator seed.
+    #[arg(long, default_value_t = workload::DEFAULT_SEED)]
+    pub(crate) seed: u64,
+    /// Worker threads of the server's runtime.
+    #[arg(long, default_value_t = 2)]
+    pub(crate) server_threads: usize,
+    /// Keep the loaded store in this directory and serve it again on the
+    /// next run naming it (same scale and seed), instead of loading the
+    /// workload into a temporary one (minutes at scale 100).
+    #[arg(long)]
+    pub(crate) data_dir: Option<std::path::PathBuf>,
+}
+
+impl ServedArgs {
+    /// The workload with `checks` checks, served as these options say
+    /// (without a copy of the stored model).
+    pub(crate) fn served(&self, checks: usize) -> Result<(workload::Workload, Running)> {
+        let serving = Serving {
+            threads: self.server_threads,
+            data_dir: self.data_dir.as_deref(),
+            keep_model: false,
+        };
+        workload_served(self.scale, self.seed, checks, serving)
+    }
+}
+
 /// Generates the scale-`scale` workload with `checks` checks and serves it
 /// as `serving` says.
-pub(crate) fn workload_served(
+fn workload_served(
     scale: u32,
     seed: u64,
     checks: usize,

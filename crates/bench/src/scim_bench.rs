@@ -16,20 +16,15 @@ use hyper::Method;
 use rand::{Rng as _, SeedableRng as _};
 use serde_json::{Value, json};
 
-use crate::http_bench::{Serving, admin_token, round, workload_served};
+use crate::http_bench::{ServedArgs, admin_token, round};
 use crate::load::{self, Measured, Phase};
 use crate::measure;
-use gatehouse_workload as workload;
 
 /// Options of `gatehouse-bench scim`.
 #[derive(clap::Args)]
 pub struct ScimArgs {
-    /// Workload scale: 10,000·N users, 1,000·N groups, 500·N projects.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
-    scale: u32,
-    /// Generator seed (the workload's and the choice of users).
-    #[arg(long, default_value_t = workload::DEFAULT_SEED)]
-    seed: u64,
+    #[command(flatten)]
+    served: ServedArgs,
     /// Distinct requests of each phase; the phases cycle through them.
     #[arg(long, default_value_t = 10_000)]
     requests: usize,
@@ -46,14 +41,6 @@ pub struct ScimArgs {
     /// writer: more connections only lengthen the queue).
     #[arg(long, default_value_t = 4)]
     patch_concurrency: usize,
-    /// Worker threads of the server's runtime.
-    #[arg(long, default_value_t = 2)]
-    server_threads: usize,
-    /// Keep the loaded store in this directory and serve it again on the
-    /// next run naming it (same scale and seed), instead of loading the
-    /// workload into a temporary one (minutes at scale 100).
-    #[arg(long)]
-    data_dir: Option<std::path::PathBuf>,
     /// Worker threads of the load driver's runtime.
     #[arg(long, default_value_t = 2)]
     client_threads: usize,
@@ -78,18 +65,9 @@ pub fn run(args: &ScimArgs) -> Result<Value> {
     );
     ensure!(args.seconds > 0, "--seconds must be at least 1");
     ensure!(args.requests > 0, "--requests must be at least 1");
-    let (w, running) = workload_served(
-        args.scale,
-        args.seed,
-        1,
-        Serving {
-            threads: args.server_threads,
-            data_dir: args.data_dir.as_deref(),
-            keep_model: false,
-        },
-    )?;
+    let (w, running) = args.served.served(1)?;
 
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.seed);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(args.served.seed);
     let users = &w.model.users;
     let plain: Vec<&str> = users.iter().filter(|u| !u.admin).map(|u| u.name.as_str()).collect();
     ensure!(!plain.is_empty(), "the workload has no user that is not an admin");
@@ -169,7 +147,7 @@ pub fn run(args: &ScimArgs) -> Result<Value> {
     };
     Ok(json!({
         "bench": "scim",
-        "scale": args.scale,
+        "scale": args.served.scale,
         "seed": w.seed,
         "users": users.len(),
         "members": w.model.members.len(),
@@ -177,7 +155,7 @@ pub fn run(args: &ScimArgs) -> Result<Value> {
         "revision": revision,
         "seconds": args.seconds,
         "warmup_seconds": args.warmup,
-        "server_threads": args.server_threads,
+        "server_threads": args.served.server_threads,
         "client_threads": args.client_threads,
         "filter_concurrency": args.concurrency,
         "patch_concurrency": args.patch_concurrency,

@@ -20,7 +20,7 @@ use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 
-use crate::http_bench::{ADMIN_PASSWORD, Serving, round, workload_served};
+use crate::http_bench::{ADMIN_PASSWORD, ServedArgs, round};
 use crate::load::{self, Measured, Phase};
 use crate::measure;
 use gatehouse_authz::Model;
@@ -37,12 +37,8 @@ const PAGE_SIZE: u32 = 50;
 /// Options of `gatehouse-bench ui`.
 #[derive(clap::Args)]
 pub struct UiArgs {
-    /// Workload scale: 10,000·N users, 1,000·N groups, 500·N projects.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
-    scale: u32,
-    /// Generator seed.
-    #[arg(long, default_value_t = workload::DEFAULT_SEED)]
-    seed: u64,
+    #[command(flatten)]
+    served: ServedArgs,
     /// Only the User Management pages (the list, a search, a filter, one
     /// user), as for a run at scale 100.
     #[arg(long)]
@@ -53,14 +49,6 @@ pub struct UiArgs {
     /// Warm-up seconds of each.
     #[arg(long, default_value_t = 1)]
     warmup: u64,
-    /// Worker threads of the server's runtime.
-    #[arg(long, default_value_t = 2)]
-    server_threads: usize,
-    /// Keep the loaded store in this directory and serve it again on the
-    /// next run naming it (same scale and seed), instead of loading the
-    /// workload into a temporary one (minutes at scale 100).
-    #[arg(long)]
-    data_dir: Option<std::path::PathBuf>,
 }
 
 /// Progress goes to stderr, so that stdout holds only the result.
@@ -314,16 +302,7 @@ async fn time(
 /// Runs the UI benchmark; answers one JSON object.
 pub fn run(args: &UiArgs) -> Result<Value> {
     ensure!(args.seconds > 0, "--seconds must be at least 1");
-    let (w, running) = workload_served(
-        args.scale,
-        args.seed,
-        100,
-        Serving {
-            threads: args.server_threads,
-            data_dir: args.data_dir.as_deref(),
-            keep_model: false,
-        },
-    )?;
+    let (w, running) = args.served.served(100)?;
     let pairs: Vec<Pair> = pairs(&w.model, &w)?
         .into_iter()
         .filter(|p| p.users_page || !args.users_only)
@@ -382,14 +361,14 @@ pub fn run(args: &UiArgs) -> Result<Value> {
     }
     Ok(json!({
         "bench": "ui",
-        "scale": args.scale,
+        "scale": args.served.scale,
         "seed": w.seed,
         "users": w.model.users.len(),
         "projects": w.model.projects.len(),
         "load_ms": load_ms.round(),
         "seconds": args.seconds,
         "warmup_seconds": args.warmup,
-        "server_threads": args.server_threads,
+        "server_threads": args.served.server_threads,
         "pages": rows,
         "aims_met": aims_met,
         "peak_rss_bytes": measure::peak_rss_bytes(),

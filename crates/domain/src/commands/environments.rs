@@ -1,8 +1,8 @@
 //! Environments: global ones (platform admins) and a project's own (SPEC
 //! §5.4), deletion with `force` when roles use them.
 
-use gatehouse_authz::EnvId;
 use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
+use gatehouse_authz::{EnvId, RoleView, Snapshot};
 use serde_json::json;
 
 use super::members::{project_id, require_project_action};
@@ -85,20 +85,17 @@ async fn roles_using<S: Store>(ctx: &Ctx<'_, S>, env: &Environment) -> Result<Ve
     let Some(id) = snapshot.env_id(env.name.as_str()) else {
         return Ok(Vec::new());
     };
-    let candidates: Vec<_> = match env.project.as_ref().and_then(|key| snapshot.project_id(key.as_str())) {
-        Some(project) => snapshot.project_roles(project).to_vec(),
-        None if env.project.is_some() => Vec::new(),
-        None => snapshot
-            .global_roles()
-            .chain(
-                snapshot
-                    .projects()
-                    .flat_map(|(_, p)| snapshot.project_roles(p).iter().copied()),
-            )
+    let candidates: Vec<RoleView<'_>> = match env.project.as_ref().map(|key| snapshot.project_id(key.as_str())) {
+        Some(Some(project)) => snapshot
+            .project_roles(project)
+            .iter()
+            .filter_map(|r| snapshot.role(*r))
             .collect(),
+        Some(None) => Vec::new(),
+        None => every_role(snapshot).collect(),
     };
     let mut roles = Vec::new();
-    for view in candidates.into_iter().filter_map(|r| snapshot.role(r)) {
+    for view in candidates {
         if !view.environments().contains(&id) {
             continue;
         }
@@ -127,29 +124,38 @@ pub fn usage<S: Store>(ctx: &Ctx<'_, S>, envs: &[Environment]) -> Result<Vec<Vec
         .enumerate()
         .filter_map(|(k, env)| snapshot.env_id(env.name.as_str()).map(|id| (id, k)))
         .collect();
-    let roles = snapshot.global_roles().chain(
-        snapshot
-            .projects()
-            .flat_map(|(_, p)| snapshot.project_roles(p).iter().copied()),
-    );
-    for role in roles.filter_map(|r| snapshot.role(r)) {
+    for role in every_role(snapshot) {
         for env in role.environments() {
             if let Some(users) = index.get(env).and_then(|&k| usage.get_mut(k)) {
-                users.push(match role.project() {
-                    Some(p) => format!("{p}/{}", role.name()),
-                    None => role.name().to_owned(),
-                });
+                users.push(label(role.project(), role.name()));
             }
         }
     }
     Ok(usage)
 }
 
-fn role_label(role: &Role) -> String {
-    match &role.project {
-        Some(p) => format!("{p}/{}", role.name),
-        None => role.name.to_string(),
+/// Every role of the snapshot: the global ones, then each project's.
+fn every_role(snapshot: &Snapshot) -> impl Iterator<Item = RoleView<'_>> {
+    snapshot
+        .global_roles()
+        .chain(
+            snapshot
+                .projects()
+                .flat_map(|(_, p)| snapshot.project_roles(p).iter().copied()),
+        )
+        .filter_map(|r| snapshot.role(r))
+}
+
+/// A role as the answers name it: `name`, or `project/name`.
+fn label(project: Option<&str>, name: &str) -> String {
+    match project {
+        Some(p) => format!("{p}/{name}"),
+        None => name.to_owned(),
     }
+}
+
+fn role_label(role: &Role) -> String {
+    label(role.project.as_ref().map(ProjectKey::as_str), role.name.as_str())
 }
 
 /// How many tokens' restricted scopes name the environment `name`, and how

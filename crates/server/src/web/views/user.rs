@@ -139,15 +139,17 @@ pub async fn show(
         });
     }
     let ops = app.ops(Via::Ui);
-    let paging = |limit| Paging {
-        limit: Some(limit),
+    let paging = Paging {
+        limit: Some(TOKENS_SHOWN),
         cursor: None,
     };
-    let tokens = ops
-        .list_tokens(&viewer.caller.acting, name.as_str(), &paging(TOKENS_SHOWN))
-        .await
-        .ok()
-        .map(|page| page.items.iter().map(api::Token::from).map(tokens::Row::of).collect());
+    // A viewer who may not list them (403, or 404 for a user it does not
+    // dominate) sees no token section; any other failure is the page's.
+    let tokens = match ops.list_tokens(&viewer.caller.acting, name.as_str(), &paging).await {
+        Ok(page) => Some(page.items.iter().map(api::Token::from).map(tokens::Row::of).collect()),
+        Err(problem) if matches!(problem.problem.status, 403 | 404) => None,
+        Err(problem) => return failure(&problem),
+    };
     let history = if may_reach(&app, crate::web::AUDIT, &viewer.caller) {
         let about = AuditFilter {
             target: Some(name.as_str().to_owned()),
