@@ -265,6 +265,15 @@ pub trait Store: Send + Sync {
         filter: &MemberFilter,
         page: &PageRequest,
     ) -> impl Future<Output = Result<Page<Member>, StoreError>> + Send;
+    /// The first `limit` projects, by key, where `username` is a member,
+    /// directly or through one of its groups (the `members_username` and
+    /// `group_members_username` indexes: as quick in 50,000 projects as in
+    /// five).
+    fn member_projects(
+        &self,
+        username: &Username,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<ProjectKey>, StoreError>> + Send;
 
     /// A project's registered resources, by type then name (SPEC §5.6).
     fn resources(

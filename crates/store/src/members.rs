@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use gatehouse_authz::{self as authz, MemberSpec};
 use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::{Member, Principal};
-use gatehouse_domain::names::{ProjectKey, RoleName};
+use gatehouse_domain::names::{ProjectKey, RoleName, Username};
 use gatehouse_domain::store::{MemberFilter, Page, PageRequest};
 
 use crate::codec::{self, KIND_GROUP, KIND_USER};
@@ -326,6 +326,30 @@ pub(crate) async fn list<C: Conn>(
         items: page_of.items.into_iter().map(|(_, m)| m).collect(),
         next_cursor: page_of.next_cursor,
     })
+}
+
+/// The first `limit` projects, by key, where `username` is a member itself
+/// or through a group: two index lookups (`members_username`, then
+/// `group_members_username` joined on `members_group_name`), never a scan
+/// of the projects.
+pub(crate) async fn projects_of<C: Conn>(
+    c: &mut C,
+    username: &Username,
+    limit: u32,
+) -> Result<Vec<ProjectKey>, StoreError> {
+    let rows = c
+        .fetch_all(
+            "SELECT project FROM members WHERE username = $1 \
+             UNION \
+             SELECT m.project FROM group_members g JOIN members m ON m.group_name = g.group_name \
+             WHERE g.username = $1 \
+             ORDER BY project LIMIT $2",
+            args![username.as_str(), i64::from(limit)],
+        )
+        .await?;
+    rows.iter()
+        .map(|row| codec::project_key(&row.text("project")?))
+        .collect()
 }
 
 /// Every membership as the model knows it, roles sorted, by project, kind

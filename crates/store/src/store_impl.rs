@@ -98,6 +98,10 @@ impl gatehouse_domain::Store for Store {
         with_conn!(self, |c| members::list(c, project, filter, page).await)
     }
 
+    async fn member_projects(&self, username: &Username, limit: u32) -> Result<Vec<ProjectKey>, StoreError> {
+        with_conn!(self, |c| members::projects_of(c, username, limit).await)
+    }
+
     async fn resources(&self, project: &ProjectKey, page: &PageRequest) -> Result<Page<Resource>, StoreError> {
         with_conn!(self, |c| resources::list(c, project, page).await)
     }

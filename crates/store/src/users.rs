@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::codec::{
     self, from_json, int, kind_str, managed_by_str, nanos, opt_nanos, opt_time, status_str, time, to_json, uint,
 };
-use crate::conn::{Conn, Row, args, assembled, tuples};
+use crate::conn::{Arg, Conn, Row, args, assembled, tuples};
 use crate::cursor;
 use crate::error::missing;
 
@@ -248,37 +248,116 @@ pub(crate) async fn by_external_id<C: Conn>(c: &mut C, external_id: &str) -> Res
     row.as_ref().map(from_row).transpose()
 }
 
+/// The listing's filters, after `username > $1`: `$2` a `LIKE` pattern of
+/// the search (username or email), `$3` status, `$4` kind, `$5` manager.
+macro_rules! user_filters {
+    () => {
+        " AND ($2 IS NULL OR username LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\')\
+         AND ($3 IS NULL OR status = $3)\
+         AND ($4 IS NULL OR kind = $4)\
+         AND ($5 IS NULL OR managed_by = $5)"
+    };
+}
+
+/// How many users after the cursor a SQLite search reads in index order
+/// before it asks the trigram index instead.
+const SEARCH_WINDOW: i64 = 4_096;
+
 /// Users by username, filtered by substring (of username or email),
 /// status, kind and manager: keyset-paged on the username index, so a page
 /// reads its rows in index order and stops at the limit.
+///
+/// A search that matches few users would read the whole table that way, so
+/// a search of three characters or more first reads only the next
+/// [`SEARCH_WINDOW`] users in order — enough when matches are common — and
+/// otherwise finds the matches through a trigram index and sorts only them:
+/// SQLite's `user_search` (FTS5), PostgreSQL's `users_search` (`pg_trgm`,
+/// chosen by the planner). Either way the `LIKE` pattern has the last
+/// word, so both paths answer the same rows.
 pub(crate) async fn list<C: Conn>(
     c: &mut C,
     filter: &UserFilter,
     page: &PageRequest,
 ) -> Result<Page<User>, StoreError> {
     let after: String = cursor::after("users", page)?.unwrap_or_default();
-    let rows = c
-        .fetch_all(
+    let q = filter.q.as_deref().map(str::to_lowercase);
+    let indexed = q.as_deref().is_some_and(|q| q.chars().count() >= 3);
+    let limit = cursor::fetch_limit(page);
+    // `$1`–`$6` of every statement, then its own.
+    let arguments = |more: Vec<Arg>| {
+        let mut all = args![
+            after.clone(),
+            cursor::contains_pattern(q.as_deref()),
+            filter.status.map(|s| status_str(s).to_owned()),
+            filter.kind.map(|k| kind_str(k).to_owned()),
+            filter.managed_by.map(|m| managed_by_str(m).to_owned()),
+            limit,
+        ];
+        all.extend(more);
+        all
+    };
+    let rows = if indexed {
+        let near = c
+            .fetch_all(
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM (SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE username > $1 ORDER BY username LIMIT $7) AS w WHERE username > $1",
+                    user_filters!(),
+                    " ORDER BY username LIMIT $6"
+                ),
+                arguments(args![SEARCH_WINDOW]),
+            )
+            .await?;
+        if i64::try_from(near.len()).unwrap_or(i64::MAX) >= limit {
+            near
+        } else if C::POSTGRES {
+            // Few match: the planner reads them through the trigram index
+            // (a statement of its own, whose plan the scan's never shares).
+            c.fetch_all(
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM users WHERE (username LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\')",
+                    " AND username > $1",
+                    user_filters!(),
+                    " ORDER BY username LIMIT $6"
+                ),
+                arguments(Vec::new()),
+            )
+            .await?
+        } else {
+            // The index's phrase query, `"q"`: a substring of username or
+            // email. CROSS JOIN keeps SQLite from walking the users instead.
+            c.fetch_all(
+                concat!(
+                    "SELECT ",
+                    user_columns!(),
+                    " FROM (SELECT i.username AS found FROM user_search s CROSS JOIN user_search_ids i",
+                    " WHERE s.user_search MATCH '\"' || replace($7, '\"', '\"\"') || '\"' AND i.id = s.rowid) AS f",
+                    " CROSS JOIN users ON users.username = f.found WHERE username > $1",
+                    user_filters!(),
+                    " ORDER BY username LIMIT $6"
+                ),
+                arguments(args![q.clone()]),
+            )
+            .await?
+        }
+    } else {
+        c.fetch_all(
             concat!(
                 "SELECT ",
                 user_columns!(),
                 " FROM users WHERE username > $1",
-                " AND ($2 IS NULL OR username LIKE $2 ESCAPE '\\' OR email_normalized LIKE $2 ESCAPE '\\')",
-                " AND ($3 IS NULL OR status = $3)",
-                " AND ($4 IS NULL OR kind = $4)",
-                " AND ($5 IS NULL OR managed_by = $5)",
+                user_filters!(),
                 " ORDER BY username LIMIT $6"
             ),
-            args![
-                after,
-                cursor::contains_pattern(filter.q.as_deref()),
-                filter.status.map(|s| status_str(s).to_owned()),
-                filter.kind.map(|k| kind_str(k).to_owned()),
-                filter.managed_by.map(|m| managed_by_str(m).to_owned()),
-                cursor::fetch_limit(page),
-            ],
+            arguments(Vec::new()),
         )
-        .await?;
+        .await?
+    };
     let users = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     cursor::finish("users", page, users, |u| u.username.as_str().to_owned())
 }

@@ -164,6 +164,45 @@ async fn hundred_thousand(db: Db) {
         names,
         (99_890..=99_899).map(|i| format!("user{i:06}")).collect::<Vec<_>>()
     );
+    // A search that finds ten among 100,000 users, far past the first
+    // pages (SQLite's trigram index, PostgreSQL's pg_trgm), pages like the
+    // rest, case-insensitively; a common one stops at the first page.
+    let mut page = page_of(3);
+    let mut sparse = Vec::new();
+    loop {
+        let got = s
+            .users(
+                &UserFilter {
+                    q: Some("SER09989".to_owned()),
+                    ..UserFilter::default()
+                },
+                &page,
+            )
+            .await
+            .unwrap();
+        sparse.extend(got.items.iter().map(|u| u.username.as_str().to_owned()));
+        match got.next_cursor {
+            Some(cursor) => page.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(
+        sparse,
+        (99_890..=99_899).map(|i| format!("user{i:06}")).collect::<Vec<_>>()
+    );
+    let common = s
+        .users(
+            &UserFilter {
+                q: Some("user0".to_owned()),
+                ..UserFilter::default()
+            },
+            &page_of(50),
+        )
+        .await
+        .unwrap();
+    assert_eq!(common.items.len(), 50);
+    assert_eq!(common.items[49].username.as_str(), "user000049");
+    assert!(common.next_cursor.is_some());
     let small = s
         .members(&pkey("small"), &MemberFilter::default(), &page_of(10))
         .await
@@ -287,6 +326,20 @@ async fn user_filters(db: Db) {
         .await
         .is_empty()
     );
+    assert_eq!(names(q("e%x"), 10).await, ["dave"], "wildcards in a longer search too");
+    assert!(
+        names(q("a\"b"), 10).await.is_empty(),
+        "a quote is a character like any other"
+    );
+
+    // The search follows a changed email and a deleted user.
+    let bob = s.user(&uname("bob")).await.unwrap().unwrap();
+    let robert = Some(gatehouse_domain::names::Email::parse("robert@Example.org").unwrap());
+    apply(&db, vec![Mutation::UpdateUser(User { email: robert, ..bob })]).await;
+    assert_eq!(names(q("robert@"), 10).await, ["bob"]);
+    assert!(names(q("bob@example"), 10).await.is_empty());
+    apply(&db, vec![Mutation::DeleteUser(uname("erin"))]).await;
+    assert_eq!(names(q("smith"), 10).await, ["alice", "carol_smith"]);
 }
 conformance!(user_listing_filters, user_filters);
 
@@ -366,3 +419,36 @@ async fn forged_cursors(db: Db) {
     assert_eq!(after_c, [uname("carol"), uname("dave")]);
 }
 conformance!(forged_cursor_is_refused, forged_cursors);
+
+async fn member_projects(db: Db) {
+    let s = &db.store;
+    build_world(&db).await;
+    apply(
+        &db,
+        vec![
+            Mutation::CreateProject(project("tools")),
+            Mutation::SetMember(group_member("tools", "devs", &["Reader"])),
+        ],
+    )
+    .await;
+    let keys = |name: &'static str, limit: u32| {
+        let store = s.clone();
+        async move {
+            let found = store.member_projects(&uname(name), limit).await.unwrap();
+            found.iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    // Directly, through a group, or both (once), by key.
+    assert_eq!(keys("alice", 10).await, ["api", "tools", "web"]);
+    assert_eq!(keys("bob", 10).await, ["tools", "web"]);
+    assert_eq!(keys("carol", 10).await, ["api"]);
+    assert!(keys("dave", 10).await.is_empty());
+    assert!(keys("nobody", 10).await.is_empty());
+    assert_eq!(keys("alice", 2).await, ["api", "tools"], "the first `limit`");
+    apply(&db, vec![Mutation::RemoveGroupMember(gname("devs"), uname("bob"))]).await;
+    assert_eq!(keys("bob", 10).await, ["web"]);
+}
+conformance!(
+    a_users_projects_come_from_its_memberships_and_its_groups,
+    member_projects
+);
