@@ -25,6 +25,7 @@ pub use wire::document::{
 };
 pub use wire::environments::{CreateEnvironment, Environment};
 pub use wire::groups::{CreateGroup, Group, PatchGroup, PatchGroupMembers};
+pub use wire::impact::{DryRun, Impact};
 pub use wire::invitations::{
     AcceptInvitation, CreateInvitation, DeliveryStatus, InvitationSent, Message, RequestPasswordReset, ResetPassword,
 };

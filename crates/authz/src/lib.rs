@@ -34,6 +34,7 @@ mod check;
 mod chunk_vec;
 mod escalation;
 mod ids;
+mod impact;
 mod model;
 mod reverse;
 mod scope;
@@ -45,6 +46,7 @@ pub use catalogue::{Catalogue, CatalogueError, CatalogueErrorKind, RoleType};
 pub use check::{Denial, Explanation, Grant, Grants, Member, Query, QueryError};
 pub use escalation::{Actor, Escalation, Shortfall};
 pub use ids::{ActionId, EnvId, GroupId, ProjectId, RoleId, UserId};
+pub use impact::{AccountChange, DecisionChange, Impact};
 pub use model::{
     AdminPrivileges, Change, EnvironmentSpec, GroupSpec, MemberSpec, Model, Principal, ProjectSpec, ResourceSpec,
     RoleGrants, RoleSpec, UserKind, UserSpec, UserStatus,

@@ -33,6 +33,10 @@ pub enum ClientError {
         /// Why it is refused.
         message: String,
     },
+    /// Not a failure: a dry run's answer, the impact of a write that was
+    /// not made ([`crate::Client::previewing`]).
+    #[error("dry run: nothing was written")]
+    Previewed(Box<gatehouse_api::DryRun>),
     /// Connecting, sending or receiving failed.
     #[error("cannot reach the server: {0}")]
     Transport(#[from] reqwest::Error),
@@ -44,7 +48,9 @@ impl ClientError {
     pub fn problem(&self) -> Option<&Problem> {
         match self {
             Self::Problem(p) => Some(p),
-            Self::Http { .. } | Self::Decode { .. } | Self::Url { .. } | Self::Transport(_) => None,
+            Self::Http { .. } | Self::Decode { .. } | Self::Url { .. } | Self::Previewed(_) | Self::Transport(_) => {
+                None
+            }
         }
     }
 
@@ -54,7 +60,7 @@ impl ClientError {
         match self {
             Self::Problem(p) => Some(p.status),
             Self::Http { status, .. } => Some(*status),
-            Self::Decode { .. } | Self::Url { .. } | Self::Transport(_) => None,
+            Self::Decode { .. } | Self::Url { .. } | Self::Previewed(_) | Self::Transport(_) => None,
         }
     }
 }

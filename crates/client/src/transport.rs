@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use gatehouse_api::{PROBLEM_CONTENT_TYPE, Problem};
+use gatehouse_api::{DryRun, PROBLEM_CONTENT_TYPE, Problem};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, RequestBuilder, Response, Url};
 use serde::Serialize;
@@ -22,6 +22,9 @@ pub struct Client {
     // appends segments to it.
     base: Url,
     token: Option<String>,
+    /// Set: every write is sent as a dry run listing at most this many
+    /// changes, and answers [`ClientError::Previewed`] (SPEC §7.2).
+    preview: Option<usize>,
 }
 
 impl Client {
@@ -46,13 +49,31 @@ impl Client {
             .user_agent(concat!("gatehouse-client/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .build()?;
-        Ok(Self { http, base, token })
+        Ok(Self {
+            http,
+            base,
+            token,
+            preview: None,
+        })
     }
 
     /// The same server, acting with another token.
     #[must_use]
     pub fn with_token(&self, token: Option<String>) -> Self {
         Self { token, ..self.clone() }
+    }
+
+    /// The same server, sending every write as a dry run (`?dry_run=true`,
+    /// listing at most `limit` changes): a write answers
+    /// [`ClientError::Previewed`] with its impact and changes nothing. A
+    /// route that takes no dry run refuses it (422), so nothing is written
+    /// by mistake.
+    #[must_use]
+    pub fn previewing(&self, limit: usize) -> Self {
+        Self {
+            preview: Some(limit),
+            ..self.clone()
+        }
     }
 
     /// The server's base URL.
@@ -79,10 +100,31 @@ impl Client {
     }
 
     fn request(&self, method: Method, url: Url) -> RequestBuilder {
-        let builder = self.http.request(method, url);
+        let mut builder = self.http.request(method.clone(), url);
+        if let Some(limit) = self.preview.filter(|_| method != Method::GET) {
+            builder = builder.query(&[("dry_run", "true"), ("limit", &limit.to_string())]);
+        }
         match &self.token {
             Some(token) => builder.bearer_auth(token),
             None => builder,
+        }
+    }
+
+    /// Sends `builder` (made by [`Client::request`] for `method`); the
+    /// answer of a dry run comes back as [`ClientError::Previewed`].
+    async fn dispatch(&self, method: &Method, builder: RequestBuilder) -> Result<Response, ClientError> {
+        let response = builder.send().await?;
+        if self.preview.is_none() || *method == Method::GET || !response.status().is_success() {
+            return Ok(response);
+        }
+        let url = response.url().to_string();
+        let bytes = response.bytes().await?;
+        match serde_json::from_slice::<DryRun>(&bytes) {
+            Ok(answer) if answer.dry_run => Err(ClientError::Previewed(Box::new(answer))),
+            _ => Err(ClientError::Decode {
+                url,
+                message: "a dry run answered something else than its impact".to_owned(),
+            }),
         }
     }
 
@@ -104,11 +146,11 @@ impl Client {
         body: Option<&B>,
     ) -> Result<T, ClientError> {
         let url = self.url(segments)?;
-        let mut builder = self.request(method, url);
+        let mut builder = self.request(method.clone(), url);
         if let Some(body) = body {
             builder = builder.json(body);
         }
-        decode(builder.send().await?).await
+        decode(self.dispatch(&method, builder).await?).await
     }
 
     /// Sends a request whose success answer has no body we keep (204 or JSON
@@ -120,8 +162,8 @@ impl Client {
         query: &Q,
     ) -> Result<(), ClientError> {
         let url = self.url(segments)?;
-        let response = self.request(method, url).query(query).send().await?;
-        check(response).await.map(drop)
+        let builder = self.request(method.clone(), url).query(query);
+        check(self.dispatch(&method, builder).await?).await.map(drop)
     }
 
     /// `DELETE` that answers JSON (the roles or members it touched).
@@ -131,7 +173,8 @@ impl Client {
         query: &Q,
     ) -> Result<serde_json::Value, ClientError> {
         let url = self.url(segments)?;
-        let response = check(self.request(Method::DELETE, url).query(query).send().await?).await?;
+        let builder = self.request(Method::DELETE, url).query(query);
+        let response = check(self.dispatch(&Method::DELETE, builder).await?).await?;
         let text = response.text().await?;
         if text.trim().is_empty() {
             return Ok(serde_json::Value::Null);
@@ -186,15 +229,13 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ClientErro
 impl Client {
     /// `PUT` of `body` whose success answer carries nothing we keep.
     pub(crate) async fn put_empty<B: Serialize + ?Sized>(&self, url: Url, body: &B) -> Result<(), ClientError> {
-        check(self.request(Method::PUT, url).json(body).send().await?)
-            .await
-            .map(drop)
+        let builder = self.request(Method::PUT, url).json(body);
+        check(self.dispatch(&Method::PUT, builder).await?).await.map(drop)
     }
 
     /// `POST`s `body` to `url`; the answer has no body.
     pub(crate) async fn post_empty<B: Serialize + ?Sized>(&self, url: Url, body: &B) -> Result<(), ClientError> {
-        check(self.request(Method::POST, url).json(body).send().await?)
-            .await
-            .map(drop)
+        let builder = self.request(Method::POST, url).json(body);
+        check(self.dispatch(&Method::POST, builder).await?).await.map(drop)
     }
 }

@@ -24,6 +24,7 @@ pub mod operations;
 pub mod ops;
 pub mod password;
 pub mod problem;
+pub mod query_params;
 pub mod rate_limit;
 pub mod request_id;
 pub mod router;

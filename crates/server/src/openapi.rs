@@ -50,7 +50,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         resources::list, resources::register, resources::remove,
         transfer::export, transfer::import,
     ),
-    components(schemas(gatehouse_api::ErrorCode, gatehouse_api::ProblemField)),
+    components(schemas(gatehouse_api::ErrorCode, gatehouse_api::ProblemField, gatehouse_api::DryRun)),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
 )]

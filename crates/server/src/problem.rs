@@ -24,11 +24,16 @@ pub fn current_request_id() -> Option<String> {
 
 /// A problem answering one request, with any headers it needs
 /// (`Retry-After`, `WWW-Authenticate`).
+///
+/// Or the answer of a dry run (SPEC §7.2): an operation run with a preview
+/// stops at its commit and leaves by this path — so that nothing after the
+/// commit point can run — carrying the impact, which renders as a 200.
 #[derive(Debug)]
 pub struct ApiProblem {
     /// The body (boxed: handlers return it in every `Err`).
     pub problem: Box<Problem>,
     headers: Vec<(HeaderName, HeaderValue)>,
+    dry_run: Option<Box<gatehouse_api::DryRun>>,
 }
 
 impl ApiProblem {
@@ -43,6 +48,21 @@ impl ApiProblem {
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self
+    }
+
+    /// The answer of a dry run: nothing was written.
+    #[must_use]
+    pub fn dry_run(answer: gatehouse_api::DryRun) -> Self {
+        Self {
+            dry_run: Some(Box::new(answer)),
+            ..Self::from(Problem::new(ErrorCode::Internal, "a dry run answers its impact"))
+        }
+    }
+
+    /// The impact, when this is the answer of a dry run.
+    #[must_use]
+    pub fn dry_run_answer(&self) -> Option<&gatehouse_api::DryRun> {
+        self.dry_run.as_deref()
     }
 
     /// The code.
@@ -71,6 +91,7 @@ impl From<Problem> for ApiProblem {
         Self {
             problem: Box::new(problem),
             headers: Vec::new(),
+            dry_run: None,
         }
     }
 }
@@ -122,6 +143,9 @@ impl From<StoreError> for ApiProblem {
 
 impl IntoResponse for ApiProblem {
     fn into_response(self) -> Response {
+        if let Some(answer) = self.dry_run {
+            return (StatusCode::OK, axum::Json(*answer)).into_response();
+        }
         let mut problem = *self.problem;
         if problem.request_id.is_none() {
             problem.request_id = current_request_id();

@@ -37,7 +37,7 @@ pub use crate::openapi::DOCS_PATH;
 use crate::problem::{ApiProblem, REQUEST_ID};
 use crate::request_id::SequentialIds;
 use crate::state::App;
-use crate::{openapi, ops};
+use crate::{openapi, ops, query_params};
 
 /// One route of the HTTP API.
 #[derive(Debug)]
@@ -236,13 +236,24 @@ const BULK_TIMEOUT: Duration = Duration::from_secs(600);
 pub fn router(app: App) -> Router {
     let timeout = Duration::from_secs(app.config().request_timeout_secs);
     let mut router = Router::new();
+    let documented = query_params::documented();
     for route in ROUTES {
         let limit = if BULK_ROUTES.contains(&route.path) {
             BULK_TIMEOUT
         } else {
             timeout
         };
-        let guarded = (route.handler)()
+        let mut handler = (route.handler)();
+        if route.path.starts_with("/api/v1/") {
+            // After the guard (a stranger learns nothing of the route's
+            // parameters); an undocumented native route takes none.
+            let taken = documented
+                .get(&(route.method.clone(), route.path.to_owned()))
+                .cloned()
+                .unwrap_or_default();
+            handler = handler.route_layer(middleware::from_fn_with_state(taken, query_params::refuse_unknown));
+        }
+        let guarded = handler
             .route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard))
             .route_layer(middleware::from_fn_with_state(limit, time_limit));
         router = router.route(route.path, guarded);

@@ -13,6 +13,7 @@ use gatehouse_store::Store;
 use time::OffsetDateTime;
 use tokio::sync::MutexGuard;
 
+use crate::operations::preview::Preview;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
@@ -25,6 +26,8 @@ pub struct Writer<'a> {
     _guard: MutexGuard<'a, ()>,
     snapshot: Arc<Snapshot>,
     now: OffsetDateTime,
+    /// Set: [`Writer::commit`] answers the impact and writes nothing.
+    preview: Option<Preview>,
 }
 
 impl App {
@@ -40,6 +43,7 @@ impl App {
             _guard: guard,
             snapshot: self.snapshot(),
             now: self.now(),
+            preview: None,
         })
     }
 
@@ -142,6 +146,13 @@ impl App {
 }
 
 impl Writer<'_> {
+    /// This writer for a dry run: its commit answers the impact.
+    #[must_use]
+    pub fn previewing(mut self, preview: Preview) -> Self {
+        self.preview = Some(preview);
+        self
+    }
+
     /// The snapshot commands are decided on.
     #[must_use]
     pub fn snapshot(&self) -> &Snapshot {
@@ -174,6 +185,14 @@ impl Writer<'_> {
     /// brought up to date; retrying decides again); `internal` when the
     /// store fails (nothing was written).
     pub async fn commit(self, commit: &Commit) -> Result<u64, ApiProblem> {
+        if let Some(preview) = &self.preview {
+            return Err(crate::operations::preview::answer(
+                self.app,
+                &self.snapshot,
+                commit,
+                preview,
+            ));
+        }
         match self.app.store().commit(commit, self.now).await {
             Ok(revision) => {
                 self.app

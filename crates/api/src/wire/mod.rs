@@ -7,6 +7,7 @@ pub mod check;
 pub mod document;
 pub mod environments;
 pub mod groups;
+pub mod impact;
 pub mod invitations;
 pub mod members;
 pub mod page;

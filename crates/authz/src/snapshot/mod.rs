@@ -554,6 +554,21 @@ impl Snapshot {
             + self.user_flags.len()
     }
 
+    /// Every platform admin, disabled or not.
+    pub(crate) fn admins(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.admins.iter().copied()
+    }
+
+    /// The roles whose environments include `env`.
+    pub(crate) fn roles_naming(&self, env: EnvId) -> impl Iterator<Item = RoleId> + '_ {
+        self.roles.iter().enumerate().filter_map(move |(i, role)| {
+            let role = role.as_ref()?;
+            role.envs
+                .contains(&env)
+                .then(|| RoleId(u32::try_from(i).unwrap_or(u32::MAX)))
+        })
+    }
+
     pub(crate) fn user(&self, user: UserId) -> Option<&UserData> {
         self.users.get(user.index()).and_then(Option::as_deref)
     }

@@ -11,6 +11,7 @@ mod catalogue;
 mod edits;
 mod escalation;
 mod fixtures;
+mod impact;
 mod properties;
 mod reference;
 mod resources;

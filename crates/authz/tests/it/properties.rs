@@ -25,7 +25,7 @@ fn picks<T: Clone>(rng: &mut Rng, items: &[T], max: usize) -> Vec<T> {
     (0..n).map(|_| rng.pick(items).clone()).collect()
 }
 
-fn catalogue() -> Arc<Catalogue> {
+pub(crate) fn catalogue() -> Arc<Catalogue> {
     crate::fixtures::platform()
 }
 
@@ -130,7 +130,7 @@ fn set_member(model: &mut Model, spec: MemberSpec) {
     model.members.push(spec);
 }
 
-fn random_model(seed: u64) -> Model {
+pub(crate) fn random_model(seed: u64) -> Model {
     let cat = catalogue();
     let mut rng = Rng(seed);
     let mut model = Model::new(&cat);
@@ -380,7 +380,7 @@ fn allowed_set(s: &Snapshot, u: &Universe) -> BTreeSet<(String, String, String, 
 
 // ---- the model-side meaning of each change (the reference for `apply`) ----
 
-fn apply_to_model(model: &mut Model, change: &Change) {
+pub(crate) fn apply_to_model(model: &mut Model, change: &Change) {
     match change {
         Change::PutUser(spec) => match model.users.iter_mut().find(|u| u.name == spec.name) {
             Some(u) => *u = spec.clone(),
@@ -478,7 +478,7 @@ fn apply_to_model(model: &mut Model, change: &Change) {
     }
 }
 
-fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> {
+pub(crate) fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> {
     let cat = catalogue();
     let user = |rng: &mut Rng| {
         model
@@ -614,7 +614,7 @@ fn random_change(rng: &mut Rng, model: &Model, serial: usize) -> Option<Change> 
     })
 }
 
-fn cases() -> ProptestConfig {
+pub(crate) fn cases() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|c| c.parse().ok())

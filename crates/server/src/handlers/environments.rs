@@ -10,7 +10,7 @@ use gatehouse_domain::entities::Environment;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::respond::{IfMatch, Params, Written};
+use super::respond::{DryRun, DryRunQuery, IfMatch, Params, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
@@ -57,18 +57,24 @@ fn created(done: Done<Environment>) -> Written<api::Environment> {
 async fn delete(
     app: &App,
     caller: &Caller,
+    dry_run: &DryRun,
     place: EnvPlace,
     name: String,
     force: bool,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = DeleteEnvironmentInput {
         place,
         name,
         force,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).delete_environment(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .delete_environment(&caller.acting, input)
+        .await?;
     Ok(Written::ok(done.revision, done.value))
 }
 
@@ -103,16 +109,17 @@ pub async fn create_global(
 /// "left_without_environment", "removed_resources", "narrowed_token_scopes",
 /// "emptied_token_scopes"}` (tokens whose scope named it; of those, how many
 /// have a scope entry left with no environment).
-#[utoipa::path(delete, path = "/api/v1/environments/{name}", tag = "environments", params(("name" = String, Path), Force),
+#[utoipa::path(delete, path = "/api/v1/environments/{name}", tag = "environments", params(DryRunQuery, ("name" = String, Path), Force),
     responses((status = 200, description = "deleted; the roles it was removed from"), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_global(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(name): Path<String>,
     Params(query): Params<Force>,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
-    delete(&app, &caller, global(), name, query.force, if_match).await
+    delete(&app, &caller, &dry_run, global(), name, query.force, if_match).await
 }
 
 /// `GET /api/v1/projects/{key}/environments`: the environments usable in
@@ -149,14 +156,15 @@ pub async fn create_in_project(
 /// `DELETE /api/v1/projects/{key}/environments/{name}?force=`: `name` is
 /// `NAME` or the full name.
 #[utoipa::path(delete, path = "/api/v1/projects/{key}/environments/{name}", tag = "environments",
-    params(("key" = String, Path), ("name" = String, Path), Force),
+    params(DryRunQuery, ("key" = String, Path), ("name" = String, Path), Force),
     responses((status = 200, description = "deleted; the roles it was removed from"), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_in_project(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, name)): Path<(String, String)>,
     Params(query): Params<Force>,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
-    delete(&app, &caller, in_project(key), name, query.force, if_match).await
+    delete(&app, &caller, &dry_run, in_project(key), name, query.force, if_match).await
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
 use gatehouse_domain::entities::Group;
 
-use super::respond::{IfMatch, Params, Tagged, Written};
+use super::respond::{DryRun, DryRunQuery, IfMatch, Params, Tagged, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::operations::groups::{CreateGroupInput, GroupMembersInput, PatchGroupInput};
@@ -75,16 +75,19 @@ pub async fn patch(
 }
 
 /// `DELETE /api/v1/groups/{name}`: with its project memberships.
-#[utoipa::path(delete, path = "/api/v1/groups/{name}", tag = "groups", params(("name" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/groups/{name}", tag = "groups", params(DryRunQuery, ("name" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(name): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let done = app
         .ops(Via::Api)
+        .previewing(preview.as_ref())
         .delete_group(&caller.acting, &name, if_match.0)
         .await?;
     Ok(Written::no_content(done.revision))
@@ -93,15 +96,17 @@ pub async fn delete(
 /// `PATCH /api/v1/groups/{name}/members`: `{"add": [...], "remove": [...]}`.
 /// Adding a user to a group that holds roles grants them, so the actor
 /// must be allowed to assign those roles (SPEC §2.5).
-#[utoipa::path(patch, path = "/api/v1/groups/{name}/members", tag = "groups", params(("name" = String, Path)),
+#[utoipa::path(patch, path = "/api/v1/groups/{name}/members", tag = "groups", params(DryRunQuery, ("name" = String, Path)),
     request_body = api::PatchGroupMembers, responses((status = 200, body = api::Group), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_members(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(name): Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchGroupMembers>,
 ) -> Result<Written<api::Group>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = GroupMembersInput {
         name,
         add: body.add,
@@ -109,6 +114,9 @@ pub async fn change_members(
         expected_revision: if_match.0,
     };
     Ok(written(
-        app.ops(Via::Api).change_group_members(&caller.acting, input).await?,
+        app.ops(Via::Api)
+            .previewing(preview.as_ref())
+            .change_group_members(&caller.acting, input)
+            .await?,
     ))
 }

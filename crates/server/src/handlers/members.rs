@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
 use serde::Deserialize;
 
-use super::respond::{IfMatch, Params, Written};
+use super::respond::{DryRun, DryRunQuery, IfMatch, Params, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
@@ -63,87 +63,103 @@ pub async fn list(
 async fn set(
     app: &App,
     caller: &Caller,
+    dry_run: &DryRun,
     project: String,
     member: MemberRef,
     body: api::SetRoles,
     if_match: IfMatch,
 ) -> Result<Written<api::Member>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = SetMemberInput {
         project,
         member,
         roles: body.roles,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).set_member(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .set_member(&caller.acting, input)
+        .await?;
     Ok(Written::ok(done.revision, api::Member::from(&done.value)))
 }
 
 async fn remove(
     app: &App,
     caller: &Caller,
+    dry_run: &DryRun,
     project: String,
     member: MemberRef,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = RemoveMemberInput {
         project,
         member,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).remove_member(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .remove_member(&caller.acting, input)
+        .await?;
     Ok(Written::no_content(done.revision))
 }
 
 /// `PUT /api/v1/projects/{key}/members/users/{username}`: `{"roles": [...]}`.
 #[utoipa::path(put, path = "/api/v1/projects/{key}/members/users/{username}", tag = "members",
-    params(("key" = String, Path), ("username" = String, Path)), request_body = api::SetRoles,
+    params(DryRunQuery, ("key" = String, Path), ("username" = String, Path)), request_body = api::SetRoles,
     responses((status = 200, body = api::Member), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn put_user(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, username)): Path<(String, String)>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetRoles>,
 ) -> Result<Written<api::Member>, ApiProblem> {
-    set(&app, &caller, key, MemberRef::User(username), body, if_match).await
+    set(&app, &caller, &dry_run, key, MemberRef::User(username), body, if_match).await
 }
 
 /// `DELETE /api/v1/projects/{key}/members/users/{username}`.
 #[utoipa::path(delete, path = "/api/v1/projects/{key}/members/users/{username}", tag = "members",
-    params(("key" = String, Path), ("username" = String, Path)),
+    params(DryRunQuery, ("key" = String, Path), ("username" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_user(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, username)): Path<(String, String)>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    remove(&app, &caller, key, MemberRef::User(username), if_match).await
+    remove(&app, &caller, &dry_run, key, MemberRef::User(username), if_match).await
 }
 
 /// `PUT /api/v1/projects/{key}/members/groups/{name}`: `{"roles": [...]}`.
 #[utoipa::path(put, path = "/api/v1/projects/{key}/members/groups/{name}", tag = "members",
-    params(("key" = String, Path), ("name" = String, Path)), request_body = api::SetRoles,
+    params(DryRunQuery, ("key" = String, Path), ("name" = String, Path)), request_body = api::SetRoles,
     responses((status = 200, body = api::Member), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn put_group(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, name)): Path<(String, String)>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::SetRoles>,
 ) -> Result<Written<api::Member>, ApiProblem> {
-    set(&app, &caller, key, MemberRef::Group(name), body, if_match).await
+    set(&app, &caller, &dry_run, key, MemberRef::Group(name), body, if_match).await
 }
 
 /// `DELETE /api/v1/projects/{key}/members/groups/{name}`.
 #[utoipa::path(delete, path = "/api/v1/projects/{key}/members/groups/{name}", tag = "members",
-    params(("key" = String, Path), ("name" = String, Path)),
+    params(DryRunQuery, ("key" = String, Path), ("name" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_group(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, name)): Path<(String, String)>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
-    remove(&app, &caller, key, MemberRef::Group(name), if_match).await
+    remove(&app, &caller, &dry_run, key, MemberRef::Group(name), if_match).await
 }

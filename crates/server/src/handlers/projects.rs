@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use gatehouse_api::{self as api, Page, Problem};
 use serde::Deserialize;
 
-use super::respond::{IfMatch, Params, Tagged, Written};
+use super::respond::{DryRun, DryRunQuery, IfMatch, Params, Tagged, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::operations::projects::{CreateProjectInput, DeleteProjectInput, PatchProjectInput};
@@ -60,18 +60,24 @@ pub async fn get(
 
 /// `PATCH /api/v1/projects/{key}`: display name, description,
 /// `admin_privileges`.
-#[utoipa::path(patch, path = "/api/v1/projects/{key}", tag = "projects", params(("key" = String, Path)),
+#[utoipa::path(patch, path = "/api/v1/projects/{key}", tag = "projects", params(DryRunQuery, ("key" = String, Path)),
     request_body = api::PatchProject,
     responses((status = 200, body = api::Project), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(key): Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchProject>,
 ) -> Result<Written<api::Project>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = PatchProjectInput::from_wire(key, body, if_match.0);
-    let done = app.ops(Via::Api).patch_project(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .patch_project(&caller.acting, input)
+        .await?;
     Ok(Written::ok(done.revision, api::Project::from(&done.value)))
 }
 
@@ -85,20 +91,26 @@ pub struct Confirm {
 
 /// `DELETE /api/v1/projects/{key}?confirm=<key>`: with its roles,
 /// environments, members and resources.
-#[utoipa::path(delete, path = "/api/v1/projects/{key}", tag = "projects", params(("key" = String, Path), Confirm),
+#[utoipa::path(delete, path = "/api/v1/projects/{key}", tag = "projects", params(DryRunQuery, ("key" = String, Path), Confirm),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(key): Path<String>,
     Params(query): Params<Confirm>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = DeleteProjectInput {
         key,
         confirm: query.confirm,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).delete_project(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .delete_project(&caller.acting, input)
+        .await?;
     Ok(Written::no_content(done.revision))
 }

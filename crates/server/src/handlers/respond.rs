@@ -11,6 +11,7 @@ use gatehouse_api::{ErrorCode, ProblemField};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::operations::preview::{DEFAULT_LIMIT, MAX_LIMIT, Preview};
 use crate::problem::ApiProblem;
 
 /// The header carrying the revision a write produced (SPEC §7).
@@ -154,5 +155,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
                     message: rejection.body_text(),
                 }]))
             })
+    }
+}
+
+/// `?dry_run=true` (and `limit`) of a write that can change a decision
+/// (SPEC §7.2): the write answers its impact and writes nothing.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DryRunQuery {
+    /// `true`: validate, authorize and answer the impact; write nothing.
+    pub dry_run: Option<bool>,
+    /// With `dry_run`: list at most this many changes (default 100, at most 1,000).
+    pub limit: Option<usize>,
+}
+
+/// A dry run asked for, or not: the `dry_run` and `limit` query parameters.
+pub struct DryRun(Option<usize>);
+
+impl DryRun {
+    /// The preview `acting` asked for, if any.
+    #[must_use]
+    pub fn preview(&self, acting: &gatehouse_domain::commands::Acting) -> Option<Preview> {
+        self.0.map(|limit| Preview::new(acting, limit))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for DryRun {
+    type Rejection = ApiProblem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Params(query) = Params::<DryRunQuery>::from_request_parts(parts, state).await?;
+        let invalid = |field: &str, message: &str| {
+            ApiProblem::from(gatehouse_api::Problem::validation(vec![ProblemField {
+                field: field.to_owned(),
+                code: "invalid".to_owned(),
+                message: message.to_owned(),
+            }]))
+        };
+        match (query.dry_run, query.limit) {
+            (Some(true), limit) => match limit.unwrap_or(DEFAULT_LIMIT) {
+                1..=MAX_LIMIT => Ok(Self(Some(limit.unwrap_or(DEFAULT_LIMIT)))),
+                _ => Err(invalid("limit", "must be from 1 to 1000")),
+            },
+            (_, Some(_)) => Err(invalid("limit", "is only taken with `dry_run=true`")),
+            _ => Ok(Self(None)),
+        }
     }
 }

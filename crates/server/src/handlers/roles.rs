@@ -11,7 +11,7 @@ use gatehouse_domain::entities::Role;
 use serde_json::Value;
 
 use super::environments::Force;
-use super::respond::{IfMatch, Params, Tagged, Written};
+use super::respond::{DryRun, DryRunQuery, IfMatch, Params, Tagged, Written};
 use crate::caller::Caller;
 use crate::json::JsonBody;
 use crate::operations::roles::{CreateRoleInput, DeleteRoleInput, PatchRoleInput, RolePlace};
@@ -65,14 +65,17 @@ async fn create(
 async fn patch(
     app: &App,
     caller: &Caller,
+    dry_run: &DryRun,
     project: Option<String>,
     name: String,
     if_match: IfMatch,
     body: api::PatchRole,
 ) -> Result<Written<api::Role>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = PatchRoleInput::from_wire(name, body, if_match.0);
     let done = app
         .ops(Via::Api)
+        .previewing(preview.as_ref())
         .patch_role(&caller.acting, &place(project), input)
         .await?;
     Ok(Written::ok(done.revision, wire(app, &done.value)))
@@ -81,11 +84,13 @@ async fn patch(
 async fn delete(
     app: &App,
     caller: &Caller,
+    dry_run: &DryRun,
     project: Option<String>,
     name: String,
     force: bool,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = DeleteRoleInput {
         name,
         force,
@@ -93,6 +98,7 @@ async fn delete(
     };
     let done = app
         .ops(Via::Api)
+        .previewing(preview.as_ref())
         .delete_role(&caller.acting, &place(project), input)
         .await?;
     Ok(Written::ok(done.revision, done.value))
@@ -132,30 +138,32 @@ pub async fn get_global(
 }
 
 /// `PATCH /api/v1/roles/{name}`.
-#[utoipa::path(patch, path = "/api/v1/roles/{name}", tag = "roles", params(("name" = String, Path)),
+#[utoipa::path(patch, path = "/api/v1/roles/{name}", tag = "roles", params(DryRunQuery, ("name" = String, Path)),
     request_body = api::PatchRole,
     responses((status = 200, body = api::Role), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_global(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(name): Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchRole>,
 ) -> Result<Written<api::Role>, ApiProblem> {
-    patch(&app, &caller, None, name, if_match, body).await
+    patch(&app, &caller, &dry_run, None, name, if_match, body).await
 }
 
 /// `DELETE /api/v1/roles/{name}?force=`: answers `{"removed_from_members"}`.
-#[utoipa::path(delete, path = "/api/v1/roles/{name}", tag = "roles", params(("name" = String, Path), Force),
+#[utoipa::path(delete, path = "/api/v1/roles/{name}", tag = "roles", params(DryRunQuery, ("name" = String, Path), Force),
     responses((status = 200, description = "deleted; the members it was removed from"), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_global(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(name): Path<String>,
     Params(query): Params<Force>,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
-    delete(&app, &caller, None, name, query.force, if_match).await
+    delete(&app, &caller, &dry_run, None, name, query.force, if_match).await
 }
 
 /// `GET /api/v1/projects/{key}/roles`: the project's own roles.
@@ -197,28 +205,30 @@ pub async fn get_in_project(
 
 /// `PATCH /api/v1/projects/{key}/roles/{name}`.
 #[utoipa::path(patch, path = "/api/v1/projects/{key}/roles/{name}", tag = "roles",
-    params(("key" = String, Path), ("name" = String, Path)), request_body = api::PatchRole,
+    params(DryRunQuery, ("key" = String, Path), ("name" = String, Path)), request_body = api::PatchRole,
     responses((status = 200, body = api::Role), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_in_project(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, name)): Path<(String, String)>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchRole>,
 ) -> Result<Written<api::Role>, ApiProblem> {
-    patch(&app, &caller, Some(key), name, if_match, body).await
+    patch(&app, &caller, &dry_run, Some(key), name, if_match, body).await
 }
 
 /// `DELETE /api/v1/projects/{key}/roles/{name}?force=`.
 #[utoipa::path(delete, path = "/api/v1/projects/{key}/roles/{name}", tag = "roles",
-    params(("key" = String, Path), ("name" = String, Path), Force),
+    params(DryRunQuery, ("key" = String, Path), ("name" = String, Path), Force),
     responses((status = 200, description = "deleted; the members it was removed from"), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete_in_project(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path((key, name)): Path<(String, String)>,
     Params(query): Params<Force>,
     if_match: IfMatch,
 ) -> Result<Written<Value>, ApiProblem> {
-    delete(&app, &caller, Some(key), name, query.force, if_match).await
+    delete(&app, &caller, &dry_run, Some(key), name, query.force, if_match).await
 }

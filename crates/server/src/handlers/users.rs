@@ -11,7 +11,7 @@ use gatehouse_domain::user_status::effective_status;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::respond::{IfMatch, Params, Tagged, Written};
+use super::respond::{DryRun, DryRunQuery, IfMatch, Params, Tagged, Written};
 use crate::caller::{Caller, Client};
 use crate::json::JsonBody;
 use crate::operations::users::{
@@ -123,15 +123,17 @@ pub async fn get(State(app): State<App>, Path(username): Path<String>) -> Result
 }
 
 /// `PATCH /api/v1/users/{username}`: email, admin flag, account permissions.
-#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)),
+#[utoipa::path(patch, path = "/api/v1/users/{username}", tag = "users", params(DryRunQuery, ("username" = String, Path)),
     request_body = api::PatchUser, responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(username): Path<String>,
     if_match: IfMatch,
     JsonBody(body): JsonBody<api::PatchUser>,
 ) -> Result<Written<api::User>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let input = PatchUserInput {
         username,
         email: body.email,
@@ -139,77 +141,96 @@ pub async fn patch(
         account_permissions: body.account_permissions,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).patch_user(&caller.acting, input).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .patch_user(&caller.acting, input)
+        .await?;
     Ok(written_user(&app, done, false))
 }
 
 async fn change_status(
     app: App,
     caller: Caller,
+    dry_run: DryRun,
     username: String,
     change: StatusChange,
     if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let user = UserRef {
         username,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).set_user_status(&caller.acting, user, change).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .set_user_status(&caller.acting, user, change)
+        .await?;
     Ok(written_user(&app, done, false))
 }
 
 /// `POST /api/v1/users/{username}/disable`: denied everything, its tokens
 /// and sessions refused from the next request.
-#[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", params(("username" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/users/{username}/disable", tag = "users", params(DryRunQuery, ("username" = String, Path)),
     responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn disable(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(username): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
-    change_status(app, caller, username, StatusChange::Disable, if_match).await
+    change_status(app, caller, dry_run, username, StatusChange::Disable, if_match).await
 }
 
 /// `POST /api/v1/users/{username}/enable`.
-#[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", params(("username" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/users/{username}/enable", tag = "users", params(DryRunQuery, ("username" = String, Path)),
     responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn enable(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(username): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
-    change_status(app, caller, username, StatusChange::Enable, if_match).await
+    change_status(app, caller, dry_run, username, StatusChange::Enable, if_match).await
 }
 
 /// `POST /api/v1/users/{username}/unlock`: ends a lockout at once.
-#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", tag = "users", params(("username" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/users/{username}/unlock", tag = "users", params(DryRunQuery, ("username" = String, Path)),
     responses((status = 200, body = api::User), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn unlock(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(username): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<api::User>, ApiProblem> {
-    change_status(app, caller, username, StatusChange::Unlock, if_match).await
+    change_status(app, caller, dry_run, username, StatusChange::Unlock, if_match).await
 }
 
 /// `DELETE /api/v1/users/{username}`: with its memberships, group
 /// memberships, tokens and sessions.
-#[utoipa::path(delete, path = "/api/v1/users/{username}", tag = "users", params(("username" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/users/{username}", tag = "users", params(DryRunQuery, ("username" = String, Path)),
     responses((status = 204), (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(app): State<App>,
     caller: Caller,
+    dry_run: DryRun,
     Path(username): Path<String>,
     if_match: IfMatch,
 ) -> Result<Written<()>, ApiProblem> {
+    let preview = dry_run.preview(&caller.acting);
     let user = UserRef {
         username,
         expected_revision: if_match.0,
     };
-    let done = app.ops(Via::Api).delete_user(&caller.acting, user).await?;
+    let done = app
+        .ops(Via::Api)
+        .previewing(preview.as_ref())
+        .delete_user(&caller.acting, user)
+        .await?;
     Ok(Written::no_content(done.revision))
 }
 

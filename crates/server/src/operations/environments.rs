@@ -129,7 +129,7 @@ impl Ops<'_> {
         match &place.project {
             None => {
                 let part = EnvPart::parse(name)?;
-                let writer = self.app.writer().await?;
+                let writer = self.writer().await?;
                 let commit = environments::create_global(&writer.ctx(acting, self.via), part.clone()).await?;
                 let revision = writer.commit(&commit).await?;
                 let created = Environment {
@@ -141,7 +141,7 @@ impl Ops<'_> {
             Some(key) => {
                 let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, key)?;
                 let full = EnvName::for_project(&key, name)?;
-                let writer = self.app.writer().await?;
+                let writer = self.writer().await?;
                 let commit = environments::create_in_project(&writer.ctx(acting, self.via), key.clone(), name).await?;
                 let revision = writer.commit(&commit).await?;
                 let created = Environment {
@@ -162,7 +162,7 @@ impl Ops<'_> {
     /// 403; 404; 409 (`in_use`, `environment_protected`); 412.
     pub async fn delete_environment(&self, acting: &Acting, input: DeleteEnvironmentInput) -> OpResult<Done<Value>> {
         let name = existing(self.app, acting, &input.place, &input.name)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = environments::delete(&writer.ctx(acting, self.via), &name, input.force).await?;
         expect_revision(input.expected_revision, writer.snapshot().revision())?;
         let removed = commit.audit.after.clone().unwrap_or(Value::Null);
@@ -196,7 +196,7 @@ impl Ops<'_> {
             None => None,
             Some(key) => Some(visible_project(self.app, &self.app.snapshot(), acting, key)?.0),
         };
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = environments::rename(&writer.ctx(acting, self.via), &name, &input.new_name).await?;
         expect_revision(input.expected_revision, writer.snapshot().revision())?;
         let renamed = match &project {

@@ -163,7 +163,7 @@ impl Ops<'_> {
         let (Some(name), Some(description)) = (name, description) else {
             return Err(missing("create group"));
         };
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = groups::create(&writer.ctx(acting, self.via), name.clone(), description, members).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_group(self.app, &name).await?))
@@ -186,7 +186,7 @@ impl Ops<'_> {
             return Err(missing("provision group"));
         };
         let description = Description::parse("description", "", MAX_DESCRIPTION)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = groups::create_provisioned(
             &writer.ctx(acting, self.via),
             name.clone(),
@@ -214,7 +214,7 @@ impl Ops<'_> {
         let mut errors = Vec::new();
         let members = usernames("members", &input.members, &mut errors);
         refuse_invalid(errors)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = groups::provision_update(
             &writer.ctx(acting, self.via),
             &name,
@@ -254,7 +254,7 @@ impl Ops<'_> {
     /// 422; 403; 404; 412.
     pub async fn patch_group(&self, acting: &Acting, input: PatchGroupInput) -> OpResult<Done<Group>> {
         let name = path_group(&input.name)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let current = stored_group(self.app, &name).await?;
         let description = match input.description {
             Some(raw) => Description::parse("description", &raw, MAX_DESCRIPTION)?,
@@ -282,7 +282,7 @@ impl Ops<'_> {
         expected_revision: Option<u64>,
     ) -> OpResult<Done<()>> {
         let name = path_group(name)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = groups::delete(&writer.ctx(acting, self.via), &name, expected_revision).await?;
         Ok(Done::new(writer.commit(&commit).await?, ()))
     }
@@ -300,7 +300,7 @@ impl Ops<'_> {
         let add = usernames("add", &input.add, &mut errors);
         let remove = usernames("remove", &input.remove, &mut errors);
         refuse_invalid(errors)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = groups::change_members(&writer.ctx(acting, self.via), &name, add, remove).await?;
         let current = stored_group(self.app, &name).await?;
         expect_revision(input.expected_revision, current.revision)?;
@@ -322,7 +322,7 @@ impl Ops<'_> {
         let add = group_names("add", &input.add, &mut errors);
         let remove = group_names("remove", &input.remove, &mut errors);
         refuse_invalid(errors)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = groups::change_user_groups(&writer.ctx(acting, self.via), &username, add, remove).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_user(self.app, &username).await?))

@@ -86,7 +86,7 @@ impl Ops<'_> {
         };
         let (new, _) = new_user(&request)?;
         let secret = random_secret().map_err(|e| ApiProblem::internal("no randomness", &e))?;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let ctx = writer.ctx(acting, self.via);
         let invitation = NewInvitation {
             user: new,
@@ -136,7 +136,7 @@ impl Ops<'_> {
         let user = invitations::invited(app.store(), &sha256, app.now()).await?;
         let password = link_password(&user, &input.password)?;
         let hash = hash_password(app, password).await?;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         // Read again under the write lock: the link may have been spent meanwhile.
         let user = invitations::invited(app.store(), &sha256, app.now()).await?;
         let commit = invitations::accept(user, hash, writer.snapshot().revision(), current_request_id(), self.via);
@@ -183,7 +183,7 @@ impl Ops<'_> {
         let user = invitations::reset_holder(app.store(), &sha256, app.now()).await?;
         let password = link_password(&user, &input.password)?;
         let hash = hash_password(app, password).await?;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         // Read again under the write lock: the link may have been spent meanwhile.
         let user = invitations::reset_holder(app.store(), &sha256, app.now()).await?;
         let commit = invitations::reset(

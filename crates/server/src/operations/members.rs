@@ -104,6 +104,20 @@ impl Ops<'_> {
         Ok(self.app.store().members(&key, &filter, &page).await?)
     }
 
+    /// The first `limit` projects, by key, where `username` is a member
+    /// (itself or through a group), less those the caller may not see.
+    ///
+    /// # Errors
+    /// `internal` when the store fails; an unknown user has none.
+    pub async fn member_projects(&self, acting: &Acting, username: &Username, limit: u32) -> OpResult<Vec<ProjectKey>> {
+        let keys = self.app.store().member_projects(username, limit).await?;
+        let snapshot = self.app.snapshot();
+        Ok(keys
+            .into_iter()
+            .filter(|key| visible_project(self.app, &snapshot, acting, key.as_str()).is_ok())
+            .collect())
+    }
+
     /// Makes a user or group a member with exactly `roles` (also a user
     /// managed upstream: its memberships are Gatehouse's).
     ///
@@ -113,7 +127,7 @@ impl Ops<'_> {
         let key = self.visible(acting, &input.project)?;
         let principal = principal(&input.member)?;
         let roles = role_names(&input.roles)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = members::set(&writer.ctx(acting, self.via), key.clone(), principal.clone(), roles)
             .await
             .map_err(|e| named_refusal(writer.snapshot(), e))?;
@@ -133,7 +147,7 @@ impl Ops<'_> {
     pub async fn remove_member(&self, acting: &Acting, input: RemoveMemberInput) -> OpResult<Done<()>> {
         let key = self.visible(acting, &input.project)?;
         let principal = principal(&input.member)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = members::remove(&writer.ctx(acting, self.via), key, principal).await?;
         expect_revision(input.expected_revision, writer.snapshot().revision())?;
         Ok(Done::new(writer.commit(&commit).await?, ()))

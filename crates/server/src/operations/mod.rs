@@ -23,6 +23,7 @@ pub mod groups;
 pub mod invitations;
 pub mod members;
 pub mod oidc;
+pub mod preview;
 pub mod projects;
 pub mod resources;
 pub mod roles;
@@ -53,6 +54,8 @@ pub type OpResult<T> = Result<T, ApiProblem>;
 pub struct Ops<'a> {
     app: &'a App,
     via: Via,
+    /// Set: a dry run (`preview.rs`).
+    preview: Option<&'a preview::Preview>,
 }
 
 impl App {
@@ -61,7 +64,11 @@ impl App {
     /// may change what SPEC §13 keeps from the other faces.
     #[must_use]
     pub fn ops(&self, via: Via) -> Ops<'_> {
-        Ops { app: self, via }
+        Ops {
+            app: self,
+            via,
+            preview: None,
+        }
     }
 }
 

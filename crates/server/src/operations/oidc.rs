@@ -89,7 +89,7 @@ impl Ops<'_> {
     /// [`NoLogin::Refused`] by the user rules; [`NoLogin::Failed`].
     pub async fn oidc_sign_in(&self, client: &Client, claims: &OidcClaims) -> Result<User, NoLogin> {
         let app = self.app;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let signed = rules::sign_in(
             app.store(),
             writer.snapshot(),
@@ -222,7 +222,7 @@ impl Ops<'_> {
             None => self.app.oidc().ok_or_else(not_configured)?.issuer().to_owned(),
         };
         let issuer = issuer.trim_end_matches('/');
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = rules::link(&writer.ctx(acting, self.via), &username, issuer, &input.subject).await?;
         let revision = writer.commit(&commit).await?;
         let user = stored_user(self.app, &username).await?;

@@ -226,7 +226,7 @@ impl Ops<'_> {
             admin_privileges: input.admin_privileges,
             admins,
         };
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = projects::create(&writer.ctx(acting, self.via), new).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_project(self.app, &key).await?))
@@ -261,7 +261,7 @@ impl Ops<'_> {
             description,
             admin_privileges: input.admin_privileges,
         };
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = projects::update(&writer.ctx(acting, self.via), &key, patch, input.expected_revision).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_project(self.app, &key).await?))
@@ -274,7 +274,7 @@ impl Ops<'_> {
     /// 403; 404; 412; 422 `confirmation_required`.
     pub async fn delete_project(&self, acting: &Acting, input: DeleteProjectInput) -> OpResult<Done<()>> {
         let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, &input.key)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = projects::delete(&writer.ctx(acting, self.via), &key, input.confirm.as_deref()).await?;
         expect_revision(input.expected_revision, stored_project(self.app, &key).await?.revision)?;
         Ok(Done::new(writer.commit(&commit).await?, ()))

@@ -44,7 +44,7 @@ impl Ops<'_> {
     pub async fn register_resource(&self, acting: &Acting, input: ResourceInput) -> OpResult<Done<Resource>> {
         let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, &input.project)?;
         let name = ResourceName::parse(&input.name)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = resources::register(
             &writer.ctx(acting, self.via),
             key,
@@ -70,7 +70,7 @@ impl Ops<'_> {
     pub async fn remove_resource(&self, acting: &Acting, input: ResourceInput) -> OpResult<Done<()>> {
         let (key, _) = visible_project(self.app, &self.app.snapshot(), acting, &input.project)?;
         let name = ResourceName::parse(&input.name).map_err(|_| not_found("resource", &input.name))?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = resources::remove(&writer.ctx(acting, self.via), key, &input.resource_type, name).await?;
         expect_revision(input.expected_revision, writer.snapshot().revision())?;
         Ok(Done::new(writer.commit(&commit).await?, ()))

@@ -339,7 +339,7 @@ impl Ops<'_> {
             grants,
             environments: input.environments,
         };
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = roles::create(&writer.ctx(acting, self.via), project.clone(), new)
             .await
             .map_err(|e| named_refusal(writer.snapshot(), e))?;
@@ -373,7 +373,7 @@ impl Ops<'_> {
             environments: input.environments,
             discard_advanced: input.discard_advanced,
         };
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = roles::update(
             &writer.ctx(acting, self.via),
             project.clone(),
@@ -402,7 +402,7 @@ impl Ops<'_> {
     ) -> OpResult<Done<Value>> {
         let project = self.role_project(acting, place)?;
         let name = path_role(&input.name)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = roles::delete(&writer.ctx(acting, self.via), project.clone(), &name, input.force).await?;
         expect_revision(
             input.expected_revision,

@@ -54,7 +54,7 @@ impl Ops<'_> {
         billing: BillingSettings,
         expected_revision: Option<u64>,
     ) -> OpResult<Done<Settings>> {
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = settings::put_billing(&writer.ctx(acting, self.via), billing).await?;
         expect_revision(expected_revision, writer.snapshot().revision())?;
         let revision = writer.commit(&commit).await?;

@@ -105,7 +105,7 @@ impl Ops<'_> {
         )?;
         let scope = input.scope.unwrap_or_else(|| Scope::User(USER_SCOPE.to_owned()));
         let secret = new_token().map_err(|e| ApiProblem::internal("no randomness", &e))?;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let new = NewToken {
             id: new_token_id(),
             secret_sha256: sha256_hex(&secret),
@@ -199,7 +199,7 @@ impl Ops<'_> {
     /// 403; 404; 412.
     pub async fn revoke_token(&self, acting: &Acting, id: &str, expected_revision: Option<u64>) -> OpResult<Done<()>> {
         require_full_scope(acting, "manage tokens")?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = tokens::revoke(&writer.ctx(acting, self.via), id).await?;
         expect_revision(expected_revision, writer.snapshot().revision())?;
         Ok(Done::new(writer.commit(&commit).await?, ()))

@@ -21,7 +21,7 @@ impl Ops<'_> {
     where
         F: FnOnce(&Snapshot, OffsetDateTime) -> OpResult<Desired>,
     {
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let desired = read(writer.snapshot(), writer.now())?;
         let plan = import::plan(&writer.ctx(acting, self.via), desired).await?;
         let revision = match &plan.commit {

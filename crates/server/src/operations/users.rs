@@ -389,7 +389,7 @@ impl Ops<'_> {
             users::create(&self.ctx(&snapshot, acting), probe).await?;
             new.password_hash = Some(hash_password(app, password).await?);
         }
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let ctx = writer.ctx(acting, self.via);
         let commit = if invited {
             // The secret is not kept: the SMTP sender mints the one it sends,
@@ -416,7 +416,7 @@ impl Ops<'_> {
     /// email, `external_id`).
     pub async fn provision_create_user(&self, acting: &Acting, input: ProvisionUserInput) -> OpResult<Done<User>> {
         let (username, provisioned) = provisioned(&input)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = users::provision_create(&writer.ctx(acting, self.via), username.clone(), provisioned).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_user(self.app, &username).await?))
@@ -432,7 +432,7 @@ impl Ops<'_> {
     pub async fn provision_update_user(&self, acting: &Acting, input: ProvisionUserInput) -> OpResult<Done<User>> {
         let username = path_username(&input.username)?;
         let (_, provisioned) = provisioned(&input)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = users::provision_update(
             &writer.ctx(acting, self.via),
             &username,
@@ -513,7 +513,7 @@ impl Ops<'_> {
             admin: input.admin,
             account_permissions: permissions,
         };
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let commit = users::update(&writer.ctx(acting, self.via), &username, patch, input.expected_revision).await?;
         let revision = writer.commit(&commit).await?;
         Ok(Done::new(revision, stored_user(app, &username).await?))
@@ -527,7 +527,7 @@ impl Ops<'_> {
     pub async fn set_user_status(&self, acting: &Acting, user: UserRef, change: StatusChange) -> OpResult<Done<User>> {
         let app = self.app;
         let username = path_username(&user.username)?;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let commit = users::set_status(&writer.ctx(acting, self.via), &username, change).await?;
         super::expect_revision(user.expected_revision, stored_user(app, &username).await?.revision)?;
         let revision = writer.commit(&commit).await?;
@@ -541,7 +541,7 @@ impl Ops<'_> {
     /// 403; 404; 409 `last_admin`; 412.
     pub async fn delete_user(&self, acting: &Acting, user: UserRef) -> OpResult<Done<()>> {
         let username = path_username(&user.username)?;
-        let writer = self.app.writer().await?;
+        let writer = self.writer().await?;
         let commit = users::delete(&writer.ctx(acting, self.via), &username, user.expected_revision).await?;
         Ok(Done::new(writer.commit(&commit).await?, ()))
     }
@@ -586,7 +586,7 @@ impl Ops<'_> {
             }
         }
         let hash = hash_password(app, password).await?;
-        let writer = app.writer().await?;
+        let writer = self.writer().await?;
         let commit = users::set_password(&writer.ctx(acting, self.via), &username, hash, input.keep_session).await?;
         super::expect_revision(input.expected_revision, stored_user(app, &username).await?.revision)?;
         let revision = writer.commit(&commit).await?;

@@ -16,6 +16,7 @@ mod cluster;
 mod config;
 mod consistency;
 mod delegated;
+mod dry_run;
 mod escalation;
 mod full_disk;
 mod fuzz_corpus;

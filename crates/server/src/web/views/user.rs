@@ -27,7 +27,7 @@ use gatehouse_domain::commands::users::StatusChange;
 use gatehouse_domain::store::AuditFilter;
 
 /// At most this many projects' effective permissions on the page.
-const PROJECTS_SHOWN: usize = 20;
+const PROJECTS_SHOWN: u32 = 20;
 /// At most this many of its tokens on the page.
 const TOKENS_SHOWN: u32 = 50;
 /// The latest audit records about it on the page.
@@ -102,21 +102,18 @@ pub async fn show(
     };
     let snapshot = app.snapshot();
     let wire = wire_user(&snapshot, &user, app.now());
-    let member_of: Vec<String> = snapshot.user_id(name.as_str()).map_or_else(Vec::new, |id| {
-        let mut keys: Vec<String> = snapshot
-            .projects()
-            .filter(|(_, project)| snapshot.is_member(id, *project))
-            .map(|(key, _)| key.to_owned())
-            .collect();
-        keys.sort();
-        keys
-    });
+    let ops = app.ops(Via::Ui);
+    // One more than is shown, to know whether there are more.
+    let member_of = match ops
+        .member_projects(&viewer.caller.acting, &name, PROJECTS_SHOWN + 1)
+        .await
+    {
+        Ok(keys) => keys,
+        Err(problem) => return failure(&problem),
+    };
     let mut projects = Vec::new();
-    for key in member_of.iter().take(PROJECTS_SHOWN) {
-        let Ok(decided) = app
-            .ops(Via::Ui)
-            .permissions(&viewer.caller.acting, &username, Some(key))
-        else {
+    for key in member_of.iter().take(PROJECTS_SHOWN as usize) {
+        let Ok(decided) = ops.permissions(&viewer.caller.acting, &username, Some(key.as_str())) else {
             continue;
         };
         let (user, project, permissions) = &decided.value;
@@ -134,11 +131,10 @@ pub async fn show(
             })
             .collect();
         projects.push(ProjectPermissions {
-            key: key.clone(),
+            key: key.as_str().to_owned(),
             lines,
         });
     }
-    let ops = app.ops(Via::Ui);
     let paging = Paging {
         limit: Some(TOKENS_SHOWN),
         cursor: None,
@@ -172,7 +168,7 @@ pub async fn show(
         last_login: wire.last_login_at.map_or_else(|| "never".to_owned(), shown_time),
         user: wire,
         projects,
-        more_projects: member_of.len() > PROJECTS_SHOWN,
+        more_projects: member_of.len() > PROJECTS_SHOWN as usize,
     })
 }
 
