@@ -302,7 +302,10 @@ try {
   await admin.goto("/projects/web/roles/Cleaner");
   await submit(admin, "Delete role");
   await submit(admin, "Delete role");
-  await admin.getByText("dev@example.com").waitFor();
+  await admin.getByText("web/user:dev@example.com", { exact: true }).waitFor();
+  // …and what deleting it takes from them (the impact preview).
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  await admin.getByRole("table", { name: "Changes" }).getByRole("cell", { name: "dev@example.com" }).first().waitFor();
   await check(admin, "confirm-delete-role-in-use");
   await submit(admin, "Delete role");
   await admin.getByText("Deleted.").waitFor();

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::account::{AccountPermission, AccountPermissions};
 use crate::check::Query;
-use crate::ids::{ActionId, EnvId, ProjectId, RoleId, UserId};
+use crate::ids::{EnvId, ProjectId, RoleId, UserId};
 use crate::model::{Change, Principal};
 use crate::sets::ActionSet;
 use crate::snapshot::{ModelError, Snapshot};
@@ -140,13 +140,19 @@ struct FirstChanges {
 }
 
 impl FirstChanges {
-    fn offer(&mut self, change: DecisionChange) {
+    /// Offers the change `key` names; `make` builds it (allocating) only
+    /// when it is kept.
+    fn offer(&mut self, key: (&str, &str, Option<&str>, &str), gained: bool, make: impl FnOnce() -> DecisionChange) {
         self.offered += 1;
         if self.kept.len() < self.limit {
-            self.kept.push(change);
-        } else if self.kept.peek().is_some_and(|largest| change < *largest) {
+            self.kept.push(make());
+        } else if self
+            .kept
+            .peek()
+            .is_some_and(|largest| (key, gained) < (largest.key(), largest.gained))
+        {
             self.kept.pop();
-            self.kept.push(change);
+            self.kept.push(make());
         }
     }
 }
@@ -212,16 +218,13 @@ impl Snapshot {
             envs.extend(after.project_environments(project));
             envs.sort_unstable();
             envs.dedup();
+            let in_each_env: Vec<Option<EnvId>> = envs.into_iter().map(Some).collect();
             let shown = listable(project);
             let key = self.project_key(project).or_else(|| after.project_key(project));
             for &user in &users {
                 for action in target.actions.iter() {
-                    let places: Vec<Option<EnvId>> = if scoped.contains(action) {
-                        envs.iter().copied().map(Some).collect()
-                    } else {
-                        vec![None]
-                    };
-                    for environment in places {
+                    let places: &[Option<EnvId>] = if scoped.contains(action) { &in_each_env } else { &[None] };
+                    for &environment in places {
                         let q = Query {
                             user,
                             action,
@@ -243,9 +246,27 @@ impl Snapshot {
                             hidden += 1;
                             continue;
                         }
-                        if let Some(change) = self.named(&after, user, key, environment, action, is) {
-                            first.offer(change);
-                        }
+                        // Names from whichever snapshot has them (a
+                        // removed user is only in `self`, a new one only after).
+                        let user_name = self.user_name(user).or_else(|| after.user_name(user));
+                        let env_name = match environment {
+                            None => None,
+                            Some(env) => match self.env_name(env).or_else(|| after.env_name(env)) {
+                                Some(name) => Some(name),
+                                None => continue,
+                            },
+                        };
+                        let (Some(user_name), Some(project_key)) = (user_name, key) else {
+                            continue;
+                        };
+                        let action = self.catalogue().action(action).id.as_str();
+                        first.offer((user_name, project_key, env_name, action), is, || DecisionChange {
+                            user: Arc::from(user_name),
+                            project: Arc::from(project_key),
+                            environment: env_name.map(Arc::from),
+                            action: Arc::from(action),
+                            gained: is,
+                        });
                     }
                 }
             }
@@ -259,30 +280,6 @@ impl Snapshot {
             account_changes,
             truncated,
             hidden,
-        })
-    }
-
-    /// A decision change by names, read from whichever snapshot has them.
-    fn named(
-        &self,
-        after: &Snapshot,
-        user: UserId,
-        project: Option<&str>,
-        environment: Option<EnvId>,
-        action: ActionId,
-        gained: bool,
-    ) -> Option<DecisionChange> {
-        let user = self.user_name(user).or_else(|| after.user_name(user))?;
-        let environment = match environment {
-            None => None,
-            Some(env) => Some(Arc::from(self.env_name(env).or_else(|| after.env_name(env))?)),
-        };
-        Some(DecisionChange {
-            user: Arc::from(user),
-            project: Arc::from(project?),
-            environment,
-            action: Arc::from(self.catalogue().action(action).id.as_str()),
-            gained,
         })
     }
 

@@ -6,6 +6,7 @@ mod cedar;
 mod changes;
 mod cluster;
 mod http_bench;
+mod impact_bench;
 mod load;
 mod measure;
 mod nginx;
@@ -56,6 +57,9 @@ enum Command {
     /// The web UI's main pages over HTTP on 127.0.0.1, each beside the API
     /// request answering the same data: median and p99, one JSON line.
     Ui(ui_bench::UiArgs),
+    /// The impact preview (SPEC §7.2): dry runs of a global-role edit and
+    /// of leaving a group, beside the apply of the same change, one JSON line.
+    Impact(impact_bench::ImpactArgs),
 }
 
 #[derive(Args)]
@@ -119,6 +123,10 @@ fn main() -> Result<()> {
         }
         Command::Ui(args) => {
             println!("{}", serde_json::to_string(&ui_bench::run(&args)?)?);
+            Ok(())
+        }
+        Command::Impact(args) => {
+            println!("{}", serde_json::to_string(&impact_bench::run(&args)?)?);
             Ok(())
         }
         Command::Cluster(args) => {

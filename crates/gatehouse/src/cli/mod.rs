@@ -13,6 +13,7 @@ use gatehouse_client::{Client, ClientError, Paging};
 pub mod access;
 pub mod audit;
 pub mod directory;
+pub mod impact;
 pub mod instance;
 pub mod invitations;
 pub mod login;
@@ -47,6 +48,13 @@ pub struct Global {
     /// Print the API's JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Write nothing: print what the write would do to people's access
+    /// (SPEC §7.2). A command whose write cannot be previewed is refused.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// With `--dry-run`: list at most this many changes (1 to 1,000).
+    #[arg(long, global = true, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub dry_run_limit: u16,
 }
 
 impl Global {
@@ -76,7 +84,12 @@ impl Global {
             .token
             .clone()
             .or_else(|| saved.filter(|p| same_server(&p.url, &url)).map(|p| p.token));
-        Client::new(&url, token).with_context(|| format!("cannot use server `{url}`"))
+        let client = Client::new(&url, token).with_context(|| format!("cannot use server `{url}`"))?;
+        Ok(if self.dry_run {
+            client.previewing(usize::from(self.dry_run_limit))
+        } else {
+            client
+        })
     }
 }
 
@@ -135,8 +148,22 @@ pub enum ClientCommand {
     Import(transfer::ImportArgs),
 }
 
-/// Runs a client command.
+/// Runs a client command; with `--dry-run`, prints the impact its write
+/// answered instead.
 pub async fn run(global: &Global, command: ClientCommand) -> anyhow::Result<ExitCode> {
+    match run_command(global, command).await {
+        Err(error) => match error.downcast_ref::<ClientError>() {
+            Some(ClientError::Previewed(answer)) => {
+                impact::print(global.format(), answer)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            _ => Err(error),
+        },
+        done => done,
+    }
+}
+
+async fn run_command(global: &Global, command: ClientCommand) -> anyhow::Result<ExitCode> {
     let format = global.format();
     match command {
         ClientCommand::Login(args) => login::login(global, &args).await?,

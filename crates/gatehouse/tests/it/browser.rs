@@ -109,3 +109,8 @@ fn status_chips_search_invite_accept_forgotten_password_settings() {
 fn projects_tabs_role_editor_members_escalation_without_javascript() {
     run("projects.mjs");
 }
+
+#[test]
+fn impact_preview_in_the_role_editor_and_before_a_member_is_removed() {
+    run("impact.mjs");
+}

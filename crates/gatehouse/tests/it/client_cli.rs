@@ -552,3 +552,68 @@ fn http_get(url: &str, token: &str) -> String {
     assert!(out.status.success(), "curl {url}");
     String::from_utf8(out.stdout).unwrap()
 }
+
+#[test]
+fn dry_run_prints_the_impact_and_writes_nothing() {
+    let server = Server::start();
+    server.login_admin();
+    server.ok(&["users", "create", "--email", "alice@example.com", "--username", "alice"]);
+    server.ok(&["projects", "create", "web", "--name", "Web"]);
+    server.ok(&[
+        "roles",
+        "create",
+        "Reader",
+        "--project",
+        "web",
+        "--categories",
+        "artifacts.read",
+        "--environments",
+        "DEV",
+    ]);
+    let set_alice = [
+        "members",
+        "set",
+        "--project",
+        "web",
+        "--user",
+        "alice",
+        "--roles",
+        "Reader",
+    ];
+
+    // Counts first, then the changes; nothing written.
+    let mut args = vec!["--dry-run"];
+    args.extend(set_alice);
+    let human = server.ok(&args);
+    assert!(human.starts_with("Dry run at revision "), "{human}");
+    assert!(human.contains("1 user(s) affected"), "{human}");
+    assert!(human.contains("repository.read") && human.contains("gained"), "{human}");
+    let members = server.ok(&["members", "list", "--project", "web", "--json"]);
+    assert_eq!(
+        json(&members)["items"],
+        serde_json::json!([]),
+        "the dry run wrote nothing"
+    );
+
+    let mut args = vec!["--dry-run", "--json", "--dry-run-limit", "1"];
+    args.extend(set_alice);
+    let answer = json(&server.ok(&args));
+    assert_eq!(answer["dry_run"], serde_json::json!(true));
+    assert_eq!(answer["impact"]["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(answer["impact"]["truncated"], serde_json::json!(true));
+    assert!(answer["impact"]["gained"].as_u64().unwrap() > 1);
+
+    // A write that cannot be previewed is refused by the server, not made.
+    server
+        .cli()
+        .args(["--dry-run", "projects", "create", "api", "--name", "API"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("dry_run"));
+    server.cli().args(["projects", "get", "api"]).assert().code(1);
+
+    // Without --dry-run the same command writes.
+    server.ok(&set_alice);
+    let members = server.ok(&["members", "list", "--project", "web"]);
+    assert!(members.contains("alice"), "{members}");
+}

@@ -7,6 +7,7 @@
 use askama::Template;
 use axum::response::Response;
 
+use super::impact::ImpactView;
 use super::projects::field;
 use crate::operations::Via;
 use crate::state::App;
@@ -24,6 +25,7 @@ struct ConfirmPage {
     hidden: Vec<(String, String)>,
     button: &'static str,
     back: String,
+    impact: Option<ImpactView>,
 }
 
 /// What a confirmation page asks.
@@ -45,6 +47,8 @@ pub struct Ask {
     pub button: &'static str,
     /// Where Cancel goes.
     pub back: String,
+    /// What confirming does to people's access (a dry run), when known.
+    pub impact: Option<ImpactView>,
 }
 
 impl Ask {
@@ -69,6 +73,7 @@ impl Ask {
             hidden,
             button: self.button,
             back: self.back,
+            impact: self.impact,
         })
     }
 

@@ -7,6 +7,7 @@ pub mod confirm;
 pub mod environments;
 pub mod groups;
 pub mod home;
+pub mod impact;
 pub mod invitations;
 pub mod login;
 pub mod project;

@@ -129,6 +129,7 @@ pub async fn delete(
         force,
         button: "Delete environment",
         back: back.clone(),
+        impact: None,
     };
     if !confirmed(&fields) {
         return ask(format!("Delete the environment {name}?"), Vec::new(), false)

@@ -12,9 +12,11 @@ use gatehouse_api::ErrorCode;
 use serde::Deserialize;
 
 use super::confirm::{Ask, confirmed};
+use super::impact::{IMPACT_LISTED, answered};
 use super::project::{Tabs, path_part};
 use super::projects::{field, fields_named};
 use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
+use crate::operations::preview::Preview;
 use crate::operations::roles::RolePlace;
 use crate::operations::{Paging, Via};
 use crate::state::App;
@@ -279,7 +281,23 @@ pub async fn remove(
 ) -> Response {
     let (kind, name) = (field(&fields, "kind"), field(&fields, "name"));
     let back = format!("/projects/{}/members", path_part(&key));
+    let input = RemoveMemberInput {
+        project: key.clone(),
+        member: member_ref(kind, name),
+        expected_revision: None,
+    };
     if !confirmed(&fields) {
+        // What removing does to access, asked of the same operation.
+        let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
+        let dry = app
+            .ops(Via::Ui)
+            .previewing(Some(&preview))
+            .remove_member(&viewer.caller.acting, input)
+            .await;
+        let impact = match answered(dry) {
+            Ok(impact) => impact,
+            Err(problem) => return failure(&problem),
+        };
         return Ask {
             heading: "Remove member",
             text: format!("Remove the {kind} {name} from the project {key}? It loses every role it holds here."),
@@ -289,15 +307,11 @@ pub async fn remove(
             force: false,
             button: "Remove",
             back,
+            impact,
         }
         .in_project(&app, &viewer, &key)
         .await;
     }
-    let input = RemoveMemberInput {
-        project: key.clone(),
-        member: member_ref(kind, name),
-        expected_revision: None,
-    };
     match app.ops(Via::Ui).remove_member(&viewer.caller.acting, input).await {
         Ok(_) => Redirect::to(&format!("{back}?done=removed")).into_response(),
         Err(problem) => failure(&problem),

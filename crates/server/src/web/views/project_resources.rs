@@ -209,6 +209,7 @@ pub async fn remove(
             force: false,
             button: "Remove",
             back,
+            impact: None,
         }
         .in_project(&app, &viewer, &key)
         .await;

@@ -23,9 +23,11 @@ use gatehouse_domain::entities::{Role, RoleMode};
 use serde::Deserialize;
 
 use super::confirm::{Ask, confirmed, forced};
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use super::project::path_part;
 use super::projects::{field, fields_named};
 use crate::operations::environments::EnvPlace;
+use crate::operations::preview::Preview;
 use crate::operations::roles::{CreateRoleInput, DeleteRoleInput, PatchRoleInput, RolePlace};
 use crate::operations::{Paging, Via};
 use crate::problem::ApiProblem;
@@ -127,6 +129,7 @@ struct RolePage {
     project_envs: Vec<Check>,
     warning: Vec<String>,
     errors: FormErrors,
+    impact: Option<ImpactView>,
 }
 
 /// Where the editor is: a project's role or a global one.
@@ -182,6 +185,7 @@ struct Shown {
     values: Values,
     warning: Vec<String>,
     errors: FormErrors,
+    impact: Option<ImpactView>,
 }
 
 impl Shown {
@@ -190,6 +194,7 @@ impl Shown {
             values,
             warning: Vec::new(),
             errors: FormErrors::none(),
+            impact: None,
         }
     }
 }
@@ -205,6 +210,7 @@ async fn render(
         values,
         warning,
         errors,
+        impact,
     } = shown;
     let ops = app.ops(Via::Ui);
     let acting = &viewer.caller.acting;
@@ -278,6 +284,7 @@ async fn render(
         values,
         warning,
         errors,
+        impact,
     })
 }
 
@@ -364,11 +371,15 @@ async fn submit(
             values,
             warning,
             errors,
+            impact: None,
         };
         return page_or_failure(app, viewer, place, existing, shown, status).await;
     }
-    let ops = app.ops(Via::Ui);
     let acting = &viewer.caller.acting;
+    // Preview: the same save as a dry run, its impact shown beside Save.
+    let preview =
+        (existing.is_some() && field(fields, "preview") == "yes").then(|| Preview::new(acting, IMPACT_LISTED));
+    let ops = app.ops(Via::Ui).previewing(preview.as_ref());
     let basic = values.basic();
     let done = match existing {
         None => ops
@@ -428,13 +439,22 @@ async fn submit(
             };
             Redirect::to(&target).into_response()
         }
-        Err(problem) => {
-            let shown = Shown {
-                errors: save_errors(&problem),
-                ..Shown::values(values)
-            };
-            page_or_failure(app, viewer, place, existing, shown, problem.problem.status).await
-        }
+        Err(problem) => match answered::<()>(Err(problem)) {
+            Ok(impact) => {
+                let shown = Shown {
+                    impact,
+                    ..Shown::values(values)
+                };
+                page_or_failure(app, viewer, place, existing, shown, 200).await
+            }
+            Err(problem) => {
+                let shown = Shown {
+                    errors: save_errors(&problem),
+                    ..Shown::values(values)
+                };
+                page_or_failure(app, viewer, place, existing, shown, problem.problem.status).await
+            }
+        },
     }
 }
 
@@ -487,7 +507,7 @@ async fn new(app: &App, viewer: &Viewer, place: &Place) -> Response {
 async fn delete(app: &App, viewer: &Viewer, place: &Place, name: &str, fields: &[(String, String)]) -> Response {
     let action = format!("{}/delete", place.role_path(name));
     let back = place.role_path(name);
-    let ask = |text: String, names: Vec<String>, force: bool| {
+    let ask = |text: String, names: Vec<String>, force: bool, impact: Option<ImpactView>| {
         Ask {
             heading: "Delete role",
             text,
@@ -497,6 +517,7 @@ async fn delete(app: &App, viewer: &Viewer, place: &Place, name: &str, fields: &
             force,
             button: "Delete role",
             back: back.clone(),
+            impact,
         }
         .page(app, viewer)
     };
@@ -509,22 +530,39 @@ async fn delete(app: &App, viewer: &Viewer, place: &Place, name: &str, fields: &
             format!("Delete the role {name}? This cannot be undone."),
             Vec::new(),
             false,
+            None,
         );
     }
-    let input = DeleteRoleInput {
+    let input = |force: bool| DeleteRoleInput {
         name: name.to_owned(),
-        force: forced(fields),
+        force,
         expected_revision: None,
     };
-    match ops.delete_role(&viewer.caller.acting, &place.roles(), input).await {
+    match ops
+        .delete_role(&viewer.caller.acting, &place.roles(), input(forced(fields)))
+        .await
+    {
         Ok(_) => Redirect::to(&format!("{}?done=deleted", place.back().0)).into_response(),
-        Err(problem) if problem.problem.code == ErrorCode::InUse => ask(
-            format!(
-                "Members hold the role {name}. Deleting it removes it from them; a member left with no role stops being a member:"
-            ),
-            problem.problem.in_use.clone().unwrap_or_default(),
-            true,
-        ),
+        Err(problem) if problem.problem.code == ErrorCode::InUse => {
+            // What taking it from its holders does, asked of the same operation.
+            let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
+            let dry = ops
+                .previewing(Some(&preview))
+                .delete_role(&viewer.caller.acting, &place.roles(), input(true))
+                .await;
+            let impact = match answered(dry) {
+                Ok(impact) => impact,
+                Err(problem) => return failure(&problem),
+            };
+            ask(
+                format!(
+                    "Members hold the role {name}. Deleting it removes it from them; a member left with no role stops being a member:"
+                ),
+                problem.problem.in_use.clone().unwrap_or_default(),
+                true,
+                impact,
+            )
+        }
         Err(problem) => failure(&problem),
     }
 }

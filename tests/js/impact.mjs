@@ -1,0 +1,84 @@
+// The impact preview (SPEC §7.2, §12), by clicking: in the role editor,
+// Preview shows what saving would give (and to whom) before anything is
+// saved, with JavaScript and without; removing a member asks first and
+// says what it takes away. axe-core and a screenshot per page.
+import { launch, newPage, adminPage, api, check, screenshot, assert } from "./lib.mjs";
+
+async function submit(page, name) {
+  await page.getByRole("button", { name, exact: true }).click();
+  await page.waitForLoadState("load");
+}
+
+/** The rows of the Changes table, as "user project environment action change". */
+async function changeRows(page) {
+  const table = page.getByRole("table", { name: "Changes" });
+  const rows = await table.getByRole("row").all();
+  const out = [];
+  for (const row of rows.slice(1)) {
+    out.push((await row.getByRole("cell").allInnerTexts()).join(" "));
+  }
+  return out;
+}
+
+const browser = await launch();
+try {
+  const admin = await adminPage(browser);
+  await api(admin, "POST", "/api/v1/projects", { key: "web", display_name: "Web" });
+  await api(admin, "POST", "/api/v1/projects/web/roles", {
+    name: "Reader", categories: ["artifacts.read"], environments: ["DEV"],
+  });
+  for (const name of ["alice", "bob"]) {
+    await api(admin, "POST", "/api/v1/users", {
+      username: name, email: `${name}@example.com`, password: `${name}'s long enough password`,
+    });
+    await api(admin, "PUT", `/api/v1/projects/web/members/users/${name}`, { roles: ["Reader"] });
+  }
+
+  // The role editor: Preview says what saving would give, and to whom.
+  await admin.goto("/projects/web/roles/Reader");
+  await admin.getByRole("checkbox", { name: "PROD", exact: true }).check();
+  await submit(admin, "Preview");
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  const status = await admin.getByRole("status").filter({ hasText: "Nothing is written yet" }).innerText();
+  assert.match(status, /access of 2 users: \d+ decisions gained, 0 decisions lost/);
+  await admin.getByText("gives 2 users repository.read in PROD", { exact: true }).waitFor();
+  const rows = await changeRows(admin);
+  assert.ok(rows.includes("alice web PROD repository.read gains"), rows.join("\n"));
+  assert.ok(rows.includes("bob web PROD repository.read gains"), rows.join("\n"));
+  assert.ok(await admin.getByRole("checkbox", { name: "PROD", exact: true }).isChecked(), "the edit is kept");
+  await check(admin, "role-preview");
+  const stored = await api(admin, "GET", "/api/v1/projects/web/roles/Reader");
+  assert.deepEqual(stored.environments, ["DEV"], "a preview saves nothing");
+  await submit(admin, "Save");
+  await admin.getByText("Saved.").waitFor();
+  const saved = await api(admin, "GET", "/api/v1/projects/web/roles/Reader");
+  assert.deepEqual([...saved.environments].sort(), ["DEV", "PROD"]);
+
+  // The same Preview without JavaScript: a plain form post.
+  const plain = await newPage(browser, { javaScript: false });
+  await plain.context().addCookies(await admin.context().cookies());
+  await plain.goto("/projects/web/roles/Reader");
+  await plain.getByRole("checkbox", { name: "DEV", exact: true }).uncheck();
+  await submit(plain, "Preview");
+  await plain.getByText("takes repository.read in DEV from 2 users", { exact: true }).waitFor();
+  await screenshot(plain, "role-preview-without-javascript");
+
+  // Removing a member: asked first, with what it takes away.
+  await admin.goto("/projects/web/members");
+  await submit(admin, "Remove alice");
+  await admin.getByRole("heading", { name: "Remove member" }).waitFor();
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  await admin.getByText("takes repository.read in PROD from 1 user", { exact: true }).waitFor();
+  const removed = await changeRows(admin);
+  assert.ok(removed.length > 0 && removed.every((r) => r.startsWith("alice web ") && r.endsWith(" loses")), removed.join("\n"));
+  await check(admin, "confirm-remove-member-impact");
+  const members = await api(admin, "GET", "/api/v1/projects/web/members");
+  assert.equal(members.items.length, 2, "asking removed no one");
+  await submit(admin, "Remove");
+  await admin.getByText("Removed.").waitFor();
+  const after = await api(admin, "GET", "/api/v1/projects/web/members");
+  assert.deepEqual(after.items.map((m) => m.name), ["bob"]);
+  console.log("impact preview: ok");
+} finally {
+  await browser.close();
+}
