@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use gatehouse_authz::{Change, Principal, RoleGrants, RoleType, Snapshot};
 use gatehouse_workload::{self as workload, Workload};
-use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::measure;
 
@@ -32,38 +32,6 @@ pub struct ImpactArgs {
     /// Timed runs of each dry run and apply; the median and the slowest count.
     #[arg(long, default_value_t = 15)]
     runs: usize,
-}
-
-/// One change: its dry run beside its apply.
-#[derive(Debug, Serialize)]
-pub struct Case {
-    /// What the change is.
-    pub name: String,
-    /// Users whose access it changes.
-    pub users: usize,
-    /// Decisions gained.
-    pub gained: usize,
-    /// Decisions lost.
-    pub lost: usize,
-    /// Median of the dry runs, ms.
-    pub dry_run_median_ms: f64,
-    /// Slowest dry run, ms.
-    pub dry_run_max_ms: f64,
-    /// Median of the applies of the same change, ms.
-    pub apply_median_ms: f64,
-}
-
-/// The JSON line.
-#[derive(Debug, Serialize)]
-pub struct ImpactReport {
-    /// The workload's scale.
-    pub scale: u32,
-    /// Project memberships in the workload.
-    pub members: usize,
-    /// Compiling the workload, ms.
-    pub compile_ms: f64,
-    /// Each change.
-    pub cases: Vec<Case>,
 }
 
 fn median_and_max(mut samples: Vec<Duration>) -> (f64, f64) {
@@ -93,7 +61,7 @@ fn widened_global_role(w: &Workload) -> Result<(String, Change)> {
         RoleGrants::Categories(categories) => categories
             .iter()
             .filter_map(|c| w.catalogue.category(c))
-            .flat_map(|c| c.actions.iter().map(|a| w.catalogue.action(*a).id.clone()))
+            .flat_map(|c| c.actions.iter().map(|a| w.catalogue.action(a).id.clone()))
             .collect(),
     };
     let extra = w
@@ -144,7 +112,8 @@ fn group_leaver(w: &Workload) -> Result<(String, Change)> {
     ))
 }
 
-fn case(snapshot: &Snapshot, name: String, change: &Change, runs: usize) -> Result<Case> {
+/// One change: its dry run (median, slowest) beside its apply (median).
+fn case(snapshot: &Snapshot, name: String, change: &Change, runs: usize) -> Result<Value> {
     progress!("{name}");
     let changes = std::slice::from_ref(change);
     let impact = snapshot
@@ -162,22 +131,22 @@ fn case(snapshot: &Snapshot, name: String, change: &Change, runs: usize) -> Resu
     }
     let (dry_run_median_ms, dry_run_max_ms) = median_and_max(dry);
     let (apply_median_ms, _) = median_and_max(apply);
-    Ok(Case {
-        name,
-        users: impact.users,
-        gained: impact.gained,
-        lost: impact.lost,
-        dry_run_median_ms,
-        dry_run_max_ms,
-        apply_median_ms,
-    })
+    Ok(json!({
+        "name": name,
+        "users": impact.users,
+        "gained": impact.gained,
+        "lost": impact.lost,
+        "dry_run_median_ms": dry_run_median_ms,
+        "dry_run_max_ms": dry_run_max_ms,
+        "apply_median_ms": apply_median_ms,
+    }))
 }
 
 /// Runs the bench.
 ///
 /// # Errors
 /// A workload that cannot be generated or compiled.
-pub fn run(args: &ImpactArgs) -> Result<ImpactReport> {
+pub fn run(args: &ImpactArgs) -> Result<Value> {
     progress!("generating the scale-{} workload", args.scale);
     let w = workload::reference(args.scale as usize, args.seed, 1)?;
     progress!("compiling ({} members)", w.model.members.len());
@@ -188,10 +157,11 @@ pub fn run(args: &ImpactArgs) -> Result<ImpactReport> {
     for (name, change) in [widened_global_role(&w)?, group_leaver(&w)?] {
         cases.push(case(&snapshot, name, &change, args.runs)?);
     }
-    Ok(ImpactReport {
-        scale: args.scale,
-        members: w.model.members.len(),
-        compile_ms,
-        cases,
-    })
+    Ok(json!({
+        "bench": "impact",
+        "scale": args.scale,
+        "members": w.model.members.len(),
+        "compile_ms": compile_ms,
+        "cases": cases,
+    }))
 }

@@ -204,14 +204,16 @@ async fn every_write_kind_previews_what_the_write_then_does_and_writes_nothing()
     }
 }
 
+/// Who, method, path, body, `If-Match`, then the status and code expected.
+type Refusal<'a> = (&'a str, Method, &'a str, Value, Option<&'a str>, u16, &'a str);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_is_refused_exactly_as_its_write() {
     let t = start_sqlite().await;
     world(&t).await;
     let ann = t.token_for("ann", &crate::spawn::password_of("ann")).await;
     let before = written(&t).await;
-    // (who, method, path, body, If-Match, expected status and code)
-    let cases: Vec<(&str, Method, &str, Value, Option<&str>, u16, &str)> = vec![
+    let cases: Vec<Refusal<'_>> = vec![
         (
             "ann",
             Method::PATCH,
