@@ -12,7 +12,9 @@ use gatehouse_api::ErrorCode;
 use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
 use serde::Deserialize;
 
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
+use crate::operations::preview::Preview;
 use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
@@ -30,6 +32,8 @@ struct Row {
 struct Pending {
     name: String,
     roles: Vec<String>,
+    /// What deleting it takes from people (a dry run).
+    impact: Option<ImpactView>,
 }
 
 #[derive(Template)]
@@ -154,9 +158,27 @@ pub async fn delete(
     match app.ops(Via::Ui).delete_environment(&viewer.caller.acting, input).await {
         Ok(_) => Redirect::to("/environments?done=deleted").into_response(),
         Err(problem) if problem.code() == ErrorCode::InUse => {
+            // What the forced deletion would take, asked of the same operation.
+            let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
+            let forced = DeleteEnvironmentInput {
+                place: EnvPlace::default(),
+                name: name.clone(),
+                force: true,
+                expected_revision: None,
+            };
+            let dry = app
+                .ops(Via::Ui)
+                .previewing(Some(&preview))
+                .delete_environment(&viewer.caller.acting, forced)
+                .await;
+            let impact = match answered(dry) {
+                Ok(impact) => impact,
+                Err(problem) => return failure(&problem),
+            };
             let pending = Pending {
                 name,
                 roles: problem.problem.in_use.clone().unwrap_or_default(),
+                impact,
             };
             match page(&app, &viewer, String::new(), FormErrors::none(), Some(pending)).await {
                 Ok(page) => html_with(409, &page),

@@ -10,9 +10,11 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api::ErrorCode;
 
 use super::confirm::{Ask, confirmed, forced};
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use super::project::{Done, Tabs, path_part};
 use super::projects::field;
 use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
+use crate::operations::preview::Preview;
 use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::FormErrors;
@@ -120,7 +122,7 @@ pub async fn delete(
 ) -> Response {
     let name = field(&fields, "name").to_owned();
     let back = format!("/projects/{}/environments", path_part(&key));
-    let ask = |text: String, names: Vec<String>, force: bool| Ask {
+    let ask = |text: String, names: Vec<String>, force: bool, impact: Option<ImpactView>| Ask {
         heading: "Delete environment",
         text,
         names,
@@ -129,27 +131,45 @@ pub async fn delete(
         force,
         button: "Delete environment",
         back: back.clone(),
-        impact: None,
+        impact,
     };
     if !confirmed(&fields) {
-        return ask(format!("Delete the environment {name}?"), Vec::new(), false)
+        return ask(format!("Delete the environment {name}?"), Vec::new(), false, None)
             .in_project(&app, &viewer, &key)
             .await;
     }
-    let input = DeleteEnvironmentInput {
+    let input = |force: bool| DeleteEnvironmentInput {
         place: place(&key),
         name: name.clone(),
-        force: forced(&fields),
+        force,
         expected_revision: None,
     };
-    match app.ops(Via::Ui).delete_environment(&viewer.caller.acting, input).await {
+    match app
+        .ops(Via::Ui)
+        .delete_environment(&viewer.caller.acting, input(forced(&fields)))
+        .await
+    {
         Ok(_) => Redirect::to(&format!("{back}?done=deleted")).into_response(),
-        Err(problem) if problem.problem.code == ErrorCode::InUse => ask(
-            format!("Roles use the environment {name}. Deleting it removes it from them:"),
-            problem.problem.in_use.clone().unwrap_or_default(),
-            true,
-        )
-        .page(&app, &viewer),
+        Err(problem) if problem.problem.code == ErrorCode::InUse => {
+            // What the forced deletion would take, asked of the same operation.
+            let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
+            let dry = app
+                .ops(Via::Ui)
+                .previewing(Some(&preview))
+                .delete_environment(&viewer.caller.acting, input(true))
+                .await;
+            let impact = match answered(dry) {
+                Ok(impact) => impact,
+                Err(problem) => return failure(&problem),
+            };
+            ask(
+                format!("Roles use the environment {name}. Deleting it removes it from them:"),
+                problem.problem.in_use.clone().unwrap_or_default(),
+                true,
+                impact,
+            )
+            .page(&app, &viewer)
+        }
         Err(problem) => failure(&problem),
     }
 }
