@@ -63,6 +63,21 @@ try {
   await plain.getByText("takes repository.read in DEV from 2 users", { exact: true }).waitFor();
   await screenshot(plain, "role-preview-without-javascript");
 
+  // A member's roles: Preview on its row says what saving them would give.
+  await admin.goto("/projects/web/members");
+  await admin.getByRole("group", { name: "Roles of user bob" }).getByRole("checkbox", { name: "Developer", exact: true }).check();
+  await submit(admin, "Preview roles of bob");
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  const bobRows = await changeRows(admin);
+  assert.ok(bobRows.length > 0 && bobRows.every((r) => r.startsWith("bob web ") && r.endsWith(" gains")), bobRows.join("\n"));
+  assert.ok(
+    await admin.getByRole("group", { name: "Roles of user bob" }).getByRole("checkbox", { name: "Developer", exact: true }).isChecked(),
+    "the typed roles are kept",
+  );
+  await check(admin, "member-roles-preview");
+  const bob = (await api(admin, "GET", "/api/v1/projects/web/members")).items.find((m) => m.name === "bob");
+  assert.deepEqual(bob.roles, ["Reader"], "a preview saves nothing");
+
   // Removing a member: asked first, with what it takes away.
   await admin.goto("/projects/web/members");
   await submit(admin, "Remove alice");

@@ -12,7 +12,7 @@ use gatehouse_api::ErrorCode;
 use serde::Deserialize;
 
 use super::confirm::{Ask, confirmed};
-use super::impact::{IMPACT_LISTED, answered};
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use super::project::{Tabs, path_part};
 use super::projects::{field, fields_named};
 use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
@@ -49,7 +49,10 @@ struct RowChange {
     kind: String,
     name: String,
     roles: Vec<String>,
-    error: String,
+    /// The refusal; none for a preview.
+    error: Option<String>,
+    /// What saving these roles would do (a preview).
+    impact: Option<ImpactView>,
 }
 
 /// The values of the add form, kept when it comes back.
@@ -72,6 +75,7 @@ struct MembersPage {
     values: AddValues,
     role_boxes: Vec<RoleBox>,
     errors: FormErrors,
+    impact: Option<ImpactView>,
 }
 
 /// `?q=&kind=&cursor=`.
@@ -153,12 +157,14 @@ async fn members_page(
                 kind,
                 roles: boxes(&all_roles, refused.map_or(&held, |r| &r.roles)),
                 held: held.join(", "),
-                error: refused.map(|r| r.error.clone()),
+                error: refused.and_then(|r| r.error.clone()),
                 name,
             }
         })
         .collect();
+    let impact = refused.and_then(|r| r.impact);
     Ok(MembersPage {
+        impact,
         layout: Layout::new(app, viewer, tabs.title("Members"), "/projects").with_notice(query.done.as_deref()),
         tabs,
         q: query.q,
@@ -222,12 +228,43 @@ pub async fn set(
         expected_revision: None,
     };
     let added = field(&fields, "change").is_empty();
-    let problem = match app.ops(Via::Ui).set_member(&viewer.caller.acting, input).await {
+    // Preview: the same change as a dry run, its impact shown on the page.
+    let preview = (field(&fields, "preview") == "yes").then(|| Preview::new(&viewer.caller.acting, IMPACT_LISTED));
+    let ops = app.ops(Via::Ui).previewing(preview.as_ref());
+    let problem = match ops.set_member(&viewer.caller.acting, input).await {
         Ok(_) => {
             let done = if added { "added" } else { "saved" };
             return Redirect::to(&format!("/projects/{}/members?done={done}", path_part(&key))).into_response();
         }
         Err(problem) => problem,
+    };
+    let problem = match answered::<()>(Err(problem)) {
+        Err(problem) => problem,
+        Ok(impact) => {
+            // A preview: the page again, the typed roles kept (on the row,
+            // or in the add form), the impact above the list.
+            let row = RowChange {
+                kind: if values.kind == "group" { "group" } else { "user" }.to_owned(),
+                name: values.name.trim().to_owned(),
+                roles: values.roles.clone(),
+                error: None,
+                impact,
+            };
+            let kept = if added { values } else { AddValues::default() };
+            let page = members_page(
+                &app,
+                &viewer,
+                &key,
+                ListQuery::default(),
+                kept,
+                FormErrors::none(),
+                Some(row),
+            );
+            return match page.await {
+                Ok(page) => html(&page),
+                Err(response) => response,
+            };
+        }
     };
     let status = problem.problem.status;
     if !added {
@@ -236,7 +273,8 @@ pub async fn set(
             kind: if values.kind == "group" { "group" } else { "user" }.to_owned(),
             name: values.name.trim().to_owned(),
             roles: values.roles,
-            error: problem.problem.detail.clone(),
+            error: Some(problem.problem.detail.clone()),
+            impact: None,
         };
         let page = members_page(
             &app,
