@@ -27,6 +27,11 @@ try {
   await api(admin, "POST", "/api/v1/projects/web/roles", {
     name: "Reader", categories: ["artifacts.read"], environments: ["DEV"],
   });
+  await api(admin, "POST", "/api/v1/users", {
+    username: "carol", email: "carol@example.com", password: "carol's long enough password",
+  });
+  await api(admin, "POST", "/api/v1/groups", { name: "devs" });
+  await api(admin, "PUT", "/api/v1/projects/web/members/groups/devs", { roles: ["Reader"] });
   for (const name of ["alice", "bob"]) {
     await api(admin, "POST", "/api/v1/users", {
       username: name, email: `${name}@example.com`, password: `${name}'s long enough password`,
@@ -78,6 +83,18 @@ try {
   const bob = (await api(admin, "GET", "/api/v1/projects/web/members")).items.find((m) => m.name === "bob");
   assert.deepEqual(bob.roles, ["Reader"], "a preview saves nothing");
 
+  // A group's members: Preview says what joining the group would give.
+  await admin.goto("/groups/devs");
+  await admin.getByLabel("Add members", { exact: true }).fill("carol");
+  await submit(admin, "Preview");
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  const carolRows = await changeRows(admin);
+  assert.ok(carolRows.length > 0 && carolRows.every((r) => r.startsWith("carol web ") && r.endsWith(" gains")), carolRows.join("\n"));
+  assert.equal(await admin.getByLabel("Add members", { exact: true }).inputValue(), "carol", "the typed names are kept");
+  await check(admin, "group-members-preview");
+  const devs = await api(admin, "GET", "/api/v1/groups/devs");
+  assert.deepEqual(devs.members, [], "a preview adds no one");
+
   // Removing a member: asked first, with what it takes away.
   await admin.goto("/projects/web/members");
   await submit(admin, "Remove alice");
@@ -88,11 +105,11 @@ try {
   assert.ok(removed.length > 0 && removed.every((r) => r.startsWith("alice web ") && r.endsWith(" loses")), removed.join("\n"));
   await check(admin, "confirm-remove-member-impact");
   const members = await api(admin, "GET", "/api/v1/projects/web/members");
-  assert.equal(members.items.length, 2, "asking removed no one");
+  assert.equal(members.items.length, 3, "asking removed no one");
   await submit(admin, "Remove");
   await admin.getByText("Removed.").waitFor();
   const after = await api(admin, "GET", "/api/v1/projects/web/members");
-  assert.deepEqual(after.items.map((m) => m.name), ["bob"]);
+  assert.deepEqual(after.items.map((m) => m.name), ["bob", "devs"]);
   console.log("impact preview: ok");
 } finally {
   await browser.close();

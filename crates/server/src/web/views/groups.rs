@@ -15,7 +15,9 @@ use gatehouse_authz::{GroupId, Snapshot};
 use gatehouse_domain::entities::Group;
 use serde::Deserialize;
 
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use crate::operations::groups::{CreateGroupInput, GroupMembersInput, PatchGroupInput};
+use crate::operations::preview::Preview;
 use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
@@ -201,6 +203,8 @@ struct GroupPage {
     description: String,
     add: String,
     errors: FormErrors,
+    /// What adding the typed members would do (a preview).
+    impact: Option<ImpactView>,
 }
 
 /// `?done=`.
@@ -216,6 +220,7 @@ async fn group_page(
     name: &str,
     typed: (Option<String>, String),
     errors: FormErrors,
+    impact: Option<ImpactView>,
 ) -> Result<GroupPage, Response> {
     let group = app.ops(Via::Ui).get_group(name).await.map_err(|p| failure(&p))?;
     let (description, add) = typed;
@@ -229,6 +234,7 @@ async fn group_page(
         description,
         add,
         errors,
+        impact,
     })
 }
 
@@ -239,7 +245,7 @@ pub async fn show(
     Path(name): Path<String>,
     Query(notice): Query<Notice>,
 ) -> Response {
-    match group_page(&app, &viewer, &name, (None, String::new()), FormErrors::none()).await {
+    match group_page(&app, &viewer, &name, (None, String::new()), FormErrors::none(), None).await {
         Ok(mut page) => {
             page.layout = page.layout.with_notice(notice.done.as_deref());
             html(&page)
@@ -262,6 +268,9 @@ pub struct GroupForm {
     /// The group's name typed again, to delete it.
     #[serde(default)]
     confirm: String,
+    /// `yes`: preview adding the typed members, write nothing.
+    #[serde(default)]
+    preview: String,
 }
 
 /// `POST /groups/{name}/{action}`: `describe`, `add`, `remove` or `delete`.
@@ -300,7 +309,23 @@ pub async fn act(
                 remove,
                 expected_revision: None,
             };
-            (ops.change_group_members(acting, input).await.map(|_| "saved"), "add")
+            if form.preview == "yes" {
+                // The same change as a dry run, its impact on the page.
+                let preview = Preview::new(acting, IMPACT_LISTED);
+                let dry = ops.previewing(Some(&preview)).change_group_members(acting, input).await;
+                match answered(dry) {
+                    Ok(impact) => {
+                        let typed = (None, form.add);
+                        return match group_page(&app, &viewer, &name, typed, FormErrors::none(), impact).await {
+                            Ok(page) => html(&page),
+                            Err(response) => response,
+                        };
+                    }
+                    Err(problem) => (Err(problem), "add"),
+                }
+            } else {
+                (ops.change_group_members(acting, input).await.map(|_| "saved"), "add")
+            }
         }
         "delete" if form.confirm.trim() == name => {
             return match ops.delete_group(acting, &name, None).await {
@@ -311,7 +336,7 @@ pub async fn act(
         "delete" => {
             let mut errors = FormErrors::none();
             errors.add("confirm", "type the group's name exactly to delete it");
-            return match group_page(&app, &viewer, &name, (None, String::new()), errors).await {
+            return match group_page(&app, &viewer, &name, (None, String::new()), errors, None).await {
                 Ok(page) => html_with(422, &page),
                 Err(response) => response,
             };
@@ -332,7 +357,7 @@ pub async fn act(
                 |_| Some(field),
             );
             let description = (action == "describe").then_some(form.description);
-            match group_page(&app, &viewer, &name, (description, form.add), errors).await {
+            match group_page(&app, &viewer, &name, (description, form.add), errors, None).await {
                 Ok(page) => html_with(problem.problem.status, &page),
                 Err(_) => message(problem.problem.status, &problem.problem.title, &problem.problem.detail),
             }
