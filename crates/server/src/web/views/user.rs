@@ -15,9 +15,11 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api as api;
 use serde::Deserialize;
 
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use super::users::{shown_time, status_name};
 use super::{audit, tokens};
 use crate::handlers::users::wire_user;
+use crate::operations::preview::Preview;
 use crate::operations::users::{UserRef, path_username, stored_user};
 use crate::operations::{Paging, Via};
 use crate::state::App;
@@ -50,6 +52,8 @@ struct ProjectPermissions {
 #[template(path = "web/user.html")]
 struct UserPage {
     layout: Layout,
+    /// What a previewed status change would do.
+    impact: Option<ImpactView>,
     user: api::User,
     status: &'static str,
     created: String,
@@ -93,10 +97,15 @@ pub async fn show(
     Path(username): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let Ok(name) = path_username(&username) else {
+    page(&app, &viewer, &username, done.done.as_deref(), None).await
+}
+
+/// The user's page, with the impact of a previewed status change if any.
+async fn page(app: &App, viewer: &Viewer, username: &str, done: Option<&str>, impact: Option<ImpactView>) -> Response {
+    let Ok(name) = path_username(username) else {
         return crate::web::page::not_found();
     };
-    let user = match stored_user(&app, &name).await {
+    let user = match stored_user(app, &name).await {
         Ok(user) => user,
         Err(problem) => return failure(&problem),
     };
@@ -113,7 +122,7 @@ pub async fn show(
     };
     let mut projects = Vec::new();
     for key in member_of.iter().take(PROJECTS_SHOWN as usize) {
-        let Ok(decided) = ops.permissions(&viewer.caller.acting, &username, Some(key.as_str())) else {
+        let Ok(decided) = ops.permissions(&viewer.caller.acting, username, Some(key.as_str())) else {
             continue;
         };
         let (user, project, permissions) = &decided.value;
@@ -146,7 +155,7 @@ pub async fn show(
         Err(problem) if matches!(problem.problem.status, 403 | 404) => None,
         Err(problem) => return failure(&problem),
     };
-    let history = if may_reach(&app, crate::web::AUDIT, &viewer.caller) {
+    let history = if may_reach(app, crate::web::AUDIT, &viewer.caller) {
         let about = AuditFilter {
             target: Some(name.as_str().to_owned()),
             ..AuditFilter::default()
@@ -159,7 +168,7 @@ pub async fn show(
         None
     };
     html(&UserPage {
-        layout: Layout::new(&app, &viewer, format!("User {username}"), "/users").with_notice(done.done.as_deref()),
+        layout: Layout::new(app, viewer, format!("User {username}"), "/users").with_notice(done),
         tokens,
         history,
         username_query: form_urlencoded::byte_serialize(name.as_str().as_bytes()).collect(),
@@ -169,6 +178,7 @@ pub async fn show(
         user: wire,
         projects,
         more_projects: member_of.len() > PROJECTS_SHOWN as usize,
+        impact,
     })
 }
 
@@ -180,6 +190,9 @@ pub struct Confirm {
     /// The token to revoke (`revoke-token`).
     #[serde(default)]
     token: String,
+    /// `yes`: preview the status change, write nothing.
+    #[serde(default)]
+    preview: String,
 }
 
 /// `POST /users/{username}/{action}`: disable, enable, unlock, delete, or
@@ -191,8 +204,25 @@ pub async fn act(
     Path((username, action)): Path<(String, String)>,
     Form(confirm): Form<Confirm>,
 ) -> Response {
-    let ops = app.ops(Via::Ui);
     let acting = &viewer.caller.acting;
+    if action == "disable" && confirm.preview == "yes" {
+        // The same change as a dry run, its impact on the user's page.
+        let preview = Preview::new(acting, IMPACT_LISTED);
+        let user = UserRef {
+            username: username.clone(),
+            expected_revision: None,
+        };
+        let dry = app
+            .ops(Via::Ui)
+            .previewing(Some(&preview))
+            .set_user_status(acting, user, StatusChange::Disable)
+            .await;
+        return match answered(dry) {
+            Ok(impact) => page(&app, &viewer, &username, None, impact).await,
+            Err(problem) => failure(&problem),
+        };
+    }
+    let ops = app.ops(Via::Ui);
     let user = UserRef {
         username: username.clone(),
         expected_revision: None,
