@@ -119,6 +119,14 @@ try {
   await admin.getByText("Removed.").waitFor();
   const after = await api(admin, "GET", "/api/v1/projects/web/members");
   assert.deepEqual(after.items.map((m) => m.name), ["bob", "devs"]);
+  // Deleting the project: Preview says what it takes, nothing is deleted.
+  await admin.goto("/projects/web");
+  await submit(admin, "Preview");
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  const gone = await changeRows(admin);
+  assert.ok(gone.some((r) => r.startsWith("bob web ")) && gone.every((r) => r.endsWith(" loses")), gone.join("\n"));
+  await check(admin, "project-delete-preview");
+  assert.equal((await api(admin, "GET", "/api/v1/projects/web")).key, "web", "a preview deletes nothing");
   console.log("impact preview: ok");
 } finally {
   await browser.close();

@@ -13,7 +13,9 @@ use gatehouse_authz::AdminPrivileges;
 use gatehouse_domain::entities::Project;
 use serde::Deserialize;
 
+use super::impact::{IMPACT_LISTED, ImpactView, answered};
 use super::projects::{field, privileges_of};
+use crate::operations::preview::Preview;
 use crate::operations::projects::{DeleteProjectInput, PatchProjectInput, ProjectAbilities};
 use crate::operations::{OpResult, Via};
 use crate::state::App;
@@ -121,6 +123,8 @@ struct SettingsPage {
     errors: FormErrors,
     confirm: String,
     delete_errors: FormErrors,
+    /// What deleting it would take from people (a preview).
+    impact: Option<ImpactView>,
 }
 
 /// `?done=`.
@@ -159,6 +163,7 @@ fn settings_page(
         errors: FormErrors::none(),
         confirm: String::new(),
         delete_errors: FormErrors::none(),
+        impact: None,
     }
 }
 
@@ -230,6 +235,34 @@ pub async fn delete(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let confirm = field(&fields, "confirm").trim().to_owned();
+    if field(&fields, "preview") == "yes" {
+        // What deleting takes from people, as a dry run of the deletion
+        // (which needs no key typed: nothing is deleted).
+        let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
+        let input = DeleteProjectInput {
+            key: key.clone(),
+            confirm: Some(key.clone()),
+            expected_revision: None,
+        };
+        let dry = app
+            .ops(Via::Ui)
+            .previewing(Some(&preview))
+            .delete_project(&viewer.caller.acting, input)
+            .await;
+        let impact = match answered(dry) {
+            Ok(impact) => impact,
+            Err(problem) => return failure(&problem),
+        };
+        return match Tabs::of(&app, &viewer, &key, "").await {
+            Ok((tabs, project)) => {
+                let mut page = settings_page(&app, &viewer, tabs, &project, None);
+                page.confirm = confirm;
+                page.impact = impact;
+                html(&page)
+            }
+            Err(problem) => failure(&problem),
+        };
+    }
     let input = DeleteProjectInput {
         key: key.clone(),
         confirm: Some(confirm.clone()),
