@@ -176,6 +176,27 @@ impl Snapshot {
         Ok(project.allows(q.user, q.action, env_mask, self.shared_perms()))
     }
 
+    /// The environment slots of `project` in which `user` may do `action`:
+    /// for an environment with slot `s` there, `check` allows exactly when
+    /// bit `s` is set; for an action that is not environment-scoped, when
+    /// any bit is. Every slot for a platform admin, none for an unknown or
+    /// disabled user or an unknown project. For comparing two snapshots'
+    /// decisions in every environment at once (the impact preview).
+    #[inline]
+    pub(crate) fn allowed_slots(&self, user: UserId, project: ProjectId, action: ActionId) -> u64 {
+        let flags = self.flags(user);
+        let Some(hot) = self.hot(project) else {
+            return 0;
+        };
+        if !is_known_flag(flags) || is_blocked_flag(flags) {
+            0
+        } else if is_admin_flag(flags) {
+            ALL_SLOTS
+        } else {
+            hot.slots(user, action, self.shared_perms())
+        }
+    }
+
     /// The decision as seen through a token's scope (SPEC §2.4): the
     /// intersection of the scope and the user's permissions now.
     ///

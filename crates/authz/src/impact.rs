@@ -4,21 +4,21 @@
 //!
 //! The change is applied with [`Snapshot::apply_all`] — the same code the
 //! real write runs — to a copy; `self` is never touched. Then only the
-//! decisions the change can reach are compared, before and after, with
-//! [`Snapshot::check`]: the users it names, a group's members, a role's
-//! holders, a project's members, in the projects concerned, for the actions
-//! concerned. Nothing is recomputed for the rest of the world.
+//! decisions the change can reach are compared, before and after: the users
+//! it names, a group's members, a role's holders, a project's members, in
+//! the projects concerned, for the actions concerned, every environment at
+//! once (`allowed_slots`, the slot mask whose bits are `check`'s answers).
+//! Nothing is recomputed for the rest of the world.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap, HashSet};
 use std::sync::Arc;
 
 use crate::account::{AccountPermission, AccountPermissions};
-use crate::check::Query;
 use crate::ids::{EnvId, ProjectId, RoleId, UserId};
 use crate::model::{Change, Principal};
 use crate::sets::ActionSet;
-use crate::snapshot::{ModelError, Snapshot};
+use crate::snapshot::{ModelError, ProjectData, Snapshot};
 
 /// One decision a change flips.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,24 +218,39 @@ impl Snapshot {
             envs.extend(after.project_environments(project));
             envs.sort_unstable();
             envs.dedup();
-            let in_each_env: Vec<Option<EnvId>> = envs.into_iter().map(Some).collect();
+            // Each environment with its slot before and after (a slot is
+            // absent where the environment is).
+            let slots: Vec<(EnvId, Option<u8>, Option<u8>)> = envs
+                .into_iter()
+                .map(|env| (env, self.env_slot(env, project), after.env_slot(env, project)))
+                .collect();
             let shown = listable(project);
             let key = self.project_key(project).or_else(|| after.project_key(project));
+            let in_slot = |mask: u64, slot: Option<u8>| slot.is_some_and(|s| mask & (1u64 << s) != 0);
+            let same_slots = slots.iter().all(|(_, was, is)| was == is);
             for &user in &users {
                 for action in target.actions.iter() {
-                    let places: &[Option<EnvId>] = if scoped.contains(action) { &in_each_env } else { &[None] };
-                    for &environment in places {
-                        let q = Query {
-                            user,
-                            action,
-                            project,
-                            environment,
-                        };
-                        let was = self.check(&q).unwrap_or(false);
-                        let is = after.check(&q).unwrap_or(false);
-                        if was == is {
-                            continue;
-                        }
+                    // Every environment at once: one lookup per snapshot.
+                    let (mask_was, mask_is) = (
+                        self.allowed_slots(user, project, action),
+                        after.allowed_slots(user, project, action),
+                    );
+                    if mask_was == mask_is && same_slots {
+                        continue;
+                    }
+                    let flips: Vec<(Option<EnvId>, bool)> = if scoped.contains(action) {
+                        slots
+                            .iter()
+                            .filter_map(|&(env, slot_was, slot_is)| {
+                                let (was, is) = (in_slot(mask_was, slot_was), in_slot(mask_is, slot_is));
+                                (was != is).then_some((Some(env), is))
+                            })
+                            .collect()
+                    } else {
+                        let (was, is) = (mask_was != 0, mask_is != 0);
+                        if was == is { Vec::new() } else { vec![(None, is)] }
+                    };
+                    for (environment, is) in flips {
                         affected.insert(user);
                         if is {
                             gained += 1;
@@ -286,25 +301,37 @@ impl Snapshot {
     /// The users a target names in `project`, before or after, sorted.
     fn reached_users(&self, after: &Snapshot, project: ProjectId, target: &Target) -> Vec<UserId> {
         let mut users = target.users.clone();
-        for s in [self, after] {
-            if target.everyone || target.admins {
-                users.extend(s.admins());
-            }
-            let Some(data) = s.project(project) else { continue };
-            let holds = |roles: &[RoleId]| target.everyone || roles.iter().any(|r| target.holders.contains(r));
-            if !target.everyone && target.holders.is_empty() {
-                continue;
-            }
-            users.extend(data.users.iter().filter(|(_, roles)| holds(roles)).map(|(u, _)| *u));
-            for (group, roles) in &data.groups {
-                if holds(roles) {
-                    users.extend_from_slice(s.group_members(*group));
-                }
+        if target.everyone || target.admins {
+            users.extend(self.admins());
+            users.extend(after.admins());
+        }
+        if target.everyone || !target.holders.is_empty() {
+            let (was, is) = (self.project(project), after.project(project));
+            self.extend_holders(was, target, &mut users);
+            // Members unchanged (a role edit): the same holders.
+            let same = was
+                .zip(is)
+                .is_some_and(|(a, b)| a.users.ptr_eq(&b.users) && a.groups.ptr_eq(&b.groups));
+            if !same {
+                after.extend_holders(is, target, &mut users);
             }
         }
         users.sort_unstable();
         users.dedup();
         users
+    }
+
+    /// Adds the members of `data` holding one of the target's roles (or
+    /// every member), directly or through a group.
+    fn extend_holders(&self, data: Option<&ProjectData>, target: &Target, users: &mut Vec<UserId>) {
+        let Some(data) = data else { return };
+        let holds = |roles: &[RoleId]| target.everyone || roles.iter().any(|r| target.holders.contains(r));
+        users.extend(data.users.iter().filter(|(_, roles)| holds(roles)).map(|(u, _)| *u));
+        for (group, roles) in &data.groups {
+            if holds(roles) {
+                users.extend_from_slice(self.group_members(*group));
+            }
+        }
     }
 
     /// The projects a user is a member of, directly or through a group.

@@ -60,6 +60,12 @@ impl PermEntry {
         self.word & bit != 0 && self.envs & HIGH_HALF == half && self.envs & env_mask != 0
     }
 
+    /// The slots this entry grants `action` in; none when it does not name it.
+    #[inline]
+    fn slots_naming(self, action: ActionId) -> u64 {
+        if self.names(action) { self.envs & !HIGH_HALF } else { 0 }
+    }
+
     #[inline]
     fn names(self, action: ActionId) -> bool {
         let (half, bit) = action_bits(action);
@@ -261,6 +267,26 @@ impl HotAccess {
                 None => e.grants(action, env_mask),
                 Some(set) => shared.run(set).iter().any(|e| e.grants(action, env_mask)),
             })
+    }
+
+    /// The environment slots in which the user's permissions grant `action`
+    /// (bit 63 clear): `allows(user, action, m)` is `slots & m != 0`.
+    #[inline]
+    pub(crate) fn slots(&self, user: UserId, action: ActionId, shared: &SharedPerms) -> u64 {
+        let Some(r) = self.table.get(user) else { return 0 };
+        let (start, len) = unpack(r);
+        let mut slots = 0;
+        for e in self.entries.get(start..start + len).unwrap_or(&[]) {
+            match e.shared_set() {
+                None => slots |= e.slots_naming(action),
+                Some(set) => {
+                    for e in shared.run(set) {
+                        slots |= e.slots_naming(action);
+                    }
+                }
+            }
+        }
+        slots
     }
 
     /// Why a check this table denies is denied: not a member, or no role
