@@ -185,13 +185,17 @@ impl Writer<'_> {
     /// brought up to date; retrying decides again); `internal` when the
     /// store fails (nothing was written).
     pub async fn commit(self, commit: &Commit) -> Result<u64, ApiProblem> {
-        if let Some(preview) = &self.preview {
-            return Err(crate::operations::preview::answer(
-                self.app,
-                &self.snapshot,
-                commit,
-                preview,
-            ));
+        if let Some(preview) = self.preview {
+            // Nothing is written: the write lock goes at once, and the
+            // impact is computed on the snapshot the command was decided on.
+            let Writer {
+                app,
+                snapshot,
+                _guard: lock,
+                ..
+            } = self;
+            drop(lock);
+            return Err(crate::operations::preview::answer(app, &snapshot, commit, &preview));
         }
         match self.app.store().commit(commit, self.now).await {
             Ok(revision) => {
