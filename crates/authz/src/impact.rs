@@ -11,7 +11,7 @@
 //! Nothing is recomputed for the rest of the world.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use crate::account::{AccountPermission, AccountPermissions};
@@ -132,6 +132,30 @@ fn usable_account_permissions(s: &Snapshot, user: UserId) -> AccountPermissions 
     }
 }
 
+/// The decision changes found so far.
+struct Tally {
+    gained: usize,
+    lost: usize,
+    hidden: usize,
+    /// Every user with a change (repeats; sorted and deduplicated at the end).
+    users: Vec<UserId>,
+    first: FirstChanges,
+}
+
+impl Tally {
+    fn count(&mut self, user: UserId, gained: bool, shown: bool) {
+        self.users.push(user);
+        if gained {
+            self.gained += 1;
+        } else {
+            self.lost += 1;
+        }
+        if !shown {
+            self.hidden += 1;
+        }
+    }
+}
+
 /// Keeps the `limit` smallest changes it is offered, and counts the rest.
 struct FirstChanges {
     limit: usize,
@@ -177,22 +201,58 @@ impl Snapshot {
             self.reach_of(&after, change, &mut reach, &mut account_users);
         }
 
-        let mut affected: HashSet<UserId> = HashSet::new();
-        let mut account_changes = Vec::new();
-        account_users.sort_unstable();
-        account_users.dedup();
-        for user in account_users {
+        let mut tally = Tally {
+            gained: 0,
+            lost: 0,
+            hidden: 0,
+            users: Vec::new(),
+            first: FirstChanges {
+                limit,
+                kept: BinaryHeap::new(),
+                offered: 0,
+            },
+        };
+        let account_changes = self.account_changes(&after, account_users, &mut tally.users);
+        for (&project, target) in &reach.targets {
+            self.compare_in(&after, project, target, listable(project), &mut tally);
+        }
+        tally.users.sort_unstable();
+        tally.users.dedup();
+        let truncated = tally.first.offered > tally.first.kept.len();
+        Ok(Impact {
+            users: tally.users.len(),
+            gained: tally.gained,
+            lost: tally.lost,
+            changes: tally.first.kept.into_sorted_vec(),
+            account_changes,
+            truncated,
+            hidden: tally.hidden,
+        })
+    }
+
+    /// The account permissions given or taken from `users`, by user and
+    /// permission; the users concerned are added to `affected`.
+    fn account_changes(
+        &self,
+        after: &Snapshot,
+        mut users: Vec<UserId>,
+        affected: &mut Vec<UserId>,
+    ) -> Vec<AccountChange> {
+        users.sort_unstable();
+        users.dedup();
+        let mut changes = Vec::new();
+        for user in users {
             let (was, is) = (
                 usable_account_permissions(self, user),
-                usable_account_permissions(&after, user),
+                usable_account_permissions(after, user),
             );
             let Some(name) = self.user_name(user).or_else(|| after.user_name(user)) else {
                 continue;
             };
             for permission in AccountPermission::ALL {
                 if was.contains(permission) != is.contains(permission) {
-                    affected.insert(user);
-                    account_changes.push(AccountChange {
+                    affected.push(user);
+                    changes.push(AccountChange {
                         user: Arc::from(name),
                         permission,
                         gained: is.contains(permission),
@@ -200,102 +260,76 @@ impl Snapshot {
                 }
             }
         }
-        account_changes.sort();
+        changes.sort();
+        changes
+    }
 
-        let (mut gained, mut lost, mut hidden) = (0, 0, 0);
-        let mut first = FirstChanges {
-            limit,
-            kept: BinaryHeap::new(),
-            offered: 0,
-        };
+    /// Compares, in one project, the decisions of the users `target` names
+    /// for its actions, in every environment of the project before or after.
+    fn compare_in(&self, after: &Snapshot, project: ProjectId, target: &Target, shown: bool, tally: &mut Tally) {
+        let users = self.reached_users(after, project, target);
+        if users.is_empty() || target.actions.is_empty() {
+            return;
+        }
+        let mut envs = self.project_environments(project);
+        envs.extend(after.project_environments(project));
+        envs.sort_unstable();
+        envs.dedup();
+        // Each environment with its slot before and after (none where the
+        // environment is not).
+        let slots: Vec<(EnvId, Option<u8>, Option<u8>)> = envs
+            .into_iter()
+            .map(|env| (env, self.env_slot(env, project), after.env_slot(env, project)))
+            .collect();
+        let same_slots = slots.iter().all(|(_, was, is)| was == is);
+        let in_slot = |mask: u64, slot: Option<u8>| slot.is_some_and(|s| mask & (1u64 << s) != 0);
+        let key = self.project_key(project).or_else(|| after.project_key(project));
         let scoped = self.catalogue().env_scoped();
-        for (&project, target) in &reach.targets {
-            let users = self.reached_users(&after, project, target);
-            if users.is_empty() || target.actions.is_empty() {
-                continue;
-            }
-            let mut envs = self.project_environments(project);
-            envs.extend(after.project_environments(project));
-            envs.sort_unstable();
-            envs.dedup();
-            // Each environment with its slot before and after (a slot is
-            // absent where the environment is).
-            let slots: Vec<(EnvId, Option<u8>, Option<u8>)> = envs
-                .into_iter()
-                .map(|env| (env, self.env_slot(env, project), after.env_slot(env, project)))
-                .collect();
-            let shown = listable(project);
-            let key = self.project_key(project).or_else(|| after.project_key(project));
-            let in_slot = |mask: u64, slot: Option<u8>| slot.is_some_and(|s| mask & (1u64 << s) != 0);
-            let same_slots = slots.iter().all(|(_, was, is)| was == is);
-            for &user in &users {
-                for action in target.actions.iter() {
-                    // Every environment at once: one lookup per snapshot.
-                    let (mask_was, mask_is) = (
-                        self.allowed_slots(user, project, action),
-                        after.allowed_slots(user, project, action),
-                    );
-                    if mask_was == mask_is && same_slots {
-                        continue;
-                    }
-                    let flips: Vec<(Option<EnvId>, bool)> = if scoped.contains(action) {
-                        slots
-                            .iter()
-                            .filter_map(|&(env, slot_was, slot_is)| {
-                                let (was, is) = (in_slot(mask_was, slot_was), in_slot(mask_is, slot_is));
-                                (was != is).then_some((Some(env), is))
-                            })
-                            .collect()
-                    } else {
-                        let (was, is) = (mask_was != 0, mask_is != 0);
-                        if was == is { Vec::new() } else { vec![(None, is)] }
-                    };
-                    for (environment, is) in flips {
-                        affected.insert(user);
-                        if is {
-                            gained += 1;
-                        } else {
-                            lost += 1;
-                        }
-                        if !shown {
-                            hidden += 1;
-                            continue;
-                        }
-                        // Names from whichever snapshot has them (a
-                        // removed user is only in `self`, a new one only after).
+        for &user in &users {
+            for action in target.actions.iter() {
+                // Every environment at once: one lookup per snapshot.
+                let (mask_was, mask_is) = (
+                    self.allowed_slots(user, project, action),
+                    after.allowed_slots(user, project, action),
+                );
+                if mask_was == mask_is && same_slots {
+                    continue;
+                }
+                let mut flip = |environment: Option<EnvId>, is: bool| {
+                    tally.count(user, is, shown);
+                    if shown {
+                        // Names from whichever snapshot has them (a removed
+                        // user is only in `self`, a new one only after).
                         let user_name = self.user_name(user).or_else(|| after.user_name(user));
-                        let env_name = match environment {
-                            None => None,
-                            Some(env) => match self.env_name(env).or_else(|| after.env_name(env)) {
-                                Some(name) => Some(name),
-                                None => continue,
-                            },
-                        };
-                        let (Some(user_name), Some(project_key)) = (user_name, key) else {
-                            continue;
-                        };
-                        let action = self.catalogue().action(action).id.as_str();
-                        first.offer((user_name, project_key, env_name, action), is, || DecisionChange {
-                            user: Arc::from(user_name),
-                            project: Arc::from(project_key),
-                            environment: env_name.map(Arc::from),
-                            action: Arc::from(action),
-                            gained: is,
-                        });
+                        let env_name = environment.map(|e| self.env_name(e).or_else(|| after.env_name(e)));
+                        if let (Some(user_name), Some(project_key), Some(env_name)) =
+                            (user_name, key, env_name.map_or(Some(None), |name| name.map(Some)))
+                        {
+                            let action = self.catalogue().action(action).id.as_str();
+                            tally
+                                .first
+                                .offer((user_name, project_key, env_name, action), is, || DecisionChange {
+                                    user: Arc::from(user_name),
+                                    project: Arc::from(project_key),
+                                    environment: env_name.map(Arc::from),
+                                    action: Arc::from(action),
+                                    gained: is,
+                                });
+                        }
                     }
+                };
+                if scoped.contains(action) {
+                    for &(env, slot_was, slot_is) in &slots {
+                        let (was, is) = (in_slot(mask_was, slot_was), in_slot(mask_is, slot_is));
+                        if was != is {
+                            flip(Some(env), is);
+                        }
+                    }
+                } else if (mask_was != 0) != (mask_is != 0) {
+                    flip(None, mask_is != 0);
                 }
             }
         }
-        let truncated = first.offered > first.kept.len();
-        Ok(Impact {
-            users: affected.len(),
-            gained,
-            lost,
-            changes: first.kept.into_sorted_vec(),
-            account_changes,
-            truncated,
-            hidden,
-        })
     }
 
     /// The users a target names in `project`, before or after, sorted.
