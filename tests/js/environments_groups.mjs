@@ -44,7 +44,10 @@ try {
   await admin.getByRole("button", { name: "Delete QA" }).click();
   const ask = admin.getByRole("alert").filter({ hasText: "Delete QA?" });
   await ask.waitFor();
-  assert.deepEqual((await ask.getByRole("listitem").allInnerTexts()).sort(), ["Tester", "web/QA Lead"]);
+  assert.deepEqual((await ask.getByRole("list").first().getByRole("listitem").allInnerTexts()).sort(), ["Tester", "web/QA Lead"]);
+  // …and what deleting it takes from people (the impact preview).
+  await ask.getByRole("heading", { name: "Impact" }).waitFor();
+  assert.match(await ask.getByRole("status").innerText(), /decisions? lost/);
   await check(admin, "environments-delete-in-use");
   await ask.getByRole("link", { name: "Cancel" }).click();
   await admin.getByRole("row", { name: /^QA/ }).waitFor();

@@ -96,13 +96,15 @@ try {
   assert.deepEqual(devs.members, [], "a preview adds no one");
 
   // Disabling a user: Preview says what it would take, nothing changes.
+  const aliceBefore = (await api(admin, "GET", "/api/v1/users/alice")).status;
   await admin.goto("/users/alice");
   await submit(admin, "Preview disabling");
   await admin.getByRole("heading", { name: "Impact" }).waitFor();
   const aliceRows = await changeRows(admin);
   assert.ok(aliceRows.length > 0 && aliceRows.every((r) => r.startsWith("alice web ") && r.endsWith(" loses")), aliceRows.join("\n"));
   await check(admin, "disable-preview");
-  assert.equal((await api(admin, "GET", "/api/v1/users/alice")).status, "enabled", "a preview disables no one");
+  assert.equal((await api(admin, "GET", "/api/v1/users/alice")).status, aliceBefore, "a preview disables no one");
+  assert.notEqual(aliceBefore, "disabled");
 
   // Removing a member: asked first, with what it takes away.
   await admin.goto("/projects/web/members");

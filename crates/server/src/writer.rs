@@ -13,12 +13,16 @@ use gatehouse_store::Store;
 use time::OffsetDateTime;
 use tokio::sync::MutexGuard;
 
-use crate::operations::preview::Preview;
 use crate::problem::ApiProblem;
 use crate::state::App;
 
 /// How often expired invitation and reset secrets are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What the commit of a dry run answers instead of writing (SPEC §7.2):
+/// given the snapshot the command was decided on and the commit, the
+/// impact as an answer. Built by `operations/preview.rs`.
+pub type DryRunAnswer<'a> = Box<dyn FnOnce(&Snapshot, &Commit) -> ApiProblem + Send + 'a>;
 
 /// The right to write, held while one command is decided and committed.
 pub struct Writer<'a> {
@@ -27,7 +31,7 @@ pub struct Writer<'a> {
     snapshot: Arc<Snapshot>,
     now: OffsetDateTime,
     /// Set: [`Writer::commit`] answers the impact and writes nothing.
-    preview: Option<Preview>,
+    preview: Option<DryRunAnswer<'a>>,
 }
 
 impl App {
@@ -145,11 +149,11 @@ impl App {
     }
 }
 
-impl Writer<'_> {
-    /// This writer for a dry run: its commit answers the impact.
+impl<'a> Writer<'a> {
+    /// This writer for a dry run: its commit answers `answer`'s impact.
     #[must_use]
-    pub fn previewing(mut self, preview: Preview) -> Self {
-        self.preview = Some(preview);
+    pub fn previewing(mut self, answer: DryRunAnswer<'a>) -> Self {
+        self.preview = Some(answer);
         self
     }
 
@@ -185,17 +189,14 @@ impl Writer<'_> {
     /// brought up to date; retrying decides again); `internal` when the
     /// store fails (nothing was written).
     pub async fn commit(self, commit: &Commit) -> Result<u64, ApiProblem> {
-        if let Some(preview) = self.preview {
+        if let Some(answer) = self.preview {
             // Nothing is written: the write lock goes at once, and the
             // impact is computed on the snapshot the command was decided on.
             let Writer {
-                app,
-                snapshot,
-                _guard: lock,
-                ..
+                snapshot, _guard: lock, ..
             } = self;
             drop(lock);
-            return Err(crate::operations::preview::answer(app, &snapshot, commit, &preview));
+            return Err(answer(&snapshot, commit));
         }
         match self.app.store().commit(commit, self.now).await {
             Ok(revision) => {

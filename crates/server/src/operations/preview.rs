@@ -59,7 +59,10 @@ impl<'a> Ops<'a> {
     pub(super) async fn writer(&self) -> OpResult<Writer<'a>> {
         let writer = self.app.writer().await?;
         Ok(match self.preview {
-            Some(preview) => writer.previewing(preview.clone()),
+            Some(preview) => {
+                let app = self.app;
+                writer.previewing(Box::new(move |snapshot, commit| answer(app, snapshot, commit, preview)))
+            }
             None => writer,
         })
     }
