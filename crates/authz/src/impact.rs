@@ -213,13 +213,8 @@ impl Snapshot {
             },
         };
         let account_changes = self.account_changes(&after, account_users, &mut tally.users);
-        // The global environments once (a project's own are in its data).
-        let mut globals = self.global_environments();
-        globals.extend(after.global_environments());
-        globals.sort_unstable();
-        globals.dedup();
         for (&project, target) in &reach.targets {
-            self.compare_in(&after, project, target, &globals, listable(project), &mut tally);
+            self.compare_in(&after, project, target, listable(project), &mut tally);
         }
         tally.users.sort_unstable();
         tally.users.dedup();
@@ -271,23 +266,13 @@ impl Snapshot {
 
     /// Compares, in one project, the decisions of the users `target` names
     /// for its actions, in every environment of the project before or after.
-    fn compare_in(
-        &self,
-        after: &Snapshot,
-        project: ProjectId,
-        target: &Target,
-        globals: &[EnvId],
-        shown: bool,
-        tally: &mut Tally,
-    ) {
+    fn compare_in(&self, after: &Snapshot, project: ProjectId, target: &Target, shown: bool, tally: &mut Tally) {
         let users = self.reached_users(after, project, target);
         if users.is_empty() || target.actions.is_empty() {
             return;
         }
-        let mut envs = globals.to_vec();
-        for s in [self, after] {
-            envs.extend(s.project(project).iter().flat_map(|p| p.envs.iter().copied()));
-        }
+        let mut envs = self.project_environments(project);
+        envs.extend(after.project_environments(project));
         envs.sort_unstable();
         envs.dedup();
         // Each environment with its slot before and after (none where the

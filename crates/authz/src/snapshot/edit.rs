@@ -569,7 +569,11 @@ impl Snapshot {
         self.env_names.insert(name, env);
         match owner {
             Some(project) => self.with_project(project, |_, d| d.envs.push(env)),
-            None => self.global_env_slots |= 1 << slot,
+            None => {
+                self.global_env_slots |= 1 << slot;
+                // Ids only grow: pushing keeps the list sorted.
+                self.global_envs.push(env);
+            }
         }
         Ok(Stale::Nothing)
     }
@@ -604,6 +608,7 @@ impl Snapshot {
             Some(project) => self.with_project(project, |_, d| d.envs.retain(|e| *e != env)),
             None => {
                 self.global_env_slots &= !(1u64 << data.slot);
+                self.global_envs.retain(|e| *e != env);
                 self.refresh_shared();
             }
         }

@@ -206,6 +206,9 @@ pub struct Snapshot {
     env_names: PMap<Arc<str>, EnvId>,
     global_roles: OrdMap<Arc<str>, RoleId>,
     global_env_slots: u64,
+    // INVARIANT: sorted: the ids of the global environments (`envs` entries
+    // without a project), so that a project's list never reads them all.
+    global_envs: Vec<EnvId>,
     admins: OrdSet<UserId>,
     // INVARIANT: every entry's project exists and its environment, if any,
     // exists and is visible in that project (edits cascade removals).
@@ -295,6 +298,7 @@ impl Snapshot {
             env_names: PMap::new(),
             global_roles: OrdMap::new(),
             global_env_slots: 0,
+            global_envs: Vec::new(),
             admins: OrdSet::new(),
             resources: OrdMap::new(),
         }
@@ -441,14 +445,7 @@ impl Snapshot {
     /// Every global environment, in creation order.
     #[must_use]
     pub fn global_environments(&self) -> Vec<EnvId> {
-        let mut envs: Vec<EnvId> = self
-            .env_names
-            .values()
-            .copied()
-            .filter(|e| self.env_project(*e).is_none())
-            .collect();
-        envs.sort();
-        envs
+        self.global_envs.clone()
     }
 
     /// A role.
