@@ -12,9 +12,8 @@ use gatehouse_api::ErrorCode;
 use gatehouse_authz::catalogue::PROTECTED_ENVIRONMENTS;
 use serde::Deserialize;
 
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{ImpactView, previewed};
 use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
-use crate::operations::preview::Preview;
 use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
@@ -159,19 +158,17 @@ pub async fn delete(
         Ok(_) => Redirect::to("/environments?done=deleted").into_response(),
         Err(problem) if problem.code() == ErrorCode::InUse => {
             // What the forced deletion would take, asked of the same operation.
-            let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
             let forced = DeleteEnvironmentInput {
                 place: EnvPlace::default(),
                 name: name.clone(),
                 force: true,
                 expected_revision: None,
             };
-            let dry = app
-                .ops(Via::Ui)
-                .previewing(Some(&preview))
-                .delete_environment(&viewer.caller.acting, forced)
-                .await;
-            let impact = match answered(dry) {
+            let acting = &viewer.caller.acting;
+            let dry = previewed(&app, &viewer, async move |ops| {
+                ops.delete_environment(acting, forced).await
+            });
+            let impact = match dry.await {
                 Ok(impact) => impact,
                 Err(problem) => return failure(&problem),
             };

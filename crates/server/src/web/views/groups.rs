@@ -15,9 +15,8 @@ use gatehouse_authz::{GroupId, Snapshot};
 use gatehouse_domain::entities::Group;
 use serde::Deserialize;
 
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{ImpactView, previewed};
 use crate::operations::groups::{CreateGroupInput, GroupMembersInput, PatchGroupInput};
-use crate::operations::preview::Preview;
 use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
@@ -311,9 +310,10 @@ pub async fn act(
             };
             if form.preview == "yes" {
                 // The same change as a dry run, its impact on the page.
-                let preview = Preview::new(acting, IMPACT_LISTED);
-                let dry = ops.previewing(Some(&preview)).change_group_members(acting, input).await;
-                match answered(dry) {
+                let dry = previewed(&app, &viewer, async move |ops| {
+                    ops.change_group_members(acting, input).await
+                });
+                match dry.await {
                     Ok(impact) => {
                         let typed = (None, form.add);
                         return match group_page(&app, &viewer, &name, typed, FormErrors::none(), impact).await {

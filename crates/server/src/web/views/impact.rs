@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 use gatehouse_api::DryRun;
 use gatehouse_api::wire::impact::Change;
 
+use crate::operations::preview::Preview;
+use crate::operations::{Ops, Via};
 use crate::problem::ApiProblem;
+use crate::state::App;
+use crate::web::session::Viewer;
 
 /// How many changes a screen lists.
 pub const IMPACT_LISTED: usize = 100;
@@ -139,6 +143,21 @@ impl ImpactView {
             more,
         }
     }
+}
+
+/// The impact of `write` done as a dry run for the viewer: `write` gets the
+/// UI's operations in preview mode and calls the very operation the real
+/// write calls.
+///
+/// # Errors
+/// The refusal the real write would get.
+pub async fn previewed<T>(
+    app: &App,
+    viewer: &Viewer,
+    write: impl AsyncFnOnce(Ops<'_>) -> Result<T, ApiProblem>,
+) -> Result<Option<ImpactView>, ApiProblem> {
+    let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
+    answered(write(app.ops(Via::Ui).previewing(Some(&preview))).await)
 }
 
 /// The impact a dry run answered: an operation run with a preview leaves

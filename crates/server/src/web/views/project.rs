@@ -13,9 +13,8 @@ use gatehouse_authz::AdminPrivileges;
 use gatehouse_domain::entities::Project;
 use serde::Deserialize;
 
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{ImpactView, previewed};
 use super::projects::{field, privileges_of};
-use crate::operations::preview::Preview;
 use crate::operations::projects::{DeleteProjectInput, PatchProjectInput, ProjectAbilities};
 use crate::operations::{OpResult, Via};
 use crate::state::App;
@@ -238,18 +237,14 @@ pub async fn delete(
     if field(&fields, "preview") == "yes" {
         // What deleting takes from people, as a dry run of the deletion
         // (which needs no key typed: nothing is deleted).
-        let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
         let input = DeleteProjectInput {
             key: key.clone(),
             confirm: Some(key.clone()),
             expected_revision: None,
         };
-        let dry = app
-            .ops(Via::Ui)
-            .previewing(Some(&preview))
-            .delete_project(&viewer.caller.acting, input)
-            .await;
-        let impact = match answered(dry) {
+        let acting = &viewer.caller.acting;
+        let dry = previewed(&app, &viewer, async move |ops| ops.delete_project(acting, input).await);
+        let impact = match dry.await {
             Ok(impact) => impact,
             Err(problem) => return failure(&problem),
         };

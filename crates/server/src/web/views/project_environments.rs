@@ -10,11 +10,10 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api::ErrorCode;
 
 use super::confirm::{Ask, confirmed, forced};
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{ImpactView, previewed};
 use super::project::{Done, Tabs, path_part};
 use super::projects::field;
 use crate::operations::environments::{DeleteEnvironmentInput, EnvPlace};
-use crate::operations::preview::Preview;
 use crate::operations::{Paging, Via};
 use crate::state::App;
 use crate::web::form::FormErrors;
@@ -152,13 +151,10 @@ pub async fn delete(
         Ok(_) => Redirect::to(&format!("{back}?done=deleted")).into_response(),
         Err(problem) if problem.problem.code == ErrorCode::InUse => {
             // What the forced deletion would take, asked of the same operation.
-            let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
-            let dry = app
-                .ops(Via::Ui)
-                .previewing(Some(&preview))
-                .delete_environment(&viewer.caller.acting, input(true))
-                .await;
-            let impact = match answered(dry) {
+            let dry = previewed(&app, &viewer, async |ops| {
+                ops.delete_environment(&viewer.caller.acting, input(true)).await
+            });
+            let impact = match dry.await {
                 Ok(impact) => impact,
                 Err(problem) => return failure(&problem),
             };

@@ -12,7 +12,7 @@ use gatehouse_api::ErrorCode;
 use serde::Deserialize;
 
 use super::confirm::{Ask, confirmed};
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{IMPACT_LISTED, ImpactView, answered, previewed};
 use super::project::{Tabs, path_part};
 use super::projects::{field, fields_named};
 use crate::operations::members::{ListMembersInput, MemberRef, RemoveMemberInput, SetMemberInput};
@@ -326,13 +326,9 @@ pub async fn remove(
     };
     if !confirmed(&fields) {
         // What removing does to access, asked of the same operation.
-        let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
-        let dry = app
-            .ops(Via::Ui)
-            .previewing(Some(&preview))
-            .remove_member(&viewer.caller.acting, input)
-            .await;
-        let impact = match answered(dry) {
+        let acting = &viewer.caller.acting;
+        let dry = previewed(&app, &viewer, async move |ops| ops.remove_member(acting, input).await);
+        let impact = match dry.await {
             Ok(impact) => impact,
             Err(problem) => return failure(&problem),
         };

@@ -23,7 +23,7 @@ use gatehouse_domain::entities::{Role, RoleMode};
 use serde::Deserialize;
 
 use super::confirm::{Ask, confirmed, forced};
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{IMPACT_LISTED, ImpactView, answered, previewed};
 use super::project::path_part;
 use super::projects::{field, fields_named};
 use crate::operations::environments::EnvPlace;
@@ -545,12 +545,11 @@ async fn delete(app: &App, viewer: &Viewer, place: &Place, name: &str, fields: &
         Ok(_) => Redirect::to(&format!("{}?done=deleted", place.back().0)).into_response(),
         Err(problem) if problem.problem.code == ErrorCode::InUse => {
             // What taking it from its holders does, asked of the same operation.
-            let preview = Preview::new(&viewer.caller.acting, IMPACT_LISTED);
-            let dry = ops
-                .previewing(Some(&preview))
-                .delete_role(&viewer.caller.acting, &place.roles(), input(true))
-                .await;
-            let impact = match answered(dry) {
+            let dry = previewed(app, viewer, async |ops| {
+                ops.delete_role(&viewer.caller.acting, &place.roles(), input(true))
+                    .await
+            });
+            let impact = match dry.await {
                 Ok(impact) => impact,
                 Err(problem) => return failure(&problem),
             };

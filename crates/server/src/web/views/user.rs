@@ -15,11 +15,10 @@ use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api as api;
 use serde::Deserialize;
 
-use super::impact::{IMPACT_LISTED, ImpactView, answered};
+use super::impact::{ImpactView, previewed};
 use super::users::{shown_time, status_name};
 use super::{audit, tokens};
 use crate::handlers::users::wire_user;
-use crate::operations::preview::Preview;
 use crate::operations::users::{UserRef, path_username, stored_user};
 use crate::operations::{Paging, Via};
 use crate::state::App;
@@ -207,17 +206,14 @@ pub async fn act(
     let acting = &viewer.caller.acting;
     if action == "disable" && confirm.preview == "yes" {
         // The same change as a dry run, its impact on the user's page.
-        let preview = Preview::new(acting, IMPACT_LISTED);
         let user = UserRef {
             username: username.clone(),
             expected_revision: None,
         };
-        let dry = app
-            .ops(Via::Ui)
-            .previewing(Some(&preview))
-            .set_user_status(acting, user, StatusChange::Disable)
-            .await;
-        return match answered(dry) {
+        let dry = previewed(&app, &viewer, async move |ops| {
+            ops.set_user_status(acting, user, StatusChange::Disable).await
+        });
+        return match dry.await {
             Ok(impact) => page(&app, &viewer, &username, None, impact).await,
             Err(problem) => failure(&problem),
         };
