@@ -1,7 +1,10 @@
 // The impact preview (SPEC §7.2, §12), by clicking: in the role editor,
 // Preview shows what saving would give (and to whom) before anything is
-// saved, with JavaScript and without; removing a member asks first and
-// says what it takes away. axe-core and a screenshot per page.
+// saved, with JavaScript and without; with JavaScript the impact follows
+// the form as it changes (htmx), in the role editor and the project's
+// privileges; switching a role back to Basic says what it would take;
+// removing a member asks first and says what it takes away. axe-core and
+// a screenshot per page.
 import { launch, newPage, adminPage, api, check, screenshot, assert } from "./lib.mjs";
 
 async function submit(page, name) {
@@ -68,6 +71,36 @@ try {
   await plain.getByText("takes repository.read in DEV from 2 users", { exact: true }).waitFor();
   await screenshot(plain, "role-preview-without-javascript");
 
+  // With JavaScript the impact follows the form, no button pressed.
+  await admin.goto("/projects/web/roles/Reader");
+  assert.equal(await admin.getByRole("heading", { name: "Impact" }).count(), 0);
+  await admin.getByRole("checkbox", { name: "PROD", exact: true }).uncheck();
+  await admin.getByText("takes repository.read in PROD from 2 users", { exact: true }).waitFor();
+  await admin.getByRole("checkbox", { name: "DEV", exact: true }).uncheck();
+  await admin.getByText("takes repository.read in DEV from 2 users", { exact: true }).waitFor();
+  assert.ok(!(await admin.getByRole("checkbox", { name: "DEV", exact: true }).isChecked()), "the form is left as edited");
+  await check(admin, "role-live-preview");
+  const untouched = await api(admin, "GET", "/api/v1/projects/web/roles/Reader");
+  assert.deepEqual([...untouched.environments].sort(), ["DEV", "PROD"], "a live preview saves nothing");
+
+  // Switching a role back to Basic warns, with what saving it would take.
+  await api(admin, "POST", "/api/v1/projects/web/roles", {
+    name: "Pruner",
+    actions: ["repository.read", "build.read", "release_bundle.read", "repository.delete"],
+    environments: ["DEV"],
+  });
+  await api(admin, "PUT", "/api/v1/projects/web/members/users/bob", { roles: ["Reader", "Pruner"] });
+  await admin.goto("/projects/web/roles/Pruner");
+  await submit(admin, "Basic");
+  await admin.getByText("These actions will be removed", { exact: false }).waitFor();
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  const switchRows = await changeRows(admin);
+  assert.deepEqual(switchRows, ["bob web DEV repository.delete loses"], switchRows.join("\n"));
+  await check(admin, "role-switch-impact");
+  const pruner = await api(admin, "GET", "/api/v1/projects/web/roles/Pruner");
+  assert.ok(pruner.actions.includes("repository.delete"), "the warning saves nothing");
+  await api(admin, "PUT", "/api/v1/projects/web/members/users/bob", { roles: ["Reader"] });
+
   // A member's roles: Preview on its row says what saving them would give.
   await admin.goto("/projects/web/members");
   await admin.getByRole("group", { name: "Roles of user bob" }).getByRole("checkbox", { name: "Developer", exact: true }).check();
@@ -129,6 +162,20 @@ try {
   assert.ok(gone.some((r) => r.startsWith("bob web ")) && gone.every((r) => r.endsWith(" loses")), gone.join("\n"));
   await check(admin, "project-delete-preview");
   assert.equal((await api(admin, "GET", "/api/v1/projects/web")).key, "web", "a preview deletes nothing");
+
+  // The project's privileges: the impact follows the checkboxes.
+  await api(admin, "PUT", "/api/v1/projects/web/members/users/carol", { roles: ["Project Admin"] });
+  await admin.goto("/projects/web");
+  await admin.getByRole("checkbox", { name: "Manage members", exact: true }).uncheck();
+  await admin.getByRole("heading", { name: "Impact" }).waitFor();
+  const privilegeRows = await changeRows(admin);
+  assert.ok(
+    privilegeRows.length > 0 && privilegeRows.every((r) => r.startsWith("carol web ") && r.endsWith(" loses")),
+    privilegeRows.join("\n"),
+  );
+  await check(admin, "privileges-live-preview");
+  const web = await api(admin, "GET", "/api/v1/projects/web");
+  assert.equal(web.admin_privileges.manage_members, true, "a preview changes no privilege");
   console.log("impact preview: ok");
 } finally {
   await browser.close();

@@ -15,10 +15,12 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use crate::account::{AccountPermission, AccountPermissions};
-use crate::ids::{EnvId, ProjectId, RoleId, UserId};
+use crate::ids::{ActionId, EnvId, ProjectId, RoleId, UserId};
 use crate::model::{Change, Principal};
 use crate::sets::ActionSet;
-use crate::snapshot::{ModelError, ProjectData, Snapshot};
+use crate::snapshot::{
+    HotAccess, ModelError, ProjectData, Snapshot, is_admin_flag, is_blocked_flag, is_known_flag, unpack,
+};
 
 /// One decision a change flips.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,21 +139,42 @@ struct Tally {
     gained: usize,
     lost: usize,
     hidden: usize,
-    /// Every user with a change (repeats; sorted and deduplicated at the end).
-    users: Vec<UserId>,
+    /// Every user with a change.
+    users: UserSet,
     first: FirstChanges,
 }
 
 impl Tally {
     fn count(&mut self, user: UserId, gained: bool, shown: bool) {
-        self.users.push(user);
-        if gained {
-            self.gained += 1;
-        } else {
-            self.lost += 1;
-        }
+        self.count_many(user, usize::from(gained), usize::from(!gained), shown);
+    }
+
+    fn count_many(&mut self, user: UserId, gained: usize, lost: usize, shown: bool) {
+        self.users.insert(user);
+        self.gained += gained;
+        self.lost += lost;
         if !shown {
-            self.hidden += 1;
+            self.hidden += gained + lost;
+        }
+    }
+}
+
+/// A set of users, one bit per user id.
+#[derive(Default)]
+struct UserSet {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl UserSet {
+    fn insert(&mut self, user: UserId) {
+        let (word, bit) = (user.index() / 64, 1u64 << (user.index() % 64));
+        if word >= self.words.len() {
+            self.words.resize(word + 1, 0);
+        }
+        if self.words[word] & bit == 0 {
+            self.words[word] |= bit;
+            self.len += 1;
         }
     }
 }
@@ -164,6 +187,20 @@ struct FirstChanges {
 }
 
 impl FirstChanges {
+    /// Whether every change of `user` in `project` sorts after the kept
+    /// ones, so that offering them would keep none: counts them offered.
+    fn passes_over(&mut self, user: &str, project: &str, changes: usize) -> bool {
+        let passes = self.kept.len() >= self.limit
+            && self
+                .kept
+                .peek()
+                .is_none_or(|largest| (user, project) > (&*largest.user, &*largest.project));
+        if passes {
+            self.offered += changes;
+        }
+        passes
+    }
+
     /// Offers the change `key` names; `make` builds it (allocating) only
     /// when it is kept.
     fn offer(&mut self, key: (&str, &str, Option<&str>, &str), gained: bool, make: impl FnOnce() -> DecisionChange) {
@@ -205,7 +242,7 @@ impl Snapshot {
             gained: 0,
             lost: 0,
             hidden: 0,
-            users: Vec::new(),
+            users: UserSet::default(),
             first: FirstChanges {
                 limit,
                 kept: BinaryHeap::new(),
@@ -216,11 +253,9 @@ impl Snapshot {
         for (&project, target) in &reach.targets {
             self.compare_in(&after, project, target, listable(project), &mut tally);
         }
-        tally.users.sort_unstable();
-        tally.users.dedup();
         let truncated = tally.first.offered > tally.first.kept.len();
         Ok(Impact {
-            users: tally.users.len(),
+            users: tally.users.len,
             gained: tally.gained,
             lost: tally.lost,
             changes: tally.first.kept.into_sorted_vec(),
@@ -232,12 +267,7 @@ impl Snapshot {
 
     /// The account permissions given or taken from `users`, by user and
     /// permission; the users concerned are added to `affected`.
-    fn account_changes(
-        &self,
-        after: &Snapshot,
-        mut users: Vec<UserId>,
-        affected: &mut Vec<UserId>,
-    ) -> Vec<AccountChange> {
+    fn account_changes(&self, after: &Snapshot, mut users: Vec<UserId>, affected: &mut UserSet) -> Vec<AccountChange> {
         users.sort_unstable();
         users.dedup();
         let mut changes = Vec::new();
@@ -251,7 +281,7 @@ impl Snapshot {
             };
             for permission in AccountPermission::ALL {
                 if was.contains(permission) != is.contains(permission) {
-                    affected.push(user);
+                    affected.insert(user);
                     changes.push(AccountChange {
                         user: Arc::from(name),
                         permission,
@@ -267,68 +297,24 @@ impl Snapshot {
     /// Compares, in one project, the decisions of the users `target` names
     /// for its actions, in every environment of the project before or after.
     fn compare_in(&self, after: &Snapshot, project: ProjectId, target: &Target, shown: bool, tally: &mut Tally) {
-        let users = self.reached_users(after, project, target);
-        if users.is_empty() || target.actions.is_empty() {
+        if target.actions.is_empty() {
             return;
         }
-        let mut envs = self.project_environments(project);
-        envs.extend(after.project_environments(project));
-        envs.sort_unstable();
-        envs.dedup();
-        // Each environment with its slot before and after (none where the
-        // environment is not).
-        let slots: Vec<(EnvId, Option<u8>, Option<u8>)> = envs
-            .into_iter()
-            .map(|env| (env, self.env_slot(env, project), after.env_slot(env, project)))
-            .collect();
-        let same_slots = slots.iter().all(|(_, was, is)| was == is);
-        let in_slot = |mask: u64, slot: Option<u8>| slot.is_some_and(|s| mask & (1u64 << s) != 0);
-        let key = self.project_key(project).or_else(|| after.project_key(project));
-        let scoped = self.catalogue().env_scoped();
-        for &user in &users {
-            for action in target.actions.iter() {
-                // Every environment at once: one lookup per snapshot.
-                let (mask_was, mask_is) = (
-                    self.allowed_slots(user, project, action),
-                    after.allowed_slots(user, project, action),
-                );
-                if mask_was == mask_is && same_slots {
-                    continue;
-                }
-                let mut flip = |environment: Option<EnvId>, is: bool| {
-                    tally.count(user, is, shown);
-                    if shown {
-                        // Names from whichever snapshot has them (a removed
-                        // user is only in `self`, a new one only after).
-                        let user_name = self.user_name(user).or_else(|| after.user_name(user));
-                        let env_name = environment.map(|e| self.env_name(e).or_else(|| after.env_name(e)));
-                        if let (Some(user_name), Some(project_key), Some(env_name)) =
-                            (user_name, key, env_name.map_or(Some(None), |name| name.map(Some)))
-                        {
-                            let action = self.catalogue().action(action).id.as_str();
-                            tally
-                                .first
-                                .offer((user_name, project_key, env_name, action), is, || DecisionChange {
-                                    user: Arc::from(user_name),
-                                    project: Arc::from(project_key),
-                                    environment: env_name.map(Arc::from),
-                                    action: Arc::from(action),
-                                    gained: is,
-                                });
-                        }
-                    }
-                };
-                if scoped.contains(action) {
-                    for &(env, slot_was, slot_is) in &slots {
-                        let (was, is) = (in_slot(mask_was, slot_was), in_slot(mask_is, slot_is));
-                        if was != is {
-                            flip(Some(env), is);
-                        }
-                    }
-                } else if (mask_was != 0) != (mask_is != 0) {
-                    flip(None, mask_is != 0);
-                }
-            }
+        let place = Place::new(self, after, project, shown);
+        // Only the holders of roles whose edit left every member's run as
+        // it was (a global role's edit): compare each distinct run once.
+        if target.users.is_empty()
+            && !target.everyone
+            && !target.admins
+            && place.same_slots
+            && let (Some(was), Some(is)) = (self.hot(project), after.hot(project))
+            && was.same_runs(is)
+        {
+            place.compare_by_run(was, target.actions, tally);
+            return;
+        }
+        for user in self.reached_users(after, project, target) {
+            place.compare_user(user, target.actions, tally);
         }
     }
 
@@ -547,4 +533,176 @@ impl Snapshot {
             }
         }
     }
+}
+
+/// One project as a change sees it: its environments' slots before and
+/// after, and whether its changes may be listed.
+struct Place<'a> {
+    before: &'a Snapshot,
+    after: &'a Snapshot,
+    project: ProjectId,
+    key: Option<&'a str>,
+    shown: bool,
+    /// Each environment of the project before or after, with its slot
+    /// before and after (none where the environment is not).
+    slots: Vec<(EnvId, Option<u8>, Option<u8>)>,
+    same_slots: bool,
+    scoped: ActionSet,
+}
+
+impl<'a> Place<'a> {
+    fn new(before: &'a Snapshot, after: &'a Snapshot, project: ProjectId, shown: bool) -> Self {
+        let mut envs = before.project_environments(project);
+        envs.extend(after.project_environments(project));
+        envs.sort_unstable();
+        envs.dedup();
+        let slots: Vec<(EnvId, Option<u8>, Option<u8>)> = envs
+            .into_iter()
+            .map(|env| (env, before.env_slot(env, project), after.env_slot(env, project)))
+            .collect();
+        let same_slots = slots.iter().all(|(_, was, is)| was == is);
+        Self {
+            before,
+            after,
+            project,
+            key: before.project_key(project).or_else(|| after.project_key(project)),
+            shown,
+            slots,
+            same_slots,
+            scoped: before.catalogue().env_scoped(),
+        }
+    }
+
+    /// Calls `flip(environment, allowed after)` for each decision on
+    /// `action` that differs between the slot masks before and after.
+    fn each_flip(&self, action: ActionId, mask_was: u64, mask_is: u64, mut flip: impl FnMut(Option<EnvId>, bool)) {
+        let in_slot = |mask: u64, slot: Option<u8>| slot.is_some_and(|s| mask & (1u64 << s) != 0);
+        if self.scoped.contains(action) {
+            for &(env, slot_was, slot_is) in &self.slots {
+                let (was, is) = (in_slot(mask_was, slot_was), in_slot(mask_is, slot_is));
+                if was != is {
+                    flip(Some(env), is);
+                }
+            }
+        } else if (mask_was != 0) != (mask_is != 0) {
+            flip(None, mask_is != 0);
+        }
+    }
+
+    /// Counts one flipped decision, and offers it for the listing.
+    fn record(&self, tally: &mut Tally, user: UserId, action: ActionId, environment: Option<EnvId>, is: bool) {
+        tally.count(user, is, self.shown);
+        if !self.shown {
+            return;
+        }
+        let (before, after) = (self.before, self.after);
+        // Names from whichever snapshot has them (a removed user is only
+        // in `before`, a new one only after).
+        let user_name = before.user_name(user).or_else(|| after.user_name(user));
+        let env_name = environment.map(|e| before.env_name(e).or_else(|| after.env_name(e)));
+        if let (Some(user_name), Some(project_key), Some(env_name)) =
+            (user_name, self.key, env_name.map_or(Some(None), |name| name.map(Some)))
+        {
+            let action = before.catalogue().action(action).id.as_str();
+            tally
+                .first
+                .offer((user_name, project_key, env_name, action), is, || DecisionChange {
+                    user: Arc::from(user_name),
+                    project: Arc::from(project_key),
+                    environment: env_name.map(Arc::from),
+                    action: Arc::from(action),
+                    gained: is,
+                });
+        }
+    }
+
+    /// Compares one user's decisions on `actions`, every environment at once.
+    fn compare_user(&self, user: UserId, actions: ActionSet, tally: &mut Tally) {
+        for action in actions.iter() {
+            let (mask_was, mask_is) = (
+                self.before.allowed_slots(user, self.project, action),
+                self.after.allowed_slots(user, self.project, action),
+            );
+            if mask_was == mask_is && self.same_slots {
+                continue;
+            }
+            self.each_flip(action, mask_was, mask_is, |env, is| {
+                self.record(tally, user, action, env, is);
+            });
+        }
+    }
+
+    /// Compares every member of a project whose runs the change left as
+    /// they were (`hot` is the table before and after; the environments'
+    /// slots are the same): members with the same run decide alike, so
+    /// each distinct run is compared once, and a member whose flags
+    /// changed is compared alone.
+    fn compare_by_run(&self, hot: &HotAccess, actions: ActionSet, tally: &mut Tally) {
+        let (before, after) = (self.before, self.after);
+        let (shared_was, shared_is) = (before.shared_perms(), after.shared_perms());
+        // By a run's start: the index of its flips in `runs`, plus one
+        // (0: not compared yet).
+        let mut by_start: Vec<u32> = vec![0; hot.entry_count() + 1];
+        let mut runs: Vec<RunFlips> = Vec::new();
+        for (user, r) in hot.runs() {
+            let (start, len) = unpack(r);
+            if len == 0 {
+                continue; // No permission: nothing to gain or lose.
+            }
+            let Some(memo) = by_start.get_mut(start) else { continue };
+            if *memo == 0 {
+                let mut flips = RunFlips::default();
+                for action in actions.iter() {
+                    let (mask_was, mask_is) = (
+                        hot.run_slots(r, action, shared_was),
+                        hot.run_slots(r, action, shared_is),
+                    );
+                    if mask_was != mask_is {
+                        self.each_flip(action, mask_was, mask_is, |_, is| {
+                            if is { flips.gained += 1 } else { flips.lost += 1 }
+                        });
+                        flips.actions.push((action, mask_was, mask_is));
+                    }
+                }
+                runs.push(flips);
+                // Fewer runs than entries, far below 2^32.
+                *memo = runs.len() as u32;
+            }
+            let flips = &runs[*memo as usize - 1];
+            if flips.gained + flips.lost == 0 {
+                continue;
+            }
+            let flags = before.flags(user);
+            if flags != after.flags(user) {
+                self.compare_user(user, actions, tally);
+                continue;
+            }
+            if !is_known_flag(flags) || is_blocked_flag(flags) || is_admin_flag(flags) {
+                continue; // Decided by the flags alone, alike before and after.
+            }
+            let passes = !self.shown
+                || before
+                    .user_name(user)
+                    .zip(self.key)
+                    .is_some_and(|(name, key)| tally.first.passes_over(name, key, flips.gained + flips.lost));
+            if passes {
+                tally.count_many(user, flips.gained, flips.lost, self.shown);
+                continue;
+            }
+            for &(action, mask_was, mask_is) in &flips.actions {
+                self.each_flip(action, mask_was, mask_is, |env, is| {
+                    self.record(tally, user, action, env, is);
+                });
+            }
+        }
+    }
+}
+
+/// What one permission run's decisions do under a change: the actions
+/// whose slots differ, and the decisions gained and lost.
+#[derive(Default)]
+struct RunFlips {
+    actions: Vec<(ActionId, u64, u64)>,
+    gained: usize,
+    lost: usize,
 }

@@ -92,7 +92,7 @@ pub(crate) type RoleGrant = (ActionSet, u64);
 
 /// A run of entries, packed as `start << 8 | len` (at most 255 entries: one
 /// per distinct environment mask plus one, far below that in practice).
-type PermRef = u32;
+pub(crate) type PermRef = u32;
 
 const MAX_RUN: usize = 255;
 
@@ -101,7 +101,7 @@ fn pack(start: usize, len: usize) -> PermRef {
     ((start as u32) << 8) | (len.min(MAX_RUN) as u32)
 }
 
-fn unpack(r: PermRef) -> (usize, usize) {
+pub(crate) fn unpack(r: PermRef) -> (usize, usize) {
     ((r >> 8) as usize, (r & 0xFF) as usize)
 }
 
@@ -273,7 +273,12 @@ impl HotAccess {
     /// (bit 63 clear): `allows(user, action, m)` is `slots & m != 0`.
     #[inline]
     pub(crate) fn slots(&self, user: UserId, action: ActionId, shared: &SharedPerms) -> u64 {
-        let Some(r) = self.table.get(user) else { return 0 };
+        self.table.get(user).map_or(0, |r| self.run_slots(r, action, shared))
+    }
+
+    /// The environment slots in which the permission run `r` grants `action`.
+    #[inline]
+    pub(crate) fn run_slots(&self, r: PermRef, action: ActionId, shared: &SharedPerms) -> u64 {
         let (start, len) = unpack(r);
         let mut slots = 0;
         for e in self.entries.get(start..start + len).unwrap_or(&[]) {
@@ -287,6 +292,22 @@ impl HotAccess {
             }
         }
         slots
+    }
+
+    /// Every member with its permission run, in table order.
+    pub(crate) fn runs(&self) -> impl Iterator<Item = (UserId, PermRef)> + '_ {
+        self.table.iter()
+    }
+
+    /// The number of permission entries: every run's start is below it.
+    pub(crate) fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether `other` is this table, unchanged: every member has the same
+    /// run of the same entries (shared sets aside).
+    pub(crate) fn same_runs(&self, other: &Self) -> bool {
+        self.live == other.live && self.table.ptr_eq(&other.table) && Arc::ptr_eq(&self.entries, &other.entries)
     }
 
     /// Why a check this table denies is denied: not a member, or no role

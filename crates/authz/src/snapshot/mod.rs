@@ -17,7 +17,7 @@ use crate::chunk_vec::ChunkVec;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
-pub(crate) use access::{Access, HotAccess, SharedPerms, SharedSets, Via};
+pub(crate) use access::{Access, HotAccess, SharedPerms, SharedSets, Via, unpack};
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

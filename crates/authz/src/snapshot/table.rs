@@ -139,6 +139,11 @@ impl MemberTable {
         }
     }
 
+    /// Whether both are the same table (one shared copy).
+    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.slots, &other.slots)
+    }
+
     /// Approximate heap bytes.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.slots.len() * 8

@@ -184,6 +184,16 @@ proptest! {
                 .collect();
             prop_assert_eq!(impact.users, users.len());
 
+            // A short listing is the first changes of the full one.
+            let limit = rng.below(4);
+            let capped = s.impact(std::slice::from_ref(&change), limit, |_| true).unwrap();
+            prop_assert_eq!(listed(&capped), want[..limit.min(want.len())].to_vec());
+            prop_assert_eq!(capped.truncated, want.len() > limit);
+            prop_assert_eq!(
+                (capped.users, capped.gained, capped.lost, capped.hidden),
+                (impact.users, impact.gained, impact.lost, 0)
+            );
+
             s = s.apply(&change).unwrap();
             model = next;
         }

@@ -17,6 +17,7 @@ use super::impact::{ImpactView, previewed};
 use super::projects::{field, privileges_of};
 use crate::operations::projects::{DeleteProjectInput, PatchProjectInput, ProjectAbilities};
 use crate::operations::{OpResult, Via};
+use crate::problem::ApiProblem;
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
 use crate::web::page::{Layout, failure, html, html_with};
@@ -124,6 +125,8 @@ struct SettingsPage {
     delete_errors: FormErrors,
     /// What deleting it would take from people (a preview).
     impact: Option<ImpactView>,
+    /// What saving the settings would do (a preview of the privileges).
+    settings_impact: Option<ImpactView>,
 }
 
 /// `?done=`.
@@ -163,6 +166,7 @@ fn settings_page(
         confirm: String::new(),
         delete_errors: FormErrors::none(),
         impact: None,
+        settings_impact: None,
     }
 }
 
@@ -203,19 +207,45 @@ pub async fn save(
         admin_privileges: Some(values.privileges),
         expected_revision: Some(values.revision).filter(|r| *r > 0),
     };
-    let problem = match app.ops(Via::Ui).patch_project(&viewer.caller.acting, input).await {
+    if field(&fields, "preview") == "yes" {
+        // What the privileges would give or take, as a dry run of the save.
+        let acting = &viewer.caller.acting;
+        let dry = previewed(&app, &viewer, async move |ops| ops.patch_project(acting, input).await);
+        let impact = match dry.await {
+            Ok(impact) => impact,
+            Err(problem) => return settings_refused(&app, &viewer, &key, values, &problem).await,
+        };
+        return match Tabs::of(&app, &viewer, &key, "").await {
+            Ok((tabs, project)) => {
+                let mut page = settings_page(&app, &viewer, tabs, &project, Some(values));
+                page.settings_impact = impact;
+                html(&page)
+            }
+            Err(problem) => failure(&problem),
+        };
+    }
+    match app.ops(Via::Ui).patch_project(&viewer.caller.acting, input).await {
         Ok(done) => {
-            return Redirect::to(&format!("/projects/{}?done=saved", path_part(done.value.key.as_str())))
-                .into_response();
+            Redirect::to(&format!("/projects/{}?done=saved", path_part(done.value.key.as_str()))).into_response()
         }
-        Err(problem) => problem,
+        Err(problem) => settings_refused(&app, &viewer, &key, values, &problem).await,
+    }
+}
+
+/// The Settings form again, with the refusal of its save (or preview).
+async fn settings_refused(
+    app: &App,
+    viewer: &Viewer,
+    key: &str,
+    values: SettingsValues,
+    problem: &ApiProblem,
+) -> Response {
+    let Ok((tabs, project)) = Tabs::of(app, viewer, key, "").await else {
+        return failure(problem);
     };
-    let Ok((tabs, project)) = Tabs::of(&app, &viewer, &key, "").await else {
-        return failure(&problem);
-    };
-    let mut page = settings_page(&app, &viewer, tabs, &project, Some(values));
+    let mut page = settings_page(app, viewer, tabs, &project, Some(values));
     page.errors = FormErrors::from_problem(
-        &problem,
+        problem,
         |f| match root_field(f) {
             "display_name" => Some("display_name"),
             "description" => Some("description"),

@@ -19,6 +19,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse as _, Redirect, Response};
 use gatehouse_api::ErrorCode;
+use gatehouse_domain::commands::Acting;
 use gatehouse_domain::entities::{Role, RoleMode};
 use serde::Deserialize;
 
@@ -29,7 +30,7 @@ use super::projects::{field, fields_named};
 use crate::operations::environments::EnvPlace;
 use crate::operations::preview::Preview;
 use crate::operations::roles::{CreateRoleInput, DeleteRoleInput, PatchRoleInput, RolePlace};
-use crate::operations::{Paging, Via};
+use crate::operations::{Ops, Paging, Via};
 use crate::problem::ApiProblem;
 use crate::state::App;
 use crate::web::form::{FormErrors, root_field};
@@ -350,6 +351,84 @@ fn switched(app: &App, values: &mut Values, switch: &str) -> Option<Result<Vec<S
     Some(Ok(Vec::new()))
 }
 
+/// Creates the role from the form's values, or patches `existing` with
+/// what changed; answers the role's name. With `ops` previewing, a patch
+/// leaves with its impact instead.
+async fn write_role(
+    ops: &Ops<'_>,
+    acting: &Acting,
+    place: &Place,
+    existing: Option<&str>,
+    values: &Values,
+) -> Result<String, ApiProblem> {
+    let basic = values.basic();
+    let Some(name) = existing else {
+        return ops
+            .create_role(
+                acting,
+                &place.roles(),
+                CreateRoleInput {
+                    name: values.name.trim().to_owned(),
+                    description: values.description.clone(),
+                    mode: Some(values.mode),
+                    categories: basic.then(|| values.categories.clone()),
+                    actions: (!basic).then(|| values.actions.clone()),
+                    environments: values.environments.clone(),
+                    face_errors: Vec::new(),
+                },
+            )
+            .await
+            .map(|done| done.value.name.as_str().to_owned());
+    };
+    let stored = ops.get_role(acting, &place.roles(), name).await?;
+    let sorted = |list: &[String]| {
+        let mut list = list.to_vec();
+        list.sort();
+        list
+    };
+    let changed_categories =
+        basic && (stored.mode != RoleMode::Basic || sorted(&stored.categories) != sorted(&values.categories));
+    let changed_actions =
+        !basic && (stored.mode != RoleMode::Advanced || sorted(&stored.actions) != sorted(&values.actions));
+    ops.patch_role(
+        acting,
+        &place.roles(),
+        PatchRoleInput {
+            name: name.to_owned(),
+            new_name: None,
+            description: Some(values.description.clone()),
+            mode: (stored.mode != values.mode).then_some(values.mode),
+            categories: changed_categories.then(|| values.categories.clone()),
+            actions: changed_actions.then(|| values.actions.clone()),
+            environments: Some(values.environments.clone()),
+            discard_advanced: false,
+            expected_revision: Some(values.revision).filter(|r| *r > 0),
+        },
+    )
+    .await
+    .map(|done| done.value.name.as_str().to_owned())
+}
+
+/// What saving the role switched to Basic would do, for the switch's
+/// warning: the same write as a dry run, with the values the switch
+/// would leave.
+async fn switch_impact(
+    app: &App,
+    viewer: &Viewer,
+    place: &Place,
+    existing: &str,
+    values: &Values,
+) -> Result<Option<ImpactView>, ApiProblem> {
+    let mut basic = values.clone();
+    if let Some(Err(problem)) = switched(app, &mut basic, "basic-confirm") {
+        return Err(problem);
+    }
+    previewed(app, viewer, async |ops| {
+        write_role(&ops, &viewer.caller.acting, place, Some(existing), &basic).await
+    })
+    .await
+}
+
 /// A POST of the editor: a tab switch, or a save (create or patch).
 async fn submit(
     app: &App,
@@ -367,11 +446,19 @@ async fn submit(
             Ok(lost) => (lost, FormErrors::none(), 200),
             Err(problem) => (Vec::new(), save_errors(&problem), problem.problem.status),
         };
+        // The warning shows what switching and saving would take.
+        let impact = match existing {
+            Some(name) if !warning.is_empty() => match switch_impact(app, viewer, place, name, &values).await {
+                Ok(impact) => impact,
+                Err(problem) => return failure(&problem),
+            },
+            _ => None,
+        };
         let shown = Shown {
             values,
             warning,
             errors,
-            impact: None,
+            impact,
         };
         return page_or_failure(app, viewer, place, existing, shown, status).await;
     }
@@ -380,57 +467,7 @@ async fn submit(
     let preview =
         (existing.is_some() && field(fields, "preview") == "yes").then(|| Preview::new(acting, IMPACT_LISTED));
     let ops = app.ops(Via::Ui).previewing(preview.as_ref());
-    let basic = values.basic();
-    let done = match existing {
-        None => ops
-            .create_role(
-                acting,
-                &place.roles(),
-                CreateRoleInput {
-                    name: values.name.trim().to_owned(),
-                    description: values.description.clone(),
-                    mode: Some(values.mode),
-                    categories: basic.then(|| values.categories.clone()),
-                    actions: (!basic).then(|| values.actions.clone()),
-                    environments: values.environments.clone(),
-                    face_errors: Vec::new(),
-                },
-            )
-            .await
-            .map(|done| done.value.name.as_str().to_owned()),
-        Some(name) => match ops.get_role(acting, &place.roles(), name).await {
-            Err(problem) => Err(problem),
-            Ok(stored) => {
-                let sorted = |list: &[String]| {
-                    let mut list = list.to_vec();
-                    list.sort();
-                    list
-                };
-                let changed_categories = basic
-                    && (stored.mode != RoleMode::Basic || sorted(&stored.categories) != sorted(&values.categories));
-                let changed_actions =
-                    !basic && (stored.mode != RoleMode::Advanced || sorted(&stored.actions) != sorted(&values.actions));
-                ops.patch_role(
-                    acting,
-                    &place.roles(),
-                    PatchRoleInput {
-                        name: name.to_owned(),
-                        new_name: None,
-                        description: Some(values.description.clone()),
-                        mode: (stored.mode != values.mode).then_some(values.mode),
-                        categories: changed_categories.then(|| values.categories.clone()),
-                        actions: changed_actions.then(|| values.actions.clone()),
-                        environments: Some(values.environments.clone()),
-                        discard_advanced: false,
-                        expected_revision: Some(values.revision).filter(|r| *r > 0),
-                    },
-                )
-                .await
-                .map(|done| done.value.name.as_str().to_owned())
-            }
-        },
-    };
-    match done {
+    match write_role(&ops, acting, place, existing, &values).await {
         Ok(name) => {
             let target = match (&place.project, existing) {
                 (Some(_), None) => format!("{}?done=created", place.back().0),
