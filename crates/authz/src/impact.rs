@@ -142,6 +142,10 @@ struct Tally {
     /// Every user with a change.
     users: UserSet,
     first: FirstChanges,
+    /// Listable changes counted by run and not offered yet: the (user,
+    /// project) pairs, and their users.
+    deferred: Vec<(UserId, ProjectId)>,
+    deferred_users: UserSet,
 }
 
 impl Tally {
@@ -167,6 +171,27 @@ struct UserSet {
 }
 
 impl UserSet {
+    /// The users, by id.
+    fn iter(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let bit = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    // User ids are u32: w·64 + bit fits.
+                    UserId((w * 64 + bit) as u32)
+                })
+            })
+        })
+    }
+
+    fn contains(&self, user: UserId) -> bool {
+        self.words
+            .get(user.index() / 64)
+            .is_some_and(|word| word & (1u64 << (user.index() % 64)) != 0)
+    }
+
     fn insert(&mut self, user: UserId) {
         let (word, bit) = (user.index() / 64, 1u64 << (user.index() % 64));
         if word >= self.words.len() {
@@ -187,24 +212,9 @@ struct FirstChanges {
 }
 
 impl FirstChanges {
-    /// Whether every change of `user` in `project` sorts after the kept
-    /// ones, so that offering them would keep none: counts them offered.
-    fn passes_over(&mut self, user: &str, project: &str, changes: usize) -> bool {
-        let passes = self.kept.len() >= self.limit
-            && self
-                .kept
-                .peek()
-                .is_none_or(|largest| (user, project) > (&*largest.user, &*largest.project));
-        if passes {
-            self.offered += changes;
-        }
-        passes
-    }
-
     /// Offers the change `key` names; `make` builds it (allocating) only
-    /// when it is kept.
+    /// when it is kept. The caller counts it in `offered`.
     fn offer(&mut self, key: (&str, &str, Option<&str>, &str), gained: bool, make: impl FnOnce() -> DecisionChange) {
-        self.offered += 1;
         if self.kept.len() < self.limit {
             self.kept.push(make());
         } else if self
@@ -248,11 +258,14 @@ impl Snapshot {
                 kept: BinaryHeap::new(),
                 offered: 0,
             },
+            deferred: Vec::new(),
+            deferred_users: UserSet::default(),
         };
         let account_changes = self.account_changes(&after, account_users, &mut tally.users);
         for (&project, target) in &reach.targets {
             self.compare_in(&after, project, target, listable(project), &mut tally);
         }
+        self.list_deferred(&after, &reach, &mut tally);
         let truncated = tally.first.offered > tally.first.kept.len();
         Ok(Impact {
             users: tally.users.len,
@@ -263,6 +276,35 @@ impl Snapshot {
             truncated,
             hidden: tally.hidden,
         })
+    }
+
+    /// Offers the deferred changes that can be among the first `limit`:
+    /// those of the `limit` deferred users first by name (each has a
+    /// change), compared again member by member.
+    fn list_deferred(&self, after: &Snapshot, reach: &Reach, tally: &mut Tally) {
+        let limit = tally.first.limit;
+        let mut first: BinaryHeap<(&str, UserId)> = BinaryHeap::new();
+        for user in tally.deferred_users.iter() {
+            let Some(name) = self.user_name(user).or_else(|| after.user_name(user)) else {
+                continue;
+            };
+            if first.len() < limit {
+                first.push((name, user));
+            } else if first.peek().is_some_and(|largest| (name, user) < *largest) {
+                first.pop();
+                first.push((name, user));
+            }
+        }
+        let mut chosen = UserSet::default();
+        for (_, user) in first {
+            chosen.insert(user);
+        }
+        let deferred = std::mem::take(&mut tally.deferred);
+        for (user, project) in deferred {
+            if let (true, Some(target)) = (chosen.contains(user), reach.targets.get(&project)) {
+                Place::new(self, after, project, true).offer_user(user, target.actions, &mut tally.first);
+            }
+        }
     }
 
     /// The account permissions given or taken from `users`, by user and
@@ -592,9 +634,14 @@ impl<'a> Place<'a> {
     /// Counts one flipped decision, and offers it for the listing.
     fn record(&self, tally: &mut Tally, user: UserId, action: ActionId, environment: Option<EnvId>, is: bool) {
         tally.count(user, is, self.shown);
-        if !self.shown {
-            return;
+        if self.shown {
+            tally.first.offered += 1;
+            self.offer(&mut tally.first, user, action, environment, is);
         }
+    }
+
+    /// Offers one flipped decision for the listing.
+    fn offer(&self, first: &mut FirstChanges, user: UserId, action: ActionId, environment: Option<EnvId>, is: bool) {
         let (before, after) = (self.before, self.after);
         // Names from whichever snapshot has them (a removed user is only
         // in `before`, a new one only after).
@@ -604,15 +651,26 @@ impl<'a> Place<'a> {
             (user_name, self.key, env_name.map_or(Some(None), |name| name.map(Some)))
         {
             let action = before.catalogue().action(action).id.as_str();
-            tally
-                .first
-                .offer((user_name, project_key, env_name, action), is, || DecisionChange {
-                    user: Arc::from(user_name),
-                    project: Arc::from(project_key),
-                    environment: env_name.map(Arc::from),
-                    action: Arc::from(action),
-                    gained: is,
-                });
+            first.offer((user_name, project_key, env_name, action), is, || DecisionChange {
+                user: Arc::from(user_name),
+                project: Arc::from(project_key),
+                environment: env_name.map(Arc::from),
+                action: Arc::from(action),
+                gained: is,
+            });
+        }
+    }
+
+    /// Offers (already counted) the flips of one user's decisions on `actions`.
+    fn offer_user(&self, user: UserId, actions: ActionSet, first: &mut FirstChanges) {
+        for action in actions.iter() {
+            let (mask_was, mask_is) = (
+                self.before.allowed_slots(user, self.project, action),
+                self.after.allowed_slots(user, self.project, action),
+            );
+            self.each_flip(action, mask_was, mask_is, |env, is| {
+                self.offer(first, user, action, env, is);
+            });
         }
     }
 
@@ -640,38 +698,35 @@ impl<'a> Place<'a> {
     fn compare_by_run(&self, hot: &HotAccess, actions: ActionSet, tally: &mut Tally) {
         let (before, after) = (self.before, self.after);
         let (shared_was, shared_is) = (before.shared_perms(), after.shared_perms());
-        // By a run's start: the index of its flips in `runs`, plus one
-        // (0: not compared yet).
-        let mut by_start: Vec<u32> = vec![0; hot.entry_count() + 1];
-        let mut runs: Vec<RunFlips> = Vec::new();
+        // By a run's start, what it flips (once compared).
+        let mut by_start: Vec<Option<RunFlips>> = vec![None; hot.entry_count() + 1];
+        let mut flipped: Vec<(UserId, RunFlips)> = Vec::new();
         for (user, r) in hot.runs() {
             let (start, len) = unpack(r);
             if len == 0 {
                 continue; // No permission: nothing to gain or lose.
             }
             let Some(memo) = by_start.get_mut(start) else { continue };
-            if *memo == 0 {
+            let flips = *memo.get_or_insert_with(|| {
                 let mut flips = RunFlips::default();
                 for action in actions.iter() {
                     let (mask_was, mask_is) = (
                         hot.run_slots(r, action, shared_was),
                         hot.run_slots(r, action, shared_is),
                     );
-                    if mask_was != mask_is {
-                        self.each_flip(action, mask_was, mask_is, |_, is| {
-                            if is { flips.gained += 1 } else { flips.lost += 1 }
-                        });
-                        flips.actions.push((action, mask_was, mask_is));
-                    }
+                    self.each_flip(action, mask_was, mask_is, |_, is| {
+                        if is { flips.gained += 1 } else { flips.lost += 1 }
+                    });
                 }
-                runs.push(flips);
-                // Fewer runs than entries, far below 2^32.
-                *memo = runs.len() as u32;
+                flips
+            });
+            if flips.gained + flips.lost != 0 {
+                flipped.push((user, flips));
             }
-            let flips = &runs[*memo as usize - 1];
-            if flips.gained + flips.lost == 0 {
-                continue;
-            }
+        }
+        // Apart from the loop above, so that the flag reads (a cache miss
+        // each at scale) overlap rather than wait behind the runs' reads.
+        for (user, flips) in flipped {
             let flags = before.flags(user);
             if flags != after.flags(user) {
                 self.compare_user(user, actions, tally);
@@ -680,29 +735,20 @@ impl<'a> Place<'a> {
             if !is_known_flag(flags) || is_blocked_flag(flags) || is_admin_flag(flags) {
                 continue; // Decided by the flags alone, alike before and after.
             }
-            let passes = !self.shown
-                || before
-                    .user_name(user)
-                    .zip(self.key)
-                    .is_some_and(|(name, key)| tally.first.passes_over(name, key, flips.gained + flips.lost));
-            if passes {
-                tally.count_many(user, flips.gained, flips.lost, self.shown);
-                continue;
-            }
-            for &(action, mask_was, mask_is) in &flips.actions {
-                self.each_flip(action, mask_was, mask_is, |env, is| {
-                    self.record(tally, user, action, env, is);
-                });
+            tally.count_many(user, flips.gained, flips.lost, self.shown);
+            if self.shown {
+                // Named later, if among the first (`list_deferred`).
+                tally.first.offered += flips.gained + flips.lost;
+                tally.deferred.push((user, self.project));
+                tally.deferred_users.insert(user);
             }
         }
     }
 }
 
-/// What one permission run's decisions do under a change: the actions
-/// whose slots differ, and the decisions gained and lost.
-#[derive(Default)]
+/// How many of one permission run's decisions a change gains and loses.
+#[derive(Clone, Copy, Default)]
 struct RunFlips {
-    actions: Vec<(ActionId, u64, u64)>,
     gained: usize,
     lost: usize,
 }
