@@ -4,17 +4,18 @@
 //! The encoding is derived from the [`Model`] and the [`Catalogue`] alone,
 //! never from a Gatehouse snapshot, so that the two engines check each other.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet,
     Request,
 };
-use gatehouse_authz::{ActionSet, Catalogue, Model, Principal, RoleGrants, RoleType};
+use gatehouse_authz::{Catalogue, Model};
 use serde_json::json;
 
+use crate::peer_model::{Names, PeerModel, PeerProject, index_u32};
 use gatehouse_workload::NamedCheck;
 
 /// The encoding, in one sentence, for the benchmark's output.
@@ -53,13 +54,8 @@ pub struct CedarModel {
     actions: Vec<EntityUid>,
     /// `Env::"<name>"` by model environment index, then `Env::"*"`.
     resources: Vec<EntityUid>,
-    /// Whether each catalogue action is environment-scoped.
-    scoped: Vec<bool>,
-    /// The environments each project sees (indices into `resources`).
-    visible: Vec<Vec<u32>>,
-    user_index: HashMap<String, u32>,
-    project_index: HashMap<String, u32>,
-    env_index: HashMap<String, u32>,
+    /// The names checks are resolved with.
+    names: Names,
     policy_count: usize,
     entity_count: usize,
 }
@@ -96,18 +92,6 @@ fn uid(ty: &EntityTypeName, id: &str) -> EntityUid {
     EntityUid::from_type_name_and_id(ty.clone(), EntityId::new(id))
 }
 
-fn index_u32(i: usize) -> u32 {
-    // Models hold far fewer than 2^32 users, projects or environments.
-    u32::try_from(i).unwrap_or(u32::MAX)
-}
-
-/// What one role grants, straight from the model.
-struct RoleInfo<'a> {
-    actions: ActionSet,
-    envs: &'a [String],
-    admin: bool,
-}
-
 impl CedarModel {
     /// Translates `model` (over `catalogue`) into per-project policy sets
     /// and entity stores.
@@ -116,195 +100,19 @@ impl CedarModel {
     /// A model that refers to unknown names, or Cedar refusing a policy or entities.
     pub fn build(catalogue: &Catalogue, model: &Model) -> Result<Self> {
         let types = Types::new()?;
-        let user_index: HashMap<String, u32> = model
-            .users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.name.clone(), index_u32(i)))
-            .collect();
-        let project_index: HashMap<String, u32> = model
-            .projects
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.key.clone(), index_u32(i)))
-            .collect();
-        let env_index: HashMap<String, u32> = model
-            .environments
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.name.clone(), index_u32(i)))
-            .collect();
-        let group_index: HashMap<&str, usize> = model
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.name.as_str(), i))
-            .collect();
-        let group_users: Vec<Vec<u32>> = model
-            .groups
-            .iter()
-            .map(|g| {
-                g.members
-                    .iter()
-                    .map(|u| {
-                        user_index
-                            .get(u)
-                            .copied()
-                            .with_context(|| format!("unknown user `{u}` in group `{}`", g.name))
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<_>>()?;
-
-        // Roles: global ones by name, project ones by (project, name).
-        let mut global_roles: HashMap<&str, RoleInfo<'_>> = HashMap::new();
-        let mut project_roles: Vec<HashMap<&str, RoleInfo<'_>>> =
-            (0..model.projects.len()).map(|_| HashMap::new()).collect();
-        for role in &model.roles {
-            let actions = match &role.grants {
-                RoleGrants::Categories(ids) => catalogue
-                    .expand_categories(ids.iter().map(String::as_str))
-                    .map_err(|id| anyhow::anyhow!("unknown category `{id}`"))?,
-                RoleGrants::Actions(names) => names
-                    .iter()
-                    .map(|n| {
-                        catalogue
-                            .resolve_action(n)
-                            .with_context(|| format!("unknown action `{n}`"))
-                    })
-                    .collect::<Result<ActionSet>>()?,
-            };
-            let info = RoleInfo {
-                actions,
-                envs: &role.environments,
-                admin: role.role_type == RoleType::Admin,
-            };
-            match &role.project {
-                None => {
-                    global_roles.insert(&role.name, info);
-                }
-                Some(key) => {
-                    let p = project_index
-                        .get(key)
-                        .with_context(|| format!("unknown project `{key}`"))?;
-                    if let Some(roles) = project_roles.get_mut(*p as usize) {
-                        roles.insert(&role.name, info);
-                    }
-                }
-            }
-        }
-
-        // Members per project.
-        let mut user_members: Vec<Vec<(u32, &[String])>> = vec![Vec::new(); model.projects.len()];
-        let mut group_members: Vec<Vec<(usize, &[String])>> = vec![Vec::new(); model.projects.len()];
-        for member in &model.members {
-            let p = *project_index
-                .get(&member.project)
-                .with_context(|| format!("unknown project `{}`", member.project))? as usize;
-            match &member.principal {
-                Principal::User(name) => {
-                    let u = *user_index.get(name).with_context(|| format!("unknown user `{name}`"))?;
-                    if let Some(list) = user_members.get_mut(p) {
-                        list.push((u, &member.roles));
-                    }
-                }
-                Principal::Group(name) => {
-                    let g = *group_index
-                        .get(name.as_str())
-                        .with_context(|| format!("unknown group `{name}`"))?;
-                    if let Some(list) = group_members.get_mut(p) {
-                        list.push((g, &member.roles));
-                    }
-                }
-            }
-        }
+        let peer = PeerModel::new(catalogue, model)?;
 
         // Prepared request ids.
         let users: Vec<EntityUid> = model.users.iter().map(|u| uid(&types.user, &u.name)).collect();
         let actions: Vec<EntityUid> = catalogue.actions().iter().map(|a| uid(&types.action, &a.id)).collect();
-        let scoped: Vec<bool> = catalogue.actions().iter().map(|a| a.env_scoped).collect();
         let mut resources: Vec<EntityUid> = model.environments.iter().map(|e| uid(&types.env, &e.name)).collect();
         resources.push(uid(&types.env, NO_ENV));
-        let global_envs: Vec<&str> = model
-            .environments
-            .iter()
-            .filter(|e| e.project.is_none())
-            .map(|e| e.name.as_str())
-            .collect();
-        let mut own_envs: Vec<Vec<&str>> = vec![Vec::new(); model.projects.len()];
-        let global_ids: Vec<u32> = (0..model.environments.len())
-            .filter(|e| model.environments.get(*e).is_some_and(|env| env.project.is_none()))
-            .map(index_u32)
-            .collect();
-        let mut visible: Vec<Vec<u32>> = vec![global_ids; model.projects.len()];
-        for (e, env) in model.environments.iter().enumerate() {
-            if let Some(key) = &env.project {
-                let p = *project_index
-                    .get(key)
-                    .with_context(|| format!("unknown project `{key}`"))? as usize;
-                if let (Some(names), Some(ids)) = (own_envs.get_mut(p), visible.get_mut(p)) {
-                    names.push(&env.name);
-                    ids.push(index_u32(e));
-                }
-            }
-        }
-        let admins: Vec<u32> = model
-            .users
-            .iter()
-            .enumerate()
-            .filter(|(_, u)| u.admin && !u.status.is_blocked())
-            .map(|(i, _)| index_u32(i))
-            .collect();
-        let blocked: Vec<bool> = model.users.iter().map(|u| u.status.is_blocked()).collect();
 
-        let mut projects = Vec::with_capacity(model.projects.len());
+        let mut projects = Vec::with_capacity(peer.projects.len());
         let (mut policy_count, mut entity_count) = (0, 0);
-        let no_roles = HashMap::new();
-        for (p, spec) in model.projects.iter().enumerate() {
-            let removed: ActionSet = [
-                ("manage_members", spec.admin_privileges.manage_members),
-                ("manage_resources", spec.admin_privileges.manage_resources),
-                ("index_resources", spec.admin_privileges.index_resources),
-            ]
-            .into_iter()
-            .filter(|(_, kept)| !kept)
-            .filter_map(|(short, _)| catalogue.project_action(short))
-            .collect();
-            let local = project_roles.get(p).unwrap_or(&no_roles);
-            let lookup = |name: &str| -> Result<(ActionSet, &[String])> {
-                let info = local
-                    .get(name)
-                    .or_else(|| global_roles.get(name))
-                    .with_context(|| format!("unknown role `{name}` in project `{}`", spec.key))?;
-                let actions = if info.admin {
-                    info.actions.difference(removed)
-                } else {
-                    info.actions
-                };
-                Ok((actions, info.envs))
-            };
-            let input = ProjectInput {
-                key: &spec.key,
-                users: user_members.get(p).map_or(&[][..], Vec::as_slice),
-                groups: group_members.get(p).map_or(&[][..], Vec::as_slice),
-                envs: global_envs
-                    .iter()
-                    .copied()
-                    .chain(own_envs.get(p).into_iter().flatten().copied())
-                    .collect(),
-            };
-            let built = build_project(
-                &types,
-                catalogue,
-                model,
-                &input,
-                &group_users,
-                &admins,
-                &blocked,
-                &users,
-                lookup,
-            )
-            .with_context(|| format!("project `{}`", spec.key))?;
+        for project in &peer.projects {
+            let built = build_project(&types, catalogue, model, &peer, project, &users)
+                .with_context(|| format!("project `{}`", project.key))?;
             policy_count += built.policies.policies().count();
             entity_count += built.entities.iter().count();
             projects.push(built);
@@ -314,11 +122,7 @@ impl CedarModel {
             users,
             actions,
             resources,
-            scoped,
-            visible,
-            user_index,
-            project_index,
-            env_index,
+            names: peer.names,
             policy_count,
             entity_count,
         })
@@ -336,48 +140,22 @@ impl CedarModel {
         self.entity_count
     }
 
-    /// Resolves a check to prepared ids. A non-scoped action's resource is
-    /// the synthetic `Env::"*"` when the environment named (if any) is one
-    /// the project sees; otherwise the resource is that environment, which
-    /// the project's entities lack, so that Cedar denies, as SPEC §2.1
-    /// denies an unknown environment.
+    /// Resolves a check to prepared ids ([`Names::resolve`]): a check with
+    /// no environment (a non-scoped action) has the synthetic `Env::"*"` as
+    /// its resource; an environment the project does not see is one its
+    /// entities lack, so that Cedar denies, as SPEC §2.1 denies an unknown
+    /// environment.
     ///
     /// # Errors
     /// Names the model does not have.
     pub fn resolve(&self, catalogue: &Catalogue, check: &NamedCheck) -> Result<CedarCheck> {
-        let principal = *self
-            .user_index
-            .get(&check.user)
-            .with_context(|| format!("unknown user `{}`", check.user))?;
-        let project = *self
-            .project_index
-            .get(&check.project)
-            .with_context(|| format!("unknown project `{}`", check.project))?;
-        let action = catalogue
-            .resolve_action(&check.action)
-            .with_context(|| format!("unknown action `{}`", check.action))?;
-        let scoped = self.scoped.get(action.index()).copied().unwrap_or(true);
+        let c = self.names.resolve(catalogue, check)?;
         let synthetic = index_u32(self.resources.len() - 1);
-        let resource = match &check.environment {
-            None if scoped => bail!(
-                "`{}` is environment-scoped and the check names no environment",
-                check.action
-            ),
-            None => synthetic,
-            Some(env) => {
-                let e = *self
-                    .env_index
-                    .get(env)
-                    .with_context(|| format!("unknown environment `{env}`"))?;
-                let seen = self.visible.get(project as usize).is_some_and(|v| v.contains(&e));
-                if seen && !scoped { synthetic } else { e }
-            }
-        };
         Ok(CedarCheck {
-            project,
-            principal,
-            action: index_u32(action.index()),
-            resource,
+            project: c.project,
+            principal: c.user,
+            action: c.action,
+            resource: c.env.unwrap_or(synthetic),
         })
     }
 
@@ -407,41 +185,17 @@ impl CedarModel {
     }
 }
 
-/// One project's key, members and visible environments.
-struct ProjectInput<'a> {
-    key: &'a str,
-    users: &'a [(u32, &'a [String])],
-    groups: &'a [(usize, &'a [String])],
-    envs: Vec<&'a str>,
-}
-
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the shared tables of one build, passed down once"
-)]
-fn build_project<'a>(
+/// One project's policy set and entities: a policy per role held there
+/// and the admin policy, over the entities of [`CedarModel::build`].
+fn build_project(
     types: &Types,
     catalogue: &Catalogue,
     model: &Model,
-    input: &ProjectInput<'a>,
-    group_users: &[Vec<u32>],
-    admins: &[u32],
-    blocked: &[bool],
+    peer: &PeerModel<'_>,
+    input: &PeerProject<'_>,
     user_uids: &[EntityUid],
-    lookup: impl Fn(&str) -> Result<(ActionSet, &'a [String])>,
 ) -> Result<CedarProject> {
-    // The roles held here, each with what it grants in this project.
-    let held: BTreeSet<&str> = input
-        .users
-        .iter()
-        .flat_map(|(_, roles)| roles.iter())
-        .chain(input.groups.iter().flat_map(|(_, roles)| roles.iter()))
-        .map(String::as_str)
-        .collect();
-    let mut grants: BTreeMap<&str, (ActionSet, &[String])> = BTreeMap::new();
-    for role in &held {
-        grants.insert(role, lookup(role)?);
-    }
+    let grants = &input.grants;
 
     // Short per-project role keys: entity ids are opaque to Cedar, and short
     // ones hash faster.
@@ -453,7 +207,7 @@ fn build_project<'a>(
 
     let mut entities: Vec<Entity> = Vec::new();
     let mut policies = PolicySet::new();
-    for (role, (actions, _)) in &grants {
+    for (role, (actions, _)) in grants {
         if actions.is_empty() {
             continue;
         }
@@ -502,10 +256,10 @@ fn build_project<'a>(
     // ones are decided as enabled: SPEC §2.1).
     let role_uids = |roles: &[String]| -> HashSet<EntityUid> { roles.iter().map(|r| role_uid(r)).collect() };
     let mut user_parents: BTreeMap<u32, HashSet<EntityUid>> = BTreeMap::new();
-    for (user, roles) in input.users {
+    for (user, roles) in &input.users {
         user_parents.entry(*user).or_default().extend(role_uids(roles));
     }
-    for (group, roles) in input.groups {
+    for (group, roles) in &input.groups {
         let name = model
             .groups
             .get(*group)
@@ -513,15 +267,15 @@ fn build_project<'a>(
             .context("bad group index")?;
         let group_uid = uid(&types.group, name);
         entities.push(Entity::new_no_attrs(group_uid.clone(), role_uids(roles)));
-        for user in group_users.get(*group).into_iter().flatten() {
+        for user in peer.group_users.get(*group).into_iter().flatten() {
             user_parents.entry(*user).or_default().insert(group_uid.clone());
         }
     }
-    for admin in admins {
+    for admin in &peer.admins {
         user_parents.entry(*admin).or_default().insert(all_admins.clone());
     }
     for (user, parents) in user_parents {
-        if blocked.get(user as usize).copied().unwrap_or(true) {
+        if peer.blocked.get(user as usize).copied().unwrap_or(true) {
             continue;
         }
         let user_uid = user_uids.get(user as usize).context("bad user index")?;
@@ -600,31 +354,7 @@ mod tests {
             ..Params::scale(1, 0)
         };
         let w = generate(Arc::clone(&catalogue), &params, 42)?;
-        // Also every check with no environment (valid for non-scoped
-        // actions) and with an environment of another project (unknown
-        // there, so denied, even to admins).
-        let foreign = w
-            .model
-            .environments
-            .iter()
-            .find(|e| e.project.is_some())
-            .map(|e| e.name.clone());
-        let mut checks = w.checks.clone();
-        for check in &w.checks {
-            let scoped = catalogue
-                .resolve_action(&check.action)
-                .is_some_and(|a| catalogue.action(a).env_scoped);
-            if !scoped {
-                checks.push(NamedCheck {
-                    environment: None,
-                    ..check.clone()
-                });
-            }
-            checks.push(NamedCheck {
-                environment: foreign.clone(),
-                ..check.clone()
-            });
-        }
+        let checks = crate::peer_model::widened_checks(&catalogue, &w);
         let snapshot = Snapshot::compile(Arc::clone(&catalogue), &w.model)?;
         let cedar = CedarModel::build(&catalogue, &w.model)?;
         let authorizer = Authorizer::new();

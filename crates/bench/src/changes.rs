@@ -123,7 +123,7 @@ pub struct Kind {
 /// applying any single change under 1 ms): the three of [`draw`], and
 /// memberships removed, groups' roles, project roles, admin privileges,
 /// users created and disabled, users removed, environments added and
-/// removed, groups created.
+/// removed, groups created and removed, roles and projects removed.
 ///
 /// # Errors
 /// A workload without the members, groups or roles the kinds draw from.
@@ -254,6 +254,49 @@ pub fn sweep(workload: &Workload, n: usize, seed: u64) -> Result<Vec<Kind>> {
         .filter_map(|i| project_envs.get(i))
         .map(|e| Change::RemoveEnvironment(e.name.clone()))
         .collect();
+    let custom_global: Vec<&RoleSpec> = model
+        .roles
+        .iter()
+        .filter(|r| r.role_type == RoleType::CustomGlobal)
+        .collect();
+    let remove_global_role: Vec<Change> = pick(&mut rng, custom_global.len())
+        .into_iter()
+        .filter_map(|i| custom_global.get(i))
+        .map(|r| Change::RemoveRole {
+            project: None,
+            name: r.name.clone(),
+        })
+        .collect();
+    let remove_project_role: Vec<Change> = pick(&mut rng, project_roles.len())
+        .into_iter()
+        .filter_map(|i| project_roles.get(i))
+        .map(|r| Change::RemoveRole {
+            project: r.project.clone(),
+            name: r.name.clone(),
+        })
+        .collect();
+    let remove_project: Vec<Change> = pick(&mut rng, model.projects.len())
+        .into_iter()
+        .filter_map(|i| model.projects.get(i))
+        .map(|p| Change::RemoveProject(p.key.clone()))
+        .collect();
+    let remove_group: Vec<Change> = pick(&mut rng, model.groups.len())
+        .into_iter()
+        .filter_map(|i| model.groups.get(i))
+        .map(|g| Change::RemoveGroup(g.name.clone()))
+        .collect();
+    // The generated global environments are DEV and PROD, which cannot be
+    // removed: the kind is measured only on a workload with others.
+    let removable_global_envs: Vec<&EnvironmentSpec> = model
+        .environments
+        .iter()
+        .filter(|e| e.project.is_none() && !global_environments().contains(&e.name))
+        .collect();
+    let remove_global_env: Vec<Change> = pick(&mut rng, removable_global_envs.len())
+        .into_iter()
+        .filter_map(|i| removable_global_envs.get(i))
+        .map(|e| Change::RemoveEnvironment(e.name.clone()))
+        .collect();
     let kinds = vec![
         Kind {
             name: "SetMember (user)",
@@ -314,6 +357,26 @@ pub fn sweep(workload: &Workload, n: usize, seed: u64) -> Result<Vec<Kind>> {
         Kind {
             name: "RemoveEnvironment (project)",
             changes: remove_project_env,
+        },
+        Kind {
+            name: "RemoveEnvironment (global)",
+            changes: remove_global_env,
+        },
+        Kind {
+            name: "RemoveRole (global)",
+            changes: remove_global_role,
+        },
+        Kind {
+            name: "RemoveRole (project)",
+            changes: remove_project_role,
+        },
+        Kind {
+            name: "RemoveProject",
+            changes: remove_project,
+        },
+        Kind {
+            name: "RemoveGroup",
+            changes: remove_group,
         },
     ];
     Ok(kinds.into_iter().filter(|k| !k.changes.is_empty()).collect())

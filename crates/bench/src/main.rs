@@ -1,7 +1,8 @@
 //! `gatehouse-bench`: whole-workload benchmarks of Gatehouse: its authorization
-//! core beside Cedar on the SPEC §10 reference workload, its store, and its
-//! HTTP server (ratios in one run).
+//! core beside Cedar and casbin on the SPEC §10 reference workload, its store,
+//! and its HTTP server (ratios in one run).
 
+mod casbin_peer;
 mod cedar;
 mod changes;
 mod cluster;
@@ -10,6 +11,7 @@ mod impact_bench;
 mod load;
 mod measure;
 mod nginx;
+mod peer_model;
 mod report;
 mod scim_bench;
 mod store_bench;
@@ -25,8 +27,9 @@ use cedar_policy::Authorizer;
 use clap::{Args, Parser, Subcommand};
 use gatehouse_authz::{Change, Explanation, Grant, Query, Snapshot};
 
+use crate::casbin_peer::{CasbinCheck, CasbinModel};
 use crate::cedar::CedarModel;
-use crate::report::{ApplyKind, CedarReport, Report};
+use crate::report::{ApplyKind, CasbinReport, CedarReport, Report};
 use gatehouse_workload as workload;
 use gatehouse_workload::NamedCheck;
 
@@ -42,7 +45,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check, explain, compile and apply on the SPEC §10 workload, beside Cedar.
+    /// Check, explain, compile and apply on the SPEC §10 workload, beside
+    /// Cedar and casbin.
     Check(CheckArgs),
     /// Commits, load_model and size of the SPEC §10 workload in SQLite and PostgreSQL.
     Store(store_bench::StoreArgs),
@@ -76,7 +80,7 @@ struct CheckArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Skip Cedar.
+    /// Skip the peers (Cedar and casbin).
     #[arg(long)]
     no_peers: bool,
     /// Time Cedar on the first N checks (Cedar is hundreds of times slower).
@@ -85,7 +89,14 @@ struct CheckArgs {
     /// Timed passes of Cedar over its checks; the best counts.
     #[arg(long, default_value_t = 1)]
     cedar_passes: usize,
-    /// Compare Cedar with Gatehouse on the first N checks before timing.
+    /// Time casbin on the first N checks (casbin is thousands of times slower).
+    #[arg(long, default_value_t = 20_000)]
+    casbin_checks: usize,
+    /// Timed passes of casbin over its checks; the best counts.
+    #[arg(long, default_value_t = 1)]
+    casbin_passes: usize,
+    /// Compare each peer with Gatehouse on the first N checks before timing
+    /// (casbin: at most its timed checks).
     #[arg(long, default_value_t = 10_000)]
     agree: usize,
     /// Timed passes over the checks; the best counts.
@@ -240,10 +251,15 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
                 &queries,
                 i,
                 *allowed,
-                model.is_authorized(&authorizer, c)?,
+                ("Cedar", model.is_authorized(&authorizer, c)?),
             )?;
         }
         Some((model, cedar_checks, authorizer, build_ms, live, agree))
+    };
+    let casbin = if args.no_peers {
+        None
+    } else {
+        Some(prepare_casbin(args, &w, &snapshot, &queries, &decisions)?)
     };
 
     // Gatehouse check and explain throughput.
@@ -292,7 +308,7 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
         }
         for (i, allowed) in cedar_decisions.iter().enumerate() {
             let gatehouse = decisions.get(i).copied().unwrap_or_default();
-            compare(&w, &snapshot, &queries, i, gatehouse, *allowed)?;
+            compare(&w, &snapshot, &queries, i, gatehouse, ("Cedar", *allowed))?;
         }
         report.cedar = Some(CedarReport {
             encoding: cedar::ENCODING,
@@ -307,8 +323,98 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
             live_heap_bytes: live,
         });
     }
+    if let Some(casbin) = casbin {
+        report.casbin = Some(time_casbin(args, &w, &snapshot, &queries, &decisions, &casbin)?);
+    }
     report.peak_rss_bytes = measure::peak_rss_bytes();
     Ok(report)
+}
+
+/// casbin built, its memory measured, and its timed checks prepared and
+/// compared with Gatehouse's decisions.
+struct PreparedCasbin {
+    model: CasbinModel,
+    checks: Vec<CasbinCheck>,
+    build_ms: f64,
+    live_heap_bytes: usize,
+}
+
+/// Builds the casbin enforcers, then compares casbin with Gatehouse on the
+/// first `--agree` of the checks it will time, before any timing.
+fn prepare_casbin(
+    args: &CheckArgs,
+    w: &workload::Workload,
+    snapshot: &Snapshot,
+    queries: &[Query],
+    decisions: &[bool],
+) -> Result<PreparedCasbin> {
+    progress!("building casbin enforcers");
+    let before = measure::live_heap_bytes();
+    let start = Instant::now();
+    let model = CasbinModel::build(&w.catalogue, &w.model)?;
+    let build_ms = measure::ms(start.elapsed());
+    let live_heap_bytes = measure::live_heap_bytes().saturating_sub(before);
+    let timed = args.casbin_checks.min(w.checks.len());
+    let checks: Vec<CasbinCheck> = w
+        .checks
+        .iter()
+        .take(timed)
+        .map(|c| model.resolve(&w.catalogue, c))
+        .collect::<Result<_>>()?;
+    let agree = args.agree.min(checks.len());
+    progress!("comparing casbin with Gatehouse on {agree} checks");
+    for (i, (c, allowed)) in checks.iter().zip(decisions).take(agree).enumerate() {
+        compare(w, snapshot, queries, i, *allowed, ("casbin", model.enforce(c)?))?;
+    }
+    Ok(PreparedCasbin {
+        model,
+        checks,
+        build_ms,
+        live_heap_bytes,
+    })
+}
+
+/// Times casbin on its checks (the best of `--casbin-passes`), then
+/// compares every timed decision with Gatehouse's.
+fn time_casbin(
+    args: &CheckArgs,
+    w: &workload::Workload,
+    snapshot: &Snapshot,
+    queries: &[Query],
+    decisions: &[bool],
+    casbin: &PreparedCasbin,
+) -> Result<CasbinReport> {
+    let passes = args.casbin_passes.max(1);
+    let timed = casbin.checks.len();
+    progress!("timing casbin on {timed} checks ({passes} passes)");
+    let mut best = Duration::MAX;
+    let mut answers = Vec::with_capacity(timed);
+    for _ in 0..passes {
+        answers.clear();
+        let start = Instant::now();
+        for c in &casbin.checks {
+            answers.push(casbin.model.enforce(black_box(c))?);
+        }
+        best = best.min(start.elapsed());
+        black_box(&answers);
+    }
+    for (i, (allowed, gatehouse)) in answers.iter().zip(decisions).enumerate() {
+        compare(w, snapshot, queries, i, *gatehouse, ("casbin", *allowed))?;
+    }
+    Ok(CasbinReport {
+        encoding: casbin_peer::ENCODING,
+        build_ms: casbin.build_ms,
+        enforcers: casbin.model.enforcer_count(),
+        policies: casbin.model.policy_count(),
+        groupings: casbin.model.grouping_count(),
+        checks_per_sec: measure::per_second(timed, best),
+        checks_timed: timed,
+        passes,
+        allow_rate: answers.iter().filter(|d| **d).count() as f64 / timed.max(1) as f64,
+        // The agreement checks are a prefix of the timed ones, all compared.
+        agreement_checked: timed,
+        live_heap_bytes: casbin.live_heap_bytes,
+    })
 }
 
 /// A named check as Gatehouse ids, resolved once before timing.
@@ -363,21 +469,22 @@ fn time_apply(snapshot: &Snapshot, change: &Change) -> Result<Duration> {
     Ok(elapsed)
 }
 
-/// Fails on a disagreement between Gatehouse and Cedar, naming the check.
+/// Fails on a disagreement between Gatehouse and a peer (its name and its
+/// decision), naming the check.
 fn compare(
     w: &workload::Workload,
     snapshot: &Snapshot,
     queries: &[Query],
     i: usize,
     gatehouse: bool,
-    cedar: bool,
+    (peer, decision): (&str, bool),
 ) -> Result<()> {
-    if gatehouse == cedar {
+    if gatehouse == decision {
         return Ok(());
     }
     let explanation = queries.get(i).map(|q| snapshot.explain(q));
     bail!(
-        "Cedar and Gatehouse disagree on check #{i} {:?}: Gatehouse {gatehouse}, Cedar {cedar}; Gatehouse explains {explanation:?}",
+        "{peer} and Gatehouse disagree on check #{i} {:?}: Gatehouse {gatehouse}, {peer} {decision}; Gatehouse explains {explanation:?}",
         w.checks.get(i)
     )
 }

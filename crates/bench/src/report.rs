@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Everything one run measured, fields named as their JSON keys; peer
 /// figures are `None` with `--no-peers`.
@@ -36,6 +36,7 @@ pub struct Report {
     pub apply_max_us: f64,
     pub apply_samples: usize,
     pub cedar: Option<CedarReport>,
+    pub casbin: Option<CasbinReport>,
     pub peak_rss_bytes: Option<u64>,
 }
 
@@ -92,6 +93,24 @@ pub struct CedarReport {
     pub live_heap_bytes: usize,
 }
 
+/// casbin's figures.
+#[derive(Debug, Default)]
+pub struct CasbinReport {
+    pub encoding: &'static str,
+    pub build_ms: f64,
+    pub enforcers: usize,
+    /// `p` rules over all enforcers.
+    pub policies: usize,
+    /// `g` rules over all enforcers.
+    pub groupings: usize,
+    pub checks_per_sec: f64,
+    pub checks_timed: usize,
+    pub passes: usize,
+    pub allow_rate: f64,
+    pub agreement_checked: usize,
+    pub live_heap_bytes: usize,
+}
+
 impl Report {
     /// Gatehouse's `check` throughput over Cedar's.
     #[must_use]
@@ -99,11 +118,17 @@ impl Report {
         self.cedar.as_ref().map(|c| self.checks_per_sec / c.checks_per_sec)
     }
 
+    /// Gatehouse's `check` throughput over casbin's.
+    #[must_use]
+    pub fn ratio_vs_casbin(&self) -> Option<f64> {
+        self.casbin.as_ref().map(|c| self.checks_per_sec / c.checks_per_sec)
+    }
+
     /// The run as one JSON object.
     #[must_use]
     pub fn to_json(&self) -> Value {
         let cedar = self.cedar.as_ref();
-        json!({
+        let mut value = json!({
             "scale": self.scale,
             "seed": self.seed,
             "checks": self.checks,
@@ -139,7 +164,37 @@ impl Report {
             "snapshot_bytes": self.snapshot_bytes,
             "access_heap_bytes": self.access_heap_bytes,
             "peak_rss_bytes": self.peak_rss_bytes,
-        })
+        });
+        if let Value::Object(map) = &mut value {
+            map.extend(self.casbin_json());
+        }
+        value
+    }
+
+    /// casbin's figures, `casbin_`-prefixed keys of the run's JSON object
+    /// (apart from it: one `json!` of every key overflows the macro's
+    /// recursion limit).
+    fn casbin_json(&self) -> Map<String, Value> {
+        let casbin = self.casbin.as_ref();
+        let value = json!({
+            "casbin_checks_per_sec": casbin.map(|c| c.checks_per_sec.round()),
+            "casbin_ns_per_check": casbin.map(|c| (1e9 / c.checks_per_sec).round()),
+            "casbin_checks_timed": casbin.map(|c| c.checks_timed),
+            "casbin_passes": casbin.map(|c| c.passes),
+            "casbin_allow_rate": casbin.map(|c| round(c.allow_rate, 4)),
+            "ratio_vs_casbin": self.ratio_vs_casbin().map(|r| round(r, 1)),
+            "casbin_encoding": casbin.map(|c| c.encoding),
+            "casbin_build_ms": casbin.map(|c| round(c.build_ms, 1)),
+            "casbin_enforcers": casbin.map(|c| c.enforcers),
+            "casbin_policies": casbin.map(|c| c.policies),
+            "casbin_grouping_policies": casbin.map(|c| c.groupings),
+            "casbin_live_heap_bytes": casbin.map(|c| c.live_heap_bytes),
+            "casbin_agreement_checked": casbin.map(|c| c.agreement_checked),
+        });
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
     }
 
     /// The run as a table.
@@ -224,29 +279,49 @@ impl Report {
                         mib(c.live_heap_bytes as f64)
                     ),
                 ));
-                rows.push((
-                    "cedar check".into(),
-                    format!(
-                        "{} checks/s ({:.0} ns/check, best of {} passes over the first {} checks, allow rate {:.3})",
-                        si(c.checks_per_sec),
-                        1e9 / c.checks_per_sec,
-                        c.passes,
-                        c.checks_timed,
-                        c.allow_rate
-                    ),
-                ));
-                rows.push((
-                    "agreement".into(),
-                    format!("Cedar = Gatehouse on {} checks", c.agreement_checked),
-                ));
-                if let Some(ratio) = self.ratio_vs_cedar() {
-                    rows.push((
-                        "ratio vs cedar".into(),
-                        format!("{ratio:.0}× (check, same checks, same run)"),
-                    ));
-                }
+                peer_check_rows(
+                    &mut rows,
+                    ("cedar", "Cedar"),
+                    PeerTiming {
+                        checks_per_sec: c.checks_per_sec,
+                        passes: c.passes,
+                        checks_timed: c.checks_timed,
+                        allow_rate: c.allow_rate,
+                        agreement_checked: c.agreement_checked,
+                    },
+                    self.ratio_vs_cedar(),
+                );
             }
             None => rows.push(("cedar".into(), "skipped (--no-peers)".into())),
+        }
+        match &self.casbin {
+            Some(c) => {
+                rows.push(("casbin encoding".into(), c.encoding.to_owned()));
+                rows.push((
+                    "casbin build".into(),
+                    format!(
+                        "{:.0} ms: {} enforcers, {} p rules, {} g rules, {} live heap",
+                        c.build_ms,
+                        c.enforcers,
+                        c.policies,
+                        c.groupings,
+                        mib(c.live_heap_bytes as f64)
+                    ),
+                ));
+                peer_check_rows(
+                    &mut rows,
+                    ("casbin", "casbin"),
+                    PeerTiming {
+                        checks_per_sec: c.checks_per_sec,
+                        passes: c.passes,
+                        checks_timed: c.checks_timed,
+                        allow_rate: c.allow_rate,
+                        agreement_checked: c.agreement_checked,
+                    },
+                    self.ratio_vs_casbin(),
+                );
+            }
+            None => rows.push(("casbin".into(), "skipped (--no-peers)".into())),
         }
         if let Some(rss) = self.peak_rss_bytes {
             rows.push(("peak RSS".into(), mib(rss as f64)));
@@ -272,5 +347,40 @@ fn si(x: f64) -> String {
         format!("{:.2} k", x / 1e3)
     } else {
         format!("{x:.0}")
+    }
+}
+
+/// A peer's timed checks, as its table rows show them.
+struct PeerTiming {
+    checks_per_sec: f64,
+    passes: usize,
+    checks_timed: usize,
+    allow_rate: f64,
+    agreement_checked: usize,
+}
+
+/// A peer's check, agreement and ratio rows; `(key, name)` as the rows'
+/// labels and the agreement line spell the peer.
+fn peer_check_rows(rows: &mut Vec<(String, String)>, (key, name): (&str, &str), t: PeerTiming, ratio: Option<f64>) {
+    rows.push((
+        format!("{key} check"),
+        format!(
+            "{} checks/s ({:.0} ns/check, best of {} passes over the first {} checks, allow rate {:.3})",
+            si(t.checks_per_sec),
+            1e9 / t.checks_per_sec,
+            t.passes,
+            t.checks_timed,
+            t.allow_rate
+        ),
+    ));
+    rows.push((
+        format!("{key} agreement"),
+        format!("{name} = Gatehouse on {} checks", t.agreement_checked),
+    ));
+    if let Some(ratio) = ratio {
+        rows.push((
+            format!("ratio vs {key}"),
+            format!("{ratio:.0}× (check, same checks, same run)"),
+        ));
     }
 }

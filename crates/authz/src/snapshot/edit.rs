@@ -35,6 +35,8 @@ enum Stale {
     Perms(Vec<ProjectId>),
     /// Member tables of these projects.
     Rebuild(Vec<ProjectId>),
+    /// These users' entries in each of these projects.
+    UsersIn(Vec<(ProjectId, Vec<UserId>)>),
 }
 
 fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
@@ -157,6 +159,11 @@ impl Snapshot {
                         let removed = data.admin_removed;
                         data.access.refresh_perms(|sources| s.run_of(shared, sources, removed));
                     });
+                }
+            }
+            Stale::UsersIn(list) => {
+                for (project, users) in list {
+                    self.refresh_users(project, &users);
                 }
             }
             Stale::Rebuild(projects) => {
@@ -725,20 +732,40 @@ impl Snapshot {
                 .filter(|r| self.role_data(*r).is_some_and(|d| d.project == Some(p))),
         };
         let role = role.ok_or_else(|| ModelError::UnknownRole(name.to_owned()))?;
-        let projects = self.projects_holding(role);
-        for project in &projects {
+        // A project role is held in its project only.
+        let projects = match owner {
+            Some(p) => self
+                .project(p)
+                .is_some_and(|d| d.users.values().chain(d.groups.values()).any(|r| r.contains(&role)))
+                .then_some(p)
+                .into_iter()
+                .collect(),
+            None => self.projects_holding(role),
+        };
+        // Only its holders' entries change: each project's direct holders
+        // and the members of its holding groups.
+        let mut holders: Vec<(ProjectId, Vec<UserId>)> = Vec::with_capacity(projects.len());
+        for project in projects {
+            let mut held_by_users = Vec::new();
+            let mut held_by_groups = Vec::new();
             let mut dropped_users = Vec::new();
             let mut dropped_groups = Vec::new();
-            self.with_project(*project, |_, d| {
-                d.users = strip_role(&d.users, role, &mut dropped_users);
-                d.groups = strip_role(&d.groups, role, &mut dropped_groups);
+            self.with_project(project, |_, d| {
+                d.users = strip_role(&d.users, role, &mut held_by_users, &mut dropped_users);
+                d.groups = strip_role(&d.groups, role, &mut held_by_groups, &mut dropped_groups);
             });
             for user in dropped_users {
-                self.update_user(user, |u| remove_sorted(&mut u.projects, project));
+                self.update_user(user, |u| remove_sorted(&mut u.projects, &project));
             }
             for group in dropped_groups {
-                self.update_group(group, |g| remove_sorted(&mut g.projects, project));
+                self.update_group(group, |g| remove_sorted(&mut g.projects, &project));
             }
+            for group in held_by_groups {
+                held_by_users.extend_from_slice(self.group_members(group));
+            }
+            held_by_users.sort_unstable();
+            held_by_users.dedup();
+            holders.push((project, held_by_users));
         }
         match owner {
             Some(p) => self.with_project(p, |_, d| d.roles.retain(|r| *r != role)),
@@ -752,7 +779,7 @@ impl Snapshot {
             // Sets that held it now grant without it (no one holds them).
             self.refresh_shared();
         }
-        Ok(Stale::Rebuild(projects))
+        Ok(Stale::UsersIn(holders))
     }
 
     fn member_roles(&self, project: ProjectId, names: &[String], member: &str) -> Result<Arc<[RoleId]>, ModelError> {
@@ -901,6 +928,7 @@ impl Snapshot {
 fn strip_role<K: Ord + Clone>(
     members: &OrdMap<K, Arc<[RoleId]>>,
     role: RoleId,
+    held: &mut Vec<K>,
     dropped: &mut Vec<K>,
 ) -> OrdMap<K, Arc<[RoleId]>> {
     let mut out = members.clone();
@@ -908,6 +936,7 @@ fn strip_role<K: Ord + Clone>(
         if !roles.contains(&role) {
             continue;
         }
+        held.push(key.clone());
         let rest: Vec<RoleId> = roles.iter().copied().filter(|r| *r != role).collect();
         if rest.is_empty() {
             out.remove(key);
