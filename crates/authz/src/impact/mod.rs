@@ -10,17 +10,21 @@
 //! once (`allowed_slots`, the slot mask whose bits are `check`'s answers).
 //! Nothing is recomputed for the rest of the world.
 
+mod place;
+mod tally;
+
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
+use self::place::Place;
+use self::tally::{FirstChanges, Tally, UserSet};
+
 use crate::account::{AccountPermission, AccountPermissions};
-use crate::ids::{ActionId, EnvId, ProjectId, RoleId, UserId};
+use crate::ids::{ProjectId, RoleId, UserId};
 use crate::model::{Change, Principal};
 use crate::sets::ActionSet;
-use crate::snapshot::{
-    HotAccess, ModelError, ProjectData, Snapshot, is_admin_flag, is_blocked_flag, is_known_flag, unpack,
-};
+use crate::snapshot::{ModelError, ProjectData, Snapshot};
 
 /// One decision a change flips.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,100 +135,6 @@ fn usable_account_permissions(s: &Snapshot, user: UserId) -> AccountPermissions 
         AccountPermission::ALL.into_iter().collect()
     } else {
         data.account_permissions
-    }
-}
-
-/// The decision changes found so far.
-struct Tally {
-    gained: usize,
-    lost: usize,
-    hidden: usize,
-    /// Every user with a change.
-    users: UserSet,
-    first: FirstChanges,
-    /// Listable changes counted by run and not offered yet: the (user,
-    /// project) pairs, and their users.
-    deferred: Vec<(UserId, ProjectId)>,
-    deferred_users: UserSet,
-}
-
-impl Tally {
-    fn count(&mut self, user: UserId, gained: bool, shown: bool) {
-        self.count_many(user, usize::from(gained), usize::from(!gained), shown);
-    }
-
-    fn count_many(&mut self, user: UserId, gained: usize, lost: usize, shown: bool) {
-        self.users.insert(user);
-        self.gained += gained;
-        self.lost += lost;
-        if !shown {
-            self.hidden += gained + lost;
-        }
-    }
-}
-
-/// A set of users, one bit per user id.
-#[derive(Default)]
-struct UserSet {
-    words: Vec<u64>,
-    len: usize,
-}
-
-impl UserSet {
-    /// The users, by id.
-    fn iter(&self) -> impl Iterator<Item = UserId> + '_ {
-        self.words.iter().enumerate().flat_map(|(w, &word)| {
-            let mut bits = word;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let bit = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    // User ids are u32: w·64 + bit fits.
-                    UserId((w * 64 + bit) as u32)
-                })
-            })
-        })
-    }
-
-    fn contains(&self, user: UserId) -> bool {
-        self.words
-            .get(user.index() / 64)
-            .is_some_and(|word| word & (1u64 << (user.index() % 64)) != 0)
-    }
-
-    fn insert(&mut self, user: UserId) {
-        let (word, bit) = (user.index() / 64, 1u64 << (user.index() % 64));
-        if word >= self.words.len() {
-            self.words.resize(word + 1, 0);
-        }
-        if self.words[word] & bit == 0 {
-            self.words[word] |= bit;
-            self.len += 1;
-        }
-    }
-}
-
-/// Keeps the `limit` smallest changes it is offered, and counts the rest.
-struct FirstChanges {
-    limit: usize,
-    kept: BinaryHeap<DecisionChange>,
-    offered: usize,
-}
-
-impl FirstChanges {
-    /// Offers the change `key` names; `make` builds it (allocating) only
-    /// when it is kept. The caller counts it in `offered`.
-    fn offer(&mut self, key: (&str, &str, Option<&str>, &str), gained: bool, make: impl FnOnce() -> DecisionChange) {
-        if self.kept.len() < self.limit {
-            self.kept.push(make());
-        } else if self
-            .kept
-            .peek()
-            .is_some_and(|largest| (key, gained) < (largest.key(), largest.gained))
-        {
-            self.kept.pop();
-            self.kept.push(make());
-        }
     }
 }
 
@@ -575,180 +485,4 @@ impl Snapshot {
             }
         }
     }
-}
-
-/// One project as a change sees it: its environments' slots before and
-/// after, and whether its changes may be listed.
-struct Place<'a> {
-    before: &'a Snapshot,
-    after: &'a Snapshot,
-    project: ProjectId,
-    key: Option<&'a str>,
-    shown: bool,
-    /// Each environment of the project before or after, with its slot
-    /// before and after (none where the environment is not).
-    slots: Vec<(EnvId, Option<u8>, Option<u8>)>,
-    same_slots: bool,
-    scoped: ActionSet,
-}
-
-impl<'a> Place<'a> {
-    fn new(before: &'a Snapshot, after: &'a Snapshot, project: ProjectId, shown: bool) -> Self {
-        let mut envs = before.project_environments(project);
-        envs.extend(after.project_environments(project));
-        envs.sort_unstable();
-        envs.dedup();
-        let slots: Vec<(EnvId, Option<u8>, Option<u8>)> = envs
-            .into_iter()
-            .map(|env| (env, before.env_slot(env, project), after.env_slot(env, project)))
-            .collect();
-        let same_slots = slots.iter().all(|(_, was, is)| was == is);
-        Self {
-            before,
-            after,
-            project,
-            key: before.project_key(project).or_else(|| after.project_key(project)),
-            shown,
-            slots,
-            same_slots,
-            scoped: before.catalogue().env_scoped(),
-        }
-    }
-
-    /// Calls `flip(environment, allowed after)` for each decision on
-    /// `action` that differs between the slot masks before and after.
-    fn each_flip(&self, action: ActionId, mask_was: u64, mask_is: u64, mut flip: impl FnMut(Option<EnvId>, bool)) {
-        let in_slot = |mask: u64, slot: Option<u8>| slot.is_some_and(|s| mask & (1u64 << s) != 0);
-        if self.scoped.contains(action) {
-            for &(env, slot_was, slot_is) in &self.slots {
-                let (was, is) = (in_slot(mask_was, slot_was), in_slot(mask_is, slot_is));
-                if was != is {
-                    flip(Some(env), is);
-                }
-            }
-        } else if (mask_was != 0) != (mask_is != 0) {
-            flip(None, mask_is != 0);
-        }
-    }
-
-    /// Counts one flipped decision, and offers it for the listing.
-    fn record(&self, tally: &mut Tally, user: UserId, action: ActionId, environment: Option<EnvId>, is: bool) {
-        tally.count(user, is, self.shown);
-        if self.shown {
-            tally.first.offered += 1;
-            self.offer(&mut tally.first, user, action, environment, is);
-        }
-    }
-
-    /// Offers one flipped decision for the listing.
-    fn offer(&self, first: &mut FirstChanges, user: UserId, action: ActionId, environment: Option<EnvId>, is: bool) {
-        let (before, after) = (self.before, self.after);
-        // Names from whichever snapshot has them (a removed user is only
-        // in `before`, a new one only after).
-        let user_name = before.user_name(user).or_else(|| after.user_name(user));
-        let env_name = environment.map(|e| before.env_name(e).or_else(|| after.env_name(e)));
-        if let (Some(user_name), Some(project_key), Some(env_name)) =
-            (user_name, self.key, env_name.map_or(Some(None), |name| name.map(Some)))
-        {
-            let action = before.catalogue().action(action).id.as_str();
-            first.offer((user_name, project_key, env_name, action), is, || DecisionChange {
-                user: Arc::from(user_name),
-                project: Arc::from(project_key),
-                environment: env_name.map(Arc::from),
-                action: Arc::from(action),
-                gained: is,
-            });
-        }
-    }
-
-    /// Offers (already counted) the flips of one user's decisions on `actions`.
-    fn offer_user(&self, user: UserId, actions: ActionSet, first: &mut FirstChanges) {
-        for action in actions.iter() {
-            let (mask_was, mask_is) = (
-                self.before.allowed_slots(user, self.project, action),
-                self.after.allowed_slots(user, self.project, action),
-            );
-            self.each_flip(action, mask_was, mask_is, |env, is| {
-                self.offer(first, user, action, env, is);
-            });
-        }
-    }
-
-    /// Compares one user's decisions on `actions`, every environment at once.
-    fn compare_user(&self, user: UserId, actions: ActionSet, tally: &mut Tally) {
-        for action in actions.iter() {
-            let (mask_was, mask_is) = (
-                self.before.allowed_slots(user, self.project, action),
-                self.after.allowed_slots(user, self.project, action),
-            );
-            if mask_was == mask_is && self.same_slots {
-                continue;
-            }
-            self.each_flip(action, mask_was, mask_is, |env, is| {
-                self.record(tally, user, action, env, is);
-            });
-        }
-    }
-
-    /// Compares every member of a project whose runs the change left as
-    /// they were (`hot` is the table before and after; the environments'
-    /// slots are the same): members with the same run decide alike, so
-    /// each distinct run is compared once, and a member whose flags
-    /// changed is compared alone.
-    fn compare_by_run(&self, hot: &HotAccess, actions: ActionSet, tally: &mut Tally) {
-        let (before, after) = (self.before, self.after);
-        let (shared_was, shared_is) = (before.shared_perms(), after.shared_perms());
-        // By a run's start, what it flips (once compared).
-        let mut by_start: Vec<Option<RunFlips>> = vec![None; hot.entry_count() + 1];
-        let mut flipped: Vec<(UserId, RunFlips)> = Vec::new();
-        for (user, r) in hot.runs() {
-            let (start, len) = unpack(r);
-            if len == 0 {
-                continue; // No permission: nothing to gain or lose.
-            }
-            let Some(memo) = by_start.get_mut(start) else { continue };
-            let flips = *memo.get_or_insert_with(|| {
-                let mut flips = RunFlips::default();
-                for action in actions.iter() {
-                    let (mask_was, mask_is) = (
-                        hot.run_slots(r, action, shared_was),
-                        hot.run_slots(r, action, shared_is),
-                    );
-                    self.each_flip(action, mask_was, mask_is, |_, is| {
-                        if is { flips.gained += 1 } else { flips.lost += 1 }
-                    });
-                }
-                flips
-            });
-            if flips.gained + flips.lost != 0 {
-                flipped.push((user, flips));
-            }
-        }
-        // Apart from the loop above, so that the flag reads (a cache miss
-        // each at scale) overlap rather than wait behind the runs' reads.
-        for (user, flips) in flipped {
-            let flags = before.flags(user);
-            if flags != after.flags(user) {
-                self.compare_user(user, actions, tally);
-                continue;
-            }
-            if !is_known_flag(flags) || is_blocked_flag(flags) || is_admin_flag(flags) {
-                continue; // Decided by the flags alone, alike before and after.
-            }
-            tally.count_many(user, flips.gained, flips.lost, self.shown);
-            if self.shown {
-                // Named later, if among the first (`list_deferred`).
-                tally.first.offered += flips.gained + flips.lost;
-                tally.deferred.push((user, self.project));
-                tally.deferred_users.insert(user);
-            }
-        }
-    }
-}
-
-/// How many of one permission run's decisions a change gains and loses.
-#[derive(Clone, Copy, Default)]
-struct RunFlips {
-    gained: usize,
-    lost: usize,
 }
