@@ -148,24 +148,31 @@ fn entries_of(grants: impl Iterator<Item = RoleGrant>, env_scoped: ActionSet) ->
     out
 }
 
-/// The entries of every distinct permission of a project, interned.
+/// The entries of every distinct permission of a project. No index is
+/// kept: a snapshot derived by one change would copy it (a hash map of
+/// runs, an allocation each), while the runs in use are found from the
+/// source sets' references in a few hundred comparisons of short slices.
 #[derive(Clone, Debug, Default)]
 struct Perms {
-    // INVARIANT: `index[run] == r` iff `entries[unpack(r)] == run`.
     entries: Arc<[PermEntry]>,
-    index: Arc<HashMap<Vec<PermEntry>, PermRef>>,
 }
 
 impl Perms {
-    fn intern(&mut self, run: Vec<PermEntry>) -> PermRef {
-        if let Some(r) = self.index.get(&run) {
+    fn run(&self, r: PermRef) -> &[PermEntry] {
+        let (start, len) = unpack(r);
+        self.entries.get(start..start + len).unwrap_or(&[])
+    }
+
+    /// The reference of `run`: one of `known` whose entries are `run`, or a
+    /// new one appended.
+    fn intern(&mut self, run: Vec<PermEntry>, known: &[PermRef]) -> PermRef {
+        if let Some(r) = known.iter().find(|r| self.run(**r) == run.as_slice()) {
             return *r;
         }
         let mut entries = self.entries.to_vec();
         let r = pack(entries.len(), run.len());
         entries.extend_from_slice(&run);
         self.entries = entries.into();
-        Arc::make_mut(&mut self.index).insert(run, r);
         r
     }
 }
@@ -202,16 +209,17 @@ impl SourceSets {
     /// dead set taken up again is recomputed: the Project Admin role's edit
     /// refreshes only the projects where someone holds it, so a set nobody
     /// held may describe the role as it was.
-    fn intern(&mut self, sources: Vec<Source>, perm_of: impl FnOnce(&[Source]) -> PermRef) -> u32 {
+    /// `perm_of` is also given the permissions of every set interned so far.
+    fn intern(&mut self, sources: Vec<Source>, perm_of: impl FnOnce(&[Source], &[PermRef]) -> PermRef) -> u32 {
         if let Some(&i) = self.index.get(sources.as_slice()) {
             let at = i as usize;
             if self.uses[at] == 0 {
-                self.perm[at] = perm_of(&sources);
+                self.perm[at] = perm_of(&sources, &self.perm);
             }
             self.uses[at] += 1;
             return i;
         }
-        let perm = perm_of(&sources);
+        let perm = perm_of(&sources, &self.perm);
         let sources: Arc<[Source]> = sources.into();
         // A project holds far fewer than 2^32 distinct source sets.
         let i = self.sets.len() as u32;
@@ -398,7 +406,7 @@ impl Access {
             if sources.is_empty() {
                 continue;
             }
-            let set = sets.intern(sources, |sources| {
+            let set = sets.intern(sources, |sources, _| {
                 let run = run_of(sources);
                 *index.entry(run).or_insert_with_key(|run| {
                     let r = pack(entries.len(), run.len());
@@ -410,7 +418,6 @@ impl Access {
             table.set(user, Some(sets.perm[set as usize]));
         }
         perms.entries = entries.into();
-        perms.index = Arc::new(index);
         Self {
             table,
             perms,
@@ -443,7 +450,7 @@ impl Access {
             return;
         }
         let perms = &mut self.perms;
-        let set = sets.intern(sources, |sources| perms.intern(run_of(sources)));
+        let set = sets.intern(sources, |sources, known| perms.intern(run_of(sources), known));
         self.user_sets.set(user, Some(set));
         self.table.set(user, Some(sets.perm[set as usize]));
     }
@@ -473,7 +480,6 @@ impl Access {
         }
         self.perms = Perms {
             entries: entries.into(),
-            index: Arc::new(index),
         };
         let updates: Vec<(UserId, u32)> = self.user_sets.iter().collect();
         for (user, set) in updates {
