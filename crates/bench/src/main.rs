@@ -228,11 +228,7 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
         None
     } else {
         progress!("building Cedar policy sets and entities");
-        let before = measure::live_heap_bytes();
-        let start = Instant::now();
-        let model = CedarModel::build(&w.catalogue, &w.model)?;
-        let build_ms = measure::ms(start.elapsed());
-        let live = measure::live_heap_bytes().saturating_sub(before);
+        let (model, build_ms, live) = measure::built(|| CedarModel::build(&w.catalogue, &w.model))?;
         let cedar_checks: Vec<cedar::CedarCheck> = w
             .checks
             .iter()
@@ -295,21 +291,9 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
         let timed = args.cedar_checks.min(cedar_checks.len());
         progress!("timing Cedar on {timed} checks ({} passes)", args.cedar_passes);
         let prefix = cedar_checks.get(..timed).context("cedar prefix")?;
-        let mut best = Duration::MAX;
-        let mut cedar_decisions = Vec::with_capacity(timed);
-        for _ in 0..args.cedar_passes.max(1) {
-            cedar_decisions.clear();
-            let start = Instant::now();
-            for c in prefix {
-                cedar_decisions.push(model.is_authorized(&authorizer, black_box(c))?);
-            }
-            best = best.min(start.elapsed());
-            black_box(&cedar_decisions);
-        }
-        for (i, allowed) in cedar_decisions.iter().enumerate() {
-            let gatehouse = decisions.get(i).copied().unwrap_or_default();
-            compare(&w, &snapshot, &queries, i, gatehouse, ("Cedar", *allowed))?;
-        }
+        let (best, cedar_decisions) =
+            measure::best_decisions(args.cedar_passes, prefix, |c| model.is_authorized(&authorizer, c))?;
+        compare_all(&w, &snapshot, &queries, &decisions, ("Cedar", &cedar_decisions))?;
         report.cedar = Some(CedarReport {
             encoding: cedar::ENCODING,
             build_ms,
@@ -349,11 +333,7 @@ fn prepare_casbin(
     decisions: &[bool],
 ) -> Result<PreparedCasbin> {
     progress!("building casbin enforcers");
-    let before = measure::live_heap_bytes();
-    let start = Instant::now();
-    let model = CasbinModel::build(&w.catalogue, &w.model)?;
-    let build_ms = measure::ms(start.elapsed());
-    let live_heap_bytes = measure::live_heap_bytes().saturating_sub(before);
+    let (model, build_ms, live_heap_bytes) = measure::built(|| CasbinModel::build(&w.catalogue, &w.model))?;
     let timed = args.casbin_checks.min(w.checks.len());
     let checks: Vec<CasbinCheck> = w
         .checks
@@ -387,20 +367,8 @@ fn time_casbin(
     let passes = args.casbin_passes.max(1);
     let timed = casbin.checks.len();
     progress!("timing casbin on {timed} checks ({passes} passes)");
-    let mut best = Duration::MAX;
-    let mut answers = Vec::with_capacity(timed);
-    for _ in 0..passes {
-        answers.clear();
-        let start = Instant::now();
-        for c in &casbin.checks {
-            answers.push(casbin.model.enforce(black_box(c))?);
-        }
-        best = best.min(start.elapsed());
-        black_box(&answers);
-    }
-    for (i, (allowed, gatehouse)) in answers.iter().zip(decisions).enumerate() {
-        compare(w, snapshot, queries, i, *gatehouse, ("casbin", *allowed))?;
-    }
+    let (best, answers) = measure::best_decisions(passes, &casbin.checks, |c| casbin.model.enforce(c))?;
+    compare_all(w, snapshot, queries, decisions, ("casbin", &answers))?;
     Ok(CasbinReport {
         encoding: casbin_peer::ENCODING,
         build_ms: casbin.build_ms,
@@ -467,6 +435,21 @@ fn time_apply(snapshot: &Snapshot, change: &Change) -> Result<Duration> {
     let elapsed = start.elapsed();
     drop(black_box(next));
     Ok(elapsed)
+}
+
+/// Fails on the first of a peer's `answers` (its name, its decisions on
+/// the first checks) that disagrees with Gatehouse's `decisions`.
+fn compare_all(
+    w: &workload::Workload,
+    snapshot: &Snapshot,
+    queries: &[Query],
+    decisions: &[bool],
+    (peer, answers): (&str, &[bool]),
+) -> Result<()> {
+    for (i, (answer, gatehouse)) in answers.iter().zip(decisions).enumerate() {
+        compare(w, snapshot, queries, i, *gatehouse, (peer, *answer))?;
+    }
+    Ok(())
 }
 
 /// Fails on a disagreement between Gatehouse and a peer (its name and its

@@ -34,6 +34,43 @@ pub fn best_rate(passes: usize, n: usize, mut pass: impl FnMut() -> Result<u64>)
     Ok((per_second(n, best), value))
 }
 
+/// What `build` makes, with the milliseconds it took and the heap bytes
+/// it left allocated (a peer's build time and memory).
+///
+/// # Errors
+/// `build`'s error.
+pub fn built<T>(build: impl FnOnce() -> Result<T>) -> Result<(T, f64, usize)> {
+    let before = live_heap_bytes();
+    let start = Instant::now();
+    let value = build()?;
+    let elapsed = ms(start.elapsed());
+    Ok((value, elapsed, live_heap_bytes().saturating_sub(before)))
+}
+
+/// The fastest of `passes` runs of `decide` over every item, and the
+/// decisions of the last run (a peer's timed checks).
+///
+/// # Errors
+/// The first error `decide` returns.
+pub fn best_decisions<T>(
+    passes: usize,
+    items: &[T],
+    mut decide: impl FnMut(&T) -> Result<bool>,
+) -> Result<(Duration, Vec<bool>)> {
+    let mut best = Duration::MAX;
+    let mut decisions = Vec::with_capacity(items.len());
+    for _ in 0..passes.max(1) {
+        decisions.clear();
+        let start = Instant::now();
+        for item in items {
+            decisions.push(decide(std::hint::black_box(item))?);
+        }
+        best = best.min(start.elapsed());
+        std::hint::black_box(&decisions);
+    }
+    Ok((best, decisions))
+}
+
 /// Items per second.
 #[must_use]
 pub fn per_second(n: usize, elapsed: Duration) -> f64 {

@@ -94,21 +94,10 @@ impl<'a> Place<'a> {
         }
     }
 
-    /// Offers (already counted) the flips of one user's decisions on `actions`.
-    pub(super) fn offer_user(&self, user: UserId, actions: ActionSet, first: &mut FirstChanges) {
-        for action in actions.iter() {
-            let (mask_was, mask_is) = (
-                self.before.allowed_slots(user, self.project, action),
-                self.after.allowed_slots(user, self.project, action),
-            );
-            self.each_flip(action, mask_was, mask_is, |env, is| {
-                self.offer(first, user, action, env, is);
-            });
-        }
-    }
-
-    /// Compares one user's decisions on `actions`, every environment at once.
-    pub(super) fn compare_user(&self, user: UserId, actions: ActionSet, tally: &mut Tally) {
+    /// Calls `flip(action, environment, allowed after)` for each of one
+    /// user's decisions on `actions` that the change flips, every
+    /// environment at once.
+    fn each_user_flip(&self, user: UserId, actions: ActionSet, mut flip: impl FnMut(ActionId, Option<EnvId>, bool)) {
         for action in actions.iter() {
             let (mask_was, mask_is) = (
                 self.before.allowed_slots(user, self.project, action),
@@ -117,10 +106,22 @@ impl<'a> Place<'a> {
             if mask_was == mask_is && self.same_slots {
                 continue;
             }
-            self.each_flip(action, mask_was, mask_is, |env, is| {
-                self.record(tally, user, action, env, is);
-            });
+            self.each_flip(action, mask_was, mask_is, |env, is| flip(action, env, is));
         }
+    }
+
+    /// Offers (already counted) the flips of one user's decisions on `actions`.
+    pub(super) fn offer_user(&self, user: UserId, actions: ActionSet, first: &mut FirstChanges) {
+        self.each_user_flip(user, actions, |action, env, is| {
+            self.offer(first, user, action, env, is)
+        });
+    }
+
+    /// Counts and offers the flips of one user's decisions on `actions`.
+    pub(super) fn compare_user(&self, user: UserId, actions: ActionSet, tally: &mut Tally) {
+        self.each_user_flip(user, actions, |action, env, is| {
+            self.record(tally, user, action, env, is)
+        });
     }
 
     /// Compares every member of a project whose runs the change left as
