@@ -105,6 +105,13 @@ pub(crate) fn unpack(r: PermRef) -> (usize, usize) {
     ((r >> 8) as usize, (r & 0xFF) as usize)
 }
 
+/// The run `r` refers to in `entries` (empty when out of range).
+#[inline]
+fn run_in(entries: &[PermEntry], r: PermRef) -> &[PermEntry] {
+    let (start, len) = unpack(r);
+    entries.get(start..start + len).unwrap_or(&[])
+}
+
 /// The run of a source set: the canonical entries of what its own grants
 /// give (`entries_of`), then a reference to its shared global-role set.
 pub(crate) fn run_of(
@@ -159,8 +166,7 @@ struct Perms {
 
 impl Perms {
     fn run(&self, r: PermRef) -> &[PermEntry] {
-        let (start, len) = unpack(r);
-        self.entries.get(start..start + len).unwrap_or(&[])
+        run_in(&self.entries, r)
     }
 
     /// The reference of `run`: one of `known` whose entries are `run`, or a
@@ -266,15 +272,10 @@ impl HotAccess {
     #[inline]
     pub(crate) fn allows(&self, user: UserId, action: ActionId, env_mask: u64, shared: &SharedPerms) -> bool {
         let Some(r) = self.table.get(user) else { return false };
-        let (start, len) = unpack(r);
-        self.entries
-            .get(start..start + len)
-            .unwrap_or(&[])
-            .iter()
-            .any(|e| match e.shared_set() {
-                None => e.grants(action, env_mask),
-                Some(set) => shared.run(set).iter().any(|e| e.grants(action, env_mask)),
-            })
+        run_in(&self.entries, r).iter().any(|e| match e.shared_set() {
+            None => e.grants(action, env_mask),
+            Some(set) => shared.run(set).iter().any(|e| e.grants(action, env_mask)),
+        })
     }
 
     /// The environment slots in which the user's permissions grant `action`
@@ -287,9 +288,8 @@ impl HotAccess {
     /// The environment slots in which the permission run `r` grants `action`.
     #[inline]
     pub(crate) fn run_slots(&self, r: PermRef, action: ActionId, shared: &SharedPerms) -> u64 {
-        let (start, len) = unpack(r);
         let mut slots = 0;
-        for e in self.entries.get(start..start + len).unwrap_or(&[]) {
+        for e in run_in(&self.entries, r) {
             match e.shared_set() {
                 None => slots |= e.slots_naming(action),
                 Some(set) => {
@@ -324,17 +324,10 @@ impl HotAccess {
         let Some(r) = self.table.get(user) else {
             return Denial::NotAMember;
         };
-        let (start, len) = unpack(r);
-        if self
-            .entries
-            .get(start..start + len)
-            .unwrap_or(&[])
-            .iter()
-            .any(|e| match e.shared_set() {
-                None => e.names(action),
-                Some(set) => shared.run(set).iter().any(|e| e.names(action)),
-            })
-        {
+        if run_in(&self.entries, r).iter().any(|e| match e.shared_set() {
+            None => e.names(action),
+            Some(set) => shared.run(set).iter().any(|e| e.names(action)),
+        }) {
             Denial::EnvironmentNotGranted
         } else {
             Denial::ActionNotGranted
@@ -527,11 +520,7 @@ impl SharedPerms {
     /// The entries of set `set` (empty for an unknown one).
     #[inline]
     fn run(&self, set: u32) -> &[PermEntry] {
-        let Some(r) = self.runs.get(set as usize) else {
-            return &[];
-        };
-        let (start, len) = unpack(*r);
-        self.entries.get(start..start + len).unwrap_or(&[])
+        self.runs.get(set as usize).map_or(&[], |r| run_in(&self.entries, *r))
     }
 
     fn push(&mut self, run: &[PermEntry]) -> PermRef {
