@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod account;
+mod batch;
 pub mod catalogue;
 mod check;
 mod chunk_vec;

@@ -266,6 +266,12 @@ fn run_check(args: &CheckArgs) -> Result<Report> {
     }
     report.checks_per_sec = rate;
     report.check_passes = args.passes;
+    progress!("timing check_each ({} passes)", args.passes);
+    let (rate, batch_allows) = measure::best_rate(args.passes, queries.len(), || batch_pass(&snapshot, &queries))?;
+    if batch_allows != allows as u64 {
+        bail!("check_each pass counted {batch_allows} allows, expected {allows}");
+    }
+    report.batch_checks_per_sec = rate;
     let explain_passes = args.passes.div_ceil(2);
     progress!("timing explain ({explain_passes} passes)");
     let (rate, _) = measure::best_rate(explain_passes, queries.len(), || explain_pass(&snapshot, &queries))?;
@@ -415,6 +421,15 @@ fn check_pass(snapshot: &Snapshot, queries: &[Query]) -> Result<u64> {
     let mut allows = 0u64;
     for q in queries {
         allows += u64::from(snapshot.check(black_box(q))?);
+    }
+    Ok(black_box(allows))
+}
+
+/// One pass of `check_each` over every query; answers the allow count.
+fn batch_pass(snapshot: &Snapshot, queries: &[Query]) -> Result<u64> {
+    let mut allows = 0u64;
+    for decision in snapshot.check_each(black_box(queries)) {
+        allows += u64::from(decision?);
     }
     Ok(black_box(allows))
 }

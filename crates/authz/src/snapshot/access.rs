@@ -10,6 +10,8 @@
 //! memberships.
 
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 use std::sync::Arc;
 
 use super::ALL_SLOTS;
@@ -183,6 +185,10 @@ impl Perms {
     }
 }
 
+/// The maps that intern runs and source sets: keyed by small ids, hashed
+/// with foldhash (seeded per map) rather than SipHash, a fifth of compile.
+type Interned<K, V> = HashMap<K, V, RandomState>;
+
 /// Through which membership a user holds a role in a project.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Via {
@@ -207,7 +213,7 @@ struct SourceSets {
     sets: Vec<Arc<[Source]>>,
     uses: Vec<u32>,
     perm: Vec<PermRef>,
-    index: HashMap<Arc<[Source]>, u32>,
+    index: Interned<Arc<[Source]>, u32>,
 }
 
 impl SourceSets {
@@ -216,16 +222,16 @@ impl SourceSets {
     /// refreshes only the projects where someone holds it, so a set nobody
     /// held may describe the role as it was.
     /// `perm_of` is also given the permissions of every set interned so far.
-    fn intern(&mut self, sources: Vec<Source>, perm_of: impl FnOnce(&[Source], &[PermRef]) -> PermRef) -> u32 {
-        if let Some(&i) = self.index.get(sources.as_slice()) {
+    fn intern(&mut self, sources: &[Source], perm_of: impl FnOnce(&[Source], &[PermRef]) -> PermRef) -> u32 {
+        if let Some(&i) = self.index.get(sources) {
             let at = i as usize;
             if self.uses[at] == 0 {
-                self.perm[at] = perm_of(&sources, &self.perm);
+                self.perm[at] = perm_of(sources, &self.perm);
             }
             self.uses[at] += 1;
             return i;
         }
-        let perm = perm_of(&sources, &self.perm);
+        let perm = perm_of(sources, &self.perm);
         let sources: Arc<[Source]> = sources.into();
         // A project holds far fewer than 2^32 distinct source sets.
         let i = self.sets.len() as u32;
@@ -276,6 +282,23 @@ impl HotAccess {
             None => e.grants(action, env_mask),
             Some(set) => shared.run(set).iter().any(|e| e.grants(action, env_mask)),
         })
+    }
+
+    /// Asks the CPU to fetch the user's slot of the member table (a hint).
+    #[inline]
+    pub(crate) fn prefetch_slot(&self, user: UserId) {
+        self.table.prefetch(user);
+    }
+
+    /// Asks the CPU to fetch the start of the user's permission run (a
+    /// hint; reads the user's slot).
+    #[inline]
+    pub(crate) fn prefetch_run(&self, user: UserId) {
+        if let Some(r) = self.table.get(user)
+            && let Some(first) = self.entries.get(unpack(r).0)
+        {
+            mem_prefetch::prefetch_read_data::<PermEntry, 3>(first);
+        }
     }
 
     /// The environment slots in which the user's permissions grant `action`
@@ -383,23 +406,28 @@ impl Access {
         self.table.iter().map(|(u, _)| u)
     }
 
-    /// Builds from scratch: every (user, sources) pair of the project.
-    pub(crate) fn build(
-        members: impl Iterator<Item = (UserId, Vec<Source>)>,
+    /// Builds from scratch: every (user, sources) pair of the project, the
+    /// sources sorted and deduplicated.
+    pub(crate) fn build<S: IntoIterator<Item = Source>>(
+        members: impl Iterator<Item = (UserId, S)>,
         size_hint: usize,
         mut run_of: impl FnMut(&[Source]) -> Vec<PermEntry>,
     ) -> Self {
         let mut perms = Perms::default();
         let mut entries: Vec<PermEntry> = Vec::new();
-        let mut index: HashMap<Vec<PermEntry>, PermRef> = HashMap::new();
+        let mut index: Interned<Vec<PermEntry>, PermRef> = Interned::default();
         let mut sets = SourceSets::default();
         let mut table = MemberTable::with_capacity(size_hint);
         let mut user_sets = MemberTable::with_capacity(size_hint);
-        for (user, sources) in members {
+        // One buffer for every user's sources: a set is copied only when new.
+        let mut sources: Vec<Source> = Vec::new();
+        for (user, each) in members {
+            sources.clear();
+            sources.extend(each);
             if sources.is_empty() {
                 continue;
             }
-            let set = sets.intern(sources, |sources, _| {
+            let set = sets.intern(&sources, |sources, _| {
                 let run = run_of(sources);
                 *index.entry(run).or_insert_with_key(|run| {
                     let r = pack(entries.len(), run.len());
@@ -443,7 +471,7 @@ impl Access {
             return;
         }
         let perms = &mut self.perms;
-        let set = sets.intern(sources, |sources, known| perms.intern(run_of(sources), known));
+        let set = sets.intern(&sources, |sources, known| perms.intern(run_of(sources), known));
         self.user_sets.set(user, Some(set));
         self.table.set(user, Some(sets.perm[set as usize]));
     }
@@ -459,7 +487,7 @@ impl Access {
     /// memberships stay.
     pub(crate) fn refresh_perms(&mut self, mut run_of: impl FnMut(&[Source]) -> Vec<PermEntry>) {
         let mut entries: Vec<PermEntry> = Vec::new();
-        let mut index: HashMap<Vec<PermEntry>, PermRef> = HashMap::new();
+        let mut index: Interned<Vec<PermEntry>, PermRef> = Interned::default();
         let sets = Arc::make_mut(&mut self.sets);
         // Every set, dead ones too (a dead set taken up again is recomputed
         // anyway, see `SourceSets::intern`; refreshing it keeps it tidy).
@@ -505,7 +533,7 @@ pub(crate) struct SharedSets {
     // INVARIANT: `index[sets[i]] == i`; `perms.run(i)` is what the roles of
     // `sets[i]` grant now (sets are sorted, deduplicated role ids).
     sets: Vec<Arc<[RoleId]>>,
-    index: HashMap<Arc<[RoleId]>, u32>,
+    index: Interned<Arc<[RoleId]>, u32>,
     perms: SharedPerms,
 }
 

@@ -5,7 +5,7 @@
 //! references), then answers which compiled access it made stale; `apply`
 //! refreshes just that, `compile` rebuilds every project once at the end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use imbl::OrdMap;
@@ -37,6 +37,15 @@ enum Stale {
     Rebuild(Vec<ProjectId>),
     /// These users' entries in each of these projects.
     UsersIn(Vec<(ProjectId, Vec<UserId>)>),
+}
+
+/// The id of each of `names` by `id_of`, in a map of its own: for
+/// resolving many references to the same names while compiling.
+fn resolved<'m, T: Copy>(
+    names: impl Iterator<Item = &'m str>,
+    id_of: impl Fn(&str) -> Option<T>,
+) -> HashMap<&'m str, T, foldhash::fast::RandomState> {
+    names.filter_map(|name| Some((name, id_of(name)?))).collect()
 }
 
 fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
@@ -71,10 +80,15 @@ impl Snapshot {
         for user in &model.users {
             let _ = s.put_user(user)?;
         }
+        // Names resolved once: a million memberships would each walk the
+        // persistent name maps, a cache miss per level.
+        let users = resolved(model.users.iter().map(|u| u.name.as_str()), |n| s.user_id(n));
         for group in &model.groups {
             let _ = s.add_group(&group.name)?;
+            let id = s.group_named(&group.name)?;
             for member in &group.members {
-                let _ = s.add_group_member(&group.name, member)?;
+                let user = users.get(member.as_str()).copied();
+                let _ = s.add_group_member_id(id, user.ok_or_else(|| ModelError::UnknownUser(member.clone()))?);
             }
         }
         for project in &model.projects {
@@ -86,8 +100,18 @@ impl Snapshot {
         for role in &model.roles {
             let _ = s.put_role(role)?;
         }
+        let projects = resolved(model.projects.iter().map(|p| p.key.as_str()), |k| s.project_id(k));
         for member in &model.members {
-            let _ = s.set_member(member)?;
+            let project = projects.get(member.project.as_str()).copied();
+            let project = project.ok_or_else(|| ModelError::UnknownProject(member.project.clone()))?;
+            let _ = match &member.principal {
+                Principal::User(name) => {
+                    let user = users.get(name.as_str()).copied();
+                    let user = user.ok_or_else(|| ModelError::UnknownUser(name.clone()))?;
+                    s.set_user_member(project, user, &member.roles, name)?
+                }
+                Principal::Group(name) => s.set_group_member(project, s.group_named(name)?, &member.roles, name)?,
+            };
         }
         for resource in &model.resources {
             let _ = s.put_resource(resource)?;
@@ -279,15 +303,42 @@ impl Snapshot {
         sources
     }
 
+    /// Compiles a project's access from its memberships: every (user,
+    /// source) pair, from the direct memberships and each member group's
+    /// members, sorted so that each user's sources come together, sorted
+    /// and deduplicated, as [`Snapshot::sources_in`] gives them. One pass
+    /// over the memberships, where asking each user's groups would read
+    /// every member's user data (a cache miss each at a million users).
     fn build_access(&self, data: &ProjectData, shared: &mut Arc<SharedSets>) -> Access {
-        let mut users: BTreeSet<UserId> = data.users.keys().copied().collect();
-        for group in data.groups.keys() {
-            users.extend(self.group_members(*group).iter().copied());
+        let mut pairs: Vec<(UserId, Source)> = Vec::new();
+        for (user, roles) in &data.users {
+            pairs.extend(roles.iter().map(|role| {
+                (
+                    *user,
+                    Source {
+                        via: Via::Direct,
+                        role: *role,
+                    },
+                )
+            }));
         }
-        let size = users.len();
+        for (group, roles) in &data.groups {
+            for user in self.group_members(*group) {
+                pairs.extend(roles.iter().map(|role| {
+                    let source = Source {
+                        via: Via::Group(*group),
+                        role: *role,
+                    };
+                    (*user, source)
+                }));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let by_user = || pairs.chunk_by(|a, b| a.0 == b.0);
         Access::build(
-            users.into_iter().map(|u| (u, self.sources_in(data, u))),
-            size,
+            by_user().map(|run| (run[0].0, run.iter().map(|(_, source)| *source))),
+            by_user().count(),
             |sources| self.run_of(shared, sources, data.admin_removed),
         )
     }
@@ -461,10 +512,14 @@ impl Snapshot {
 
     fn add_group_member(&mut self, group: &str, user: &str) -> Result<Stale, ModelError> {
         let (group, user) = (self.group_named(group)?, self.user_named(user)?);
+        Ok(self.add_group_member_id(group, user))
+    }
+
+    fn add_group_member_id(&mut self, group: GroupId, user: UserId) -> Stale {
         self.update_group(group, |g| insert_sorted(&mut g.members, user));
         self.update_user(user, |u| insert_sorted(&mut u.groups, group));
         let projects = self.group(group).map(|g| g.projects.clone()).unwrap_or_default();
-        Ok(Stale::UserIn(user, projects))
+        Stale::UserIn(user, projects)
     }
 
     fn remove_group_member(&mut self, group: &str, user: &str) -> Result<Stale, ModelError> {
@@ -801,25 +856,42 @@ impl Snapshot {
     fn set_member(&mut self, spec: &MemberSpec) -> Result<Stale, ModelError> {
         let project = self.project_named(&spec.project)?;
         match &spec.principal {
-            Principal::User(name) => {
-                let user = self.user_named(name)?;
-                let roles = self.member_roles(project, &spec.roles, name)?;
-                self.with_project(project, |_, d| {
-                    d.users.insert(user, roles);
-                });
-                self.update_user(user, |u| insert_sorted(&mut u.projects, project));
-                Ok(Stale::Users(project, vec![user]))
-            }
-            Principal::Group(name) => {
-                let group = self.group_named(name)?;
-                let roles = self.member_roles(project, &spec.roles, name)?;
-                self.with_project(project, |_, d| {
-                    d.groups.insert(group, roles);
-                });
-                self.update_group(group, |g| insert_sorted(&mut g.projects, project));
-                Ok(Stale::Users(project, self.group_members(group).to_vec()))
-            }
+            Principal::User(name) => self.set_user_member(project, self.user_named(name)?, &spec.roles, name),
+            Principal::Group(name) => self.set_group_member(project, self.group_named(name)?, &spec.roles, name),
         }
+    }
+
+    /// Gives `user` the roles named `roles` in `project` (`name` is the
+    /// member's, for errors).
+    fn set_user_member(
+        &mut self,
+        project: ProjectId,
+        user: UserId,
+        roles: &[String],
+        name: &str,
+    ) -> Result<Stale, ModelError> {
+        let roles = self.member_roles(project, roles, name)?;
+        self.with_project(project, |_, d| {
+            d.users.insert(user, roles);
+        });
+        self.update_user(user, |u| insert_sorted(&mut u.projects, project));
+        Ok(Stale::Users(project, vec![user]))
+    }
+
+    /// Gives `group` the roles named `roles` in `project`.
+    fn set_group_member(
+        &mut self,
+        project: ProjectId,
+        group: GroupId,
+        roles: &[String],
+        name: &str,
+    ) -> Result<Stale, ModelError> {
+        let roles = self.member_roles(project, roles, name)?;
+        self.with_project(project, |_, d| {
+            d.groups.insert(group, roles);
+        });
+        self.update_group(group, |g| insert_sorted(&mut g.projects, project));
+        Ok(Stale::Users(project, self.group_members(group).to_vec()))
     }
 
     fn remove_member(&mut self, key: &str, principal: &Principal) -> Result<Stale, ModelError> {

@@ -626,6 +626,14 @@ impl Snapshot {
         }
     }
 
+    /// Asks the CPU to fetch the user's flags into cache (a hint).
+    #[inline]
+    pub(crate) fn prefetch_flags(&self, user: UserId) {
+        if let Some(flags) = self.user_flags.get(user.index()) {
+            mem_prefetch::prefetch_read_data::<u8, 3>(flags);
+        }
+    }
+
     #[inline]
     pub(crate) fn flags(&self, user: UserId) -> u8 {
         self.user_flags.get(user.index()).copied().unwrap_or(0)

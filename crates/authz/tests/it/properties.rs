@@ -337,6 +337,23 @@ fn assert_matches_reference(s: &Snapshot, model: &Model) {
         });
         assert_eq!(got, Some(want), "{user} may {action} in {project} {env:?}");
     });
+    assert_batch_answers_as_check(s, &universe(model, &cat));
+}
+
+/// `check_each` answers every question as `check` does, in order: the
+/// valid questions of the universe, each also without its environment
+/// (an error for an environment-scoped action).
+fn assert_batch_answers_as_check(s: &Snapshot, u: &Universe) {
+    let mut queries = Vec::new();
+    for_each_question(u, |user, action, project, env| {
+        if let Ok(Ok(q)) = s.query(user, action, project, env) {
+            queries.push(q);
+            queries.push(Query { environment: None, ..q });
+        }
+    });
+    let one_by_one: Vec<_> = queries.iter().map(|q| s.check(q)).collect();
+    let batch: Vec<_> = s.check_each(&queries).collect();
+    assert_eq!(batch, one_by_one, "check_each answers as check, in order");
 }
 
 /// Every (user, action, project, env) decision of a snapshot, by names.
