@@ -205,25 +205,41 @@ pub(crate) struct Source {
     pub(crate) role: RoleId,
 }
 
-/// Interned source sets (what users hold, and how), with use counts.
+/// Interned source sets (what users hold, and how), with use counts. No
+/// index is kept: a snapshot derived by one change would copy it (a hash
+/// map per project, the largest part of a project's cold tables at a
+/// million users), while one project holds a few hundred distinct sets at
+/// most, found by comparing short slices. Compiling keeps an index of its
+/// own while it interns every member.
 #[derive(Clone, Debug, Default)]
 struct SourceSets {
-    // INVARIANT: `index[sets[i]] == i`; `uses[i]` counts users holding set
+    // INVARIANT: `sets` are distinct; `uses[i]` counts users holding set
     // i; `perm[i]` is the interned permission of set i (for a live set).
     sets: Vec<Arc<[Source]>>,
     uses: Vec<u32>,
     perm: Vec<PermRef>,
-    index: Interned<Arc<[Source]>, u32>,
 }
 
 impl SourceSets {
-    /// The set's index, interning it (its permission from `perm_of`). A
-    /// dead set taken up again is recomputed: the Project Admin role's edit
-    /// refreshes only the projects where someone holds it, so a set nobody
-    /// held may describe the role as it was.
+    /// The index of the set `sources`, if interned (live or dead).
+    fn find(&self, sources: &[Source]) -> Option<u32> {
+        // A project holds far fewer than 2^32 distinct source sets.
+        self.sets.iter().position(|s| **s == *sources).map(|i| i as u32)
+    }
+
+    /// The set's index, interning it (its permission from `perm_of`);
+    /// `found` is [`SourceSets::find`]'s answer. A dead set taken up again
+    /// is recomputed: the Project Admin role's edit refreshes only the
+    /// projects where someone holds it, so a set nobody held may describe
+    /// the role as it was.
     /// `perm_of` is also given the permissions of every set interned so far.
-    fn intern(&mut self, sources: &[Source], perm_of: impl FnOnce(&[Source], &[PermRef]) -> PermRef) -> u32 {
-        if let Some(&i) = self.index.get(sources) {
+    fn intern_at(
+        &mut self,
+        found: Option<u32>,
+        sources: &[Source],
+        perm_of: impl FnOnce(&[Source], &[PermRef]) -> PermRef,
+    ) -> u32 {
+        if let Some(i) = found {
             let at = i as usize;
             if self.uses[at] == 0 {
                 self.perm[at] = perm_of(sources, &self.perm);
@@ -232,11 +248,9 @@ impl SourceSets {
             return i;
         }
         let perm = perm_of(sources, &self.perm);
-        let sources: Arc<[Source]> = sources.into();
         // A project holds far fewer than 2^32 distinct source sets.
         let i = self.sets.len() as u32;
-        self.index.insert(Arc::clone(&sources), i);
-        self.sets.push(sources);
+        self.sets.push(sources.into());
         self.uses.push(1);
         self.perm.push(perm);
         i
@@ -417,6 +431,7 @@ impl Access {
         let mut entries: Vec<PermEntry> = Vec::new();
         let mut index: Interned<Vec<PermEntry>, PermRef> = Interned::default();
         let mut sets = SourceSets::default();
+        let mut known_sets: Interned<Arc<[Source]>, u32> = Interned::default();
         let mut table = MemberTable::with_capacity(size_hint);
         let mut user_sets = MemberTable::with_capacity(size_hint);
         // One buffer for every user's sources: a set is copied only when new.
@@ -427,7 +442,8 @@ impl Access {
             if sources.is_empty() {
                 continue;
             }
-            let set = sets.intern(&sources, |sources, _| {
+            let found = known_sets.get(sources.as_slice()).copied();
+            let set = sets.intern_at(found, &sources, |sources, _| {
                 let run = run_of(sources);
                 *index.entry(run).or_insert_with_key(|run| {
                     let r = pack(entries.len(), run.len());
@@ -435,6 +451,11 @@ impl Access {
                     r
                 })
             });
+            if found.is_none()
+                && let Some(new) = sets.sets.last()
+            {
+                known_sets.insert(Arc::clone(new), set);
+            }
             user_sets.set(user, Some(set));
             table.set(user, Some(sets.perm[set as usize]));
         }
@@ -471,7 +492,9 @@ impl Access {
             return;
         }
         let perms = &mut self.perms;
-        let set = sets.intern(&sources, |sources, known| perms.intern(run_of(sources), known));
+        let set = sets.intern_at(sets.find(&sources), &sources, |sources, known| {
+            perms.intern(run_of(sources), known)
+        });
         self.user_sets.set(user, Some(set));
         self.table.set(user, Some(sets.perm[set as usize]));
     }

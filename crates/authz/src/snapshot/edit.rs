@@ -5,7 +5,7 @@
 //! references), then answers which compiled access it made stale; `apply`
 //! refreshes just that, `compile` rebuilds every project once at the end.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use imbl::OrdMap;
@@ -101,6 +101,15 @@ impl Snapshot {
             let _ = s.put_role(role)?;
         }
         let projects = resolved(model.projects.iter().map(|p| p.key.as_str()), |k| s.project_id(k));
+        // Members holding the same roles share one list (most hold one or two).
+        let mut lists: HashSet<Arc<[RoleId]>, foldhash::fast::RandomState> = HashSet::default();
+        let mut shared_list = |roles: Arc<[RoleId]>| match lists.get(&roles) {
+            Some(known) => Arc::clone(known),
+            None => {
+                lists.insert(Arc::clone(&roles));
+                roles
+            }
+        };
         for member in &model.members {
             let project = projects.get(member.project.as_str()).copied();
             let project = project.ok_or_else(|| ModelError::UnknownProject(member.project.clone()))?;
@@ -108,9 +117,14 @@ impl Snapshot {
                 Principal::User(name) => {
                     let user = users.get(name.as_str()).copied();
                     let user = user.ok_or_else(|| ModelError::UnknownUser(name.clone()))?;
-                    s.set_user_member(project, user, &member.roles, name)?
+                    let roles = shared_list(s.member_roles(project, &member.roles, name)?);
+                    s.set_user_member(project, user, roles)
                 }
-                Principal::Group(name) => s.set_group_member(project, s.group_named(name)?, &member.roles, name)?,
+                Principal::Group(name) => {
+                    let group = s.group_named(name)?;
+                    let roles = shared_list(s.member_roles(project, &member.roles, name)?);
+                    s.set_group_member(project, group, roles)
+                }
             };
         }
         for resource in &model.resources {
@@ -855,43 +869,36 @@ impl Snapshot {
 
     fn set_member(&mut self, spec: &MemberSpec) -> Result<Stale, ModelError> {
         let project = self.project_named(&spec.project)?;
-        match &spec.principal {
-            Principal::User(name) => self.set_user_member(project, self.user_named(name)?, &spec.roles, name),
-            Principal::Group(name) => self.set_group_member(project, self.group_named(name)?, &spec.roles, name),
-        }
+        Ok(match &spec.principal {
+            Principal::User(name) => {
+                let user = self.user_named(name)?;
+                let roles = self.member_roles(project, &spec.roles, name)?;
+                self.set_user_member(project, user, roles)
+            }
+            Principal::Group(name) => {
+                let group = self.group_named(name)?;
+                let roles = self.member_roles(project, &spec.roles, name)?;
+                self.set_group_member(project, group, roles)
+            }
+        })
     }
 
-    /// Gives `user` the roles named `roles` in `project` (`name` is the
-    /// member's, for errors).
-    fn set_user_member(
-        &mut self,
-        project: ProjectId,
-        user: UserId,
-        roles: &[String],
-        name: &str,
-    ) -> Result<Stale, ModelError> {
-        let roles = self.member_roles(project, roles, name)?;
+    /// Gives `user` exactly `roles` in `project`.
+    fn set_user_member(&mut self, project: ProjectId, user: UserId, roles: Arc<[RoleId]>) -> Stale {
         self.with_project(project, |_, d| {
             d.users.insert(user, roles);
         });
         self.update_user(user, |u| insert_sorted(&mut u.projects, project));
-        Ok(Stale::Users(project, vec![user]))
+        Stale::Users(project, vec![user])
     }
 
-    /// Gives `group` the roles named `roles` in `project`.
-    fn set_group_member(
-        &mut self,
-        project: ProjectId,
-        group: GroupId,
-        roles: &[String],
-        name: &str,
-    ) -> Result<Stale, ModelError> {
-        let roles = self.member_roles(project, roles, name)?;
+    /// Gives `group` exactly `roles` in `project`.
+    fn set_group_member(&mut self, project: ProjectId, group: GroupId, roles: Arc<[RoleId]>) -> Stale {
         self.with_project(project, |_, d| {
             d.groups.insert(group, roles);
         });
         self.update_group(group, |g| insert_sorted(&mut g.projects, project));
-        Ok(Stale::Users(project, self.group_members(group).to_vec()))
+        Stale::Users(project, self.group_members(group).to_vec())
     }
 
     fn remove_member(&mut self, key: &str, principal: &Principal) -> Result<Stale, ModelError> {
