@@ -10,9 +10,9 @@
 //! memberships.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
-use std::sync::Arc;
 
 use super::ALL_SLOTS;
 use super::table::MemberTable;
@@ -513,7 +513,7 @@ impl Access {
         let mut index: Interned<Vec<PermEntry>, PermRef> = Interned::default();
         let sets = Arc::make_mut(&mut self.sets);
         // Every set, dead ones too (a dead set taken up again is recomputed
-        // anyway, see `SourceSets::intern`; refreshing it keeps it tidy).
+        // anyway, see `SourceSets::intern_at`; refreshing it keeps it tidy).
         for (i, sources) in sets.sets.iter().enumerate() {
             let run = run_of(sources);
             sets.perm[i] = *index.entry(run).or_insert_with_key(|run| {

@@ -327,13 +327,11 @@ impl Snapshot {
         let mut pairs: Vec<(UserId, Source)> = Vec::new();
         for (user, roles) in &data.users {
             pairs.extend(roles.iter().map(|role| {
-                (
-                    *user,
-                    Source {
-                        via: Via::Direct,
-                        role: *role,
-                    },
-                )
+                let source = Source {
+                    via: Via::Direct,
+                    role: *role,
+                };
+                (*user, source)
             }));
         }
         for (group, roles) in &data.groups {
