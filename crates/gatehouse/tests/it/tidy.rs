@@ -80,7 +80,15 @@ fn authz_has_no_io_dependencies() {
     let deps: Vec<&String> = manifest["dependencies"].as_table().unwrap().keys().collect();
     // ARCHITECTURE.md records each: foldhash hashes the interning maps,
     // mem_prefetch is the batch check's prefetch hint; neither does I/O.
-    let allowed = ["serde", "toml", "thiserror", "imbl", "smallvec", "foldhash", "mem_prefetch"];
+    let allowed = [
+        "serde",
+        "toml",
+        "thiserror",
+        "imbl",
+        "smallvec",
+        "foldhash",
+        "mem_prefetch",
+    ];
     let extra: Vec<_> = deps.iter().filter(|d| !allowed.contains(&d.as_str())).collect();
     assert!(
         extra.is_empty(),
