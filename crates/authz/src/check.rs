@@ -130,28 +130,36 @@ impl Explanation {
     }
 }
 
-/// What an environment means for one check: the slot mask to test.
-enum EnvMask {
-    Mask(u64),
-    Unknown,
+/// Where one check looks: the bit of its action in its environment's row
+/// ([`crate::snapshot::Layout::bit`]), and the environment's slot mask
+/// (every slot for an action that is not environment-scoped); `None` for
+/// an environment the project does not see.
+#[derive(Clone, Copy)]
+struct Place {
+    bit: u32,
+    env_mask: u64,
 }
 
 impl Snapshot {
     #[inline]
-    fn env_mask(&self, q: &Query) -> Result<EnvMask, QueryError> {
+    fn place(&self, q: &Query) -> Result<Option<Place>, QueryError> {
         if q.action.index() >= self.action_count() {
             return Err(QueryError::UnknownAction);
         }
         let scoped = self.env_scoped_actions().contains(q.action);
-        Ok(match q.environment {
+        let slot = match q.environment {
             None if scoped => return Err(QueryError::EnvironmentRequired),
-            None => EnvMask::Mask(ALL_SLOTS),
+            // Not scoped: any slot's row holds the action's one bit.
+            None => 0,
             Some(env) => match self.env_slot(env, q.project) {
-                None => EnvMask::Unknown,
-                Some(_) if !scoped => EnvMask::Mask(ALL_SLOTS),
-                Some(slot) => EnvMask::Mask(1u64 << slot),
+                None => return Ok(None),
+                Some(slot) => slot,
             },
-        })
+        };
+        Ok(Some(Place {
+            bit: self.layout().bit(q.action, slot),
+            env_mask: if scoped { 1u64 << slot } else { ALL_SLOTS },
+        }))
     }
 
     /// The decision of SPEC §2.1. Allocates nothing.
@@ -160,7 +168,7 @@ impl Snapshot {
     /// An unknown action, or an environment-scoped action without environment.
     #[inline]
     pub fn check(&self, q: &Query) -> Result<bool, QueryError> {
-        let EnvMask::Mask(env_mask) = self.env_mask(q)? else {
+        let Some(place) = self.place(q)? else {
             return Ok(false);
         };
         let flags = self.flags(q.user);
@@ -173,7 +181,7 @@ impl Snapshot {
         if is_admin_flag(flags) {
             return Ok(true);
         }
-        Ok(project.allows(q.user, q.action, env_mask, self.shared_perms()))
+        Ok(project.allows_bit(q.user, place.bit, self.shared_perms()))
     }
 
     /// The environment slots of `project` in which `user` may do `action`:
@@ -193,7 +201,7 @@ impl Snapshot {
         } else if is_admin_flag(flags) {
             ALL_SLOTS
         } else {
-            hot.slots(user, action, self.shared_perms())
+            hot.slots(user, action, self.perms())
         }
     }
 
@@ -214,7 +222,7 @@ impl Snapshot {
     /// As [`Snapshot::check`].
     pub fn explain(&self, q: &Query) -> Result<Explanation, QueryError> {
         // The same steps as `check`, so that denies cost what a check costs.
-        let env_mask = self.env_mask(q)?;
+        let place = self.place(q)?;
         let flags = self.flags(q.user);
         if !is_known_flag(flags) {
             return Ok(Explanation::Deny(Denial::UnknownUser));
@@ -222,7 +230,7 @@ impl Snapshot {
         let Some(hot) = self.hot(q.project) else {
             return Ok(Explanation::Deny(Denial::UnknownProject));
         };
-        let EnvMask::Mask(env_mask) = env_mask else {
+        let Some(place) = place else {
             return Ok(Explanation::Deny(Denial::UnknownEnvironment));
         };
         if is_blocked_flag(flags) {
@@ -231,7 +239,7 @@ impl Snapshot {
         if is_admin_flag(flags) {
             return Ok(Explanation::Allow(smallvec::smallvec![Grant::PlatformAdmin]));
         }
-        if !hot.allows(q.user, q.action, env_mask, self.shared_perms()) {
+        if !hot.allows_bit(q.user, place.bit, self.shared_perms()) {
             return Ok(Explanation::Deny(hot.denial(q.user, q.action, self.shared_perms())));
         }
         // An allow names every grant, from the project's cold tables.
@@ -240,7 +248,7 @@ impl Snapshot {
         };
         let grants = project
             .access
-            .granting(q.user, ActionSet::single(q.action), env_mask, |role| {
+            .granting(q.user, ActionSet::single(q.action), place.env_mask, |role| {
                 self.role_grant(role, project)
             })
             .map(|source| Grant::Role {

@@ -276,7 +276,7 @@ impl Snapshot {
                 };
                 for (environment, mask) in places {
                     // The user's grants, read without its status.
-                    if !hot.allows(target, action, mask, self.shared_perms()) {
+                    if !hot.allows(target, action, mask, self.perms()) {
                         continue;
                     }
                     let q = Query {

@@ -28,12 +28,6 @@ impl ActionSet {
         self.0 |= 1u128 << action.0;
     }
 
-    /// The low and high 64 bits.
-    #[must_use]
-    pub(crate) const fn halves(self) -> (u64, u64) {
-        (self.0 as u64, (self.0 >> 64) as u64)
-    }
-
     /// Whether the set holds nothing.
     #[must_use]
     pub const fn is_empty(self) -> bool {

@@ -60,11 +60,7 @@ impl Measured {
     /// The `q` quantile of the latencies, in milliseconds.
     #[must_use]
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return 0.0;
-        }
-        let rank = ((self.latencies.len() as f64 * q).ceil() as usize).clamp(1, self.latencies.len());
-        self.latencies.get(rank - 1).map_or(0.0, |d| d.as_secs_f64() * 1e3)
+        crate::measure::quantile_ms(&self.latencies, q)
     }
 }
 

@@ -83,6 +83,18 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// The `q` quantile (nearest rank) of `sorted` latencies, in
+/// milliseconds; 0 for none.
+#[must_use]
+pub fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    // A rank within the samples.
+    let rank = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len());
+    sorted.get(rank - 1).map_or(0.0, |d| ms(*d))
+}
+
 /// Times `run` on each of `inputs` until all are done, or `budget` is spent
 /// and at least `min_samples` are taken. Answers the durations.
 ///

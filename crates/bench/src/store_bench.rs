@@ -2,7 +2,7 @@
 //! PostgreSQL through the real store, then single member-role assignments
 //! committed one by one, `load_model()` timed, and the database measured.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use gatehouse_authz::{Model, RoleGrants, Snapshot};
@@ -217,6 +217,7 @@ async fn measure_backend(store: &Store, model: &Model, commits: usize) -> Result
     let load_ms = measure::ms(started.elapsed());
 
     let work = assignments(model, commits)?;
+    let mut latencies: Vec<Duration> = Vec::with_capacity(commits);
     let started = Instant::now();
     for member in work {
         let commit = Commit {
@@ -224,12 +225,15 @@ async fn measure_backend(store: &Store, model: &Model, commits: usize) -> Result
             audit: audit("member.updated"),
             expected_revision: Some(revision),
         };
+        let one = Instant::now();
         revision = store
             .commit(&commit, OffsetDateTime::now_utc())
             .await
             .context("committing an assignment")?;
+        latencies.push(one.elapsed());
     }
     let commits_per_sec = measure::per_second(commits, started.elapsed());
+    latencies.sort_unstable();
 
     let mut best = f64::MAX;
     for _ in 0..3 {
@@ -246,6 +250,8 @@ async fn measure_backend(store: &Store, model: &Model, commits: usize) -> Result
     Ok(json!({
         "initial_load_ms": load_ms,
         "commits_per_sec": commits_per_sec,
+        "commit_p50_ms": measure::quantile_ms(&latencies, 0.50),
+        "commit_p99_ms": measure::quantile_ms(&latencies, 0.99),
         "load_model_ms": best,
         "database_bytes": store.size_bytes().await?,
     }))
@@ -289,10 +295,14 @@ pub fn run(args: &StoreArgs) -> Result<Value> {
             "commits": args.commits,
             "snapshot_apply_load_ms": snapshot_apply_load_ms,
             "sqlite_commits_per_sec": sq["commits_per_sec"],
+            "sqlite_commit_p50_ms": sq["commit_p50_ms"],
+            "sqlite_commit_p99_ms": sq["commit_p99_ms"],
             "sqlite_load_model_ms": sq["load_model_ms"],
             "sqlite_initial_load_ms": sq["initial_load_ms"],
             "sqlite_database_bytes": sq["database_bytes"],
             "pg_commits_per_sec": field(&pg, "commits_per_sec"),
+            "pg_commit_p50_ms": field(&pg, "commit_p50_ms"),
+            "pg_commit_p99_ms": field(&pg, "commit_p99_ms"),
             "pg_load_model_ms": field(&pg, "load_model_ms"),
             "pg_initial_load_ms": field(&pg, "initial_load_ms"),
             "pg_database_bytes": field(&pg, "database_bytes"),
@@ -317,8 +327,11 @@ pub fn table(v: &Value) -> String {
             continue;
         }
         out.push_str(&format!(
-            "{name:<13} {:.0} commits/s; load_model {:.0} ms; initial load {:.0} ms; database {:.1} MiB\n",
+            "{name:<13} {:.0} commits/s (p50 {:.2} ms, p99 {:.2} ms); load_model {:.0} ms; initial load {:.0} ms; \
+             database {:.1} MiB\n",
             v[format!("{prefix}_commits_per_sec")].as_f64().unwrap_or_default(),
+            v[format!("{prefix}_commit_p50_ms")].as_f64().unwrap_or_default(),
+            v[format!("{prefix}_commit_p99_ms")].as_f64().unwrap_or_default(),
             v[format!("{prefix}_load_model_ms")].as_f64().unwrap_or_default(),
             v[format!("{prefix}_initial_load_ms")].as_f64().unwrap_or_default(),
             v[format!("{prefix}_database_bytes")].as_f64().unwrap_or_default() / 1_048_576.0,

@@ -46,7 +46,6 @@ pub(crate) async fn apply<C: Conn>(c: &mut C, commit: &Commit, now: OffsetDateTi
     }
     revision::log(c, new, &commit.model_changes()).await?;
     audit::append(c, now, Some(new), &commit.audit).await?;
-    revision::notify(c, new).await?;
     Ok(new)
 }
 

@@ -63,12 +63,50 @@ async fn role_id<C: Conn>(c: &mut C, project: &str, role: &RoleName, cache: &mut
         return Ok(*id);
     }
     let Some(id) = roles::resolve(c, project, role.as_str()).await? else {
-        return Err(StoreError::Conflict(format!(
-            "role `{role}` does not exist globally or in project `{project}`"
-        )));
+        return Err(unknown_role(project, role));
     };
     cache.insert(cache_key, id);
     Ok(id)
+}
+
+fn unknown_role(project: &str, role: &RoleName) -> StoreError {
+    StoreError::Conflict(format!(
+        "role `{role}` does not exist globally or in project `{project}`"
+    ))
+}
+
+/// Gives member `member_id` of `project` the role `role`. A role `cache`
+/// does not know is resolved as [`roles::resolve`] does, in the insert
+/// itself (one round trip), and remembered.
+async fn add_role<C: Conn>(
+    c: &mut C,
+    member_id: i64,
+    project: &str,
+    role: &RoleName,
+    cache: &mut RoleIds,
+) -> Result<(), StoreError> {
+    let cache_key = (project.to_owned(), role.as_str().to_owned());
+    if let Some(id) = cache.get(&cache_key) {
+        c.execute(
+            "INSERT INTO member_roles (member_id, role_id) VALUES ($1, $2)",
+            args![member_id, *id],
+        )
+        .await?;
+        return Ok(());
+    }
+    let inserted = c
+        .fetch_optional(
+            "INSERT INTO member_roles (member_id, role_id) \
+             SELECT $1, id FROM roles WHERE COALESCE(project, '') IN ($2, '') AND name = $3 \
+             ORDER BY COALESCE(project, '') DESC LIMIT 1 RETURNING role_id",
+            args![member_id, project, role.as_str()],
+        )
+        .await?;
+    let Some(row) = inserted else {
+        return Err(unknown_role(project, role));
+    };
+    cache.insert(cache_key, row.int("role_id")?);
+    Ok(())
 }
 
 async fn id<C: Conn>(c: &mut C, project: &ProjectKey, who: &Principal) -> Result<Option<i64>, StoreError> {
@@ -110,12 +148,7 @@ pub(crate) async fn set<C: Conn>(c: &mut C, member: &Member, cache: &mut RoleIds
         }
     };
     for role in &member.roles {
-        let role_id = role_id(c, project, role, cache).await?;
-        c.execute(
-            "INSERT INTO member_roles (member_id, role_id) VALUES ($1, $2)",
-            args![member_id, role_id],
-        )
-        .await?;
+        add_role(c, member_id, project, role, cache).await?;
     }
     Ok(())
 }

@@ -131,23 +131,17 @@ impl<'a> Place<'a> {
     /// changed is compared alone.
     pub(super) fn compare_by_run(&self, hot: &HotAccess, actions: ActionSet, tally: &mut Tally) {
         let (before, after) = (self.before, self.after);
-        let (shared_was, shared_is) = (before.shared_perms(), after.shared_perms());
+        let (perms_was, perms_is) = (before.perms(), after.perms());
         // By a run's start, what it flips (once compared).
-        let mut by_start: Vec<Option<RunFlips>> = vec![None; hot.entry_count() + 1];
+        let mut by_start: Vec<Option<RunFlips>> = vec![None; hot.word_count() + 1];
         let mut flipped: Vec<(UserId, RunFlips)> = Vec::new();
         for (user, r) in hot.runs() {
-            let (start, len) = unpack(r);
-            if len == 0 {
-                continue; // No permission: nothing to gain or lose.
-            }
+            let (start, _) = unpack(r);
             let Some(memo) = by_start.get_mut(start) else { continue };
             let flips = *memo.get_or_insert_with(|| {
                 let mut flips = RunFlips::default();
                 for action in actions.iter() {
-                    let (mask_was, mask_is) = (
-                        hot.run_slots(r, action, shared_was),
-                        hot.run_slots(r, action, shared_is),
-                    );
+                    let (mask_was, mask_is) = (hot.run_slots(r, action, perms_was), hot.run_slots(r, action, perms_is));
                     self.each_flip(action, mask_was, mask_is, |_, is| {
                         if is { flips.gained += 1 } else { flips.lost += 1 }
                     });

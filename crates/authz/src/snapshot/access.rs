@@ -1,13 +1,13 @@
 //! One project's compiled access. Hot: a member table from user to a packed
-//! reference into an array of permission entries, interned by content, so
-//! users whose roles add up to the same permissions share one entry run. A
-//! run holds what project roles (and Project Admin) grant, then a reference
-//! to a [`SharedSets`] entry for the user's other global roles, interned
-//! once for the whole snapshot, so that a global role's edit recomputes
-//! that shared table and no project. Cold: the interned source sets (the
-//! roles each user holds, and through which membership), to explain allows
-//! and to recompute runs when a project role changes without touching the
-//! memberships.
+//! reference into an array of permission words, interned by content, so
+//! users whose roles add up to the same permissions share one run. A run
+//! holds the index of a [`SharedSets`] entry for the user's global roles
+//! (but Project Admin), interned once for the whole snapshot, then the bits
+//! of what project roles and Project Admin grant ([`bits`](super::bits)),
+//! so that a global role's edit recomputes that shared table and no
+//! project. Cold: the interned source sets (the roles each user holds, and
+//! through which membership), to explain allows and to recompute runs when
+//! a project role changes without touching the memberships.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,173 +15,103 @@ use std::sync::Arc;
 use foldhash::fast::RandomState;
 
 use super::ALL_SLOTS;
+use super::bits::{Layout, Word, has_bit};
+use super::pairs::SortedPairs;
 use super::table::MemberTable;
 use crate::check::Denial;
 use crate::ids::{ActionId, GroupId, RoleId, UserId};
 use crate::sets::ActionSet;
 
-/// Actions of one half of the catalogue (`word` holds actions `64·h ..
-/// 64·h + 63`) granted in the environment slots of `envs`, whose bit 63 is
-/// `h`; `envs` holds every slot for actions that are not environment-scoped.
-/// Two words: catalogues of up to 64 actions need one entry per mask.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct PermEntry {
-    word: u64,
-    envs: u64,
-}
-
-const HIGH_HALF: u64 = 1 << 63;
-
-/// The half tag and bit of an action, as entries store them.
-#[inline]
-fn action_bits(action: ActionId) -> (u64, u64) {
-    let i = action.index();
-    (if i >= 64 { HIGH_HALF } else { 0 }, 1u64 << (i & 63))
-}
-
-impl PermEntry {
-    /// The entry that stands for shared global-role set `set`: its word is
-    /// 0, which no permission entry has (`push_entries` skips empty words).
-    fn shared(set: u32) -> Self {
-        Self {
-            word: 0,
-            envs: u64::from(set),
-        }
-    }
-
-    /// The shared set this entry stands for, if it is such a reference.
-    #[inline]
-    fn shared_set(self) -> Option<u32> {
-        // the low half holds the set index.
-        (self.word == 0).then_some(self.envs as u32)
-    }
-
-    #[inline]
-    fn grants(self, action: ActionId, env_mask: u64) -> bool {
-        let (half, bit) = action_bits(action);
-        self.word & bit != 0 && self.envs & HIGH_HALF == half && self.envs & env_mask != 0
-    }
-
-    /// The slots this entry grants `action` in; none when it does not name it.
-    #[inline]
-    fn slots_naming(self, action: ActionId) -> u64 {
-        if self.names(action) { self.envs & !HIGH_HALF } else { 0 }
-    }
-
-    #[inline]
-    fn names(self, action: ActionId) -> bool {
-        let (half, bit) = action_bits(action);
-        self.word & bit != 0 && self.envs & HIGH_HALF == half
-    }
-}
-
-/// Pushes the entries of `actions` in the slots of `envs` (one per half used).
-fn push_entries(out: &mut Vec<PermEntry>, actions: ActionSet, envs: u64) {
-    let (lo, hi) = actions.halves();
-    if lo != 0 {
-        out.push(PermEntry { word: lo, envs });
-    }
-    if hi != 0 {
-        out.push(PermEntry {
-            word: hi,
-            envs: envs | HIGH_HALF,
-        });
-    }
-}
-
 /// What one role grants in one project: its actions and environment slots.
 pub(crate) type RoleGrant = (ActionSet, u64);
 
-/// A run of entries, packed as `start << 8 | len` (at most 255 entries: one
-/// per distinct environment mask plus one, far below that in practice).
+/// A run of words, packed as `start << 9 | len`: a run holds at most 261
+/// words (a header, 128 named actions and 64 rows of 128 scoped ones), and
+/// a project's array at most 2^23 words (compaction rebuilds it sooner).
 pub(crate) type PermRef = u32;
 
-const MAX_RUN: usize = 255;
+const LEN_BITS: u32 = 9;
+const MAX_WORDS: usize = 1 << 22;
 
 fn pack(start: usize, len: usize) -> PermRef {
-    // Runs are capped at MAX_RUN and arrays at 2^24 entries (compaction).
-    ((start as u32) << 8) | (len.min(MAX_RUN) as u32)
+    // `len` is below 2^9 (see `PermRef`), `start` below 2^23.
+    ((start as u32) << LEN_BITS) | len as u32
 }
 
 pub(crate) fn unpack(r: PermRef) -> (usize, usize) {
-    ((r >> 8) as usize, (r & 0xFF) as usize)
+    ((r >> LEN_BITS) as usize, (r & ((1 << LEN_BITS) - 1)) as usize)
 }
 
-/// The run `r` refers to in `entries` (empty when out of range).
+/// The run `r` refers to in `words` (empty when out of range).
 #[inline]
-fn run_in(entries: &[PermEntry], r: PermRef) -> &[PermEntry] {
+fn run_in(words: &[Word], r: PermRef) -> &[Word] {
     let (start, len) = unpack(r);
-    entries.get(start..start + len).unwrap_or(&[])
+    words.get(start..start + len).unwrap_or(&[])
 }
 
-/// The run of a source set: the canonical entries of what its own grants
-/// give (`entries_of`), then a reference to its shared global-role set.
-pub(crate) fn run_of(
-    grants: impl Iterator<Item = RoleGrant>,
-    shared: Option<u32>,
-    env_scoped: ActionSet,
-) -> Vec<PermEntry> {
-    let mut run = entries_of(grants, env_scoped);
-    if let Some(set) = shared {
-        run.truncate(MAX_RUN - 1);
-        run.push(PermEntry::shared(set));
-    }
+/// The header of a run whose holders hold no shared global role.
+const NO_SHARED_SET: Word = Word::MAX;
+
+/// The run of a source set: the index of its shared global-role set, then
+/// the bits of what its own grants give.
+pub(crate) fn run_of(grants: impl Iterator<Item = RoleGrant>, shared: Option<u32>, layout: &Layout) -> Vec<Word> {
+    let mut run = vec![shared.unwrap_or(NO_SHARED_SET)];
+    run.extend(layout.encode(grants));
     run
 }
 
-/// Canonical entries for the union of `grants`: one for non-scoped actions,
-/// then one per distinct environment mask, sorted.
-fn entries_of(grants: impl Iterator<Item = RoleGrant>, env_scoped: ActionSet) -> Vec<PermEntry> {
-    let mut unscoped = ActionSet::EMPTY;
-    let mut scoped: Vec<(u64, ActionSet)> = Vec::new();
-    for (actions, envs) in grants {
-        unscoped = unscoped.union(actions.difference(env_scoped));
-        let actions = actions.intersection(env_scoped);
-        // A role limited to no environment still says the action exists
-        // here (an `environment_not_granted` deny); its mask matches nothing.
-        if actions.is_empty() {
-            continue;
-        }
-        match scoped.iter_mut().find(|(mask, _)| *mask == envs) {
-            Some((_, set)) => *set = set.union(actions),
-            None => scoped.push((envs, actions)),
-        }
+/// A run's shared set (the header) and its own bits.
+#[inline]
+fn split(run: &[Word]) -> (u32, &[Word]) {
+    match run.split_first() {
+        Some((set, own)) => (*set, own),
+        None => (NO_SHARED_SET, &[]),
     }
-    scoped.sort_by_key(|(mask, _)| *mask);
-    let mut out = Vec::with_capacity(scoped.len() + 1);
-    push_entries(&mut out, unscoped, ALL_SLOTS);
-    for (envs, actions) in scoped {
-        push_entries(&mut out, actions, envs);
-    }
-    out.truncate(MAX_RUN);
-    out
 }
 
-/// The entries of every distinct permission of a project. No index is
+/// The words of every distinct permission of a project. No index is
 /// kept: a snapshot derived by one change would copy it (a hash map of
 /// runs, an allocation each), while the runs in use are found from the
 /// source sets' references in a few hundred comparisons of short slices.
 #[derive(Clone, Debug, Default)]
 struct Perms {
-    entries: Arc<[PermEntry]>,
+    words: Arc<[Word]>,
 }
 
 impl Perms {
-    fn run(&self, r: PermRef) -> &[PermEntry] {
-        run_in(&self.entries, r)
+    fn run(&self, r: PermRef) -> &[Word] {
+        run_in(&self.words, r)
     }
 
-    /// The reference of `run`: one of `known` whose entries are `run`, or a
+    /// The reference of `run`: one of `known` whose words are `run`, or a
     /// new one appended.
-    fn intern(&mut self, run: Vec<PermEntry>, known: &[PermRef]) -> PermRef {
+    fn intern(&mut self, run: Vec<Word>, known: &[PermRef]) -> PermRef {
         if let Some(r) = known.iter().find(|r| self.run(**r) == run.as_slice()) {
             return *r;
         }
-        let mut entries = self.entries.to_vec();
-        let r = pack(entries.len(), run.len());
-        entries.extend_from_slice(&run);
-        self.entries = entries.into();
+        let mut words = self.words.to_vec();
+        let r = pack(words.len(), run.len());
+        words.extend_from_slice(&run);
+        self.words = words.into();
         r
+    }
+}
+
+/// Interns runs while a project's table is built from scratch.
+#[derive(Default)]
+struct RunBuilder {
+    words: Vec<Word>,
+    index: Interned<Vec<Word>, PermRef>,
+}
+
+impl RunBuilder {
+    fn intern(&mut self, run: Vec<Word>) -> PermRef {
+        let words = &mut self.words;
+        *self.index.entry(run).or_insert_with_key(|run| {
+            let r = pack(words.len(), run.len());
+            words.extend_from_slice(run);
+            r
+        })
     }
 }
 
@@ -278,7 +208,7 @@ pub(crate) struct HotAccess {
     // INVARIANT: `live` is false exactly for removed or never-made projects.
     live: bool,
     table: MemberTable,
-    entries: Arc<[PermEntry]>,
+    words: Arc<[Word]>,
 }
 
 impl HotAccess {
@@ -288,14 +218,18 @@ impl HotAccess {
         self.live
     }
 
-    /// Whether the user's permissions grant `action` in the slots of `env_mask`.
+    /// Whether the user's permissions set `bit` ([`Layout::bit`]): its own
+    /// run's, or its shared set's.
     #[inline]
-    pub(crate) fn allows(&self, user: UserId, action: ActionId, env_mask: u64, shared: &SharedPerms) -> bool {
+    pub(crate) fn allows_bit(&self, user: UserId, bit: u32, shared: &SharedPerms) -> bool {
         let Some(r) = self.table.get(user) else { return false };
-        run_in(&self.entries, r).iter().any(|e| match e.shared_set() {
-            None => e.grants(action, env_mask),
-            Some(set) => shared.run(set).iter().any(|e| e.grants(action, env_mask)),
-        })
+        let (set, own) = split(run_in(&self.words, r));
+        has_bit(own, bit) || has_bit(shared.run(set), bit)
+    }
+
+    /// Whether the user's permissions grant `action` in the slots of `env_mask`.
+    pub(crate) fn allows(&self, user: UserId, action: ActionId, env_mask: u64, perms: SnapshotPerms<'_>) -> bool {
+        self.slots(user, action, perms) & env_mask != 0
     }
 
     /// Asks the CPU to fetch the user's slot of the member table (a hint).
@@ -309,34 +243,23 @@ impl HotAccess {
     #[inline]
     pub(crate) fn prefetch_run(&self, user: UserId) {
         if let Some(r) = self.table.get(user)
-            && let Some(first) = self.entries.get(unpack(r).0)
+            && let Some(first) = self.words.get(unpack(r).0)
         {
-            mem_prefetch::prefetch_read_data::<PermEntry, 3>(first);
+            mem_prefetch::prefetch_read_data::<Word, 3>(first);
         }
     }
 
     /// The environment slots in which the user's permissions grant `action`
     /// (bit 63 clear): `allows(user, action, m)` is `slots & m != 0`.
     #[inline]
-    pub(crate) fn slots(&self, user: UserId, action: ActionId, shared: &SharedPerms) -> u64 {
-        self.table.get(user).map_or(0, |r| self.run_slots(r, action, shared))
+    pub(crate) fn slots(&self, user: UserId, action: ActionId, perms: SnapshotPerms<'_>) -> u64 {
+        self.table.get(user).map_or(0, |r| self.run_slots(r, action, perms))
     }
 
     /// The environment slots in which the permission run `r` grants `action`.
-    #[inline]
-    pub(crate) fn run_slots(&self, r: PermRef, action: ActionId, shared: &SharedPerms) -> u64 {
-        let mut slots = 0;
-        for e in run_in(&self.entries, r) {
-            match e.shared_set() {
-                None => slots |= e.slots_naming(action),
-                Some(set) => {
-                    for e in shared.run(set) {
-                        slots |= e.slots_naming(action);
-                    }
-                }
-            }
-        }
-        slots
+    pub(crate) fn run_slots(&self, r: PermRef, action: ActionId, perms: SnapshotPerms<'_>) -> u64 {
+        let (set, own) = split(run_in(&self.words, r));
+        perms.layout.slots(own, action) | perms.layout.slots(perms.shared.run(set), action)
     }
 
     /// Every member with its permission run, in table order.
@@ -344,15 +267,15 @@ impl HotAccess {
         self.table.iter()
     }
 
-    /// The number of permission entries: every run's start is below it.
-    pub(crate) fn entry_count(&self) -> usize {
-        self.entries.len()
+    /// The number of permission words: every run's start is below it.
+    pub(crate) fn word_count(&self) -> usize {
+        self.words.len()
     }
 
     /// Whether `other` is this table, unchanged: every member has the same
-    /// run of the same entries (shared sets aside).
+    /// run of the same words (shared sets aside).
     pub(crate) fn same_runs(&self, other: &Self) -> bool {
-        self.live == other.live && self.table.ptr_eq(&other.table) && Arc::ptr_eq(&self.entries, &other.entries)
+        self.live == other.live && self.table.ptr_eq(&other.table) && Arc::ptr_eq(&self.words, &other.words)
     }
 
     /// Why a check this table denies is denied: not a member, or no role
@@ -361,15 +284,21 @@ impl HotAccess {
         let Some(r) = self.table.get(user) else {
             return Denial::NotAMember;
         };
-        if run_in(&self.entries, r).iter().any(|e| match e.shared_set() {
-            None => e.names(action),
-            Some(set) => shared.run(set).iter().any(|e| e.names(action)),
-        }) {
+        let (set, own) = split(run_in(&self.words, r));
+        if Layout::names(own, action) || Layout::names(shared.run(set), action) {
             Denial::EnvironmentNotGranted
         } else {
             Denial::ActionNotGranted
         }
     }
+}
+
+/// What reading a run needs beyond the project: the snapshot's shared
+/// global-role sets and its catalogue's layout.
+#[derive(Clone, Copy)]
+pub(crate) struct SnapshotPerms<'a> {
+    pub(crate) shared: &'a SharedPerms,
+    pub(crate) layout: &'a Layout,
 }
 
 /// Member tables and source sets of one project.
@@ -379,7 +308,7 @@ pub(crate) struct Access {
     // sets.perm[user_sets[u]]`; users without a role are in neither.
     table: MemberTable,
     perms: Perms,
-    user_sets: MemberTable,
+    user_sets: SortedPairs,
     sets: Arc<SourceSets>,
 }
 
@@ -389,7 +318,7 @@ impl Access {
         HotAccess {
             live: true,
             table: self.table.clone(),
-            entries: Arc::clone(&self.perms.entries),
+            words: Arc::clone(&self.perms.words),
         }
     }
 
@@ -425,15 +354,13 @@ impl Access {
     pub(crate) fn build<S: IntoIterator<Item = Source>>(
         members: impl Iterator<Item = (UserId, S)>,
         size_hint: usize,
-        mut run_of: impl FnMut(&[Source]) -> Vec<PermEntry>,
+        mut run_of: impl FnMut(&[Source]) -> Vec<Word>,
     ) -> Self {
-        let mut perms = Perms::default();
-        let mut entries: Vec<PermEntry> = Vec::new();
-        let mut index: Interned<Vec<PermEntry>, PermRef> = Interned::default();
+        let mut runs = RunBuilder::default();
         let mut sets = SourceSets::default();
         let mut known_sets: Interned<Arc<[Source]>, u32> = Interned::default();
         let mut table = MemberTable::with_capacity(size_hint);
-        let mut user_sets = MemberTable::with_capacity(size_hint);
+        let mut user_sets: Vec<(UserId, u32)> = Vec::with_capacity(size_hint);
         // One buffer for every user's sources: a set is copied only when new.
         let mut sources: Vec<Source> = Vec::new();
         for (user, each) in members {
@@ -443,39 +370,28 @@ impl Access {
                 continue;
             }
             let found = known_sets.get(sources.as_slice()).copied();
-            let set = sets.intern_at(found, &sources, |sources, _| {
-                let run = run_of(sources);
-                *index.entry(run).or_insert_with_key(|run| {
-                    let r = pack(entries.len(), run.len());
-                    entries.extend_from_slice(run);
-                    r
-                })
-            });
+            let set = sets.intern_at(found, &sources, |sources, _| runs.intern(run_of(sources)));
             if found.is_none()
                 && let Some(new) = sets.sets.last()
             {
                 known_sets.insert(Arc::clone(new), set);
             }
-            user_sets.set(user, Some(set));
+            user_sets.push((user, set));
             table.set(user, Some(sets.perm[set as usize]));
         }
-        perms.entries = entries.into();
         Self {
             table,
-            perms,
-            user_sets,
+            perms: Perms {
+                words: runs.words.into(),
+            },
+            user_sets: SortedPairs::from_pairs(user_sets),
             sets: Arc::new(sets),
         }
     }
 
     /// Sets what `user` holds (`sources` sorted, deduplicated; empty removes
     /// the user).
-    pub(crate) fn set_user(
-        &mut self,
-        user: UserId,
-        sources: Vec<Source>,
-        run_of: impl FnOnce(&[Source]) -> Vec<PermEntry>,
-    ) {
+    pub(crate) fn set_user(&mut self, user: UserId, sources: Vec<Source>, run_of: impl FnOnce(&[Source]) -> Vec<Word>) {
         let current = self.user_sets.get(user);
         if let Some(set) = current
             && self.sets.get(set) == sources.as_slice()
@@ -502,28 +418,22 @@ impl Access {
     /// Whether dead source sets outnumber live ones enough to rebuild.
     pub(crate) fn needs_compaction(&self) -> bool {
         let total = self.sets.sets.len();
-        (total > 32 && self.sets.live() * 2 < total) || self.perms.entries.len() > 1 << 23
+        (total > 32 && self.sets.live() * 2 < total) || self.perms.words.len() > MAX_WORDS
     }
 
     /// Recomputes every permission from the source sets (after an edit of a
     /// project role or of Project Admin, or a change of admin privileges);
     /// memberships stay.
-    pub(crate) fn refresh_perms(&mut self, mut run_of: impl FnMut(&[Source]) -> Vec<PermEntry>) {
-        let mut entries: Vec<PermEntry> = Vec::new();
-        let mut index: Interned<Vec<PermEntry>, PermRef> = Interned::default();
+    pub(crate) fn refresh_perms(&mut self, mut run_of: impl FnMut(&[Source]) -> Vec<Word>) {
+        let mut runs = RunBuilder::default();
         let sets = Arc::make_mut(&mut self.sets);
         // Every set, dead ones too (a dead set taken up again is recomputed
         // anyway, see `SourceSets::intern_at`; refreshing it keeps it tidy).
         for (i, sources) in sets.sets.iter().enumerate() {
-            let run = run_of(sources);
-            sets.perm[i] = *index.entry(run).or_insert_with_key(|run| {
-                let r = pack(entries.len(), run.len());
-                entries.extend_from_slice(run);
-                r
-            });
+            sets.perm[i] = runs.intern(run_of(sources));
         }
         self.perms = Perms {
-            entries: entries.into(),
+            words: runs.words.into(),
         };
         let updates: Vec<(UserId, u32)> = self.user_sets.iter().collect();
         for (user, set) in updates {
@@ -542,7 +452,7 @@ impl Access {
 
     /// Approximate heap bytes of the parts checks read.
     pub(crate) fn hot_bytes(&self) -> usize {
-        self.table.heap_bytes() + self.perms.entries.len() * size_of::<PermEntry>()
+        self.table.heap_bytes() + self.perms.words.len() * size_of::<Word>()
     }
 }
 
@@ -560,23 +470,24 @@ pub(crate) struct SharedSets {
     perms: SharedPerms,
 }
 
-/// The part of [`SharedSets`] that checks read: each set's run of entries.
+/// The part of [`SharedSets`] that checks read: each set's words.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SharedPerms {
     runs: Vec<PermRef>,
-    entries: Vec<PermEntry>,
+    words: Vec<Word>,
 }
 
 impl SharedPerms {
-    /// The entries of set `set` (empty for an unknown one).
+    /// The words of set `set` (none for an unknown set or
+    /// [`NO_SHARED_SET`]).
     #[inline]
-    fn run(&self, set: u32) -> &[PermEntry] {
-        self.runs.get(set as usize).map_or(&[], |r| run_in(&self.entries, *r))
+    fn run(&self, set: u32) -> &[Word] {
+        self.runs.get(set as usize).map_or(&[], |r| run_in(&self.words, *r))
     }
 
-    fn push(&mut self, run: &[PermEntry]) -> PermRef {
-        let r = pack(self.entries.len(), run.len());
-        self.entries.extend_from_slice(run);
+    fn push(&mut self, run: &[Word]) -> PermRef {
+        let r = pack(self.words.len(), run.len());
+        self.words.extend_from_slice(run);
         r
     }
 }
@@ -584,18 +495,13 @@ impl SharedPerms {
 impl SharedSets {
     /// The index of the set of `roles` (sorted, deduplicated), interning
     /// it with what `grant` says each role grants.
-    pub(crate) fn intern(
-        &mut self,
-        roles: Vec<RoleId>,
-        grant: impl Fn(RoleId) -> RoleGrant,
-        env_scoped: ActionSet,
-    ) -> u32 {
+    pub(crate) fn intern(&mut self, roles: Vec<RoleId>, grant: impl Fn(RoleId) -> RoleGrant, layout: &Layout) -> u32 {
         if let Some(&i) = self.index.get(roles.as_slice()) {
             return i;
         }
-        let run = entries_of(roles.iter().map(|r| grant(*r)), env_scoped);
+        let run = layout.encode(roles.iter().map(|r| grant(*r)));
         let r = self.perms.push(&run);
-        // Far fewer than 2^32 distinct sets of global roles exist.
+        // Far fewer than 2^32 - 1 distinct sets of global roles exist.
         let i = self.sets.len() as u32;
         let roles: Arc<[RoleId]> = roles.into();
         self.index.insert(Arc::clone(&roles), i);
@@ -611,11 +517,11 @@ impl SharedSets {
 
     /// Recomputes what every set grants (a global role or a global
     /// environment changed): work in the number of distinct sets only.
-    pub(crate) fn refresh(&mut self, grant: impl Fn(RoleId) -> RoleGrant, env_scoped: ActionSet) {
+    pub(crate) fn refresh(&mut self, grant: impl Fn(RoleId) -> RoleGrant, layout: &Layout) {
         let mut perms = SharedPerms::default();
-        perms.entries.reserve(self.perms.entries.len());
+        perms.words.reserve(self.perms.words.len());
         for roles in &self.sets {
-            let run = entries_of(roles.iter().map(|r| grant(*r)), env_scoped);
+            let run = layout.encode(roles.iter().map(|r| grant(*r)));
             let r = perms.push(&run);
             perms.runs.push(r);
         }
@@ -630,6 +536,6 @@ impl SharedSets {
 
     /// Approximate heap bytes of the parts checks read.
     pub(crate) fn hot_bytes(&self) -> usize {
-        self.perms.runs.len() * size_of::<PermRef>() + self.perms.entries.len() * size_of::<PermEntry>()
+        self.perms.runs.len() * size_of::<PermRef>() + self.perms.words.len() * size_of::<Word>()
     }
 }

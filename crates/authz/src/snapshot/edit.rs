@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 
-use super::access::{self, Access, HotAccess, PermEntry, RoleGrant, SharedSets, Source, Via};
+use super::access::{self, Access, HotAccess, RoleGrant, SharedSets, Source, Via};
+use super::bits::Word;
 use super::{
     EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, Snapshot, UserData,
     pack_env,
@@ -261,14 +262,15 @@ impl Snapshot {
     /// environment changed: no project is touched.
     fn refresh_shared(&mut self) {
         let mut shared = std::mem::take(&mut self.shared);
-        Arc::make_mut(&mut shared).refresh(self.shared_grant(), self.env_scoped);
+        Arc::make_mut(&mut shared).refresh(self.shared_grant(), &self.layout);
         self.shared = shared;
     }
 
-    /// The run of entries of a source set in a project whose Project Admin
-    /// loses `admin_removed`: what its project roles and Project Admin grant
-    /// there, then a reference to the shared set of its other global roles.
-    fn run_of(&self, shared: &mut Arc<SharedSets>, sources: &[Source], admin_removed: ActionSet) -> Vec<PermEntry> {
+    /// The run of a source set in a project whose Project Admin loses
+    /// `admin_removed`: the index of the shared set of its other global
+    /// roles, then the bits of what its project roles and Project Admin
+    /// grant there.
+    fn run_of(&self, shared: &mut Arc<SharedSets>, sources: &[Source], admin_removed: ActionSet) -> Vec<Word> {
         let mut global: Vec<RoleId> = Vec::new();
         let mut own: Vec<RoleGrant> = Vec::with_capacity(sources.len());
         for source in sources {
@@ -282,9 +284,9 @@ impl Snapshot {
         global.dedup();
         let set = (!global.is_empty()).then(|| match shared.find(&global) {
             Some(set) => set,
-            None => Arc::make_mut(shared).intern(global, self.shared_grant(), self.env_scoped),
+            None => Arc::make_mut(shared).intern(global, self.shared_grant(), &self.layout),
         });
-        access::run_of(own.into_iter(), set, self.env_scoped)
+        access::run_of(own.into_iter(), set, &self.layout)
     }
 
     /// What `user` holds in the project, directly or through groups, sorted.

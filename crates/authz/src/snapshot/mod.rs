@@ -4,7 +4,9 @@
 //! readers of the old snapshot never wait.
 
 mod access;
+mod bits;
 mod edit;
+mod pairs;
 mod table;
 
 use std::sync::Arc;
@@ -17,7 +19,8 @@ use crate::chunk_vec::ChunkVec;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
-pub(crate) use access::{Access, HotAccess, SharedPerms, SharedSets, Via, unpack};
+pub(crate) use access::{Access, HotAccess, SharedPerms, SharedSets, SnapshotPerms, Via, unpack};
+pub(crate) use bits::Layout;
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -84,8 +87,7 @@ const USER_EXISTS: u8 = 1;
 const USER_BLOCKED: u8 = 2;
 const USER_ADMIN: u8 = 4;
 /// Environment slots 0..32 are global, 32..63 belong to one project; bit
-/// 63 is never a slot (permission entries use it to say which half of the
-/// action set they hold).
+/// 63 is never a slot.
 const PROJECT_ENV_SLOTS: u64 = 0x7FFF_FFFF_0000_0000;
 /// Every environment slot: the mask of a check whose action is not
 /// environment-scoped.
@@ -178,7 +180,8 @@ pub(crate) type Resources = OrdMap<Arc<str>, OrdMap<Arc<str>, ResourceData>>;
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     catalogue: Arc<Catalogue>,
-    env_scoped: ActionSet,
+    // Where checks find each action's bits (from the catalogue).
+    layout: Layout,
     action_count: usize,
     revision: u64,
     // Read by every check.
@@ -278,7 +281,7 @@ impl Snapshot {
     #[must_use]
     pub fn empty(catalogue: Arc<Catalogue>) -> Self {
         Self {
-            env_scoped: catalogue.env_scoped(),
+            layout: Layout::new(catalogue.actions().len(), catalogue.env_scoped()),
             action_count: catalogue.actions().len(),
             catalogue,
             revision: 0,
@@ -599,7 +602,7 @@ impl Snapshot {
         self.hot.get(project.index()).filter(|h| h.is_live())
     }
 
-    /// The shared global-role sets' entries, which project runs refer to.
+    /// The shared global-role sets' words, which project runs refer to.
     #[inline]
     pub(crate) fn shared_perms(&self) -> &SharedPerms {
         self.shared.perms()
@@ -640,7 +643,21 @@ impl Snapshot {
     }
 
     pub(crate) fn env_scoped_actions(&self) -> ActionSet {
-        self.env_scoped
+        self.layout.env_scoped()
+    }
+
+    /// Where checks find each action's bits.
+    #[inline]
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// What reading a project's runs needs from the snapshot.
+    pub(crate) fn perms(&self) -> SnapshotPerms<'_> {
+        SnapshotPerms {
+            shared: self.shared_perms(),
+            layout: &self.layout,
+        }
     }
 
     pub(crate) fn action_count(&self) -> usize {

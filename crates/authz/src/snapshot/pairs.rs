@@ -1,0 +1,126 @@
+//! A sorted map from user to a 32-bit value in one array of packed pairs:
+//! the cold twin of [`MemberTable`](super::table::MemberTable). Checks
+//! never read it, so it trades the hash table's constant-time probe and
+//! its empty slots (a quarter to a half of them) for a binary search and
+//! none: at a million users the user → source-set maps of every project
+//! take a few hundred MiB less.
+
+use std::sync::Arc;
+
+use crate::ids::UserId;
+
+/// Users of one project and a value each, sorted by user.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SortedPairs {
+    // INVARIANT: strictly increasing by the high half (the user id); a
+    // pair is `user << 32 | value`.
+    pairs: Arc<[u64]>,
+}
+
+#[inline]
+fn pair(user: UserId, value: u32) -> u64 {
+    u64::from(user.0) << 32 | u64::from(value)
+}
+
+#[inline]
+fn user_of(pair: u64) -> u32 {
+    // the high half is the user id.
+    (pair >> 32) as u32
+}
+
+impl SortedPairs {
+    /// The map of `pairs` (in any order; a later pair of a user wins).
+    pub(crate) fn from_pairs(pairs: impl IntoIterator<Item = (UserId, u32)>) -> Self {
+        let mut packed: Vec<u64> = pairs.into_iter().map(|(user, value)| pair(user, value)).collect();
+        // Stable: among equal users the last given stays last.
+        packed.sort_by_key(|p| user_of(*p));
+        let mut kept: Vec<u64> = Vec::with_capacity(packed.len());
+        for p in packed {
+            match kept.last_mut() {
+                Some(last) if user_of(*last) == user_of(p) => *last = p,
+                _ => kept.push(p),
+            }
+        }
+        Self { pairs: kept.into() }
+    }
+
+    fn find(&self, user: UserId) -> Result<usize, usize> {
+        self.pairs.binary_search_by_key(&user.0, |p| user_of(*p))
+    }
+
+    /// The value of `user`, if it is in the map.
+    pub(crate) fn get(&self, user: UserId) -> Option<u32> {
+        // the low half is the value.
+        self.find(user).ok().and_then(|i| self.pairs.get(i)).map(|p| *p as u32)
+    }
+
+    /// Sets `user`'s value (inserting it), or removes it with `None`.
+    /// Answers the value it replaced.
+    pub(crate) fn set(&mut self, user: UserId, value: Option<u32>) -> Option<u32> {
+        match (self.find(user), value) {
+            (Ok(i), Some(value)) => {
+                let slot = Arc::make_mut(&mut self.pairs).get_mut(i)?;
+                let previous = *slot as u32;
+                *slot = pair(user, value);
+                Some(previous)
+            }
+            (Ok(i), None) => {
+                let mut pairs = self.pairs.to_vec();
+                let previous = pairs.remove(i) as u32;
+                self.pairs = pairs.into();
+                Some(previous)
+            }
+            (Err(i), Some(value)) => {
+                let mut pairs = Vec::with_capacity(self.pairs.len() + 1);
+                pairs.extend_from_slice(self.pairs.get(..i).unwrap_or_default());
+                pairs.push(pair(user, value));
+                pairs.extend_from_slice(self.pairs.get(i..).unwrap_or_default());
+                self.pairs = pairs.into();
+                None
+            }
+            (Err(_), None) => None,
+        }
+    }
+
+    /// Every (user, value) pair, by user.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (UserId, u32)> + '_ {
+        self.pairs.iter().map(|p| (UserId(user_of(*p)), *p as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The map against `std`'s, over random inserts, updates and removals.
+
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::SortedPairs;
+    use crate::ids::UserId;
+
+    proptest! {
+        #[test]
+        fn behaves_like_a_map(
+            start in proptest::collection::vec((0u32..64, 0u32..1000), 0..40),
+            ops in proptest::collection::vec((0u32..64, proptest::option::of(0u32..1000)), 0..200),
+        ) {
+            let mut map = SortedPairs::from_pairs(start.iter().map(|(u, v)| (UserId(*u), *v)));
+            let mut model: BTreeMap<u32, u32> = start.into_iter().collect();
+            for (user, value) in ops {
+                let previous = map.set(UserId(user), value);
+                let expected = match value {
+                    Some(v) => model.insert(user, v),
+                    None => model.remove(&user),
+                };
+                prop_assert_eq!(previous, expected);
+            }
+            for user in 0..64 {
+                prop_assert_eq!(map.get(UserId(user)), model.get(&user).copied());
+            }
+            let listed: Vec<(u32, u32)> = map.iter().map(|(u, v)| (u.0, v)).collect();
+            let expected: Vec<(u32, u32)> = model.into_iter().collect();
+            prop_assert_eq!(listed, expected);
+        }
+    }
+}
