@@ -13,8 +13,7 @@
 //! `listen_notify = false`: polling alone propagates.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -22,12 +21,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail, ensure};
 use gatehouse_store::ScratchDatabase;
 use serde_json::{Value, json};
-use std::io::BufRead as _;
 
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 use crate::load::read_answer;
+use crate::serve_process::{ServeProcess, gatehouse_binary};
 
 /// How many times a write that lost a race between instances is sent.
 const WRITE_ATTEMPTS: u64 = 5;
@@ -78,72 +77,39 @@ macro_rules! progress {
     ($($arg:tt)*) => { eprintln!("[bench] {}", format_args!($($arg)*)) };
 }
 
-/// A `gatehouse serve` process, killed when dropped.
+/// One instance: its process and its private working directory.
 struct Instance {
-    child: Child,
-    addr: String,
+    process: ServeProcess,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Instance {
     /// Resident memory (`VmRSS`) of the process, in bytes.
     fn rss_bytes(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib * 1024)
+        self.process.memory_bytes("VmRSS")
     }
 }
 
 /// Starts instance `i` on `url`; answers once it listens.
-async fn start(binary: &PathBuf, url: &str, i: usize, args: &ClusterArgs) -> Result<Instance> {
+async fn start(binary: &Path, url: &str, i: usize, args: &ClusterArgs) -> Result<Instance> {
     let dir = tempfile::tempdir()?;
     let separator = if url.contains('?') { '&' } else { '?' };
-    let mut child = Command::new(binary)
-        .arg("serve")
-        .current_dir(dir.path())
-        .env(
+    let env = [
+        (
             "GATEHOUSE_DATABASE_URL",
             format!("{url}{separator}application_name=gh_bench_{i}"),
-        )
-        .env("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
-        .env("GATEHOUSE_DATA_DIR", dir.path().join("data"))
-        .env("GATEHOUSE_LISTEN_NOTIFY", if args.no_notify { "false" } else { "true" })
-        .env("GATEHOUSE_POLL_INTERVAL_MS", args.poll_interval_ms.to_string())
-        .env("GATEHOUSE_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    // Read on a thread of its own until the listening line, then drained
-    // there, so the instance never blocks on a full pipe.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let mut tx = Some(tx);
-        for line in lines.by_ref().map_while(Result::ok) {
-            if let Some(addr) = line.strip_prefix("Gatehouse listening on http://")
-                && let Some(tx) = tx.take()
-            {
-                let _ = tx.send(addr.trim().to_owned());
-            }
-        }
-    });
-    let addr = tokio::time::timeout(Duration::from_secs(60), rx)
-        .await
-        .context("gatehouse serve did not listen within 60 s")?
-        .context("gatehouse serve ended before listening")?;
-    Ok(Instance { child, addr, _dir: dir })
+        ),
+        ("GATEHOUSE_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+        ("GATEHOUSE_DATA_DIR", dir.path().join("data").display().to_string()),
+        (
+            "GATEHOUSE_LISTEN_NOTIFY",
+            (if args.no_notify { "false" } else { "true" }).to_owned(),
+        ),
+        ("GATEHOUSE_POLL_INTERVAL_MS", args.poll_interval_ms.to_string()),
+        ("GATEHOUSE_LOGIN_ATTEMPTS_PER_MINUTE", "100000".to_owned()),
+    ];
+    let process = ServeProcess::start(binary, dir.path(), &env, Duration::from_secs(60)).await?;
+    Ok(Instance { process, _dir: dir })
 }
 
 /// A keep-alive HTTP/1.1 connection to one instance.
@@ -255,18 +221,7 @@ async fn run_async(args: &ClusterArgs) -> Result<Value> {
     let write_percent = args.write_percent.unwrap_or(u32::from(args.load));
     ensure!(instances >= 2, "--instances: at least 2");
     ensure!(write_percent <= 100, "--write-percent: 0 to 100");
-    let binary = match &args.gatehouse {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()?
-            .parent()
-            .context("no directory")?
-            .join("gatehouse"),
-    };
-    ensure!(
-        binary.exists(),
-        "no `gatehouse` binary at {} (cargo build --release -p gatehouse, or --gatehouse)",
-        binary.display()
-    );
+    let binary = gatehouse_binary(args.gatehouse.as_deref())?;
     let suffix = format!("bench_cluster_{}", std::process::id());
     let database = ScratchDatabase::create(&args.postgres, &suffix)
         .await
@@ -278,7 +233,7 @@ async fn run_async(args: &ClusterArgs) -> Result<Value> {
 
 async fn measure(
     args: &ClusterArgs,
-    binary: &PathBuf,
+    binary: &Path,
     database: &ScratchDatabase,
     instances: usize,
     seconds: u64,
@@ -290,7 +245,7 @@ async fn measure(
     for i in 1..instances {
         running.push(start(binary, &database.url, i, args).await?);
     }
-    let addrs: Vec<String> = running.iter().map(|r| r.addr.clone()).collect();
+    let addrs: Vec<String> = running.iter().map(|r| r.process.addr.clone()).collect();
     let token = admin_token(&addrs[0]).await?;
     // A project every check asks about.
     let mut setup = Conn::open(&addrs[0], &token).await?;

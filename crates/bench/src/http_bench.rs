@@ -196,7 +196,7 @@ fn serve_workload(w: &workload::Workload, serving: Serving<'_>) -> Result<Runnin
 
 /// The served store of `gatehouse-bench scim` and `ui`: which workload,
 /// how many server threads, and where the store is kept.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub(crate) struct ServedArgs {
     /// Workload scale: 10,000·N users, 1,000·N groups, 500·N projects.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]

@@ -14,6 +14,8 @@ mod nginx;
 mod peer_model;
 mod report;
 mod scim_bench;
+mod serve_bench;
+mod serve_process;
 mod store_bench;
 mod ui_bench;
 
@@ -64,6 +66,9 @@ enum Command {
     /// The impact preview (SPEC §7.2): dry runs of a global-role edit and
     /// of leaving a group, beside the apply of the same change, one JSON line.
     Impact(impact_bench::ImpactArgs),
+    /// `gatehouse serve` from start to ready on a store holding the
+    /// workload, and its peak resident memory, one JSON line.
+    Serve(serve_bench::ServeArgs),
 }
 
 #[derive(Args)]
@@ -138,6 +143,10 @@ fn main() -> Result<()> {
         }
         Command::Impact(args) => {
             println!("{}", serde_json::to_string(&impact_bench::run(&args)?)?);
+            Ok(())
+        }
+        Command::Serve(args) => {
+            println!("{}", serde_json::to_string(&serve_bench::run(&args)?)?);
             Ok(())
         }
         Command::Cluster(args) => {
