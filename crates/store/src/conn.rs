@@ -165,6 +165,17 @@ pub(crate) trait Conn: Send {
         args: Vec<Arg>,
     ) -> impl Future<Output = Result<Option<Self::Row>, StoreError>> + Send;
 
+    /// Runs a query and hands each row to `each` as it arrives, never
+    /// holding them all: for the model's largest tables, millions of rows.
+    fn for_each_row<F>(
+        &mut self,
+        sql: &'static str,
+        args: Vec<Arg>,
+        each: F,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send
+    where
+        F: FnMut(&Self::Row) -> Result<(), StoreError> + Send;
+
     /// Runs a statement; answers the number of rows it changed.
     fn execute(&mut self, sql: &'static str, args: Vec<Arg>) -> impl Future<Output = Result<u64, StoreError>> + Send {
         self.execute_sql(Statement::literal(sql), args)
@@ -211,6 +222,7 @@ macro_rules! backend {
             use gatehouse_domain::StoreError;
             use sqlx::query::Query;
             use sqlx::{Database, Row as _};
+            use tokio_stream::StreamExt as _;
 
             use super::{Arg, Conn, Row, Statement};
             use crate::error::from_sqlx;
@@ -269,6 +281,22 @@ macro_rules! backend {
                     args: Vec<Arg>,
                 ) -> Result<Option<$row>, StoreError> {
                     bind(sql, args).fetch_optional(self).await.map_err(from_sqlx)
+                }
+
+                async fn for_each_row<F>(
+                    &mut self,
+                    sql: &'static str,
+                    args: Vec<Arg>,
+                    mut each: F,
+                ) -> Result<(), StoreError>
+                where
+                    F: FnMut(&$row) -> Result<(), StoreError> + Send,
+                {
+                    let mut rows = bind(Statement::literal(sql), args).fetch(self);
+                    while let Some(row) = rows.next().await {
+                        each(&row.map_err(from_sqlx)?)?;
+                    }
+                    Ok(())
                 }
             }
         }

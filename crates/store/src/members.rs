@@ -389,35 +389,35 @@ pub(crate) async fn projects_of<C: Conn>(
 /// and name: one ordered join, read straight into specs (60,000 members
 /// load in a fraction of a second).
 pub(crate) async fn specs<C: Conn>(c: &mut C) -> Result<Vec<MemberSpec>, StoreError> {
-    let rows = c
-        .fetch_all(
-            "SELECT m.project, m.kind, m.name, r.name AS role FROM members m \
-             JOIN member_roles mr ON mr.member_id = m.id JOIN roles r ON r.id = mr.role_id \
-             ORDER BY m.project, m.kind, m.name, r.name",
-            args![],
-        )
-        .await?;
     let mut specs: Vec<MemberSpec> = Vec::new();
-    for row in &rows {
-        let (project, kind, name, role) = (
-            row.text("project")?,
-            row.int("kind")?,
-            row.text("name")?,
-            row.text("role")?,
-        );
-        let principal = match kind {
-            KIND_USER => authz::Principal::User(name),
-            KIND_GROUP => authz::Principal::Group(name),
-            _ => return Err(crate::error::corrupt("member kind", kind)),
-        };
-        match specs.last_mut() {
-            Some(last) if last.project == project && last.principal == principal => last.roles.push(role),
-            _ => specs.push(MemberSpec {
-                project,
-                principal,
-                roles: vec![role],
-            }),
-        }
-    }
+    c.for_each_row(
+        "SELECT m.project, m.kind, m.name, r.name AS role FROM members m \
+         JOIN member_roles mr ON mr.member_id = m.id JOIN roles r ON r.id = mr.role_id \
+         ORDER BY m.project, m.kind, m.name, r.name",
+        args![],
+        |row| {
+            let (project, kind, name, role) = (
+                row.text("project")?,
+                row.int("kind")?,
+                row.text("name")?,
+                row.text("role")?,
+            );
+            let principal = match kind {
+                KIND_USER => authz::Principal::User(name),
+                KIND_GROUP => authz::Principal::Group(name),
+                _ => return Err(crate::error::corrupt("member kind", kind)),
+            };
+            match specs.last_mut() {
+                Some(last) if last.project == project && last.principal == principal => last.roles.push(role),
+                _ => specs.push(MemberSpec {
+                    project,
+                    principal,
+                    roles: vec![role],
+                }),
+            }
+            Ok(())
+        },
+    )
+    .await?;
     Ok(specs)
 }

@@ -16,23 +16,22 @@ use crate::{members, resources, revision, roles};
 pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError> {
     let revision = revision::current(c).await?;
 
-    let users = c
-        .fetch_all(
-            "SELECT username, status, admin, kind, account_permissions FROM users ORDER BY username",
-            args![],
-        )
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(gatehouse_authz::UserSpec {
+    let mut users = Vec::new();
+    c.for_each_row(
+        "SELECT username, status, admin, kind, account_permissions FROM users ORDER BY username",
+        args![],
+        |row| {
+            users.push(gatehouse_authz::UserSpec {
                 name: row.text("username")?,
                 status: codec::status(&row.text("status")?)?,
                 admin: row.boolean("admin")?,
                 kind: codec::kind(&row.text("kind")?)?,
                 account_permissions: from_json("account permissions", &row.text("account_permissions")?)?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+            });
+            Ok(())
+        },
+    )
+    .await?;
 
     let mut groups: Vec<GroupSpec> = c
         .fetch_all("SELECT name FROM user_groups ORDER BY name", args![])
@@ -45,22 +44,22 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
             })
         })
         .collect::<Result<_, StoreError>>()?;
-    let group_members = c
-        .fetch_all(
-            "SELECT group_name, username FROM group_members ORDER BY group_name, username",
-            args![],
-        )
-        .await?;
     let mut at = 0;
-    for row in &group_members {
-        let group = row.text("group_name")?;
-        while groups.get(at).is_some_and(|g| g.name < group) {
-            at += 1;
-        }
-        if let Some(g) = groups.get_mut(at).filter(|g| g.name == group) {
-            g.members.push(row.text("username")?);
-        }
-    }
+    c.for_each_row(
+        "SELECT group_name, username FROM group_members ORDER BY group_name, username",
+        args![],
+        |row| {
+            let group = row.text("group_name")?;
+            while groups.get(at).is_some_and(|g| g.name < group) {
+                at += 1;
+            }
+            if let Some(g) = groups.get_mut(at).filter(|g| g.name == group) {
+                g.members.push(row.text("username")?);
+            }
+            Ok(())
+        },
+    )
+    .await?;
 
     let projects = c
         .fetch_all(
