@@ -19,6 +19,11 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// How long a SQLite writer waits for the write lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Rows SQLite's worker thread may hand over ahead of the reader. sqlx's
+/// default (50) makes a reader of millions of rows (the model at start)
+/// wait on the worker, and wake it, every few rows.
+const SQLITE_ROW_BUFFER: usize = 4_096;
+
 /// How long a PostgreSQL request waits for a connection (made again after
 /// a lost one) before it fails as unavailable.
 const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -93,7 +98,8 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .row_buffer_size(SQLITE_ROW_BUFFER);
             let file = options.get_filename().to_owned();
             let create = !url.starts_with("sqlite:") || url.contains("mode=rwc");
             private_file(&file, create)?;
