@@ -153,6 +153,13 @@ pub(crate) async fn set<C: Conn>(c: &mut C, member: &Member, cache: &mut RoleIds
     Ok(())
 }
 
+/// Members read per query by [`specs`]: their rows (one per role) are
+/// gathered, turned into specs and dropped before the next page is asked
+/// for. Gathering them all took several GiB at a million users; reading
+/// them one by one as they came made SQLite's worker thread and the reader
+/// contend for the allocator (a start 50% longer).
+const MEMBER_PAGE: i64 = 100_000;
+
 /// Role rows per multi-row insert (two parameters each).
 const ROLE_ROWS: usize = 4_000;
 
@@ -386,16 +393,30 @@ pub(crate) async fn projects_of<C: Conn>(
 }
 
 /// Every membership as the model knows it, roles sorted, by project, kind
-/// and name: one ordered join, read straight into specs (60,000 members
-/// load in a fraction of a second).
+/// and name: ordered joins over pages of [`MEMBER_PAGE`] members (keyset
+/// on the `members_listing` index), read straight into specs.
 pub(crate) async fn specs<C: Conn>(c: &mut C) -> Result<Vec<MemberSpec>, StoreError> {
+    specs_in_pages(c, MEMBER_PAGE).await
+}
+
+async fn specs_in_pages<C: Conn>(c: &mut C, page: i64) -> Result<Vec<MemberSpec>, StoreError> {
     let mut specs: Vec<MemberSpec> = Vec::new();
-    c.for_each_row(
-        "SELECT m.project, m.kind, m.name, r.name AS role FROM members m \
-         JOIN member_roles mr ON mr.member_id = m.id JOIN roles r ON r.id = mr.role_id \
-         ORDER BY m.project, m.kind, m.name, r.name",
-        args![],
-        |row| {
+    // Where the next page starts: after this (project, kind, name).
+    let mut after: (String, i64, String) = (String::new(), -1, String::new());
+    loop {
+        let rows = c
+            .fetch_all(
+                "SELECT m.project, m.kind, m.name, r.name AS role FROM \
+                 (SELECT id, project, kind, name FROM members WHERE (project, kind, name) > ($1, $2, $3) \
+                  ORDER BY project, kind, name LIMIT $4) m \
+                 JOIN member_roles mr ON mr.member_id = m.id JOIN roles r ON r.id = mr.role_id \
+                 ORDER BY m.project, m.kind, m.name, r.name",
+                args![after.0.as_str(), after.1, after.2.as_str(), page],
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = (last.text("project")?, last.int("kind")?, last.text("name")?);
+        for row in &rows {
             let (project, kind, name, role) = (
                 row.text("project")?,
                 row.int("kind")?,
@@ -415,9 +436,69 @@ pub(crate) async fn specs<C: Conn>(c: &mut C) -> Result<Vec<MemberSpec>, StoreEr
                     roles: vec![role],
                 }),
             }
-            Ok(())
-        },
-    )
-    .await?;
+        }
+    }
     Ok(specs)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Paging against one page holding everything, on the columns the
+    //! query reads.
+
+    use sqlx::Connection as _;
+    use sqlx::SqliteConnection;
+
+    use super::specs_in_pages;
+
+    #[tokio::test]
+    async fn pages_read_what_one_page_reads() {
+        let mut c = SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("memory database");
+        for sql in [
+            "CREATE TABLE roles (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+            "CREATE TABLE members (id INTEGER PRIMARY KEY, project TEXT NOT NULL, kind INTEGER NOT NULL, name TEXT NOT NULL)",
+            "CREATE UNIQUE INDEX members_listing ON members (project, kind, name)",
+            "CREATE TABLE member_roles (member_id INTEGER NOT NULL, role_id INTEGER NOT NULL)",
+            "INSERT INTO roles (id, name) VALUES (1, 'Developer'), (2, 'Viewer'), (3, 'Release')",
+        ] {
+            sqlx::query(sql).execute(&mut c).await.expect("schema");
+        }
+        // Members inserted out of order, users and groups of three
+        // projects, one to three roles each.
+        let mut id = 0;
+        for project in ["web", "api", "ops"] {
+            for (kind, name) in [(1, "team"), (0, "zoe"), (0, "alice"), (1, "admins"), (0, "bob")] {
+                id += 1;
+                sqlx::query("INSERT INTO members (id, project, kind, name) VALUES (?, ?, ?, ?)")
+                    .bind(id)
+                    .bind(project)
+                    .bind(kind)
+                    .bind(name)
+                    .execute(&mut c)
+                    .await
+                    .expect("member");
+                for role in 1..=(id % 3 + 1) {
+                    sqlx::query("INSERT INTO member_roles (member_id, role_id) VALUES (?, ?)")
+                        .bind(id)
+                        .bind(role)
+                        .execute(&mut c)
+                        .await
+                        .expect("member role");
+                }
+            }
+        }
+        let whole = specs_in_pages(&mut c, 1_000).await.expect("one page");
+        assert_eq!(whole.len(), 15);
+        assert_eq!(whole.first().map(|m| m.project.as_str()), Some("api"));
+        assert!(whole.iter().all(|m| !m.roles.is_empty()));
+        for page in [1, 2, 4, 7, 15, 16] {
+            assert_eq!(
+                specs_in_pages(&mut c, page).await.expect("pages"),
+                whole,
+                "pages of {page}"
+            );
+        }
+    }
 }
