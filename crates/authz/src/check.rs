@@ -132,8 +132,7 @@ impl Explanation {
 
 /// Where one check looks: the bit of its action in its environment's row
 /// ([`crate::snapshot::Layout::bit`]), and the environment's slot mask
-/// (every slot for an action that is not environment-scoped); `None` for
-/// an environment the project does not see.
+/// (every slot for an action that is not environment-scoped).
 #[derive(Clone, Copy)]
 struct Place {
     bit: u32,
@@ -141,6 +140,7 @@ struct Place {
 }
 
 impl Snapshot {
+    /// Where `q` looks; `None` for an environment the project does not see.
     #[inline]
     fn place(&self, q: &Query) -> Result<Option<Place>, QueryError> {
         if q.action.index() >= self.action_count() {
