@@ -9,7 +9,7 @@ use gatehouse_domain::StoreError;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection as _, Database, PgPool, SqlitePool, Transaction};
+use sqlx::{Database, PgPool, SqlitePool, Transaction};
 
 use crate::error::from_sqlx;
 
@@ -27,12 +27,6 @@ const SQLITE_ROW_BUFFER: usize = 4_096;
 /// How long a PostgreSQL request waits for a connection (made again after
 /// a lost one) before it fails as unavailable.
 const PG_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A PostgreSQL connection idle longer than this is pinged before it is
-/// handed out. One used more recently is not: sqlx pings every connection
-/// as it comes back to the pool and drops a broken one, so a second ping
-/// would only add a round trip to every transaction.
-const PG_PING_IDLE_AFTER: Duration = Duration::from_secs(1);
 
 /// Which database a [`Store`] uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,15 +69,6 @@ impl Store {
                 .max_connections(10)
                 // A lost server answers 503 within this, not 30 s later.
                 .acquire_timeout(PG_ACQUIRE_TIMEOUT)
-                .test_before_acquire(false)
-                .before_acquire(|conn, meta| {
-                    Box::pin(async move {
-                        if meta.idle_for > PG_PING_IDLE_AFTER {
-                            conn.ping().await?;
-                        }
-                        Ok(true)
-                    })
-                })
                 .connect_with(options)
                 .await
                 .map_err(from_sqlx)?;
