@@ -1,9 +1,9 @@
 //! A sorted map from user to a 32-bit value in one array of packed pairs:
 //! the cold twin of [`MemberTable`](super::table::MemberTable). Checks
 //! never read it, so it trades the hash table's constant-time probe and
-//! its empty slots (a quarter to a half of them) for a binary search and
-//! none: at a million users the user → source-set maps of every project
-//! take a few hundred MiB less.
+//! its empty slots (a quarter to a half of them) for a short scan from an
+//! interpolated guess and none: at a million users the user → source-set
+//! maps of every project take a few hundred MiB less.
 
 use std::sync::Arc;
 
