@@ -51,7 +51,13 @@ pub fn new_token_id() -> String {
 /// The hex SHA-256 under which a secret is stored.
 #[must_use]
 pub fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    hex::encode(sha256(secret))
+}
+
+/// The SHA-256 of a secret, as bytes.
+#[must_use]
+pub fn sha256(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 /// Whether two secrets are equal, in time independent of where they differ.

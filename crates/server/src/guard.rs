@@ -20,11 +20,11 @@ use gatehouse_domain::{AuditActor, AuditEntry, Store as _, StoreError, Via};
 use time::{Duration, OffsetDateTime};
 
 use crate::caller::{Caller, CallerName, Client, Credential};
-use crate::credentials::{NotBearer, Presented, presented, same_secret, sha256_hex};
+use crate::credentials::{NotBearer, Presented, presented, same_secret, sha256, sha256_hex};
 use crate::needs::Needs;
 use crate::problem::{ApiProblem, current_request_id};
 use crate::state::App;
-use crate::token_cache::Generation;
+use crate::token_cache::{Generation, SecretDigest};
 
 pub use crate::credentials::SESSION_COOKIE;
 /// The header carrying a session's CSRF token on writes.
@@ -37,15 +37,25 @@ pub const SESSION_ABSOLUTE: Duration = Duration::hours(12);
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 /// Authenticates the request and enforces `needs`.
-pub async fn guard(State((app, needs)): State<(App, Needs)>, mut request: Request, next: Next) -> Response {
+pub async fn guard(State((app, needs)): State<(App, Needs)>, request: Request, next: Next) -> Response {
+    guarded(&app, needs, request, |request| next.run(request)).await
+}
+
+/// Authenticates the request and enforces `needs`, then answers it with
+/// `run` (the guard of [`guard`], for a middleware that does more).
+pub async fn guarded<F, Fut>(app: &App, needs: Needs, mut request: Request, run: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     let (mut parts, body) = request.into_parts();
     let client = Client::of(&parts);
-    let caller = match authenticate(&app, &parts, &client).await {
+    let caller = match authenticate(app, &parts, &client).await {
         Ok(caller) => caller,
         Err(problem) if needs != Needs::Public => return problem.into_response(),
         Err(_) => None,
     };
-    if let Err(problem) = authorize(&app, needs, caller.as_ref(), &parts).await {
+    if let Err(problem) = authorize(app, needs, caller.as_ref(), &parts).await {
         return problem.into_response();
     }
     let name = caller
@@ -56,7 +66,7 @@ pub async fn guard(State((app, needs)): State<(App, Needs)>, mut request: Reques
         parts.extensions.insert(caller);
     }
     request = Request::from_parts(parts, body);
-    let mut response = next.run(request).await;
+    let mut response = run(request).await;
     if let Some(name) = name {
         response.extensions_mut().insert(name);
     }
@@ -211,21 +221,21 @@ pub fn audit_entry(acting: &Acting, via: Via, event: &str, target_type: &str, ta
 
 async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, ApiProblem> {
     let refused = || ApiProblem::unauthenticated("the token is invalid, expired or revoked");
-    let sha256 = sha256_hex(secret);
+    let digest = sha256(secret);
     // Taken before the store is read: an answer read before a revocation
     // is never cached after it (`token_cache.rs`).
     let generation = app.inner.tokens.generation();
-    let token = match app.inner.tokens.get(&sha256) {
+    let token = match app.inner.tokens.get(&digest) {
         Some(token) => token,
-        None => match token_by_hash(app, &sha256).await {
+        None => match token_by_hash(app, &hex::encode(digest)).await {
             Ok(token) => {
                 let token = token.map(Arc::new);
-                app.inner.tokens.put(generation, sha256.clone(), token.clone());
+                app.inner.tokens.put(generation, digest, token.clone());
                 token
             }
             // The store cannot be asked: what this instance last read.
-            Err(StoreError::Unavailable { .. }) if app.inner.tokens.get_stale(&sha256).is_some() => {
-                app.inner.tokens.get_stale(&sha256).flatten()
+            Err(StoreError::Unavailable { .. }) if app.inner.tokens.get_stale(&digest).is_some() => {
+                app.inner.tokens.get_stale(&digest).flatten()
             }
             Err(error) => return Err(error.into()),
         },
@@ -251,7 +261,7 @@ async fn by_token(app: &App, secret: &str, client: &Client) -> Result<Caller, Ap
     };
     let acting = acting(token.username.clone(), scope, Some(token.id.clone()), client);
     if token.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-        touch_token(app, &acting, &token, (generation, sha256), now);
+        touch_token(app, &acting, &token, (generation, digest), now);
     }
     Ok(Caller {
         credential: Credential::Token {
@@ -277,14 +287,14 @@ fn touch_token(
     app: &App,
     acting: &Acting,
     token: &gatehouse_domain::entities::Token,
-    (generation, sha256): (Generation, String),
+    (generation, digest): (Generation, SecretDigest),
     now: OffsetDateTime,
 ) {
     let first = token.last_used_at.is_none();
     let mut token = token.clone();
     token.last_used_at = Some(now);
     let id = token.id.clone();
-    app.inner.tokens.put(generation, sha256, Some(Arc::new(token)));
+    app.inner.tokens.put(generation, digest, Some(Arc::new(token)));
     let app = app.clone();
     let entry = first.then(|| audit_entry(acting, Via::Api, "token.first_used", "token", &id));
     tokio::spawn(async move {

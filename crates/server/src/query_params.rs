@@ -10,9 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::Method;
-use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use gatehouse_api::problem::UNKNOWN_FIELD;
 use gatehouse_api::{Problem, ProblemField};
@@ -65,24 +64,24 @@ pub fn first_unknown(query: &str, taken: &BTreeSet<String>) -> Option<String> {
         .map(std::borrow::Cow::into_owned)
 }
 
-/// Middleware of one native route: 422 `validation_failed` naming the
-/// first parameter the route does not take; nothing else is looked at.
-pub async fn refuse_unknown(State(taken): State<Taken>, request: Request, next: Next) -> Response {
-    if let Some(name) = request.uri().query().and_then(|q| first_unknown(q, &taken)) {
-        let message = if taken.is_empty() {
-            "this route takes no query parameter".to_owned()
-        } else {
-            let known: Vec<&str> = taken.iter().map(String::as_str).collect();
-            format!("unknown query parameter; this route takes {}", known.join(", "))
-        };
-        return ApiProblem::from(Problem::validation(vec![ProblemField {
-            field: name,
-            code: UNKNOWN_FIELD.to_owned(),
-            message,
-        }]))
-        .into_response();
-    }
-    next.run(request).await
+/// The refusal of a request to a native route taking `taken`: 422
+/// `validation_failed` naming the first parameter the route does not take;
+/// `None` when it takes every one sent. Nothing else is looked at.
+#[must_use]
+pub fn refusal(request: &Request, taken: &Taken) -> Option<Response> {
+    let name = request.uri().query().and_then(|q| first_unknown(q, taken))?;
+    let message = if taken.is_empty() {
+        "this route takes no query parameter".to_owned()
+    } else {
+        let known: Vec<&str> = taken.iter().map(String::as_str).collect();
+        format!("unknown query parameter; this route takes {}", known.join(", "))
+    };
+    let problem = Problem::validation(vec![ProblemField {
+        field: name,
+        code: UNKNOWN_FIELD.to_owned(),
+        message,
+    }]);
+    Some(ApiProblem::from(problem).into_response())
 }
 
 #[cfg(test)]

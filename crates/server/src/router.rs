@@ -18,10 +18,11 @@ use axum::response::{IntoResponse as _, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use gatehouse_api::ErrorCode;
 use gatehouse_authz::AccountPermission;
+use tower::ServiceBuilder;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::client_address::client_address;
-use crate::guard::guard;
+use crate::guard;
 use crate::handlers::{
     audit, auth, check, environments, groups, invitations, members, oidc, projects, resources, roles, settings, tokens,
     transfer, users,
@@ -229,11 +230,38 @@ const BULK_ROUTES: [&str; 3] = ["/api/v1/import", "/api/v1/export", "/api/v1/aud
 /// The time limit of [`BULK_ROUTES`].
 const BULK_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The application's router: [`ROUTES`] behind their guards, the Swagger
+/// The application's router: [`ROUTES`] behind their gates, the Swagger
 /// UI, a problem+json 404 for anything else, and around everything:
 /// request ids (`X-Request-Id`, generated if absent, returned), the request
 /// log and metrics, the 1 MiB body limit and the request timeout.
+///
+/// What wraps every request wraps the routed router once, as one service
+/// (its fallback), rather than each route: axum boxes each layer of a
+/// route, and a call clones every box below it, so each layer given to
+/// the routes costs every request an allocation per layer beneath it.
+/// Only the request log stays per route (it labels by the matched route).
 pub fn router(app: App) -> Router {
+    let header = axum::http::HeaderName::from_static(REQUEST_ID);
+    let around = ServiceBuilder::new()
+        // SPEC §12: every response, refusals and errors included.
+        .layer(middleware::map_response(crate::web::headers::security_headers))
+        // The HTTP host (SPEC §8.1): no refusal leaves a keep-alive
+        // connection unusable; then the client address.
+        .layer(middleware::from_fn(keep_alive))
+        .layer(middleware::from_fn_with_state(
+            app.config().trusted_proxies.clone(),
+            client_address,
+        ))
+        .layer(middleware::from_fn(crate::request_id::keep_safe_id))
+        .layer(SetRequestIdLayer::new(header.clone(), SequentialIds::new()))
+        .layer(PropagateRequestIdLayer::new(header))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .service(routes(app));
+    Router::new().fallback_service(around)
+}
+
+/// Every route behind its gate, and the request log.
+fn routes(app: App) -> Router {
     let timeout = Duration::from_secs(app.config().request_timeout_secs);
     let mut router = Router::new();
     let documented = query_params::documented();
@@ -243,53 +271,80 @@ pub fn router(app: App) -> Router {
         } else {
             timeout
         };
-        let mut handler = (route.handler)();
-        if route.path.starts_with("/api/v1/") {
-            // After the guard (a stranger learns nothing of the route's
-            // parameters); an undocumented native route takes none.
-            let taken = documented
+        // After the guard (a stranger learns nothing of the route's
+        // parameters); an undocumented native route takes none.
+        let taken = route.path.starts_with("/api/v1/").then(|| {
+            documented
                 .get(&(route.method.clone(), route.path.to_owned()))
                 .cloned()
-                .unwrap_or_default();
-            handler = handler.route_layer(middleware::from_fn_with_state(taken, query_params::refuse_unknown));
-        }
-        let guarded = handler
-            .route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard))
-            .route_layer(middleware::from_fn_with_state(limit, time_limit));
-        router = router.route(route.path, guarded);
+                .unwrap_or_default()
+        });
+        let gate = Gate {
+            app: app.clone(),
+            needs: route.needs,
+            taken,
+            limit,
+        };
+        router = router.route(
+            route.path,
+            (route.handler)().route_layer(middleware::from_fn_with_state(gate, gate_route)),
+        );
     }
     for route in JFROG_ROUTES {
+        let gate = Gate {
+            app: app.clone(),
+            needs: route.needs,
+            taken: None,
+            limit: timeout,
+        };
         let guarded = (route.handler)()
-            .route_layer(middleware::from_fn_with_state((app.clone(), route.needs), guard))
-            .route_layer(middleware::from_fn_with_state(timeout, time_limit))
+            .route_layer(middleware::from_fn_with_state(gate, gate_route))
             .route_layer(middleware::from_fn(jfrog::translate));
         router = router.route(route.path, guarded);
     }
-    let header = axum::http::HeaderName::from_static(REQUEST_ID);
     router
         .merge(openapi::swagger_ui())
         .nest(crate::scim::BASE_PATH, crate::scim::router(&app))
         .merge(crate::web::router(&app))
         .fallback(fallback)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .with_state(app.clone())
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
         .layer(middleware::from_fn_with_state(
             RouteLabels::new(ROUTES.iter().chain(JFROG_ROUTES).map(|r| r.path), DOCS_PATH),
             observe,
         ))
-        .layer(PropagateRequestIdLayer::new(header.clone()))
-        .layer(SetRequestIdLayer::new(header, SequentialIds::new()))
-        .layer(middleware::from_fn(crate::request_id::keep_safe_id))
-        // The HTTP host (SPEC §8.1): the client address, then no refusal
-        // leaves a keep-alive connection unusable.
-        .layer(middleware::from_fn_with_state(
-            app.config().trusted_proxies.clone(),
-            client_address,
-        ))
-        .layer(middleware::from_fn(keep_alive))
-        // SPEC §12: every response, refusals and errors included.
-        .layer(middleware::map_response(crate::web::headers::security_headers))
+}
+
+/// What stands before one route's handler, as one middleware (each layer of
+/// a route costs every request, see [`router`]).
+#[derive(Clone)]
+struct Gate {
+    app: App,
+    /// What a caller needs (the guard, `guard.rs`).
+    needs: Needs,
+    /// The query parameters a native route takes (SPEC §7), refused after
+    /// the guard; `None` for a route that does not refuse them.
+    taken: Option<query_params::Taken>,
+    /// How long the request may take.
+    limit: Duration,
+}
+
+/// The request timeout around the guard, then the query parameters.
+async fn gate_route(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+    let guarded = guard::guarded(&gate.app, gate.needs, request, |request| async {
+        if let Some(refusal) = gate
+            .taken
+            .as_ref()
+            .and_then(|taken| query_params::refusal(&request, taken))
+        {
+            return refusal;
+        }
+        next.run(request).await
+    });
+    match tokio::time::timeout(gate.limit, guarded).await {
+        Ok(response) => response,
+        Err(_) => ApiProblem::new(ErrorCode::RequestTimeout, "the request took too long").into_response(),
+    }
 }
 
 /// Anything no route answers: the UI's 404 page for a browser asking for a
@@ -308,13 +363,6 @@ async fn fallback(request: Request) -> Response {
 
 /// Answers 408 `request_timeout` when the handler takes longer than the
 /// configured limit (the handler's work is dropped, its transaction with it).
-async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiProblem::new(ErrorCode::RequestTimeout, "the request took too long").into_response(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

@@ -28,6 +28,10 @@ const CAPACITY: usize = 100_000;
 /// The store's answer for one secret hash, and when it was read.
 type Entry = (Option<Arc<Token>>, Instant);
 
+/// The SHA-256 of a token's secret, as bytes (the store keeps it in hex;
+/// the cache needs no hex for an answer it holds).
+pub type SecretDigest = [u8; 32];
+
 /// The number of clears so far, as seen by a reader before it read the
 /// store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +40,7 @@ pub struct Generation(u64);
 #[derive(Default)]
 struct Entries {
     generation: u64,
-    map: HashMap<String, Entry>,
+    map: HashMap<SecretDigest, Entry>,
 }
 
 /// Tokens by the SHA-256 of their secret.
@@ -53,7 +57,7 @@ impl TokenCache {
 
     /// The cached answer for `sha256` (`Some(None)`: known not to exist),
     /// if it is fresh.
-    pub fn get(&self, sha256: &str) -> Option<Option<Arc<Token>>> {
+    pub fn get(&self, sha256: &SecretDigest) -> Option<Option<Arc<Token>>> {
         let entries = self.entries.read().ok()?;
         let (token, at) = entries.map.get(sha256)?;
         (at.elapsed() < FRESH_FOR).then(|| token.clone())
@@ -63,7 +67,7 @@ impl TokenCache {
     /// cannot be asked (SPEC §8: during an outage requests are answered
     /// from what this instance last knew; no revocation can commit
     /// meanwhile, and every commit empties the cache).
-    pub fn get_stale(&self, sha256: &str) -> Option<Option<Arc<Token>>> {
+    pub fn get_stale(&self, sha256: &SecretDigest) -> Option<Option<Arc<Token>>> {
         let entries = self.entries.read().ok()?;
         entries.map.get(sha256).map(|(token, _)| token.clone())
     }
@@ -71,7 +75,7 @@ impl TokenCache {
     /// Remembers the store's answer for `sha256`, read at `generation`:
     /// dropped if the cache was cleared since (the answer may be stale).
     /// Answers whether it was kept.
-    pub fn put(&self, generation: Generation, sha256: String, token: Option<Arc<Token>>) -> bool {
+    pub fn put(&self, generation: Generation, sha256: SecretDigest, token: Option<Arc<Token>>) -> bool {
         let Ok(mut entries) = self.entries.write() else {
             return false;
         };
@@ -103,7 +107,9 @@ mod tests {
     use gatehouse_domain::names::{Description, Username};
     use time::OffsetDateTime;
 
-    use super::TokenCache;
+    use super::{SecretDigest, TokenCache};
+
+    const H: SecretDigest = [7; 32];
 
     fn token() -> Arc<Token> {
         let alice = Username::parse("alice").unwrap();
@@ -125,11 +131,11 @@ mod tests {
         let cache = TokenCache::default();
         let before = cache.generation();
         cache.clear();
-        assert!(!cache.put(before, "h".to_owned(), Some(token())));
-        assert_eq!(cache.get("h"), None, "a stale answer would re-admit a revoked token");
+        assert!(!cache.put(before, H, Some(token())));
+        assert_eq!(cache.get(&H), None, "a stale answer would re-admit a revoked token");
         let after = cache.generation();
-        assert!(cache.put(after, "h".to_owned(), Some(token())));
-        assert!(cache.get("h").is_some());
+        assert!(cache.put(after, H, Some(token())));
+        assert!(cache.get(&H).is_some());
     }
 
     /// Readers keep looking a token up while another thread revokes it:
@@ -161,13 +167,13 @@ mod tests {
                             let started = clock.fetch_add(1, Ordering::SeqCst);
                             // What `guard::by_token` does.
                             let generation = cache.generation();
-                            let admitted = match cache.get("h") {
+                            let admitted = match cache.get(&H) {
                                 Some(found) => found.is_some(),
                                 None => {
                                     let found = exists.load(Ordering::SeqCst).then(token);
                                     std::thread::yield_now();
                                     let admitted = found.is_some();
-                                    cache.put(generation, "h".to_owned(), found);
+                                    cache.put(generation, H, found);
                                     admitted
                                 }
                             };

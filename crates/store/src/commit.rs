@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use gatehouse_domain::entities::{Member, User};
+use gatehouse_domain::names::{GroupName, Username};
 use gatehouse_domain::{AuditEntry, Commit, Mutation, StoreError};
 use time::OffsetDateTime;
 
@@ -34,7 +35,9 @@ pub(crate) async fn apply<C: Conn>(c: &mut C, commit: &Commit, now: OffsetDateTi
     let mut rest = commit.mutations.as_slice();
     while let Some(first) = rest.first() {
         let done = match first {
-            Mutation::CreateUser(_) | Mutation::SetMember(_) => bulk(c, rest, new, now, &mut role_ids).await?,
+            Mutation::CreateUser(_) | Mutation::SetMember(_) | Mutation::AddGroupMember(..) => {
+                bulk(c, rest, new, now, &mut role_ids).await?
+            }
             _ => 0,
         };
         if done == 0 {
@@ -62,9 +65,10 @@ pub(crate) async fn record_event<C: Conn>(
 /// user: 16,000 parameters, within both backends' limits).
 const BULK: usize = 1_000;
 
-/// Applies the run of `CreateUser`s, or of `SetMember`s naming distinct
-/// members, at the start of `mutations` with a few multi-row statements;
-/// answers how many it applied (0: leave it to [`mutate`]).
+/// Applies the run of `CreateUser`s, of `SetMember`s naming distinct
+/// members, or of `AddGroupMember`s, at the start of `mutations` with a few
+/// multi-row statements; answers how many it applied (0: leave it to
+/// [`mutate`]).
 async fn bulk<C: Conn>(
     c: &mut C,
     mutations: &[Mutation],
@@ -83,6 +87,23 @@ async fn bulk<C: Conn>(
             .await
             .map_err(|e| in_context(e, || describe_run("create users", &names)))?;
         return Ok(users.len());
+    }
+    let joins: Vec<(&GroupName, &Username)> = mutations
+        .iter()
+        .take(BULK)
+        .map_while(|m| match m {
+            Mutation::AddGroupMember(group, user) => Some((group, user)),
+            _ => None,
+        })
+        .collect();
+    if joins.len() > 1 {
+        groups::add_members(c, &joins, rev, now).await.map_err(|e| {
+            in_context(e, || {
+                let names: Vec<String> = joins.iter().map(|(g, u)| format!("{g}/{u}")).collect();
+                describe_run("add group members", &names)
+            })
+        })?;
+        return Ok(joins.len());
     }
     let mut seen = HashSet::new();
     let members: Vec<&Member> = mutations

@@ -38,6 +38,12 @@ pub(crate) fn assembled(sql: String) -> Statement {
 /// statements. SQLite looks each `$N` name up in a list, which is
 /// quadratic in the number of parameters; plain `?`s are numbered in order.
 pub(crate) fn tuples<C: Conn>(rows: usize, width: usize) -> String {
+    tuples_from::<C>(1, rows, width)
+}
+
+/// [`tuples`] whose first placeholder is the statement's `first`th (the
+/// ones before it written with [`placeholder`]).
+pub(crate) fn tuples_from<C: Conn>(first: usize, rows: usize, width: usize) -> String {
     let mut out = String::with_capacity(rows * width * 6);
     for row in 0..rows {
         out.push_str(if row == 0 { "(" } else { ", (" });
@@ -45,16 +51,17 @@ pub(crate) fn tuples<C: Conn>(rows: usize, width: usize) -> String {
             if col > 0 {
                 out.push_str(", ");
             }
-            if C::POSTGRES {
-                out.push('$');
-                out.push_str(&(row * width + col + 1).to_string());
-            } else {
-                out.push('?');
-            }
+            out.push_str(&placeholder::<C>(first + row * width + col));
         }
         out.push(')');
     }
     out
+}
+
+/// The statement's `n`th placeholder (from 1): `$n` (PostgreSQL) or `?`
+/// (SQLite, numbered in the order they appear).
+pub(crate) fn placeholder<C: Conn>(n: usize) -> String {
+    if C::POSTGRES { format!("${n}") } else { "?".to_owned() }
 }
 
 /// One statement argument. Every column of the schema is text, a 64-bit

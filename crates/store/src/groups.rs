@@ -2,6 +2,8 @@
 //! by cascade), add and remove users, lookups and the listing. A group's
 //! revision moves whenever its description or its users change.
 
+use std::collections::BTreeSet;
+
 use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::Group;
 use gatehouse_domain::names::{GroupName, Username};
@@ -9,7 +11,7 @@ use gatehouse_domain::store::{Page, PageRequest};
 use time::OffsetDateTime;
 
 use crate::codec::{self, int, nanos, opt_time, uint};
-use crate::conn::{Conn, Row as _, args};
+use crate::conn::{Arg, Conn, Row as _, args, assembled, placeholder, tuples, tuples_from};
 use crate::cursor;
 use crate::error::missing;
 
@@ -108,6 +110,55 @@ pub(crate) async fn add_member<C: Conn>(
         args![group.as_str(), user.as_str()],
     )
     .await?;
+    Ok(())
+}
+
+/// Adds each (group, user) pair of `batch` as [`add_member`] does, in two
+/// multi-row statements and one touch of the distinct groups (a conflict
+/// naming the first missing group, or if a user is in a group already).
+pub(crate) async fn add_members<C: Conn>(
+    c: &mut C,
+    batch: &[(&GroupName, &Username)],
+    revision: u64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let groups: BTreeSet<&str> = batch.iter().map(|(g, _)| g.as_str()).collect();
+    let mut touched = args![int(revision)?, nanos(now)?];
+    touched.extend(groups.iter().map(|g| Arg::from(*g)));
+    let sql = format!(
+        "UPDATE user_groups SET revision = {}, modified_at = {} WHERE name IN {}",
+        placeholder::<C>(1),
+        placeholder::<C>(2),
+        tuples_from::<C>(3, 1, groups.len())
+    );
+    let changed = c.execute_sql(assembled(sql), touched).await?;
+    if usize::try_from(changed).ok() != Some(groups.len()) {
+        let sql = format!(
+            "SELECT name FROM user_groups WHERE name IN {}",
+            tuples::<C>(1, groups.len())
+        );
+        let found = c
+            .fetch_all_sql(assembled(sql), groups.iter().map(|g| Arg::from(*g)).collect())
+            .await?
+            .iter()
+            .map(|row| row.text("name"))
+            .collect::<Result<BTreeSet<String>, _>>()?;
+        let absent = groups
+            .iter()
+            .find(|g| !found.contains(**g))
+            .copied()
+            .unwrap_or_default();
+        return Err(missing("group", absent));
+    }
+    let mut pairs = Vec::with_capacity(batch.len() * 2);
+    for (group, user) in batch {
+        pairs.extend(args![group.as_str(), user.as_str()]);
+    }
+    let sql = format!(
+        "INSERT INTO group_members (group_name, username) VALUES {}",
+        tuples::<C>(batch.len(), 2)
+    );
+    c.execute_sql(assembled(sql), pairs).await?;
     Ok(())
 }
 

@@ -61,6 +61,30 @@ fn failing() -> Vec<(&'static str, Vec<Mutation>)> {
             ],
         ),
         (
+            "group member twice in a run",
+            vec![
+                CreateUser(user("newbie")),
+                AddGroupMember(gname("devs"), uname("newbie")),
+                AddGroupMember(gname("devs"), uname("alice")),
+            ],
+        ),
+        (
+            "missing group in a run",
+            vec![
+                CreateUser(user("newbie")),
+                AddGroupMember(gname("devs"), uname("newbie")),
+                AddGroupMember(gname("ghosts"), uname("newbie")),
+            ],
+        ),
+        (
+            "the same join twice in a run",
+            vec![
+                CreateUser(user("newbie")),
+                AddGroupMember(gname("devs"), uname("newbie")),
+                AddGroupMember(gname("devs"), uname("newbie")),
+            ],
+        ),
+        (
             "no role in a run",
             vec![
                 CreateUser(user("newbie")),
@@ -109,3 +133,21 @@ async fn all_or_nothing(db: Db) {
     assert_eq!(s.verify_audit().await.unwrap(), Ok(1));
 }
 conformance!(failed_commit_leaves_nothing, all_or_nothing);
+
+/// A run of group joins names the group that does not exist, as one join
+/// alone would.
+async fn missing_group_in_a_run(db: Db) {
+    use Mutation::*;
+    build_world(&db).await;
+    let joins = vec![
+        CreateUser(user("newbie")),
+        AddGroupMember(gname("devs"), uname("newbie")),
+        AddGroupMember(gname("ghosts"), uname("newbie")),
+    ];
+    let err = db.store.commit(&commit(joins), at(0)).await.unwrap_err();
+    let StoreError::Conflict(message) = err else {
+        panic!("{err:?}")
+    };
+    assert!(message.contains("group `ghosts` does not exist"), "{message}");
+}
+conformance!(a_run_of_joins_names_the_missing_group, missing_group_in_a_run);
