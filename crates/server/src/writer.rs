@@ -189,6 +189,21 @@ impl<'a> Writer<'a> {
     /// brought up to date; retrying decides again); `internal` when the
     /// store fails (nothing was written).
     pub async fn commit(self, commit: &Commit) -> Result<u64, ApiProblem> {
+        self.commit_leading_to(commit, None).await
+    }
+
+    /// [`Writer::commit`] of a commit whose snapshot was computed already
+    /// (`after`: this writer's snapshot with the commit's model changes
+    /// applied, as a command checks a large change before it commits):
+    /// published as it is rather than computed again.
+    ///
+    /// # Errors
+    /// As [`Writer::commit`].
+    pub async fn commit_applied(self, commit: &Commit, after: Snapshot) -> Result<u64, ApiProblem> {
+        self.commit_leading_to(commit, Some(after)).await
+    }
+
+    async fn commit_leading_to(self, commit: &Commit, after: Option<Snapshot>) -> Result<u64, ApiProblem> {
         if let Some(answer) = self.preview {
             // Nothing is written: the write lock goes at once, and the
             // impact is computed on the snapshot the command was decided on.
@@ -200,9 +215,14 @@ impl<'a> Writer<'a> {
         }
         match self.app.store().commit(commit, self.now).await {
             Ok(revision) => {
-                self.app
-                    .advance(&self.snapshot, &commit.model_changes(), revision)
-                    .await?;
+                match after {
+                    Some(after) => self.app.publish(after.with_revision(revision)),
+                    None => {
+                        self.app
+                            .advance(&self.snapshot, &commit.model_changes(), revision)
+                            .await?;
+                    }
+                }
                 Ok(revision)
             }
             Err(error) => {

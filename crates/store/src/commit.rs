@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use gatehouse_domain::entities::{Member, User};
+use gatehouse_domain::entities::{Member, Role, User};
 use gatehouse_domain::names::{GroupName, Username};
 use gatehouse_domain::{AuditEntry, Commit, Mutation, StoreError};
 use time::OffsetDateTime;
@@ -35,7 +35,7 @@ pub(crate) async fn apply<C: Conn>(c: &mut C, commit: &Commit, now: OffsetDateTi
     let mut rest = commit.mutations.as_slice();
     while let Some(first) = rest.first() {
         let done = match first {
-            Mutation::CreateUser(_) | Mutation::SetMember(_) | Mutation::AddGroupMember(..) => {
+            Mutation::CreateUser(_) | Mutation::SetMember(_) | Mutation::AddGroupMember(..) | Mutation::PutRole(_) => {
                 bulk(c, rest, new, now, &mut role_ids).await?
             }
             _ => 0,
@@ -66,8 +66,8 @@ pub(crate) async fn record_event<C: Conn>(
 const BULK: usize = 1_000;
 
 /// Applies the run of `CreateUser`s, of `SetMember`s naming distinct
-/// members, or of `AddGroupMember`s, at the start of `mutations` with a few
-/// multi-row statements; answers how many it applied (0: leave it to
+/// members, of `AddGroupMember`s, or of `PutRole`s naming distinct roles,
+/// at the start of `mutations` with a few multi-row statements; answers how many it applied (0: leave it to
 /// [`mutate`]).
 async fn bulk<C: Conn>(
     c: &mut C,
@@ -104,6 +104,31 @@ async fn bulk<C: Conn>(
             })
         })?;
         return Ok(joins.len());
+    }
+    let mut seen = HashSet::new();
+    let roles: Vec<&Role> = mutations
+        .iter()
+        .take(BULK)
+        .map_while(|m| match m {
+            Mutation::PutRole(role) if seen.insert((role.project.as_ref(), &role.name)) => Some(role),
+            _ => None,
+        })
+        .collect();
+    if roles.len() > 1 {
+        roles::put_many(c, &roles, rev).await.map_err(|e| {
+            in_context(e, || {
+                let names: Vec<String> = roles
+                    .iter()
+                    .map(|r| {
+                        r.project
+                            .as_ref()
+                            .map_or_else(|| r.name.to_string(), |p| format!("{p}/{}", r.name))
+                    })
+                    .collect();
+                describe_run("put roles", &names)
+            })
+        })?;
+        return Ok(roles.len());
     }
     let mut seen = HashSet::new();
     let members: Vec<&Member> = mutations

@@ -3,9 +3,12 @@
 //! written once against [`Conn`]; the few statements that differ ask
 //! [`Conn::POSTGRES`].
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use gatehouse_domain::StoreError;
+
+use crate::error::missing;
 use sqlx::{AssertSqlSafe, SqlSafeStr as _, SqlStr};
 
 /// A statement: its text, and whether the connection keeps it prepared.
@@ -62,6 +65,46 @@ pub(crate) fn tuples_from<C: Conn>(first: usize, rows: usize, width: usize) -> S
 /// (SQLite, numbered in the order they appear).
 pub(crate) fn placeholder<C: Conn>(n: usize) -> String {
     if C::POSTGRES { format!("${n}") } else { "?".to_owned() }
+}
+
+/// `UPDATE table SET column = value, … WHERE key IN (keys)`: moves every
+/// row of `keys` at once; a conflict naming the first key without a row,
+/// as `kind` (`"group"`, `"project"`). `table` and the column names are
+/// this crate's own, never input.
+pub(crate) async fn touch_each<C: Conn>(
+    c: &mut C,
+    (table, key): (&str, &str),
+    set: Vec<(&str, Arg)>,
+    keys: &BTreeSet<&str>,
+    kind: &str,
+) -> Result<(), StoreError> {
+    let assignments: Vec<String> = (1..)
+        .zip(&set)
+        .map(|(n, (column, _))| format!("{column} = {}", placeholder::<C>(n)))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE {key} IN {}",
+        assignments.join(", "),
+        tuples_from::<C>(set.len() + 1, 1, keys.len())
+    );
+    let mut values: Vec<Arg> = set.into_iter().map(|(_, value)| value).collect();
+    values.extend(keys.iter().map(|k| Arg::from(*k)));
+    let changed = c.execute_sql(assembled(sql), values).await?;
+    if usize::try_from(changed).ok() == Some(keys.len()) {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT {key} FROM {table} WHERE {key} IN {}",
+        tuples::<C>(1, keys.len())
+    );
+    let found = c
+        .fetch_all_sql(assembled(sql), keys.iter().map(|k| Arg::from(*k)).collect())
+        .await?
+        .iter()
+        .map(|row| row.text(key))
+        .collect::<Result<BTreeSet<String>, _>>()?;
+    let absent = keys.iter().find(|k| !found.contains(**k)).copied().unwrap_or_default();
+    Err(missing(kind, absent))
 }
 
 /// One statement argument. Every column of the schema is text, a 64-bit

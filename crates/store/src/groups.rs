@@ -11,7 +11,7 @@ use gatehouse_domain::store::{Page, PageRequest};
 use time::OffsetDateTime;
 
 use crate::codec::{self, int, nanos, opt_time, uint};
-use crate::conn::{Arg, Conn, Row as _, args, assembled, placeholder, tuples, tuples_from};
+use crate::conn::{Conn, Row as _, args, assembled, touch_each, tuples};
 use crate::cursor;
 use crate::error::missing;
 
@@ -123,33 +123,8 @@ pub(crate) async fn add_members<C: Conn>(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let groups: BTreeSet<&str> = batch.iter().map(|(g, _)| g.as_str()).collect();
-    let mut touched = args![int(revision)?, nanos(now)?];
-    touched.extend(groups.iter().map(|g| Arg::from(*g)));
-    let sql = format!(
-        "UPDATE user_groups SET revision = {}, modified_at = {} WHERE name IN {}",
-        placeholder::<C>(1),
-        placeholder::<C>(2),
-        tuples_from::<C>(3, 1, groups.len())
-    );
-    let changed = c.execute_sql(assembled(sql), touched).await?;
-    if usize::try_from(changed).ok() != Some(groups.len()) {
-        let sql = format!(
-            "SELECT name FROM user_groups WHERE name IN {}",
-            tuples::<C>(1, groups.len())
-        );
-        let found = c
-            .fetch_all_sql(assembled(sql), groups.iter().map(|g| Arg::from(*g)).collect())
-            .await?
-            .iter()
-            .map(|row| row.text("name"))
-            .collect::<Result<BTreeSet<String>, _>>()?;
-        let absent = groups
-            .iter()
-            .find(|g| !found.contains(**g))
-            .copied()
-            .unwrap_or_default();
-        return Err(missing("group", absent));
-    }
+    let set = vec![("revision", int(revision)?.into()), ("modified_at", nanos(now)?.into())];
+    touch_each(c, ("user_groups", "name"), set, &groups, "group").await?;
     let mut pairs = Vec::with_capacity(batch.len() * 2);
     for (group, user) in batch {
         pairs.extend(args![group.as_str(), user.as_str()]);

@@ -2,14 +2,14 @@
 //! environment list, delete (removing the role from its members and
 //! deleting members left without one), lookups and listings.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use gatehouse_domain::StoreError;
 use gatehouse_domain::entities::Role;
 use gatehouse_domain::names::{EnvName, ProjectKey, RoleName};
 
 use crate::codec::{self, from_json, int, mode_str, to_json, uint};
-use crate::conn::{Conn, Row, args};
+use crate::conn::{Conn, Row, args, assembled, touch_each, tuples};
 use crate::error::missing;
 use crate::projects;
 
@@ -131,6 +131,88 @@ pub(crate) async fn put<C: Conn>(c: &mut C, role: &Role, revision: u64) -> Resul
     }
     if let Some(project) = project {
         projects::touch(c, project.as_str(), revision).await?;
+    }
+    Ok(())
+}
+
+/// Puts each role of `batch` (distinct by scope and name) as [`put`] does:
+/// the new ones in one multi-row insert, every environment list in
+/// another, and one touch of the projects whose roles changed.
+pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64) -> Result<(), StoreError> {
+    let mut keys = Vec::with_capacity(batch.len() * 2);
+    for role in batch {
+        keys.extend(args![scope(role.project.as_ref()), role.name.as_str()]);
+    }
+    let sql = format!(
+        "SELECT r.id, COALESCE(r.project, '') AS scope, r.name FROM (VALUES {}) AS v \
+         JOIN roles r ON COALESCE(r.project, '') = v.column1 AND r.name = v.column2",
+        tuples::<C>(batch.len(), 2)
+    );
+    let mut ids: HashMap<(String, String), i64> = HashMap::with_capacity(batch.len());
+    for row in &c.fetch_all_sql(assembled(sql), keys).await? {
+        ids.insert((row.text("scope")?, row.text("name")?), row.int("id")?);
+    }
+    let key = |role: &Role| (scope(role.project.as_ref()), role.name.as_str().to_owned());
+    let (existing, fresh): (Vec<&Role>, Vec<&Role>) = batch.iter().partition(|role| ids.contains_key(&key(role)));
+    // Replacements are rare in a run (an import puts what differs): one by one.
+    for role in existing {
+        put(c, role, revision).await?;
+    }
+    if !fresh.is_empty() {
+        let mut values = Vec::with_capacity(fresh.len() * 8);
+        for role in &fresh {
+            values.extend(args![
+                role.project.as_ref().map(|p| p.as_str().to_owned()),
+                role.name.as_str(),
+                role.description.as_str(),
+                role.role_type.as_str(),
+                mode_str(role.mode),
+                to_json(&role.categories)?,
+                to_json(&role.actions)?,
+                int(revision)?,
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO roles (project, name, description, role_type, mode, categories, actions, revision) \
+             VALUES {} RETURNING id, COALESCE(project, '') AS scope, name",
+            tuples::<C>(fresh.len(), 8)
+        );
+        for row in &c.fetch_all_sql(assembled(sql), values).await? {
+            ids.insert((row.text("scope")?, row.text("name")?), row.int("id")?);
+        }
+        let mut environments = Vec::new();
+        for role in &fresh {
+            let id = *ids
+                .get(&key(role))
+                .ok_or_else(|| missing("role", &display(role.project.as_ref(), &role.name)))?;
+            for (ord, env) in (0_i64..).zip(&role.environments) {
+                environments.extend(args![id, env.as_str(), ord]);
+            }
+        }
+        // At most 1,000 rows (3,000 parameters) a statement, whatever the
+        // roles' environment counts.
+        for chunk in environments.chunks(3 * 1_000) {
+            let sql = format!(
+                "INSERT INTO role_environments (role_id, environment, ord) VALUES {}",
+                tuples::<C>(chunk.len() / 3, 3)
+            );
+            c.execute_sql(assembled(sql), chunk.to_vec()).await?;
+        }
+    }
+    let projects: BTreeSet<&str> = batch
+        .iter()
+        .filter_map(|r| r.project.as_ref())
+        .map(ProjectKey::as_str)
+        .collect();
+    if !projects.is_empty() {
+        touch_each(
+            c,
+            ("projects", "key"),
+            vec![("revision", int(revision)?.into())],
+            &projects,
+            "project",
+        )
+        .await?;
     }
     Ok(())
 }

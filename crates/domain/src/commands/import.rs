@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use gatehouse_authz::Snapshot;
 use serde_json::json;
 
 use super::{Ctx, read};
@@ -49,8 +50,10 @@ pub struct ImportCounts {
 /// The commit an import needs (`None` when nothing changes) and its counts.
 #[derive(Clone, Debug)]
 pub struct ImportPlan {
-    /// The commit, if anything changes.
-    pub commit: Option<Commit>,
+    /// The commit, if anything changes, with the snapshot it leads to: the
+    /// context's snapshot with the commit's model changes applied (checked
+    /// before anything is written, and published once it is).
+    pub commit: Option<(Commit, Snapshot)>,
     /// What it does.
     pub counts: ImportCounts,
 }
@@ -298,16 +301,16 @@ pub async fn plan<S: Store>(ctx: &Ctx<'_, S>, desired: Desired) -> Result<Import
     let mut audit = ctx.audit("instance.imported", "instance", "import");
     audit.after = Some(json!({"created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}));
     let commit = ctx.commit(mutations, audit);
-    check_result(ctx, &commit)?;
+    let after = check_result(ctx, &commit)?;
     Ok(ImportPlan {
-        commit: Some(commit),
+        commit: Some((commit, after)),
         counts,
     })
 }
 
 /// Applies the commit's model changes to a copy of the snapshot: the model
-/// after the import must hold together and keep the limits.
-fn check_result<S: Store>(ctx: &Ctx<'_, S>, commit: &Commit) -> Result<(), DomainError> {
+/// after the import must hold together and keep the limits. Answers it.
+fn check_result<S: Store>(ctx: &Ctx<'_, S>, commit: &Commit) -> Result<Snapshot, DomainError> {
     let after = ctx
         .snapshot
         .apply_all(&commit.model_changes())
@@ -350,5 +353,5 @@ fn check_result<S: Store>(ctx: &Ctx<'_, S>, commit: &Commit) -> Result<(), Domai
             });
         }
     }
-    Ok(())
+    Ok(after)
 }

@@ -24,8 +24,8 @@ impl Ops<'_> {
         let writer = self.writer().await?;
         let desired = read(writer.snapshot(), writer.now())?;
         let plan = import::plan(&writer.ctx(acting, self.via), desired).await?;
-        let revision = match &plan.commit {
-            Some(commit) => writer.commit(commit).await?,
+        let revision = match plan.commit {
+            Some((commit, after)) => writer.commit_applied(&commit, after).await?,
             None => writer.snapshot().revision(),
         };
         Ok(Done::new(revision, plan.counts))

@@ -85,6 +85,22 @@ fn failing() -> Vec<(&'static str, Vec<Mutation>)> {
             ],
         ),
         (
+            "unknown environment in a run of roles",
+            vec![
+                CreateUser(user("newbie")),
+                PutRole(role(None, "Fresh", &["DEV"])),
+                PutRole(role(None, "Fresher", &["NOPE"])),
+            ],
+        ),
+        (
+            "a run of roles of a missing project",
+            vec![
+                CreateUser(user("newbie")),
+                PutRole(role(Some("web"), "Fresh", &["DEV"])),
+                PutRole(role(Some("nope"), "Fresh", &["DEV"])),
+            ],
+        ),
+        (
             "no role in a run",
             vec![
                 CreateUser(user("newbie")),

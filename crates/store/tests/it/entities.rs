@@ -299,6 +299,33 @@ async fn roles(db: Db) {
         [rname("Deployer")]
     );
 
+    // A run replaces and creates alike (multi-row statements).
+    let again = role(Some("web"), "Deployer", &["web-QA"]);
+    let fresh = role(None, "Auditor", &["DEV", "PROD"]);
+    let rev = apply(
+        &db,
+        vec![Mutation::PutRole(again.clone()), Mutation::PutRole(fresh.clone())],
+    )
+    .await;
+    assert_eq!(
+        s.role(Some(&pkey("web")), &rname("Deployer")).await.unwrap().unwrap(),
+        gatehouse_domain::entities::Role { revision: rev, ..again }
+    );
+    assert_eq!(
+        s.role(None, &rname("Auditor")).await.unwrap().unwrap(),
+        gatehouse_domain::entities::Role { revision: rev, ..fresh }
+    );
+    assert_eq!(s.project(&pkey("web")).await.unwrap().unwrap().revision, rev);
+    assert_eq!(
+        s.member(&pkey("web"), &Principal::User(uname("amy")))
+            .await
+            .unwrap()
+            .unwrap()
+            .roles,
+        [rname("Deployer")],
+        "a member keeps a role a run replaces"
+    );
+
     // An unknown environment is refused.
     let bad = role(None, "Bad", &["NOPE"]);
     assert!(matches!(
