@@ -3,7 +3,7 @@
 //! name — by keyset over the `members_listing` index, fast at 100,000
 //! members.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use gatehouse_authz::{self as authz, MemberSpec};
 use gatehouse_domain::StoreError;
@@ -166,6 +166,16 @@ const ROLE_ROWS: usize = 4_000;
 /// [`set`] for many members with a few statements (a run of `SetMember`s in
 /// one commit: imports, fixtures). Each member appears once in `batch`.
 pub(crate) async fn set_many<C: Conn>(c: &mut C, batch: &[&Member], cache: &mut RoleIds) -> Result<(), StoreError> {
+    // Every role name the cache does not know, resolved in one statement.
+    let unknown: BTreeSet<(&str, &str)> = batch
+        .iter()
+        .flat_map(|m| m.roles.iter().map(|r| (m.project.as_str(), r.as_str())))
+        .filter(|(project, role)| !cache.contains_key(&((*project).to_owned(), (*role).to_owned())))
+        .collect();
+    let unknown: Vec<(&str, &str)> = unknown.into_iter().collect();
+    for chunk in unknown.chunks(ROLE_ROWS) {
+        cache.extend(roles::resolve_many(c, &chunk.iter().copied().collect()).await?);
+    }
     let mut role_ids: Vec<Vec<i64>> = Vec::with_capacity(batch.len());
     for member in batch {
         require_roles(member)?;

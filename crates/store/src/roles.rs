@@ -67,14 +67,43 @@ async fn id<C: Conn>(c: &mut C, project: Option<&ProjectKey>, name: &RoleName) -
 /// The id of the role a member of `project` means by `name`: the
 /// project's role of that name, else the global one.
 pub(crate) async fn resolve<C: Conn>(c: &mut C, project: &str, name: &str) -> Result<Option<i64>, StoreError> {
-    let row = c
-        .fetch_optional(
-            "SELECT id FROM roles WHERE COALESCE(project, '') IN ($1, '') AND name = $2 \
-             ORDER BY COALESCE(project, '') DESC LIMIT 1",
-            args![project, name],
-        )
-        .await?;
-    row.map(|r| r.int("id")).transpose()
+    let found = resolve_many(c, &BTreeSet::from([(project, name)])).await?;
+    Ok(found.values().next().copied())
+}
+
+/// [`resolve`] for many (project, name) pairs in one statement: each
+/// pair's id, absent when neither the project nor the instance has a role
+/// of that name.
+pub(crate) async fn resolve_many<C: Conn>(
+    c: &mut C,
+    pairs: &BTreeSet<(&str, &str)>,
+) -> Result<HashMap<(String, String), i64>, StoreError> {
+    let mut values = Vec::with_capacity(pairs.len() * 2);
+    for (project, name) in pairs {
+        values.extend(args![*project, *name]);
+    }
+    let sql = format!(
+        "SELECT v.column1 AS wanted, r.name, r.id, COALESCE(r.project, '') AS scope FROM (VALUES {}) AS v \
+         JOIN roles r ON COALESCE(r.project, '') IN (v.column1, '') AND r.name = v.column2",
+        tuples::<C>(pairs.len(), 2)
+    );
+    // A pair may match its project's role and the global one: the
+    // project's wins.
+    let mut found: HashMap<(String, String), (bool, i64)> = HashMap::with_capacity(pairs.len());
+    for row in &c.fetch_all_sql(assembled(sql), values).await? {
+        let wanted = row.text("wanted")?;
+        let own = row.text("scope")? == wanted;
+        let id = row.int("id")?;
+        found
+            .entry((wanted, row.text("name")?))
+            .and_modify(|best| {
+                if own {
+                    *best = (true, id);
+                }
+            })
+            .or_insert((own, id));
+    }
+    Ok(found.into_iter().map(|(pair, (_, id))| (pair, id)).collect())
 }
 
 /// Inserts a role, or replaces the one with its project and name (keeping

@@ -326,6 +326,37 @@ async fn roles(db: Db) {
         "a member keeps a role a run replaces"
     );
 
+    // A member's role name means its project's role, else the global one,
+    // in a run of members as alone: deleting web's `Reader` takes it from
+    // the web members only.
+    apply(
+        &db,
+        vec![
+            Mutation::CreateProject(project("api")),
+            Mutation::CreateUser(user("bea")),
+            Mutation::CreateUser(user("cid")),
+            Mutation::SetMember(user_member("web", "bea", &["Reader", "Deployer"])),
+            Mutation::SetMember(user_member("api", "bea", &["Reader"])),
+            Mutation::SetMember(user_member("web", "cid", &["Reader", "Deployer"])),
+        ],
+    )
+    .await;
+    apply(
+        &db,
+        vec![Mutation::SetMember(user_member("web", "amy", &["Reader", "Deployer"]))],
+    )
+    .await;
+    apply(&db, vec![Mutation::DeleteRole(Some(pkey("web")), rname("Reader"))]).await;
+    for (project, name, roles) in [
+        ("web", "bea", vec![rname("Deployer")]),
+        ("web", "cid", vec![rname("Deployer")]),
+        ("web", "amy", vec![rname("Deployer")]),
+        ("api", "bea", vec![rname("Reader")]),
+    ] {
+        let member = s.member(&pkey(project), &Principal::User(uname(name))).await.unwrap();
+        assert_eq!(member.unwrap().roles, roles, "{project}/{name}");
+    }
+
     // An unknown environment is refused.
     let bad = role(None, "Bad", &["NOPE"]);
     assert!(matches!(
