@@ -230,10 +230,10 @@ const BULK_ROUTES: [&str; 3] = ["/api/v1/import", "/api/v1/export", "/api/v1/aud
 /// The time limit of [`BULK_ROUTES`].
 const BULK_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The application's router: [`ROUTES`] behind their gates, the Swagger
-/// UI, a problem+json 404 for anything else, and around everything:
-/// request ids (`X-Request-Id`, generated if absent, returned), the request
-/// log and metrics, the 1 MiB body limit and the request timeout.
+/// The application's router: [`ROUTES`] behind their gates (each with its
+/// request timeout), the Swagger UI, a problem+json 404 for anything else,
+/// and around everything: request ids (`X-Request-Id`, generated if absent,
+/// returned), the request log and metrics, the 1 MiB body limit.
 ///
 /// What wraps every request wraps the routed router once, as one service
 /// (its fallback), rather than each route: axum boxes each layer of a

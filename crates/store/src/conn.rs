@@ -4,12 +4,13 @@
 //! [`Conn::POSTGRES`].
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::future::Future;
 
 use gatehouse_domain::StoreError;
+use sqlx::{AssertSqlSafe, SqlSafeStr as _, SqlStr};
 
 use crate::error::missing;
-use sqlx::{AssertSqlSafe, SqlSafeStr as _, SqlStr};
 
 /// A statement: its text, and whether the connection keeps it prepared.
 pub(crate) struct Statement {
@@ -54,7 +55,7 @@ pub(crate) fn tuples_from<C: Conn>(first: usize, rows: usize, width: usize) -> S
             if col > 0 {
                 out.push_str(", ");
             }
-            out.push_str(&placeholder::<C>(first + row * width + col));
+            push_placeholder::<C>(&mut out, first + row * width + col);
         }
         out.push(')');
     }
@@ -64,7 +65,18 @@ pub(crate) fn tuples_from<C: Conn>(first: usize, rows: usize, width: usize) -> S
 /// The statement's `n`th placeholder (from 1): `$n` (PostgreSQL) or `?`
 /// (SQLite, numbered in the order they appear).
 pub(crate) fn placeholder<C: Conn>(n: usize) -> String {
-    if C::POSTGRES { format!("${n}") } else { "?".to_owned() }
+    let mut out = String::new();
+    push_placeholder::<C>(&mut out, n);
+    out
+}
+
+fn push_placeholder<C: Conn>(out: &mut String, n: usize) {
+    if C::POSTGRES {
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, "${n}");
+    } else {
+        out.push('?');
+    }
 }
 
 /// `UPDATE table SET column = value, … WHERE key IN (keys)`: moves every
