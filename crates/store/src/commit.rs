@@ -67,8 +67,8 @@ const BULK: usize = 1_000;
 
 /// Applies the run of `CreateUser`s, of `SetMember`s naming distinct
 /// members, of `AddGroupMember`s, or of `PutRole`s naming distinct roles,
-/// at the start of `mutations` with a few multi-row statements; answers how many it applied (0: leave it to
-/// [`mutate`]).
+/// at the start of `mutations` with a few multi-row statements; answers
+/// how many it applied (0: leave it to [`mutate`]).
 async fn bulk<C: Conn>(
     c: &mut C,
     mutations: &[Mutation],
@@ -76,26 +76,23 @@ async fn bulk<C: Conn>(
     now: OffsetDateTime,
     role_ids: &mut RoleIds,
 ) -> Result<usize, StoreError> {
-    let users: Vec<&User> = mutations
-        .iter()
-        .take(BULK)
-        .map_while(|m| if let Mutation::CreateUser(u) = m { Some(u) } else { None })
-        .collect();
+    let users: Vec<&User> = leading(mutations, |m| match m {
+        Mutation::CreateUser(user) => Some(user),
+        _ => None,
+    });
     if users.len() > 1 {
-        let names: Vec<String> = users.iter().map(|u| u.username.as_str().to_owned()).collect();
-        users::create_many(c, &users, rev, now)
-            .await
-            .map_err(|e| in_context(e, || describe_run("create users", &names)))?;
+        users::create_many(c, &users, rev, now).await.map_err(|e| {
+            in_context(e, || {
+                let names: Vec<String> = users.iter().map(|u| u.username.as_str().to_owned()).collect();
+                describe_run("create users", &names)
+            })
+        })?;
         return Ok(users.len());
     }
-    let joins: Vec<(&GroupName, &Username)> = mutations
-        .iter()
-        .take(BULK)
-        .map_while(|m| match m {
-            Mutation::AddGroupMember(group, user) => Some((group, user)),
-            _ => None,
-        })
-        .collect();
+    let joins: Vec<(&GroupName, &Username)> = leading(mutations, |m| match m {
+        Mutation::AddGroupMember(group, user) => Some((group, user)),
+        _ => None,
+    });
     if joins.len() > 1 {
         groups::add_members(c, &joins, rev, now).await.map_err(|e| {
             in_context(e, || {
@@ -106,50 +103,46 @@ async fn bulk<C: Conn>(
         return Ok(joins.len());
     }
     let mut seen = HashSet::new();
-    let roles: Vec<&Role> = mutations
-        .iter()
-        .take(BULK)
-        .map_while(|m| match m {
-            Mutation::PutRole(role) if seen.insert((role.project.as_ref(), &role.name)) => Some(role),
-            _ => None,
-        })
-        .collect();
-    if roles.len() > 1 {
-        roles::put_many(c, &roles, rev).await.map_err(|e| {
+    let puts: Vec<&Role> = leading(mutations, |m| match m {
+        Mutation::PutRole(role) if seen.insert((role.project.as_ref(), &role.name)) => Some(role),
+        _ => None,
+    });
+    if puts.len() > 1 {
+        roles::put_many(c, &puts, rev).await.map_err(|e| {
             in_context(e, || {
-                let names: Vec<String> = roles
+                let names: Vec<String> = puts
                     .iter()
-                    .map(|r| {
-                        r.project
-                            .as_ref()
-                            .map_or_else(|| r.name.to_string(), |p| format!("{p}/{}", r.name))
-                    })
+                    .map(|r| roles::display(r.project.as_ref(), &r.name))
                     .collect();
                 describe_run("put roles", &names)
             })
         })?;
-        return Ok(roles.len());
+        return Ok(puts.len());
     }
     let mut seen = HashSet::new();
-    let members: Vec<&Member> = mutations
-        .iter()
-        .take(BULK)
-        .map_while(|m| match m {
-            Mutation::SetMember(member) if seen.insert((&member.project, &member.principal)) => Some(member),
-            _ => None,
-        })
-        .collect();
+    let members: Vec<&Member> = leading(mutations, |m| match m {
+        Mutation::SetMember(member) if seen.insert((&member.project, &member.principal)) => Some(member),
+        _ => None,
+    });
     if members.len() > 1 {
-        let names: Vec<String> = members
-            .iter()
-            .map(|m| format!("{}/{}", m.project, m.principal.name()))
-            .collect();
-        members::set_many(c, &members, role_ids)
-            .await
-            .map_err(|e| in_context(e, || describe_run("set members", &names)))?;
+        members::set_many(c, &members, role_ids).await.map_err(|e| {
+            in_context(e, || {
+                let names: Vec<String> = members
+                    .iter()
+                    .map(|m| format!("{}/{}", m.project, m.principal.name()))
+                    .collect();
+                describe_run("set members", &names)
+            })
+        })?;
         return Ok(members.len());
     }
     Ok(0)
+}
+
+/// What `pick` takes of the first [`BULK`] mutations, up to the first it
+/// does not.
+fn leading<'m, T>(mutations: &'m [Mutation], pick: impl FnMut(&'m Mutation) -> Option<T>) -> Vec<T> {
+    mutations.iter().take(BULK).map_while(pick).collect()
 }
 
 /// "create users `a` … `z` (40)", for conflicts in a bulk statement.

@@ -26,7 +26,8 @@ fn scope(project: Option<&ProjectKey>) -> String {
     project.map(|p| p.as_str().to_owned()).unwrap_or_default()
 }
 
-fn display(project: Option<&ProjectKey>, name: &RoleName) -> String {
+/// `project/name`, or `name` for a global role (in messages).
+pub(crate) fn display(project: Option<&ProjectKey>, name: &RoleName) -> String {
     match project {
         Some(p) => format!("{p}/{name}"),
         None => name.as_str().to_owned(),
@@ -109,64 +110,13 @@ pub(crate) async fn resolve_many<C: Conn>(
 /// Inserts a role, or replaces the one with its project and name (keeping
 /// its members); its environments are replaced by the role's list.
 pub(crate) async fn put<C: Conn>(c: &mut C, role: &Role, revision: u64) -> Result<(), StoreError> {
-    let project = role.project.as_ref();
-    let (categories, actions) = (to_json(&role.categories)?, to_json(&role.actions)?);
-    let id = match id(c, project, &role.name).await? {
-        Some(id) => {
-            c.execute(
-                "UPDATE roles SET description = $2, role_type = $3, mode = $4, categories = $5, actions = $6, \
-                 revision = $7 WHERE id = $1",
-                args![
-                    id,
-                    role.description.as_str(),
-                    role.role_type.as_str(),
-                    mode_str(role.mode),
-                    categories,
-                    actions,
-                    int(revision)?,
-                ],
-            )
-            .await?;
-            c.execute("DELETE FROM role_environments WHERE role_id = $1", args![id])
-                .await?;
-            id
-        }
-        None => {
-            let row = c
-                .fetch_one(
-                    "INSERT INTO roles (project, name, description, role_type, mode, categories, actions, revision) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                    args![
-                        project.map(|p| p.as_str().to_owned()),
-                        role.name.as_str(),
-                        role.description.as_str(),
-                        role.role_type.as_str(),
-                        mode_str(role.mode),
-                        categories,
-                        actions,
-                        int(revision)?,
-                    ],
-                )
-                .await?;
-            row.int("id")?
-        }
-    };
-    for (ord, env) in (0_i64..).zip(&role.environments) {
-        c.execute(
-            "INSERT INTO role_environments (role_id, environment, ord) VALUES ($1, $2, $3)",
-            args![id, env.as_str(), ord],
-        )
-        .await?;
-    }
-    if let Some(project) = project {
-        projects::touch(c, project.as_str(), revision).await?;
-    }
-    Ok(())
+    put_many(c, &[role], revision).await
 }
 
 /// Puts each role of `batch` (distinct by scope and name) as [`put`] does:
-/// the new ones in one multi-row insert, every environment list in
-/// another, and one touch of the projects whose roles changed.
+/// replaced one by one, the new ones in one multi-row insert, every
+/// environment list in another, and one touch of the projects whose roles
+/// changed.
 pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64) -> Result<(), StoreError> {
     let mut keys = Vec::with_capacity(batch.len() * 2);
     for role in batch {
@@ -185,7 +135,9 @@ pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64)
     let (existing, fresh): (Vec<&Role>, Vec<&Role>) = batch.iter().partition(|role| ids.contains_key(&key(role)));
     // Replacements are rare in a run (an import puts what differs): one by one.
     for role in existing {
-        put(c, role, revision).await?;
+        if let Some(id) = ids.get(&key(role)) {
+            replace(c, *id, role, revision).await?;
+        }
     }
     if !fresh.is_empty() {
         let mut values = Vec::with_capacity(fresh.len() * 8);
@@ -209,24 +161,24 @@ pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64)
         for row in &c.fetch_all_sql(assembled(sql), values).await? {
             ids.insert((row.text("scope")?, row.text("name")?), row.int("id")?);
         }
-        let mut environments = Vec::new();
-        for role in &fresh {
-            let id = *ids
-                .get(&key(role))
-                .ok_or_else(|| missing("role", &display(role.project.as_ref(), &role.name)))?;
-            for (ord, env) in (0_i64..).zip(&role.environments) {
-                environments.extend(args![id, env.as_str(), ord]);
-            }
+    }
+    let mut environments = Vec::new();
+    for role in batch {
+        let id = *ids
+            .get(&key(role))
+            .ok_or_else(|| missing("role", &display(role.project.as_ref(), &role.name)))?;
+        for (ord, env) in (0_i64..).zip(&role.environments) {
+            environments.extend(args![id, env.as_str(), ord]);
         }
-        // At most 1,000 rows (3,000 parameters) a statement, whatever the
-        // roles' environment counts.
-        for chunk in environments.chunks(3 * 1_000) {
-            let sql = format!(
-                "INSERT INTO role_environments (role_id, environment, ord) VALUES {}",
-                tuples::<C>(chunk.len() / 3, 3)
-            );
-            c.execute_sql(assembled(sql), chunk.to_vec()).await?;
-        }
+    }
+    // At most 1,000 rows (3,000 parameters) a statement, whatever the
+    // roles' environment counts.
+    for chunk in environments.chunks(3 * 1_000) {
+        let sql = format!(
+            "INSERT INTO role_environments (role_id, environment, ord) VALUES {}",
+            tuples::<C>(chunk.len() / 3, 3)
+        );
+        c.execute_sql(assembled(sql), chunk.to_vec()).await?;
     }
     let projects: BTreeSet<&str> = batch
         .iter()
@@ -243,6 +195,28 @@ pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64)
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Replaces the columns of the role `id` by `role`'s, as of `revision`,
+/// and drops its environment list (the caller writes the new one).
+async fn replace<C: Conn>(c: &mut C, id: i64, role: &Role, revision: u64) -> Result<(), StoreError> {
+    c.execute(
+        "UPDATE roles SET description = $2, role_type = $3, mode = $4, categories = $5, actions = $6, \
+         revision = $7 WHERE id = $1",
+        args![
+            id,
+            role.description.as_str(),
+            role.role_type.as_str(),
+            mode_str(role.mode),
+            to_json(&role.categories)?,
+            to_json(&role.actions)?,
+            int(revision)?,
+        ],
+    )
+    .await?;
+    c.execute("DELETE FROM role_environments WHERE role_id = $1", args![id])
+        .await?;
     Ok(())
 }
 

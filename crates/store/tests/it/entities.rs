@@ -17,6 +17,18 @@ fn all() -> PageRequest {
     }
 }
 
+/// The roles `user` holds directly in `project` (it must be a member).
+async fn user_roles(db: &Db, project: &str, user: &str) -> Vec<gatehouse_domain::names::RoleName> {
+    let member = db
+        .store
+        .member(&pkey(project), &Principal::User(uname(user)))
+        .await
+        .unwrap();
+    member
+        .unwrap_or_else(|| panic!("{user} is not a member of {project}"))
+        .roles
+}
+
 async fn users(db: Db) {
     let s = &db.store;
     let rev = apply(
@@ -290,14 +302,7 @@ async fn roles(db: Db) {
             ..replaced
         }
     );
-    assert_eq!(
-        s.member(&pkey("web"), &Principal::User(uname("amy")))
-            .await
-            .unwrap()
-            .unwrap()
-            .roles,
-        [rname("Deployer")]
-    );
+    assert_eq!(user_roles(&db, "web", "amy").await, [rname("Deployer")]);
 
     // A run replaces and creates alike (multi-row statements).
     let again = role(Some("web"), "Deployer", &["web-QA"]);
@@ -317,11 +322,7 @@ async fn roles(db: Db) {
     );
     assert_eq!(s.project(&pkey("web")).await.unwrap().unwrap().revision, rev);
     assert_eq!(
-        s.member(&pkey("web"), &Principal::User(uname("amy")))
-            .await
-            .unwrap()
-            .unwrap()
-            .roles,
+        user_roles(&db, "web", "amy").await,
         [rname("Deployer")],
         "a member keeps a role a run replaces"
     );
@@ -353,8 +354,7 @@ async fn roles(db: Db) {
         ("web", "amy", vec![rname("Deployer")]),
         ("api", "bea", vec![rname("Reader")]),
     ] {
-        let member = s.member(&pkey(project), &Principal::User(uname(name))).await.unwrap();
-        assert_eq!(member.unwrap().roles, roles, "{project}/{name}");
+        assert_eq!(user_roles(&db, project, name).await, roles, "{project}/{name}");
     }
 
     // An unknown environment is refused.
