@@ -9,7 +9,7 @@ use gatehouse_domain::entities::Role;
 use gatehouse_domain::names::{EnvName, ProjectKey, RoleName};
 
 use crate::codec::{self, from_json, int, mode_str, to_json, uint};
-use crate::conn::{Conn, Row, args, assembled, touch_each, tuples};
+use crate::conn::{Arg, Conn, Row, args, assembled, touch_each, tuples};
 use crate::error::missing;
 use crate::projects;
 
@@ -144,14 +144,9 @@ pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64)
         for role in &fresh {
             values.extend(args![
                 role.project.as_ref().map(|p| p.as_str().to_owned()),
-                role.name.as_str(),
-                role.description.as_str(),
-                role.role_type.as_str(),
-                mode_str(role.mode),
-                to_json(&role.categories)?,
-                to_json(&role.actions)?,
-                int(revision)?,
+                role.name.as_str()
             ]);
+            values.extend(content(role, revision)?);
         }
         let sql = format!(
             "INSERT INTO roles (project, name, description, role_type, mode, categories, actions, revision) \
@@ -198,21 +193,28 @@ pub(crate) async fn put_many<C: Conn>(c: &mut C, batch: &[&Role], revision: u64)
     Ok(())
 }
 
+/// What a put writes of a role besides its scope and name, in the order of
+/// both statements: description, type, mode, categories, actions, revision.
+fn content(role: &Role, revision: u64) -> Result<Vec<Arg>, StoreError> {
+    Ok(args![
+        role.description.as_str(),
+        role.role_type.as_str(),
+        mode_str(role.mode),
+        to_json(&role.categories)?,
+        to_json(&role.actions)?,
+        int(revision)?,
+    ])
+}
+
 /// Replaces the columns of the role `id` by `role`'s, as of `revision`,
 /// and drops its environment list (the caller writes the new one).
 async fn replace<C: Conn>(c: &mut C, id: i64, role: &Role, revision: u64) -> Result<(), StoreError> {
+    let mut values = args![id];
+    values.extend(content(role, revision)?);
     c.execute(
         "UPDATE roles SET description = $2, role_type = $3, mode = $4, categories = $5, actions = $6, \
          revision = $7 WHERE id = $1",
-        args![
-            id,
-            role.description.as_str(),
-            role.role_type.as_str(),
-            mode_str(role.mode),
-            to_json(&role.categories)?,
-            to_json(&role.actions)?,
-            int(revision)?,
-        ],
+        values,
     )
     .await?;
     c.execute("DELETE FROM role_environments WHERE role_id = $1", args![id])
