@@ -8,7 +8,7 @@ use std::fmt;
 use crate::ids::{ActionId, EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::scope::TokenScope;
 use crate::sets::ActionSet;
-use crate::snapshot::{ALL_SLOTS, Snapshot, Via, is_admin_flag, is_blocked_flag, is_known_flag};
+use crate::snapshot::{ALL_SLOTS, HotAccess, PermRef, Snapshot, Via, is_admin_flag, is_blocked_flag, is_known_flag};
 
 /// A question: may `user` do `action` in `project` (in `environment`)?
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -168,6 +168,18 @@ impl Snapshot {
     /// An unknown action, or an environment-scoped action without environment.
     #[inline]
     pub fn check(&self, q: &Query) -> Result<bool, QueryError> {
+        self.check_finding(q, |project| project.find(q.user))
+    }
+
+    /// [`Snapshot::check`], given what `find` answers for the project's
+    /// entry: the user's permission run there ([`HotAccess::find`]), or a
+    /// run found earlier by a caller that looked ahead (`check_each`).
+    #[inline(always)]
+    pub(crate) fn check_finding(
+        &self,
+        q: &Query,
+        find: impl FnOnce(&HotAccess) -> Option<PermRef>,
+    ) -> Result<bool, QueryError> {
         let Some(place) = self.place(q)? else {
             return Ok(false);
         };
@@ -181,7 +193,7 @@ impl Snapshot {
         if is_admin_flag(flags) {
             return Ok(true);
         }
-        Ok(project.allows_bit(q.user, place.bit, self.shared_perms()))
+        Ok(find(project).is_some_and(|r| project.run_allows(r, place.bit, self.shared_perms())))
     }
 
     /// The environment slots of `project` in which `user` may do `action`:
@@ -239,8 +251,11 @@ impl Snapshot {
         if is_admin_flag(flags) {
             return Ok(Explanation::Allow(smallvec::smallvec![Grant::PlatformAdmin]));
         }
-        if !hot.allows_bit(q.user, place.bit, self.shared_perms()) {
-            return Ok(Explanation::Deny(hot.denial(q.user, q.action, self.shared_perms())));
+        let Some(run) = hot.find(q.user) else {
+            return Ok(Explanation::Deny(Denial::NotAMember));
+        };
+        if !hot.run_allows(run, place.bit, self.shared_perms()) {
+            return Ok(Explanation::Deny(hot.denial(run, q.action, self.shared_perms())));
         }
         // An allow names every grant, from the project's cold tables.
         let Some(project) = self.project(q.project) else {

@@ -17,7 +17,7 @@ use foldhash::fast::RandomState;
 use super::ALL_SLOTS;
 use super::bits::{Layout, Word, has_bit};
 use super::pairs::SortedPairs;
-use super::table::MemberTable;
+use super::table::{MemberTable, Slots};
 use crate::check::Denial;
 use crate::ids::{ActionId, GroupId, RoleId, UserId};
 use crate::sets::ActionSet;
@@ -202,27 +202,37 @@ impl SourceSets {
 }
 
 /// The part of a project's access that checks read, kept inline in the
-/// snapshot's hot table (one fewer pointer to chase per check).
+/// snapshot's hot table (one fewer pointer to chase per check): two fat
+/// pointers, 32 bytes, two entries to a cache line.
 #[derive(Clone, Debug, Default)]
+#[repr(align(32))]
 pub(crate) struct HotAccess {
-    // INVARIANT: `live` is false exactly for removed or never-made projects.
-    live: bool,
-    table: MemberTable,
+    table: Slots,
+    // INVARIANT: empty exactly for removed or never-made projects (a live
+    // project without members holds one unused word).
     words: Arc<[Word]>,
 }
+
+// Two entries to a 64-byte line: a check reads one line of the table.
+const _: () = assert!(size_of::<HotAccess>() == 32);
 
 impl HotAccess {
     /// Whether the project exists.
     #[inline]
     pub(crate) fn is_live(&self) -> bool {
-        self.live
+        !self.words.is_empty()
     }
 
-    /// Whether the user's permissions set `bit` ([`Layout::bit`]): its own
-    /// run's, or its shared set's.
+    /// The user's permission run, if it is a member.
     #[inline]
-    pub(crate) fn allows_bit(&self, user: UserId, bit: u32, shared: &SharedPerms) -> bool {
-        let Some(r) = self.table.get(user) else { return false };
+    pub(crate) fn find(&self, user: UserId) -> Option<PermRef> {
+        self.table.get(user)
+    }
+
+    /// Whether the permission run `r` ([`HotAccess::find`]) sets `bit`:
+    /// its own words, or its shared set's.
+    #[inline]
+    pub(crate) fn run_allows(&self, r: PermRef, bit: u32, shared: &SharedPerms) -> bool {
         let (set, own) = split(run_in(&self.words, r));
         has_bit(own, bit) || has_bit(shared.run(set), bit)
     }
@@ -238,13 +248,10 @@ impl HotAccess {
         self.table.prefetch(user);
     }
 
-    /// Asks the CPU to fetch the start of the user's permission run (a
-    /// hint; reads the user's slot).
+    /// Asks the CPU to fetch the start of the permission run `r` (a hint).
     #[inline]
-    pub(crate) fn prefetch_run(&self, user: UserId) {
-        if let Some(r) = self.table.get(user)
-            && let Some(first) = self.words.get(unpack(r).0)
-        {
+    pub(crate) fn prefetch_run(&self, r: PermRef) {
+        if let Some(first) = self.words.get(unpack(r).0) {
             mem_prefetch::prefetch_read_data::<Word, 3>(first);
         }
     }
@@ -275,15 +282,12 @@ impl HotAccess {
     /// Whether `other` is this table, unchanged: every member has the same
     /// run of the same words (shared sets aside).
     pub(crate) fn same_runs(&self, other: &Self) -> bool {
-        self.live == other.live && self.table.ptr_eq(&other.table) && Arc::ptr_eq(&self.words, &other.words)
+        self.table.ptr_eq(&other.table) && Arc::ptr_eq(&self.words, &other.words)
     }
 
-    /// Why a check this table denies is denied: not a member, or no role
-    /// naming the action, or not in this environment.
-    pub(crate) fn denial(&self, user: UserId, action: ActionId, shared: &SharedPerms) -> Denial {
-        let Some(r) = self.table.get(user) else {
-            return Denial::NotAMember;
-        };
+    /// Why a member whose permission run `r` does not allow a check is
+    /// denied: no role naming the action, or not in this environment.
+    pub(crate) fn denial(&self, r: PermRef, action: ActionId, shared: &SharedPerms) -> Denial {
         let (set, own) = split(run_in(&self.words, r));
         if Layout::names(own, action) || Layout::names(shared.run(set), action) {
             Denial::EnvironmentNotGranted
@@ -315,10 +319,15 @@ pub(crate) struct Access {
 impl Access {
     /// The hot part, for the snapshot's check table.
     pub(crate) fn hot(&self) -> HotAccess {
+        let words = if self.perms.words.is_empty() {
+            // A live project's entry is told from a removed one's by its words.
+            Arc::from([NO_SHARED_SET])
+        } else {
+            Arc::clone(&self.perms.words)
+        };
         HotAccess {
-            live: true,
-            table: self.table.clone(),
-            words: Arc::clone(&self.perms.words),
+            table: self.table.slots(),
+            words,
         }
     }
 

@@ -13,8 +13,8 @@ use imbl::OrdMap;
 use super::access::{self, Access, HotAccess, RoleGrant, SharedSets, Source, Via};
 use super::bits::Word;
 use super::{
-    EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, Snapshot, UserData,
-    pack_env,
+    EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, RoleEntry, Snapshot,
+    UserData, pack_env,
 };
 use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
@@ -590,7 +590,7 @@ impl Snapshot {
             return Ok(Stale::Nothing);
         };
         for role in &data.roles {
-            self.roles.set(role.index(), None);
+            self.roles.set(role.index(), RoleEntry::default());
         }
         for env in &data.envs {
             if let Some(name) = self.env_name(*env).map(str::to_owned) {
@@ -674,10 +674,10 @@ impl Snapshot {
                 continue;
             }
             stale.extend(self.projects_using(role));
-            if let Some(Some(r)) = self.roles.get_mut(role.index()) {
-                let r = Arc::make_mut(r);
+            if let Some(mut r) = self.role_data(role).cloned() {
                 r.envs.retain(|e| *e != env);
                 r.env_mask &= !(1u64 << data.slot);
+                self.roles.set(role.index(), RoleEntry::new(r));
             }
         }
         match data.project {
@@ -757,7 +757,7 @@ impl Snapshot {
         if let Some(role) = existing {
             let shared = self.is_shared_role(role);
             let stale = self.projects_using(role);
-            self.roles.set(role.index(), Some(Arc::new(data)));
+            self.roles.set(role.index(), RoleEntry::new(data));
             // A role changing between Project Admin and another type (not
             // an edit SPEC allows) would move between the shared sets and
             // the projects' own runs: rebuild what holds it.
@@ -782,7 +782,7 @@ impl Snapshot {
             return Err(ModelError::AlreadyExists(spec.name.clone()));
         }
         let role = RoleId(next_id(self.roles.len()));
-        self.roles.push(Some(Arc::new(data)));
+        self.roles.push(RoleEntry::new(data));
         match project {
             Some(p) => self.with_project(p, |_, d| d.roles.push(role)),
             None => {
@@ -843,7 +843,7 @@ impl Snapshot {
             }
         }
         let shared = self.is_shared_role(role);
-        self.roles.set(role.index(), None);
+        self.roles.set(role.index(), RoleEntry::default());
         if shared {
             // Sets that held it now grant without it (no one holds them).
             self.refresh_shared();

@@ -19,7 +19,7 @@ use crate::chunk_vec::ChunkVec;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
-pub(crate) use access::{Access, HotAccess, SharedPerms, SharedSets, SnapshotPerms, Via, unpack};
+pub(crate) use access::{Access, HotAccess, PermRef, SharedPerms, SharedSets, SnapshotPerms, Via, unpack};
 pub(crate) use bits::Layout;
 
 /// A model that cannot be compiled, or a change that cannot be applied.
@@ -150,6 +150,35 @@ pub(crate) struct RoleData {
     pub(crate) env_mask: u64,
 }
 
+/// A role as the snapshot keeps it: its data, and what it grants inline,
+/// since explanations read the grant of every role a user holds (one
+/// load from the roles' table, rather than the table, then the data).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RoleEntry {
+    // INVARIANT: `actions`, `env_mask` and `admin` are `data`'s actions,
+    // environment slots and whether it is the ADMIN role (empty, 0 and
+    // false without data).
+    actions: ActionSet,
+    env_mask: u64,
+    admin: bool,
+    data: Option<Arc<RoleData>>,
+}
+
+impl RoleEntry {
+    pub(crate) fn new(data: RoleData) -> Self {
+        Self {
+            actions: data.actions,
+            env_mask: data.env_mask,
+            admin: data.role_type == RoleType::Admin,
+            data: Some(Arc::new(data)),
+        }
+    }
+
+    fn data(&self) -> Option<&RoleData> {
+        self.data.as_deref()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct ProjectData {
     pub(crate) key: Arc<str>,
@@ -202,7 +231,7 @@ pub struct Snapshot {
     // Read by explanations, reverse questions and edits.
     users: ChunkVec<Option<Arc<UserData>>>,
     groups: ChunkVec<Option<Arc<GroupData>>>,
-    roles: ChunkVec<Option<Arc<RoleData>>>,
+    roles: ChunkVec<RoleEntry>,
     user_names: PMap<Arc<str>, UserId>,
     group_names: PMap<Arc<str>, GroupId>,
     project_names: PMap<Arc<str>, ProjectId>,
@@ -562,7 +591,7 @@ impl Snapshot {
     /// The roles whose environments include `env`.
     pub(crate) fn roles_naming(&self, env: EnvId) -> impl Iterator<Item = RoleId> + '_ {
         self.roles.iter().enumerate().filter_map(move |(i, role)| {
-            let role = role.as_ref()?;
+            let role = role.data()?;
             role.envs
                 .contains(&env)
                 .then(|| RoleId(u32::try_from(i).unwrap_or(u32::MAX)))
@@ -582,7 +611,7 @@ impl Snapshot {
     }
 
     pub(crate) fn role_data(&self, role: RoleId) -> Option<&RoleData> {
-        self.roles.get(role.index()).and_then(Option::as_deref)
+        self.roles.get(role.index()).and_then(RoleEntry::data)
     }
 
     /// The slot of `env` as seen from `project`: `None` when the environment
@@ -621,9 +650,10 @@ impl Snapshot {
         self.role_grant_with(role, project.admin_removed)
     }
 
+    #[inline]
     pub(crate) fn role_grant_with(&self, role: RoleId, admin_removed: ActionSet) -> (ActionSet, u64) {
-        match self.role_data(role) {
-            Some(r) if r.role_type == RoleType::Admin => (r.actions.difference(admin_removed), r.env_mask),
+        match self.roles.get(role.index()) {
+            Some(r) if r.admin => (r.actions.difference(admin_removed), r.env_mask),
             Some(r) => (r.actions, r.env_mask),
             None => (ActionSet::EMPTY, 0),
         }
@@ -634,6 +664,15 @@ impl Snapshot {
     pub(crate) fn prefetch_flags(&self, user: UserId) {
         if let Some(flags) = self.user_flags.get(user.index()) {
             mem_prefetch::prefetch_read_data::<u8, 3>(flags);
+        }
+    }
+
+    /// Asks the CPU to fetch the project's entry of the check table into
+    /// cache (a hint).
+    #[inline]
+    pub(crate) fn prefetch_hot(&self, project: ProjectId) {
+        if let Some(hot) = self.hot.get(project.index()) {
+            mem_prefetch::prefetch_read_data::<HotAccess, 3>(hot);
         }
     }
 

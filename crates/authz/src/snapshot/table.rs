@@ -8,20 +8,19 @@ use crate::ids::UserId;
 
 const MIN_SLOTS: usize = 8;
 
-/// Users of one project and their role-set index.
+/// The slots of a member table, read-only: what checks read (the
+/// snapshot's check table keeps these, two words, without the count).
 #[derive(Clone, Debug)]
-pub(crate) struct MemberTable {
-    // INVARIANT: `slots.len()` is a power of two, at most 3/4 full; a
-    // slot is 0 (empty) or `(user + 1) << 32 | set`; linear probing with no
-    // tombstones (removal shifts entries back).
+pub(crate) struct Slots {
+    // INVARIANT: the length is a power of two (at least MIN_SLOTS); a slot
+    // is 0 (empty) or `(user + 1) << 32 | value`; linear probing with no
+    // tombstones (removal shifts entries back), never full.
     slots: Arc<[u64]>,
-    shift: u32,
-    len: usize,
 }
 
-impl Default for MemberTable {
+impl Default for Slots {
     fn default() -> Self {
-        Self::with_capacity(0)
+        Self::empty(MIN_SLOTS)
     }
 }
 
@@ -30,24 +29,34 @@ fn key(user: UserId) -> u64 {
     u64::from(user.0) + 1
 }
 
-impl MemberTable {
-    pub(crate) fn with_capacity(entries: usize) -> Self {
-        let slots = (entries * 4 / 3 + 1).next_power_of_two().max(MIN_SLOTS);
+/// Fibonacci hashing: the high bits of the product spread dense ids;
+/// `shift` leaves log2(slots) of them.
+#[inline]
+fn home_of(key: u64, shift: u32) -> usize {
+    // the shift leaves at most log2(slots) bits.
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+}
+
+impl Slots {
+    fn empty(len: usize) -> Self {
         Self {
-            slots: vec![0; slots].into(),
-            shift: 64 - slots.trailing_zeros(),
-            len: 0,
+            slots: vec![0; len].into(),
         }
+    }
+
+    /// The shift that leaves log2(len) bits of a 64-bit hash.
+    #[inline]
+    fn shift(&self) -> u32 {
+        // The length is a power of two, 2^k: shift by 64 − k.
+        u64::BITS - self.slots.len().trailing_zeros()
     }
 
     #[inline]
     fn home(&self, user: UserId) -> usize {
-        // Fibonacci hashing: the high bits of the product spread dense ids.
-        // the shift leaves at most log2(slots) bits.
-        (key(user).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+        home_of(key(user), self.shift())
     }
 
-    /// The role-set index of `user`, if it is in the table.
+    /// The value of `user`, if it is in the table.
     #[inline]
     pub(crate) fn get(&self, user: UserId) -> Option<u32> {
         let mask = self.slots.len() - 1;
@@ -59,7 +68,7 @@ impl MemberTable {
                 return None;
             }
             if slot >> 32 == wanted {
-                // the low half is the set index.
+                // the low half is the value.
                 return Some(slot as u32);
             }
             i = (i + 1) & mask;
@@ -82,6 +91,45 @@ impl MemberTable {
         })
     }
 
+    /// Whether both are the same slots (one shared copy).
+    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.slots, &other.slots)
+    }
+}
+
+/// Users of one project and their role-set index: the slots, and how many
+/// are taken.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MemberTable {
+    // INVARIANT: at most 3/4 of the slots are taken; `len` of them.
+    slots: Slots,
+    len: usize,
+}
+
+impl MemberTable {
+    pub(crate) fn with_capacity(entries: usize) -> Self {
+        Self {
+            slots: Slots::empty((entries * 4 / 3 + 1).next_power_of_two().max(MIN_SLOTS)),
+            len: 0,
+        }
+    }
+
+    /// The slots, shared (for the check table).
+    pub(crate) fn slots(&self) -> Slots {
+        self.slots.clone()
+    }
+
+    /// The role-set index of `user`, if it is in the table.
+    #[inline]
+    pub(crate) fn get(&self, user: UserId) -> Option<u32> {
+        self.slots.get(user)
+    }
+
+    /// Every (user, value) pair, in slot order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (UserId, u32)> + '_ {
+        self.slots.iter()
+    }
+
     /// Sets `user`'s set index (inserting it), or removes it with `None`.
     /// Answers the index it replaced.
     pub(crate) fn set(&mut self, user: UserId, set: Option<u32>) -> Option<u32> {
@@ -90,7 +138,7 @@ impl MemberTable {
             (None, None) => {}
             (Some(_), None) => self.remove(user),
             (_, Some(set)) => {
-                if previous.is_none() && (self.len + 1) * 4 > self.slots.len() * 3 {
+                if previous.is_none() && (self.len + 1) * 4 > self.slots.slots.len() * 3 {
                     self.grow();
                 }
                 self.insert(user, set, previous.is_none());
@@ -108,10 +156,10 @@ impl MemberTable {
     }
 
     fn insert(&mut self, user: UserId, set: u32, new: bool) {
-        let mask = self.slots.len() - 1;
+        let mut i = self.slots.home(user);
+        let slots = Arc::make_mut(&mut self.slots.slots);
+        let mask = slots.len() - 1;
         let wanted = key(user);
-        let mut i = self.home(user);
-        let slots = Arc::make_mut(&mut self.slots);
         while slots[i] != 0 && slots[i] >> 32 != wanted {
             i = (i + 1) & mask;
         }
@@ -122,11 +170,11 @@ impl MemberTable {
     }
 
     fn remove(&mut self, user: UserId) {
-        let mask = self.slots.len() - 1;
+        let mut hole = self.slots.home(user);
+        let shift = self.slots.shift();
+        let slots = Arc::make_mut(&mut self.slots.slots);
+        let mask = slots.len() - 1;
         let wanted = key(user);
-        let mut hole = self.home(user);
-        let shift = self.shift;
-        let slots = Arc::make_mut(&mut self.slots);
         while slots[hole] >> 32 != wanted {
             hole = (hole + 1) & mask;
         }
@@ -136,8 +184,7 @@ impl MemberTable {
         // their home lies at or before it.
         let mut i = (hole + 1) & mask;
         while slots[i] != 0 {
-            // the shift leaves at most log2(slots) bits.
-            let home = ((slots[i] >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize;
+            let home = home_of(slots[i] >> 32, shift);
             if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
                 slots[hole] = slots[i];
                 slots[i] = 0;
@@ -147,14 +194,9 @@ impl MemberTable {
         }
     }
 
-    /// Whether both are the same table (one shared copy).
-    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.slots, &other.slots)
-    }
-
     /// Approximate heap bytes.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.slots.len() * 8
+        self.slots.slots.len() * 8
     }
 }
 
@@ -183,7 +225,7 @@ mod tests {
                 };
                 prop_assert_eq!(previous, expected);
                 prop_assert_eq!(table.len, model.len());
-                prop_assert!(table.slots.len() * 3 >= table.len * 4, "at most 3/4 full");
+                prop_assert!(table.slots.slots.len() * 3 >= table.len * 4, "at most 3/4 full");
             }
             for user in 0..64 {
                 prop_assert_eq!(table.get(UserId(user)), model.get(&user).copied());

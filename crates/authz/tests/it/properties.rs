@@ -342,7 +342,8 @@ fn assert_matches_reference(s: &Snapshot, model: &Model) {
 
 /// `check_each` answers every question as `check` does, in order: the
 /// valid questions of the universe, each also without its environment
-/// (an error for an environment-scoped action).
+/// (an error for an environment-scoped action); and so do batches shorter
+/// than its pipeline (every prefix of up to 40 questions).
 fn assert_batch_answers_as_check(s: &Snapshot, u: &Universe) {
     let mut queries = Vec::new();
     for_each_question(u, |user, action, project, env| {
@@ -354,6 +355,10 @@ fn assert_batch_answers_as_check(s: &Snapshot, u: &Universe) {
     let one_by_one: Vec<_> = queries.iter().map(|q| s.check(q)).collect();
     let batch: Vec<_> = s.check_each(&queries).collect();
     assert_eq!(batch, one_by_one, "check_each answers as check, in order");
+    for n in 0..=queries.len().min(40) {
+        let short: Vec<_> = s.check_each(&queries[..n]).collect();
+        assert_eq!(short, one_by_one[..n], "a batch of {n} answers as check");
+    }
 }
 
 /// Every (user, action, project, env) decision of a snapshot, by names.
