@@ -140,21 +140,35 @@ pub(crate) struct Source {
 /// map per project, the largest part of a project's cold tables at a
 /// million users), while one project holds a few hundred distinct sets at
 /// most, found by comparing short slices. Compiling keeps an index of its
-/// own while it interns every member.
+/// own while it interns every member. The sets lie end to end in one
+/// array (an explanation reads its user's set without chasing a pointer
+/// per set, and a copy for an edit copies two arrays).
 #[derive(Clone, Debug, Default)]
 struct SourceSets {
-    // INVARIANT: `sets` are distinct; `uses[i]` counts users holding set
-    // i; `perm[i]` is the interned permission of set i (for a live set).
-    sets: Vec<Arc<[Source]>>,
+    // INVARIANT: set i is `sources[ends[i - 1]..ends[i]]` (from 0 for the
+    // first); the sets are distinct; `uses[i]` counts users holding set i;
+    // `perm[i]` is the interned permission of set i (for a live set).
+    sources: Vec<Source>,
+    ends: Vec<u32>,
     uses: Vec<u32>,
     perm: Vec<PermRef>,
 }
 
 impl SourceSets {
+    /// Every set, in index order.
+    fn iter(&self) -> impl Iterator<Item = &[Source]> {
+        (0..self.ends.len()).map(|i| self.get(i as u32))
+    }
+
+    /// How many sets are interned, live or dead.
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     /// The index of the set `sources`, if interned (live or dead).
     fn find(&self, sources: &[Source]) -> Option<u32> {
         // A project holds far fewer than 2^32 distinct source sets.
-        self.sets.iter().position(|s| **s == *sources).map(|i| i as u32)
+        self.iter().position(|s| s == sources).map(|i| i as u32)
     }
 
     /// The set's index, interning it (its permission from `perm_of`);
@@ -178,9 +192,11 @@ impl SourceSets {
             return i;
         }
         let perm = perm_of(sources, &self.perm);
-        // A project holds far fewer than 2^32 distinct source sets.
-        let i = self.sets.len() as u32;
-        self.sets.push(sources.into());
+        // A project holds far fewer than 2^32 distinct source sets, and
+        // sources.
+        let i = self.ends.len() as u32;
+        self.sources.extend_from_slice(sources);
+        self.ends.push(self.sources.len() as u32);
         self.uses.push(1);
         self.perm.push(perm);
         i
@@ -192,8 +208,17 @@ impl SourceSets {
         }
     }
 
+    #[inline]
     fn get(&self, index: u32) -> &[Source] {
-        self.sets.get(index as usize).map_or(&[], |s| s)
+        let i = index as usize;
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied(),
+            None => Some(0),
+        };
+        match (start, self.ends.get(i)) {
+            (Some(start), Some(end)) => self.sources.get(start as usize..*end as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
     fn live(&self) -> usize {
@@ -367,7 +392,7 @@ impl Access {
     ) -> Self {
         let mut runs = RunBuilder::default();
         let mut sets = SourceSets::default();
-        let mut known_sets: Interned<Arc<[Source]>, u32> = Interned::default();
+        let mut known_sets: Interned<Box<[Source]>, u32> = Interned::default();
         let mut table = MemberTable::with_capacity(size_hint);
         let mut user_sets: Vec<(UserId, u32)> = Vec::with_capacity(size_hint);
         // One buffer for every user's sources: a set is copied only when new.
@@ -380,10 +405,8 @@ impl Access {
             }
             let found = known_sets.get(sources.as_slice()).copied();
             let set = sets.intern_at(found, &sources, |sources, _| runs.intern(run_of(sources)));
-            if found.is_none()
-                && let Some(new) = sets.sets.last()
-            {
-                known_sets.insert(Arc::clone(new), set);
+            if found.is_none() {
+                known_sets.insert(sources.as_slice().into(), set);
             }
             user_sets.push((user, set));
             table.set(user, Some(sets.perm[set as usize]));
@@ -426,7 +449,7 @@ impl Access {
 
     /// Whether dead source sets outnumber live ones enough to rebuild.
     pub(crate) fn needs_compaction(&self) -> bool {
-        let total = self.sets.sets.len();
+        let total = self.sets.len();
         (total > 32 && self.sets.live() * 2 < total) || self.perms.words.len() > MAX_WORDS
     }
 
@@ -438,9 +461,8 @@ impl Access {
         let sets = Arc::make_mut(&mut self.sets);
         // Every set, dead ones too (a dead set taken up again is recomputed
         // anyway, see `SourceSets::intern_at`; refreshing it keeps it tidy).
-        for (i, sources) in sets.sets.iter().enumerate() {
-            sets.perm[i] = runs.intern(run_of(sources));
-        }
+        let perm: Vec<PermRef> = sets.iter().map(|sources| runs.intern(run_of(sources))).collect();
+        sets.perm = perm;
         self.perms = Perms {
             words: runs.words.into(),
         };
@@ -453,7 +475,6 @@ impl Access {
     /// Whether any user here holds `role`.
     pub(crate) fn uses_role(&self, role: RoleId) -> bool {
         self.sets
-            .sets
             .iter()
             .zip(&self.sets.uses)
             .any(|(s, uses)| *uses > 0 && s.iter().any(|x| x.role == role))
