@@ -15,7 +15,7 @@ use imbl::{HashMap as PMap, OrdMap, OrdSet};
 
 use crate::account::AccountPermissions;
 use crate::catalogue::{Catalogue, RoleType};
-use crate::chunk_vec::ChunkVec;
+use crate::chunk_vec::{ChunkVec, SHARED_CHUNK_BITS, SharedVec};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
@@ -217,7 +217,7 @@ pub struct Snapshot {
     user_flags: ChunkVec<u8>,
     // INVARIANT: `hot[p]` is `projects[p].access.hot()` (not live when the
     // project is absent); `env_slots[e]` packs `envs[e]` (see `pack_env`).
-    hot: ChunkVec<HotAccess>,
+    hot: ChunkVec<HotAccess, SHARED_CHUNK_BITS>,
     env_slots: ChunkVec<u64>,
     // The distinct sets of global roles (but Project Admin) held in some
     // project, and what each grants: project runs refer to them by index.
@@ -226,12 +226,12 @@ pub struct Snapshot {
     // every snapshot `compile` or `apply_all` returns (edits refresh `hot`
     // once at the end, so that a bulk edit does not copy a table per change).
     stale_hot: Vec<ProjectId>,
-    projects: ChunkVec<Option<Arc<ProjectData>>>,
-    envs: ChunkVec<Option<EnvData>>,
+    projects: SharedVec<Option<Arc<ProjectData>>>,
+    envs: SharedVec<Option<EnvData>>,
     // Read by explanations, reverse questions and edits.
-    users: ChunkVec<Option<Arc<UserData>>>,
-    groups: ChunkVec<Option<Arc<GroupData>>>,
-    roles: ChunkVec<RoleEntry>,
+    users: SharedVec<Option<Arc<UserData>>>,
+    groups: SharedVec<Option<Arc<GroupData>>>,
+    roles: SharedVec<RoleEntry>,
     user_names: PMap<Arc<str>, UserId>,
     group_names: PMap<Arc<str>, GroupId>,
     project_names: PMap<Arc<str>, ProjectId>,
@@ -319,11 +319,11 @@ impl Snapshot {
             env_slots: ChunkVec::default(),
             shared: Arc::default(),
             stale_hot: Vec::new(),
-            projects: ChunkVec::default(),
-            envs: ChunkVec::default(),
-            users: ChunkVec::default(),
-            groups: ChunkVec::default(),
-            roles: ChunkVec::default(),
+            projects: SharedVec::default(),
+            envs: SharedVec::default(),
+            users: SharedVec::default(),
+            groups: SharedVec::default(),
+            roles: SharedVec::default(),
             user_names: PMap::new(),
             group_names: PMap::new(),
             project_names: PMap::new(),
