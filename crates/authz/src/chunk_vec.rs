@@ -90,7 +90,7 @@ impl<T: Clone + Default, const BITS: u32> ChunkVec<T, BITS> {
 }
 
 /// A [`ChunkVec`] of shared values in small chunks, itself shared: for the
-/// snapshot's large tables (users, groups, projects, roles), which most
+/// snapshot's large tables (users, groups, projects, roles, environments), which most
 /// changes do not write to (a clone counts one reference) and a change
 /// writes to in few places (a written chunk counts one reference more for
 /// each of its `2^SHARED_CHUNK_BITS` items).
@@ -129,7 +129,7 @@ mod tests {
 
     use proptest::test_runner::TestCaseError;
 
-    use super::{ChunkVec, PLAIN_CHUNK_BITS, SHARED_CHUNK_BITS};
+    use super::{ChunkVec, PLAIN_CHUNK_BITS, SHARED_CHUNK_BITS, SharedVec};
 
     /// Applies `ops` (push, or write at an index) to a chunked vector of
     /// `2^BITS`-item chunks and to a `Vec`, and compares them, and a clone
@@ -171,5 +171,29 @@ mod tests {
             behaves_like_a_vec_with::<PLAIN_CHUNK_BITS>(&ops)?;
             behaves_like_a_vec_with::<SHARED_CHUNK_BITS>(&ops)?;
         }
+    }
+
+    #[test]
+    fn a_shared_vec_clone_sees_none_of_the_later_writes() {
+        let mut written: SharedVec<u32> = SharedVec::default();
+        for i in 0..300 {
+            assert_eq!(written.push(i), i as usize);
+        }
+        let earlier = written.clone();
+        assert!(written.set(5, 99));
+        if let Some(item) = written.get_mut(200) {
+            *item = 7;
+        }
+        written.push(1_000);
+        assert!(!written.set(301, 1), "out of range");
+        assert_eq!(
+            (written.get(5), written.get(200), written.get(300)),
+            (Some(&99), Some(&7), Some(&1_000))
+        );
+        assert_eq!(
+            (earlier.get(5), earlier.get(200), earlier.get(300)),
+            (Some(&5), Some(&200), None)
+        );
+        assert_eq!((written.len(), earlier.len()), (301, 300));
     }
 }

@@ -10,7 +10,7 @@
 //! a project role changes without touching the memberships.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use foldhash::fast::RandomState;
 
@@ -344,9 +344,10 @@ pub(crate) struct Access {
 impl Access {
     /// The hot part, for the snapshot's check table.
     pub(crate) fn hot(&self) -> HotAccess {
+        // A live project's entry is told from a removed one's by its words.
+        static NO_MEMBERS: LazyLock<Arc<[Word]>> = LazyLock::new(|| Arc::from([NO_SHARED_SET]));
         let words = if self.perms.words.is_empty() {
-            // A live project's entry is told from a removed one's by its words.
-            Arc::from([NO_SHARED_SET])
+            Arc::clone(&NO_MEMBERS)
         } else {
             Arc::clone(&self.perms.words)
         };

@@ -1,7 +1,7 @@
 //! Incremental edits that the random properties found wrong once, kept as
 //! named cases.
 
-use gatehouse_authz::{Change, Explanation, Grant, GroupSpec, Model, UserSpec};
+use gatehouse_authz::{Change, Denial, Explanation, Grant, GroupSpec, Model, UserSpec};
 
 use crate::fixtures::{allows, compile, group, member, platform, project, role, user};
 
@@ -123,4 +123,41 @@ fn a_global_role_edit_reaches_every_holder_and_project_admin_stays_per_project()
     };
     assert_eq!(grants.len(), 1);
     assert!(grants.iter().all(|g| after.grant_allows(g, &q)));
+}
+
+/// A question resolved before its project was removed is answered about
+/// an unknown project, not a project the user is not a member of; a
+/// project without members stays known.
+#[test]
+fn a_removed_project_is_unknown_and_an_empty_one_is_not() {
+    let mut model = Model::new(&platform());
+    model.users.push(UserSpec::person("dev"));
+    model.projects.push(project("web"));
+    model.projects.push(project("empty"));
+    model
+        .roles
+        .push(role("Reader", None, &["repository.read"], &["DEV", "PROD"]));
+    model.members.push(member("web", user("dev"), &["Reader"]));
+    let before = compile(&model);
+    let in_web = before
+        .query("dev", "repository.read", "web", Some("DEV"))
+        .unwrap()
+        .unwrap();
+    let in_empty = before
+        .query("dev", "repository.read", "empty", Some("DEV"))
+        .unwrap()
+        .unwrap();
+    assert!(before.explain(&in_web).unwrap().is_allow());
+    assert_eq!(
+        before.explain(&in_empty).unwrap(),
+        Explanation::Deny(Denial::NotAMember)
+    );
+
+    let after = before.apply(&Change::RemoveProject("web".into())).unwrap();
+    assert_eq!(
+        after.explain(&in_web).unwrap(),
+        Explanation::Deny(Denial::UnknownProject)
+    );
+    assert!(!after.check(&in_web).unwrap());
+    assert_eq!(after.explain(&in_empty).unwrap(), Explanation::Deny(Denial::NotAMember));
 }
