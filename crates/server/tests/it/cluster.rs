@@ -191,15 +191,26 @@ async fn min_revision_on_a_lagging_instance_waits_or_answers_stale_never_older()
         c.poll_interval_ms = 60_000;
     })
     .await;
-    let created = a
-        .post(
-            "/api/v1/projects",
-            &a.admin,
-            &json!({"key": "late", "display_name": "Late"}),
-        )
-        .await;
-    assert_eq!(created.status, 201);
-    let revision: u64 = created.header("gatehouse-revision").unwrap().parse().unwrap();
+    // Its follower probes the store once at start (covering the gap
+    // between loading the model and listening); on a loaded machine that
+    // probe can come after a first write, so write until it lags.
+    let mut revision = 0;
+    for attempt in 0..5 {
+        let key = if attempt == 0 {
+            "late".to_owned()
+        } else {
+            format!("late{attempt}")
+        };
+        let created = a
+            .post("/api/v1/projects", &a.admin, &json!({"key": key, "display_name": key}))
+            .await;
+        assert_eq!(created.status, 201);
+        revision = created.header("gatehouse-revision").unwrap().parse().unwrap();
+        let (_, ready) = readyz(&lagging).await;
+        if ready["snapshot_revision"].as_u64().unwrap() < revision {
+            break;
+        }
+    }
 
     // Freshness is visible: the store is ahead of the snapshot.
     let (status, ready) = readyz(&lagging).await;
