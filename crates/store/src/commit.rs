@@ -83,8 +83,7 @@ async fn bulk<C: Conn>(
     if users.len() > 1 {
         users::create_many(c, &users, rev, now).await.map_err(|e| {
             in_context(e, || {
-                let names: Vec<String> = users.iter().map(|u| u.username.as_str().to_owned()).collect();
-                describe_run("create users", &names)
+                describe_run("create users", &users, |u| u.username.as_str().to_owned())
             })
         })?;
         return Ok(users.len());
@@ -96,8 +95,7 @@ async fn bulk<C: Conn>(
     if joins.len() > 1 {
         groups::add_members(c, &joins, rev, now).await.map_err(|e| {
             in_context(e, || {
-                let names: Vec<String> = joins.iter().map(|(g, u)| format!("{g}/{u}")).collect();
-                describe_run("add group members", &names)
+                describe_run("add group members", &joins, |(g, u)| format!("{g}/{u}"))
             })
         })?;
         return Ok(joins.len());
@@ -110,11 +108,7 @@ async fn bulk<C: Conn>(
     if puts.len() > 1 {
         roles::put_many(c, &puts, rev).await.map_err(|e| {
             in_context(e, || {
-                let names: Vec<String> = puts
-                    .iter()
-                    .map(|r| roles::display(r.project.as_ref(), &r.name))
-                    .collect();
-                describe_run("put roles", &names)
+                describe_run("put roles", &puts, |r| roles::display(r.project.as_ref(), &r.name))
             })
         })?;
         return Ok(puts.len());
@@ -127,11 +121,9 @@ async fn bulk<C: Conn>(
     if members.len() > 1 {
         members::set_many(c, &members, role_ids).await.map_err(|e| {
             in_context(e, || {
-                let names: Vec<String> = members
-                    .iter()
-                    .map(|m| format!("{}/{}", m.project, m.principal.name()))
-                    .collect();
-                describe_run("set members", &names)
+                describe_run("set members", &members, |m| {
+                    format!("{}/{}", m.project, m.principal.name())
+                })
             })
         })?;
         return Ok(members.len());
@@ -145,11 +137,12 @@ fn leading<'m, T>(mutations: &'m [Mutation], pick: impl FnMut(&'m Mutation) -> O
     mutations.iter().take(BULK).map_while(pick).collect()
 }
 
-/// "create users `a` … `z` (40)", for conflicts in a bulk statement.
-fn describe_run(what: &str, names: &[String]) -> String {
-    match names {
-        [first, .., last] => format!("{what} `{first}` … `{last}` ({})", names.len()),
-        [one] => format!("{what} `{one}`"),
+/// "create users `a` … `z` (40)", for conflicts in a bulk statement: the
+/// run's first and last items named by `name`, and how many there are.
+fn describe_run<T>(what: &str, run: &[T], name: impl Fn(&T) -> String) -> String {
+    match run {
+        [first, .., last] => format!("{what} `{}` … `{}` ({})", name(first), name(last), run.len()),
+        [one] => format!("{what} `{}`", name(one)),
         [] => what.to_owned(),
     }
 }
