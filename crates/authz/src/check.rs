@@ -255,6 +255,10 @@ impl Snapshot {
             return Ok(Explanation::Deny(Denial::NotAMember));
         };
         if !hot.run_allows(run, place.bit, self.shared_perms()) {
+            // A member whose every role was removed is a member no more.
+            if self.lost_every_role(q.project, q.user) {
+                return Ok(Explanation::Deny(Denial::NotAMember));
+            }
             return Ok(Explanation::Deny(hot.denial(run, q.action, self.shared_perms())));
         }
         // An allow names every grant, from the project's cold tables.

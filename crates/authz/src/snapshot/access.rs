@@ -79,21 +79,50 @@ struct Perms {
 }
 
 impl Perms {
-    fn run(&self, r: PermRef) -> &[Word] {
-        run_in(&self.words, r)
-    }
-
     /// The reference of `run`: one of `known` whose words are `run`, or a
     /// new one appended.
     fn intern(&mut self, run: Vec<Word>, known: &[PermRef]) -> PermRef {
-        if let Some(r) = known.iter().find(|r| self.run(**r) == run.as_slice()) {
+        let mut edit = self.edit();
+        let r = edit.intern(run, known);
+        edit.finish();
+        r
+    }
+
+    /// Appends runs to a copy of the words, made at the first new run and
+    /// stored by [`PermsEdit::finish`].
+    fn edit(&mut self) -> PermsEdit<'_> {
+        PermsEdit {
+            perms: self,
+            words: None,
+        }
+    }
+}
+
+/// Runs interned into a project's words during one edit: the words are
+/// copied once, however many new runs are appended.
+struct PermsEdit<'a> {
+    perms: &'a mut Perms,
+    words: Option<Vec<Word>>,
+}
+
+impl PermsEdit<'_> {
+    /// As [`Perms::intern`].
+    fn intern(&mut self, run: Vec<Word>, known: &[PermRef]) -> PermRef {
+        let current = self.words.as_deref().unwrap_or(&self.perms.words);
+        if let Some(r) = known.iter().find(|r| run_in(current, **r) == run.as_slice()) {
             return *r;
         }
-        let mut words = self.words.to_vec();
+        let words = self.words.get_or_insert_with(|| self.perms.words.to_vec());
         let r = pack(words.len(), run.len());
         words.extend_from_slice(&run);
-        self.words = words.into();
         r
+    }
+
+    /// Stores the words, with every run appended.
+    fn finish(self) {
+        if let Some(words) = self.words {
+            self.perms.words = words.into();
+        }
     }
 }
 
@@ -379,6 +408,13 @@ impl Access {
         self.user_sets.get(user).is_some()
     }
 
+    /// Whether `user` holds a role here for which `live` holds.
+    pub(crate) fn holds_any(&self, user: UserId, live: impl Fn(RoleId) -> bool) -> bool {
+        self.user_sets
+            .get(user)
+            .is_some_and(|set| self.sets.get(set).iter().any(|s| live(s.role)))
+    }
+
     /// The users with a role here.
     pub(crate) fn users(&self) -> impl Iterator<Item = UserId> + '_ {
         self.table.iter().map(|(u, _)| u)
@@ -446,6 +482,67 @@ impl Access {
         });
         self.user_sets.set(user, Some(set));
         self.table.set(user, Some(sets.perm[set as usize]));
+    }
+
+    /// Takes `role` out of every source set (the role is gone, and every
+    /// membership's grant of it): the holders of a set that named it move
+    /// to the set without it, or leave when nothing is left. Each distinct
+    /// set is worked out once, where [`Access::set_user`] per holder would
+    /// read every holder's memberships again and look for its set.
+    pub(crate) fn drop_role(&mut self, role: RoleId, mut run_of: impl FnMut(&[Source]) -> Vec<Word>) {
+        // What the holders of each set naming the role keep (one entry per
+        // distinct remainder, with its set's index once known), and which
+        // of them each such set's holders move to.
+        let mut kept: Vec<(Vec<Source>, Option<u32>)> = Vec::new();
+        let mut moves: Vec<(u32, usize)> = Vec::new();
+        let mut distinct: Interned<Vec<Source>, usize> = Interned::default();
+        for (i, (sources, uses)) in self.sets.iter().zip(&self.sets.uses).enumerate() {
+            if *uses == 0 || !sources.iter().any(|s| s.role == role) {
+                continue;
+            }
+            let rest: Vec<Source> = sources.iter().copied().filter(|s| s.role != role).collect();
+            let at = *distinct.entry(rest).or_insert_with_key(|rest| {
+                kept.push((rest.clone(), None));
+                kept.len() - 1
+            });
+            // A project holds far fewer than 2^32 distinct source sets.
+            moves.push((i as u32, at));
+        }
+        if moves.is_empty() {
+            return;
+        }
+        drop(distinct);
+        {
+            let index: Interned<&[Source], u32> = self.sets.iter().zip(0..).collect();
+            for (sources, set) in &mut kept {
+                *set = index.get(sources.as_slice()).copied();
+            }
+        }
+        let sets = Arc::make_mut(&mut self.sets);
+        let mut perms = self.perms.edit();
+        let mut pairs: Vec<(UserId, u32)> = Vec::new();
+        for (user, old) in self.user_sets.iter() {
+            let target = moves
+                .binary_search_by_key(&old, |m| m.0)
+                .ok()
+                .and_then(|m| moves.get(m))
+                .and_then(|m| kept.get_mut(m.1));
+            let Some((sources, known)) = target else {
+                pairs.push((user, old));
+                continue;
+            };
+            sets.release(old);
+            if sources.is_empty() {
+                self.table.set(user, None);
+                continue;
+            }
+            let set = sets.intern_at(*known, sources, |sources, known| perms.intern(run_of(sources), known));
+            *known = Some(set);
+            pairs.push((user, set));
+            self.table.set(user, Some(sets.perm[set as usize]));
+        }
+        perms.finish();
+        self.user_sets = SortedPairs::from_pairs(pairs);
     }
 
     /// Whether dead source sets outnumber live ones enough to rebuild.

@@ -9,6 +9,7 @@ mod edit;
 mod pairs;
 mod table;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use imbl::{HashMap as PMap, OrdMap, OrdSet};
@@ -190,7 +191,9 @@ pub(crate) struct ProjectData {
     pub(crate) users: OrdMap<UserId, Arc<[RoleId]>>,
     pub(crate) groups: OrdMap<GroupId, Arc<[RoleId]>>,
     // INVARIANT: for every user u, `access` maps u to the sorted union of
-    // `users[u]` and `groups[g]` over u's groups g (absent when empty).
+    // `users[u]` and `groups[g]` over u's groups g (absent when empty), but
+    // for removed roles, which either may name or not (see
+    // `Snapshot::removed_roles_held`).
     pub(crate) access: Access,
 }
 
@@ -245,6 +248,11 @@ pub struct Snapshot {
     // INVARIANT: every entry's project exists and its environment, if any,
     // exists and is visible in that project (edits cascade removals).
     resources: Resources,
+    // Whether memberships may still name a removed global role: removing
+    // one held everywhere only empties it (see `remove_role`), and every
+    // reader of memberships skips a removed role (`is_live_role`). False
+    // in every compiled snapshot.
+    removed_roles_held: bool,
 }
 
 /// Read-only view of a role.
@@ -330,6 +338,7 @@ impl Snapshot {
             env_names: PMap::new(),
             global_roles: OrdMap::new(),
             global_env_slots: 0,
+            removed_roles_held: false,
             global_envs: Vec::new(),
             admins: OrdSet::new(),
             resources: OrdMap::new(),
@@ -516,21 +525,55 @@ impl Snapshot {
     /// its groups.
     #[must_use]
     pub fn is_member(&self, user: UserId, project: ProjectId) -> bool {
-        self.project(project).is_some_and(|p| p.access.has_member(user))
+        self.project(project).is_some_and(|p| self.holds_role_in(p, user))
+    }
+
+    /// Whether `user` holds a role that still exists in the project.
+    pub(crate) fn holds_role_in(&self, project: &ProjectData, user: UserId) -> bool {
+        if self.removed_roles_held {
+            project.access.holds_any(user, |role| self.is_live_role(role))
+        } else {
+            project.access.has_member(user)
+        }
+    }
+
+    /// Whether `user`, in `project`'s member table, holds only removed
+    /// roles there (a member no more); false without a removed role held.
+    pub(crate) fn lost_every_role(&self, project: ProjectId, user: UserId) -> bool {
+        self.removed_roles_held && !self.project(project).is_some_and(|p| self.holds_role_in(p, user))
     }
 
     /// A project's direct user members and their roles.
-    pub fn user_members(&self, project: ProjectId) -> impl Iterator<Item = (UserId, &[RoleId])> + '_ {
+    pub fn user_members(&self, project: ProjectId) -> impl Iterator<Item = (UserId, Cow<'_, [RoleId]>)> + '_ {
         self.project(project)
             .into_iter()
-            .flat_map(|p| p.users.iter().map(|(u, r)| (*u, &**r)))
+            .flat_map(|p| p.users.iter().filter_map(|(u, r)| Some((*u, self.live_roles(r)?))))
     }
 
     /// A project's group members and their roles.
-    pub fn group_members_of(&self, project: ProjectId) -> impl Iterator<Item = (GroupId, &[RoleId])> + '_ {
+    pub fn group_members_of(&self, project: ProjectId) -> impl Iterator<Item = (GroupId, Cow<'_, [RoleId]>)> + '_ {
         self.project(project)
             .into_iter()
-            .flat_map(|p| p.groups.iter().map(|(g, r)| (*g, &**r)))
+            .flat_map(|p| p.groups.iter().filter_map(|(g, r)| Some((*g, self.live_roles(r)?))))
+    }
+
+    /// A membership's roles that still exist; `None` when none does (the
+    /// membership went with its last role).
+    fn live_roles<'a>(&self, roles: &'a [RoleId]) -> Option<Cow<'a, [RoleId]>> {
+        let every = !self.removed_roles_held || roles.iter().all(|r| self.is_live_role(*r));
+        let roles: Cow<'a, [RoleId]> = if every {
+            Cow::Borrowed(roles)
+        } else {
+            Cow::Owned(roles.iter().copied().filter(|r| self.is_live_role(*r)).collect())
+        };
+        (!roles.is_empty()).then_some(roles)
+    }
+
+    /// Whether `role` exists (memberships may name a removed global role
+    /// until they are next rebuilt: see `removed_roles_held`).
+    #[inline]
+    pub(crate) fn is_live_role(&self, role: RoleId) -> bool {
+        self.role_data(role).is_some()
     }
 
     /// The platform admins who are not disabled (active, invited or locked).

@@ -161,3 +161,78 @@ fn a_removed_project_is_unknown_and_an_empty_one_is_not() {
     assert!(!after.check(&in_web).unwrap());
     assert_eq!(after.explain(&in_empty).unwrap(), Explanation::Deny(Denial::NotAMember));
 }
+
+/// Removing a global role held in every project leaves the projects as
+/// they were and the role behind in no answer: a member who held only it
+/// is a member no more, one who held another role keeps that one, and the
+/// next change to a member's entry, a new role of the same name included,
+/// finds nothing of it.
+#[test]
+fn a_removed_global_role_is_gone_from_every_membership() {
+    let mut model = Model::new(&platform());
+    for name in ["ann", "bob", "cy"] {
+        model.users.push(UserSpec::person(name));
+    }
+    model.groups.push(GroupSpec {
+        name: "team".into(),
+        members: vec!["bob".into()],
+    });
+    model.projects.push(project("web"));
+    model
+        .roles
+        .push(role("Reader", None, &["repository.read"], &["DEV", "PROD"]));
+    model
+        .roles
+        .push(role("Deployer", None, &["repository.deploy"], &["DEV"]));
+    model.members.push(member("web", user("ann"), &["Reader"]));
+    model
+        .members
+        .push(member("web", group("team"), &["Reader", "Deployer"]));
+    let before = compile(&model);
+    let question = |s: &gatehouse_authz::Snapshot, who: &str, action: &str| {
+        s.query(who, action, "web", Some("DEV")).unwrap().unwrap()
+    };
+
+    let after = before
+        .apply(&Change::RemoveRole {
+            project: None,
+            name: "Reader".into(),
+        })
+        .unwrap();
+    let web = after.project_id("web").unwrap();
+    let ann = after.user_id("ann").unwrap();
+    let bob = after.user_id("bob").unwrap();
+    assert_eq!(
+        after.explain(&question(&after, "ann", "repository.read")).unwrap(),
+        Explanation::Deny(Denial::NotAMember)
+    );
+    assert!(!after.is_member(ann, web));
+    assert_eq!(after.user_members(web).count(), 0);
+    assert!(!allows(&after, "bob", "repository.read", "web", Some("DEV")));
+    assert!(allows(&after, "bob", "repository.deploy", "web", Some("DEV")));
+    assert!(after.is_member(bob, web));
+    let held: Vec<Vec<&str>> = after
+        .group_members_of(web)
+        .map(|(_, roles)| roles.iter().map(|r| after.role(*r).unwrap().name()).collect())
+        .collect();
+    assert_eq!(held, vec![vec!["Deployer"]]);
+
+    // A role of the same name is a new role: no one holds it.
+    let again = after
+        .apply_all(&[
+            Change::PutRole(role("Reader", None, &["repository.read"], &["DEV"])),
+            Change::AddGroupMember {
+                group: "team".into(),
+                user: "cy".into(),
+            },
+        ])
+        .unwrap();
+    for who in ["ann", "bob", "cy"] {
+        assert!(!allows(&again, who, "repository.read", "web", Some("DEV")), "{who}");
+    }
+    assert!(allows(&again, "cy", "repository.deploy", "web", Some("DEV")));
+    assert_eq!(
+        again.explain(&question(&again, "ann", "repository.read")).unwrap(),
+        Explanation::Deny(Denial::NotAMember)
+    );
+}

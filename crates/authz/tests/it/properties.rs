@@ -234,6 +234,32 @@ fn resource_view(s: &Snapshot) -> Vec<(String, String, String, Option<String>)> 
         .collect()
 }
 
+/// Each project's members by name: its direct and group memberships with
+/// their roles, and every user who holds a role there.
+fn membership_view(s: &Snapshot) -> Vec<String> {
+    let roles = |ids: &[gatehouse_authz::RoleId]| {
+        let mut names: Vec<&str> = ids.iter().map(|r| s.role(*r).unwrap().name()).collect();
+        names.sort_unstable();
+        names.join(",")
+    };
+    let mut out = Vec::new();
+    for (key, project) in s.projects() {
+        for (user, held) in s.user_members(project) {
+            out.push(format!("{key} user {} {}", s.user_name(user).unwrap(), roles(&held)));
+        }
+        for (group, held) in s.group_members_of(project) {
+            out.push(format!("{key} group {} {}", s.group_name(group).unwrap(), roles(&held)));
+        }
+        for (name, user) in s.users() {
+            if s.is_member(user, project) {
+                out.push(format!("{key} member {name}"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Every question worth asking of a model: its names plus unknown ones.
 struct Universe {
     users: Vec<String>,
@@ -717,6 +743,7 @@ proptest! {
             let diff = first_difference(&decisions(&s, &u), &decisions(&fresh, &u));
             prop_assert!(diff.is_none(), "after {:?}: {}", change, diff.unwrap_or_default());
             prop_assert_eq!(resource_view(&s), resource_view(&fresh), "after {:?}", change);
+            prop_assert_eq!(membership_view(&s), membership_view(&fresh), "after {:?}", change);
             for r in &model.resources {
                 let (key, env) = s.resolve_resource(&r.resource_type, &r.name).unwrap();
                 prop_assert_eq!((key, env), (r.project.as_str(), r.environment.as_deref()));
