@@ -1,10 +1,12 @@
 //! A persistent vector: fixed-size chunks behind `Arc`, so that a snapshot
 //! derived from another copies only the chunk it changes. A chunk is one
 //! allocation holding its items (`Arc<[T]>`, the last one padded with
-//! defaults), so a read chases two pointers, not three. [`SharedVec`] puts
-//! the list of chunks of a large table behind one more, so that a snapshot
-//! that does not write to it shares it with one reference.
+//! defaults), so a read chases two pointers, not three. [`SharedVec`] keeps
+//! the list of chunks of a large table in pages behind one more pointer, so
+//! that a snapshot that does not write to it shares it with one reference
+//! and one that does copies a page of the list, not all of it.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// The chunk size (as a power of two) of vectors of plain values, whose
@@ -15,26 +17,94 @@ pub(crate) const PLAIN_CHUNK_BITS: u32 = 10;
 /// a hundred users copies a hundred chunks.
 pub(crate) const SHARED_CHUNK_BITS: u32 = 7;
 
-/// A vector whose clones share every chunk they have not written to;
-/// chunks of `2^BITS` items.
-#[derive(Clone, Debug)]
-pub(crate) struct ChunkVec<T, const BITS: u32 = PLAIN_CHUNK_BITS> {
-    // INVARIANT: every chunk holds exactly `2^BITS` items; the items at
-    // `len` and after are defaults, never read.
-    chunks: Vec<Arc<[T]>>,
-    len: usize,
+/// Where a [`ChunkVec`] keeps its chunks.
+pub(crate) trait Chunks<T>: Clone + Default {
+    fn chunk(&self, index: usize) -> Option<&Arc<[T]>>;
+    fn chunk_mut(&mut self, index: usize) -> Option<&mut Arc<[T]>>;
+    fn push_chunk(&mut self, chunk: Arc<[T]>);
+    fn each<'a>(&'a self) -> impl Iterator<Item = &'a Arc<[T]>>
+    where
+        T: 'a;
 }
 
-impl<T, const BITS: u32> Default for ChunkVec<T, BITS> {
+/// A plain list: a read chases one pointer to the chunk; a clone counts a
+/// reference per chunk.
+impl<T> Chunks<T> for Vec<Arc<[T]>> {
+    #[inline]
+    fn chunk(&self, index: usize) -> Option<&Arc<[T]>> {
+        self.get(index)
+    }
+
+    fn chunk_mut(&mut self, index: usize) -> Option<&mut Arc<[T]>> {
+        self.get_mut(index)
+    }
+
+    fn push_chunk(&mut self, chunk: Arc<[T]>) {
+        self.push(chunk);
+    }
+
+    fn each<'a>(&'a self) -> impl Iterator<Item = &'a Arc<[T]>>
+    where
+        T: 'a,
+    {
+        self.iter()
+    }
+}
+
+/// The number of chunks (as a power of two) in one page of a paged list.
+const PAGE_BITS: u32 = 6;
+
+/// A list of chunks kept in pages of `2^PAGE_BITS` chunks, itself shared:
+/// a clone counts one reference, and a write copies the list of pages, one
+/// page and one chunk (at a million users about 300 references counted,
+/// where a plain list counts one per chunk, 7,800). A read chases one
+/// pointer more.
+pub(crate) type Paged<T> = Arc<ChunkVec<Arc<[T]>, PAGE_BITS>>;
+
+impl<T: Clone + Default> Chunks<T> for Paged<T> {
+    #[inline]
+    fn chunk(&self, index: usize) -> Option<&Arc<[T]>> {
+        self.get(index)
+    }
+
+    fn chunk_mut(&mut self, index: usize) -> Option<&mut Arc<[T]>> {
+        Arc::make_mut(self).get_mut(index)
+    }
+
+    fn push_chunk(&mut self, chunk: Arc<[T]>) {
+        Arc::make_mut(self).push(chunk);
+    }
+
+    fn each<'a>(&'a self) -> impl Iterator<Item = &'a Arc<[T]>>
+    where
+        T: 'a,
+    {
+        self.iter()
+    }
+}
+
+/// A vector whose clones share every chunk they have not written to;
+/// chunks of `2^BITS` items, listed in `L`.
+#[derive(Clone, Debug)]
+pub(crate) struct ChunkVec<T, const BITS: u32 = PLAIN_CHUNK_BITS, L = Vec<Arc<[T]>>> {
+    // INVARIANT: every chunk holds exactly `2^BITS` items; the items at
+    // `len` and after are defaults, never read.
+    chunks: L,
+    len: usize,
+    _items: PhantomData<T>,
+}
+
+impl<T, const BITS: u32, L: Default> Default for ChunkVec<T, BITS, L> {
     fn default() -> Self {
         Self {
-            chunks: Vec::new(),
+            chunks: L::default(),
             len: 0,
+            _items: PhantomData,
         }
     }
 }
 
-impl<T: Clone + Default, const BITS: u32> ChunkVec<T, BITS> {
+impl<T: Clone + Default, const BITS: u32, L: Chunks<T>> ChunkVec<T, BITS, L> {
     const CHUNK_LEN: usize = 1 << BITS;
     const CHUNK_MASK: usize = Self::CHUNK_LEN - 1;
 
@@ -48,7 +118,7 @@ impl<T: Clone + Default, const BITS: u32> ChunkVec<T, BITS> {
             return None;
         }
         self.chunks
-            .get(index >> BITS)
+            .chunk(index >> BITS)
             .and_then(|chunk| chunk.get(index & Self::CHUNK_MASK))
     }
 
@@ -67,7 +137,7 @@ impl<T: Clone + Default, const BITS: u32> ChunkVec<T, BITS> {
         if index >= self.len {
             return None;
         }
-        let chunk = self.chunks.get_mut(index >> BITS)?;
+        let chunk = self.chunks.chunk_mut(index >> BITS)?;
         Arc::make_mut(chunk).get_mut(index & Self::CHUNK_MASK)
     }
 
@@ -75,7 +145,8 @@ impl<T: Clone + Default, const BITS: u32> ChunkVec<T, BITS> {
     pub(crate) fn push(&mut self, value: T) -> usize {
         let index = self.len;
         if index & Self::CHUNK_MASK == 0 {
-            self.chunks.push((0..Self::CHUNK_LEN).map(|_| T::default()).collect());
+            self.chunks
+                .push_chunk((0..Self::CHUNK_LEN).map(|_| T::default()).collect());
         }
         self.len += 1;
         if let Some(slot) = self.get_mut(index) {
@@ -85,41 +156,16 @@ impl<T: Clone + Default, const BITS: u32> ChunkVec<T, BITS> {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks.iter().flat_map(|chunk| chunk.iter()).take(self.len)
+        self.chunks.each().flat_map(|chunk| chunk.iter()).take(self.len)
     }
 }
 
-/// A [`ChunkVec`] of shared values in small chunks, itself shared: for the
-/// snapshot's large tables (users, groups, projects, roles, environments), which most
-/// changes do not write to (a clone counts one reference) and a change
-/// writes to in few places (a written chunk counts one reference more for
-/// each of its `2^SHARED_CHUNK_BITS` items).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct SharedVec<T>(Arc<ChunkVec<T, SHARED_CHUNK_BITS>>);
-
-impl<T> std::ops::Deref for SharedVec<T> {
-    type Target = ChunkVec<T, SHARED_CHUNK_BITS>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl<T: Clone + Default> SharedVec<T> {
-    /// Replaces the item at `index`; false when `index` is out of range.
-    pub(crate) fn set(&mut self, index: usize, value: T) -> bool {
-        Arc::make_mut(&mut self.0).set(index, value)
-    }
-
-    pub(crate) fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        Arc::make_mut(&mut self.0).get_mut(index)
-    }
-
-    /// Appends `value` and answers its index.
-    pub(crate) fn push(&mut self, value: T) -> usize {
-        Arc::make_mut(&mut self.0).push(value)
-    }
-}
+/// A vector of shared values in small chunks with its chunk list in pages
+/// ([`Paged`]): for the snapshot's large cold tables (users, groups,
+/// projects, roles, environments), which most changes do not write to and
+/// a change writes to in few places (a written chunk counts one reference
+/// more for each of its `2^SHARED_CHUNK_BITS` items).
+pub(crate) type SharedVec<T> = ChunkVec<T, SHARED_CHUNK_BITS, Paged<T>>;
 
 #[cfg(test)]
 mod tests {
@@ -175,25 +221,47 @@ mod tests {
 
     #[test]
     fn a_shared_vec_clone_sees_none_of_the_later_writes() {
+        // Three pages of chunks: 20,000 items.
+        const LEN: u32 = 20_000;
         let mut written: SharedVec<u32> = SharedVec::default();
-        for i in 0..300 {
+        for i in 0..LEN {
             assert_eq!(written.push(i), i as usize);
         }
         let earlier = written.clone();
         assert!(written.set(5, 99));
-        if let Some(item) = written.get_mut(200) {
+        if let Some(item) = written.get_mut(9_000) {
             *item = 7;
         }
+        assert!(written.set(19_999, 3));
         written.push(1_000);
-        assert!(!written.set(301, 1), "out of range");
+        assert!(!written.set(LEN as usize + 1, 1), "out of range");
         assert_eq!(
-            (written.get(5), written.get(200), written.get(300)),
-            (Some(&99), Some(&7), Some(&1_000))
+            (
+                written.get(5),
+                written.get(9_000),
+                written.get(19_999),
+                written.get(20_000)
+            ),
+            (Some(&99), Some(&7), Some(&3), Some(&1_000))
         );
         assert_eq!(
-            (earlier.get(5), earlier.get(200), earlier.get(300)),
-            (Some(&5), Some(&200), None)
+            (
+                earlier.get(5),
+                earlier.get(9_000),
+                earlier.get(19_999),
+                earlier.get(20_000)
+            ),
+            (Some(&5), Some(&9_000), Some(&19_999), None)
         );
-        assert_eq!((written.len(), earlier.len()), (301, 300));
+        assert_eq!((written.len(), earlier.len()), (LEN as usize + 1, LEN as usize));
+        assert!(earlier.iter().copied().eq(0..LEN));
+        let expected = (0..=LEN).map(|i| match i {
+            5 => 99,
+            9_000 => 7,
+            19_999 => 3,
+            LEN => 1_000,
+            other => other,
+        });
+        assert!(written.iter().copied().eq(expected));
     }
 }

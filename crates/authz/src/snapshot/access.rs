@@ -368,6 +368,10 @@ pub(crate) struct Access {
     perms: Perms,
     user_sets: SortedPairs,
     sets: Arc<SourceSets>,
+    // INVARIANT: how many of the users in `table` were removed from the
+    // snapshot since it was built (their entries stay until the next
+    // build: see `Access::depart`).
+    departed: usize,
 }
 
 impl Access {
@@ -455,6 +459,18 @@ impl Access {
             },
             user_sets: SortedPairs::from_pairs(user_sets),
             sets: Arc::new(sets),
+            departed: 0,
+        }
+    }
+
+    /// Counts `user`, removed from the snapshot, among the entries to drop
+    /// at the next build, and leaves its entry: a removed user's flags say
+    /// unknown, which every reader of the table asks first (checks,
+    /// explanations, who-can, the impact preview), so the entry decides
+    /// nothing, and removing a user copies no member table.
+    pub(crate) fn depart(&mut self, user: UserId) {
+        if self.has_member(user) {
+            self.departed += 1;
         }
     }
 
@@ -545,10 +561,13 @@ impl Access {
         self.user_sets = SortedPairs::from_pairs(pairs);
     }
 
-    /// Whether dead source sets outnumber live ones enough to rebuild.
+    /// Whether dead source sets outnumber live ones, or removed users'
+    /// entries a quarter of the table's, enough to rebuild.
     pub(crate) fn needs_compaction(&self) -> bool {
         let total = self.sets.len();
-        (total > 32 && self.sets.live() * 2 < total) || self.perms.words.len() > MAX_WORDS
+        (total > 32 && self.sets.live() * 2 < total)
+            || self.perms.words.len() > MAX_WORDS
+            || (self.departed > 8 && self.departed * 4 > self.table.len())
     }
 
     /// Recomputes every permission from the source sets (after an edit of a

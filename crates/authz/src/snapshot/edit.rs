@@ -237,13 +237,20 @@ impl Snapshot {
 
     /// Runs `f` on a private copy of the project's data and stores it back.
     fn with_project(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
+        self.with_project_cold(project, f);
+        self.stale_hot.push(project);
+    }
+
+    /// [`Snapshot::with_project`] for an edit that leaves the project's
+    /// member table and permission runs as they are (its check-table entry
+    /// is not copied again).
+    fn with_project_cold(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
         // Taken out of its slot, the data is shared only with older
         // snapshots, if at all: while compiling, `make_mut` copies nothing.
         let Some(mut data) = self.projects.get_mut(project.index()).and_then(Option::take) else {
             return;
         };
         f(self, Arc::make_mut(&mut data));
-        self.stale_hot.push(project);
         self.projects.set(project.index(), Some(data));
     }
 
@@ -490,16 +497,25 @@ impl Snapshot {
             projects.extend(self.group(*group).map(|g| g.projects.clone()).unwrap_or_default());
             self.update_group(*group, |g| remove_sorted(&mut g.members, &user));
         }
-        for project in &data.projects {
-            self.with_project(*project, |_, d| {
-                d.users.remove(&user);
-            });
-        }
         self.users.set(user.index(), None);
         self.user_flags.set(user.index(), 0);
         self.user_names.remove(name);
         self.admins.remove(&user);
-        Ok(Stale::UserIn(user, projects.into_iter().collect()))
+        // The user's entries stay in the member tables it was in: every
+        // reader of a table asks the user's flags first, which now say
+        // unknown, so no answer changes, and a project copies no table.
+        // A project rebuilds its tables once such entries are many.
+        let mut crowded = Vec::new();
+        for project in projects {
+            self.with_project_cold(project, |_, d| {
+                d.users.remove(&user);
+                d.access.depart(user);
+                if d.access.needs_compaction() {
+                    crowded.push(project);
+                }
+            });
+        }
+        Ok(Stale::Rebuild(crowded))
     }
 
     fn add_group(&mut self, name: &str) -> Result<Stale, ModelError> {

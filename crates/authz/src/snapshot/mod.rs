@@ -525,7 +525,8 @@ impl Snapshot {
     /// its groups.
     #[must_use]
     pub fn is_member(&self, user: UserId, project: ProjectId) -> bool {
-        self.project(project).is_some_and(|p| self.holds_role_in(p, user))
+        // A removed user's entries may stay in tables (`Access::depart`).
+        self.user(user).is_some() && self.project(project).is_some_and(|p| self.holds_role_in(p, user))
     }
 
     /// Whether `user` holds a role that still exists in the project.

@@ -114,6 +114,11 @@ impl MemberTable {
         }
     }
 
+    /// How many users the table holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// The slots, shared (for the check table).
     pub(crate) fn slots(&self) -> Slots {
         self.slots.clone()

@@ -236,3 +236,75 @@ fn a_removed_global_role_is_gone_from_every_membership() {
         Explanation::Deny(Denial::NotAMember)
     );
 }
+
+/// A removed user's entries may stay in the member tables it was in, and
+/// decide nothing: a question resolved before is about an unknown user, no
+/// one asks who is a member and finds it, and removing most of a project's
+/// members (which rebuilds its tables) leaves the others as they were.
+#[test]
+fn a_removed_user_is_in_no_answer() {
+    let mut model = Model::new(&platform());
+    let names: Vec<String> = (0..40).map(|i| format!("u{i:02}")).collect();
+    for name in &names {
+        model.users.push(UserSpec::person(name));
+    }
+    model.groups.push(GroupSpec {
+        name: "team".into(),
+        members: names.iter().skip(20).cloned().collect(),
+    });
+    model.projects.push(project("web"));
+    model
+        .roles
+        .push(role("Reader", None, &["repository.read"], &["DEV", "PROD"]));
+    for name in names.iter().take(20) {
+        model.members.push(member("web", user(name), &["Reader"]));
+    }
+    model.members.push(member("web", group("team"), &["Reader"]));
+    let before = compile(&model);
+    let web = before.project_id("web").unwrap();
+    let first = before.user_id("u00").unwrap();
+    let in_web = before
+        .query("u00", "repository.read", "web", Some("DEV"))
+        .unwrap()
+        .unwrap();
+
+    let after = before.apply(&Change::RemoveUser("u00".into())).unwrap();
+    assert_eq!(after.explain(&in_web).unwrap(), Explanation::Deny(Denial::UnknownUser));
+    assert!(!after.is_member(first, web));
+    assert!(after.user_members(web).all(|(u, _)| u != first));
+    let env = after.env_id("DEV");
+    let action = in_web.action;
+    let who: Vec<_> = after
+        .who_can(web, action, env)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.user)
+        .collect();
+    assert_eq!(who.len(), 39);
+    assert!(!who.contains(&first));
+
+    // Every direct member but one and every group member but one leave.
+    let leaving: Vec<Change> = names
+        .iter()
+        .skip(1)
+        .filter(|n| *n != "u19" && *n != "u39")
+        .map(|n| Change::RemoveUser(n.clone()))
+        .collect();
+    let emptied = after.apply_all(&leaving).unwrap();
+    for (name, allowed) in [("u19", true), ("u39", true), ("u20", false), ("u01", false)] {
+        let expected = if allowed { Some(true) } else { None };
+        let answer = emptied
+            .query(name, "repository.read", "web", Some("DEV"))
+            .unwrap()
+            .ok()
+            .map(|q| emptied.check(&q).unwrap());
+        assert_eq!(answer, expected, "{name}");
+    }
+    let mut members: Vec<&str> = emptied
+        .users()
+        .filter(|(_, id)| emptied.is_member(*id, web))
+        .map(|(name, _)| name)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, ["u19", "u39"]);
+}
