@@ -500,23 +500,28 @@ impl Access {
         self.table.set(user, Some(sets.perm[set as usize]));
     }
 
-    /// Takes `role` out of every source set (the role is gone, and every
-    /// membership's grant of it): the holders of a set that named it move
-    /// to the set without it, or leave when nothing is left. Each distinct
-    /// set is worked out once, where [`Access::set_user`] per holder would
-    /// read every holder's memberships again and look for its set.
-    pub(crate) fn drop_role(&mut self, role: RoleId, mut run_of: impl FnMut(&[Source]) -> Vec<Word>) {
-        // What the holders of each set naming the role keep (one entry per
+    /// Takes the sources `gone` matches out of every source set (a role or
+    /// a group is gone, and with it every membership's grant of it or
+    /// through it): the holders of a set that had one move to the set
+    /// without them, or leave when nothing is left. Each distinct set is
+    /// worked out once, where [`Access::set_user`] per holder would read
+    /// every holder's memberships again and look for its set.
+    pub(crate) fn drop_sources(
+        &mut self,
+        gone: impl Fn(&Source) -> bool,
+        mut run_of: impl FnMut(&[Source]) -> Vec<Word>,
+    ) {
+        // What the holders of each set with a source gone keep (one entry per
         // distinct remainder, with its set's index once known), and which
         // of them each such set's holders move to.
         let mut kept: Vec<(Vec<Source>, Option<u32>)> = Vec::new();
         let mut moves: Vec<(u32, usize)> = Vec::new();
         let mut distinct: Interned<Vec<Source>, usize> = Interned::default();
         for (i, (sources, uses)) in self.sets.iter().zip(&self.sets.uses).enumerate() {
-            if *uses == 0 || !sources.iter().any(|s| s.role == role) {
+            if *uses == 0 || !sources.iter().any(&gone) {
                 continue;
             }
-            let rest: Vec<Source> = sources.iter().copied().filter(|s| s.role != role).collect();
+            let rest: Vec<Source> = sources.iter().copied().filter(|s| !gone(s)).collect();
             let at = *distinct.entry(rest).or_insert_with_key(|rest| {
                 kept.push((rest.clone(), None));
                 kept.len() - 1

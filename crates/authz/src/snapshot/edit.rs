@@ -36,8 +36,26 @@ enum Stale {
     Perms(Vec<ProjectId>),
     /// Member tables of these projects.
     Rebuild(Vec<ProjectId>),
-    /// The entries in these projects of the holders of a removed role.
-    Dropped(RoleId, Vec<ProjectId>),
+    /// The entries in these projects that held through a removed role or
+    /// group.
+    Dropped(Gone, Vec<ProjectId>),
+}
+
+/// What a removal took from memberships.
+#[derive(Clone, Copy)]
+enum Gone {
+    Role(RoleId),
+    Group(GroupId),
+}
+
+impl Gone {
+    /// Whether `source` went with it.
+    fn took(self, source: &Source) -> bool {
+        match self {
+            Self::Role(role) => source.role == role,
+            Self::Group(group) => source.via == Via::Group(group),
+        }
+    }
 }
 
 /// The id of each of `names` by `id_of`, in a map of its own: for
@@ -200,12 +218,13 @@ impl Snapshot {
                     });
                 }
             }
-            Stale::Dropped(role, projects) => {
+            Stale::Dropped(gone, projects) => {
                 for project in projects {
                     self.with_project_shared(project, |s, data, shared| {
                         let removed = data.admin_removed;
+                        let took = |source: &Source| gone.took(source);
                         data.access
-                            .drop_role(role, |sources| s.run_of(shared, sources, removed));
+                            .drop_sources(took, |sources| s.run_of(shared, sources, removed));
                         if data.access.needs_compaction() {
                             data.access = s.build_access(data, shared);
                         }
@@ -237,21 +256,27 @@ impl Snapshot {
 
     /// Runs `f` on a private copy of the project's data and stores it back.
     fn with_project(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
-        self.with_project_cold(project, f);
-        self.stale_hot.push(project);
+        if self.with_project_cold(project, f) {
+            self.stale_hot.push(project);
+        }
     }
 
     /// [`Snapshot::with_project`] for an edit that leaves the project's
     /// member table and permission runs as they are (its check-table entry
     /// is not copied again).
-    fn with_project_cold(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) {
+    /// False for a removed project (`f` is not run).
+    fn with_project_cold(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) -> bool {
+        if self.project(project).is_none() {
+            return false;
+        }
         // Taken out of its slot, the data is shared only with older
         // snapshots, if at all: while compiling, `make_mut` copies nothing.
         let Some(mut data) = self.projects.get_mut(project.index()).and_then(Option::take) else {
-            return;
+            return false;
         };
         f(self, Arc::make_mut(&mut data));
         self.projects.set(project.index(), Some(data));
+        true
     }
 
     /// [`Snapshot::with_project`] with the shared global-role sets at hand
@@ -548,10 +573,7 @@ impl Snapshot {
         }
         self.groups.set(group.index(), None);
         self.group_names.remove(name);
-        for project in &data.projects {
-            self.refresh_users(*project, &data.members);
-        }
-        Ok(Stale::Nothing)
+        Ok(Stale::Dropped(Gone::Group(group), data.projects.clone()))
     }
 
     fn add_group_member(&mut self, group: &str, user: &str) -> Result<Stale, ModelError> {
@@ -629,12 +651,8 @@ impl Snapshot {
             self.envs.set(env.index(), None);
             self.env_slots.set(env.index(), 0);
         }
-        for user in data.users.keys() {
-            self.update_user(*user, |u| remove_sorted(&mut u.projects, &project));
-        }
-        for group in data.groups.keys() {
-            self.update_group(*group, |g| remove_sorted(&mut g.projects, &project));
-        }
+        // Its members' lists of projects keep naming it (no user or group is
+        // copied): a removed project has no entry to find there.
         self.projects.set(project.index(), None);
         self.hot.set(project.index(), HotAccess::default());
         self.project_names.remove(key);
@@ -867,7 +885,7 @@ impl Snapshot {
             }
         }
         self.roles.set(role.index(), RoleEntry::default());
-        Ok(Stale::Dropped(role, projects))
+        Ok(Stale::Dropped(Gone::Role(role), projects))
     }
 
     /// Removes a global role (but Project Admin) without touching any

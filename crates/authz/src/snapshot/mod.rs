@@ -103,7 +103,10 @@ pub(crate) struct UserData {
     pub(crate) account_permissions: AccountPermissions,
     // INVARIANT: sorted, and `groups[g].members` holds this user for each g.
     pub(crate) groups: Vec<GroupId>,
-    // INVARIANT: sorted: the projects with a direct membership of this user.
+    // INVARIANT: sorted: the projects with a direct membership of this
+    // user, and maybe removed projects and ones where that membership holds
+    // only removed roles (both are left for readers to skip, so that
+    // removing a project or a global role touches no user).
     pub(crate) projects: Vec<ProjectId>,
 }
 
@@ -125,7 +128,8 @@ pub(crate) struct GroupData {
     pub(crate) name: Arc<str>,
     // INVARIANT: sorted; mirrors `UserData::groups`.
     pub(crate) members: Vec<UserId>,
-    // INVARIANT: sorted: the projects where this group is a member.
+    // INVARIANT: sorted: the projects where this group is a member, and
+    // maybe others, as `UserData::projects`.
     pub(crate) projects: Vec<ProjectId>,
 }
 
