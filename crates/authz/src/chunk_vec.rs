@@ -2,9 +2,10 @@
 //! derived from another copies only the chunk it changes. A chunk is one
 //! allocation holding its items (`Arc<[T]>`, the last one padded with
 //! defaults), so a read chases two pointers, not three. [`SharedVec`] keeps
-//! the list of chunks of a large table in pages behind one more pointer, so
-//! that a snapshot that does not write to it shares it with one reference
-//! and one that does copies a page of the list, not all of it.
+//! the list of chunks of a large table behind one more pointer, so that a
+//! snapshot that does not write to it shares it with one reference;
+//! [`PagedVec`] keeps it in pages, so that one that does copies a page of
+//! the list, not all of it.
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -51,28 +52,43 @@ impl<T> Chunks<T> for Vec<Arc<[T]>> {
     }
 }
 
-/// The number of chunks (as a power of two) in one page of a paged list.
-const PAGE_BITS: u32 = 6;
+/// A list of chunks behind one `Arc`: a clone counts one reference, a
+/// write copies the list (a reference per chunk) and the chunk.
+impl<T, L: Chunks<T>> Chunks<T> for Arc<L> {
+    #[inline]
+    fn chunk(&self, index: usize) -> Option<&Arc<[T]>> {
+        (**self).chunk(index)
+    }
 
-/// A list of chunks kept in pages of `2^PAGE_BITS` chunks, itself shared:
-/// a clone counts one reference, and a write copies the list of pages, one
-/// page and one chunk (at a million users about 300 references counted,
-/// where a plain list counts one per chunk, 7,800). A read chases one
-/// pointer more.
-pub(crate) type Paged<T> = Arc<ChunkVec<Arc<[T]>, PAGE_BITS>>;
+    fn chunk_mut(&mut self, index: usize) -> Option<&mut Arc<[T]>> {
+        Arc::make_mut(self).chunk_mut(index)
+    }
 
-impl<T: Clone + Default> Chunks<T> for Paged<T> {
+    fn push_chunk(&mut self, chunk: Arc<[T]>) {
+        Arc::make_mut(self).push_chunk(chunk);
+    }
+
+    fn each<'a>(&'a self) -> impl Iterator<Item = &'a Arc<[T]>>
+    where
+        T: 'a,
+    {
+        (**self).each()
+    }
+}
+
+/// A list of chunks in pages: itself a chunked vector, of chunks.
+impl<T, const BITS: u32, L: Chunks<Arc<[T]>>> Chunks<T> for ChunkVec<Arc<[T]>, BITS, L> {
     #[inline]
     fn chunk(&self, index: usize) -> Option<&Arc<[T]>> {
         self.get(index)
     }
 
     fn chunk_mut(&mut self, index: usize) -> Option<&mut Arc<[T]>> {
-        Arc::make_mut(self).get_mut(index)
+        self.get_mut(index)
     }
 
     fn push_chunk(&mut self, chunk: Arc<[T]>) {
-        Arc::make_mut(self).push(chunk);
+        self.push(chunk);
     }
 
     fn each<'a>(&'a self) -> impl Iterator<Item = &'a Arc<[T]>>
@@ -82,6 +98,9 @@ impl<T: Clone + Default> Chunks<T> for Paged<T> {
         self.iter()
     }
 }
+
+/// The number of chunks (as a power of two) in one page of a [`PagedVec`].
+const PAGE_BITS: u32 = 6;
 
 /// A vector whose clones share every chunk they have not written to;
 /// chunks of `2^BITS` items, listed in `L`.
@@ -160,22 +179,31 @@ impl<T: Clone + Default, const BITS: u32, L: Chunks<T>> ChunkVec<T, BITS, L> {
     }
 }
 
-/// A vector of shared values in small chunks with its chunk list in pages
-/// ([`Paged`]): for the snapshot's large cold tables (users, groups,
-/// projects, roles, environments), which most changes do not write to and
-/// a change writes to in few places (a written chunk counts one reference
-/// more for each of its `2^SHARED_CHUNK_BITS` items).
-pub(crate) type SharedVec<T> = ChunkVec<T, SHARED_CHUNK_BITS, Paged<T>>;
+/// A vector of shared values in small chunks (a written chunk counts one
+/// reference more for each of its `2^SHARED_CHUNK_BITS` items), its chunk
+/// list behind one `Arc`: for the snapshot's cold tables that changes
+/// seldom write to and explanations read (projects, roles, environments):
+/// a read chases three pointers.
+pub(crate) type SharedVec<T> = ChunkVec<T, SHARED_CHUNK_BITS, Arc<Vec<Arc<[T]>>>>;
+
+/// A [`SharedVec`] whose chunk list is kept in pages of `2^PAGE_BITS`
+/// chunks, for the largest cold tables (users, groups): a write copies the
+/// list of pages, one page and one chunk (at a million users about 300
+/// references counted, where one list counts one per chunk, 7,800); a
+/// read chases one pointer more.
+pub(crate) type PagedVec<T> = ChunkVec<T, SHARED_CHUNK_BITS, Arc<ChunkVec<Arc<[T]>, PAGE_BITS>>>;
 
 #[cfg(test)]
 mod tests {
     //! The vector against `Vec`, over pushes and writes, clones included.
 
+    use std::sync::Arc;
+
     use proptest::prelude::*;
 
     use proptest::test_runner::TestCaseError;
 
-    use super::{ChunkVec, PLAIN_CHUNK_BITS, SHARED_CHUNK_BITS, SharedVec};
+    use super::{ChunkVec, Chunks, PAGE_BITS, PLAIN_CHUNK_BITS, SHARED_CHUNK_BITS};
 
     /// Applies `ops` (push, or write at an index) to a chunked vector of
     /// `2^BITS`-item chunks and to a `Vec`, and compares them, and a clone
@@ -221,9 +249,15 @@ mod tests {
 
     #[test]
     fn a_shared_vec_clone_sees_none_of_the_later_writes() {
-        // Three pages of chunks: 20,000 items.
+        clone_sees_none_of_the_later_writes::<Arc<Vec<Arc<[u32]>>>>();
+        clone_sees_none_of_the_later_writes::<Arc<ChunkVec<Arc<[u32]>, PAGE_BITS>>>();
+    }
+
+    /// A clone of a vector of shared chunks listed in `L` sees none of the
+    /// writes made after it, over three pages' worth of chunks.
+    fn clone_sees_none_of_the_later_writes<L: Chunks<u32>>() {
         const LEN: u32 = 20_000;
-        let mut written: SharedVec<u32> = SharedVec::default();
+        let mut written: ChunkVec<u32, SHARED_CHUNK_BITS, L> = ChunkVec::default();
         for i in 0..LEN {
             assert_eq!(written.push(i), i as usize);
         }

@@ -263,8 +263,7 @@ impl Snapshot {
 
     /// [`Snapshot::with_project`] for an edit that leaves the project's
     /// member table and permission runs as they are (its check-table entry
-    /// is not copied again).
-    /// False for a removed project (`f` is not run).
+    /// is not copied again); false for a removed project, and `f` not run.
     fn with_project_cold(&mut self, project: ProjectId, f: impl FnOnce(&Self, &mut ProjectData)) -> bool {
         if self.project(project).is_none() {
             return false;

@@ -16,7 +16,7 @@ use imbl::{HashMap as PMap, OrdMap, OrdSet};
 
 use crate::account::AccountPermissions;
 use crate::catalogue::{Catalogue, RoleType};
-use crate::chunk_vec::{ChunkVec, SHARED_CHUNK_BITS, SharedVec};
+use crate::chunk_vec::{ChunkVec, PagedVec, SHARED_CHUNK_BITS, SharedVec};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
@@ -236,8 +236,8 @@ pub struct Snapshot {
     projects: SharedVec<Option<Arc<ProjectData>>>,
     envs: SharedVec<Option<EnvData>>,
     // Read by explanations, reverse questions and edits.
-    users: SharedVec<Option<Arc<UserData>>>,
-    groups: SharedVec<Option<Arc<GroupData>>>,
+    users: PagedVec<Option<Arc<UserData>>>,
+    groups: PagedVec<Option<Arc<GroupData>>>,
     roles: SharedVec<RoleEntry>,
     user_names: PMap<Arc<str>, UserId>,
     group_names: PMap<Arc<str>, GroupId>,
@@ -333,8 +333,8 @@ impl Snapshot {
             stale_hot: Vec::new(),
             projects: SharedVec::default(),
             envs: SharedVec::default(),
-            users: SharedVec::default(),
-            groups: SharedVec::default(),
+            users: PagedVec::default(),
+            groups: PagedVec::default(),
             roles: SharedVec::default(),
             user_names: PMap::new(),
             group_names: PMap::new(),
