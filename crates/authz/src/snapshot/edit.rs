@@ -225,9 +225,7 @@ impl Snapshot {
                         let took = |source: &Source| gone.took(source);
                         data.access
                             .drop_sources(took, |sources| s.run_of(shared, sources, removed));
-                        if data.access.needs_compaction() {
-                            data.access = s.build_access(data, shared);
-                        }
+                        s.compact(data, shared);
                     });
                 }
             }
@@ -410,10 +408,16 @@ impl Snapshot {
                 data.access
                     .set_user(*user, sources, |sources| s.run_of(shared, sources, removed));
             }
-            if data.access.needs_compaction() {
-                data.access = s.build_access(data, shared);
-            }
+            s.compact(data, shared);
         });
+    }
+
+    /// Rebuilds a project's access after an edit left it with too many
+    /// dead source sets, words or removed users' entries.
+    fn compact(&self, data: &mut ProjectData, shared: &mut Arc<SharedSets>) {
+        if data.access.needs_compaction() {
+            data.access = self.build_access(data, shared);
+        }
     }
 
     fn projects_holding(&self, role: RoleId) -> Vec<ProjectId> {
