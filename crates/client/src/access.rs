@@ -14,7 +14,7 @@ impl Client {
     /// # Errors
     /// 422 for an unknown action or a scoped action without an environment;
     /// 403 for asking about another user without `authz.query`.
-    pub async fn check(&self, request: &CheckRequest) -> Result<CheckResponse, ClientError> {
+    pub async fn check(&self, request: &CheckRequest<'_>) -> Result<CheckResponse, ClientError> {
         self.send(Method::POST, &["api", "v1", "check"], Some(request)).await
     }
 
@@ -22,7 +22,7 @@ impl Client {
     ///
     /// # Errors
     /// 422 naming `checks[i].field`.
-    pub async fn check_batch(&self, request: &BatchRequest) -> Result<BatchResponse, ClientError> {
+    pub async fn check_batch(&self, request: &BatchRequest<'_>) -> Result<BatchResponse, ClientError> {
         self.send(Method::POST, &["api", "v1", "check", "batch"], Some(request))
             .await
     }

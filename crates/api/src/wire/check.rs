@@ -1,42 +1,64 @@
 //! The check API and the reverse questions (SPEC §2.2–§2.3, §7.1): requests,
 //! decisions, and grants named for people.
 
+use std::borrow::Cow;
+
 use gatehouse_authz::{self as authz, Explanation, Snapshot, UserId};
 use gatehouse_domain::{DomainError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::borrowed;
 use super::scope_kind::ScopeKind;
 
 /// A registered resource named instead of project and environment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResourceRef {
+pub struct ResourceRef<'a> {
     /// Resource type, e.g. `repository`.
-    #[serde(rename = "type")]
-    pub resource_type: String,
+    #[serde(rename = "type", borrow)]
+    pub resource_type: Cow<'a, str>,
     /// Its name, unique per type.
-    pub name: String,
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
 }
 
-/// `POST /api/v1/check`, and one check of a batch.
+/// `POST /api/v1/check`, and one check of a batch. Its strings borrow from
+/// the body they are read from where they can (a server reads a thousand
+/// in a batch), and own their text where a client builds one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CheckRequest {
+pub struct CheckRequest<'a> {
     /// Who would act; the caller when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user: Option<Cow<'a, str>>,
     /// Action id or JFrog wire name.
-    pub action: String,
+    #[serde(borrow)]
+    pub action: Cow<'a, str>,
     /// Project key (or `resource`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project: Option<String>,
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub project: Option<Cow<'a, str>>,
     /// Environment, for environment-scoped actions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "borrowed::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment: Option<Cow<'a, str>>,
     /// A registered resource instead of project and environment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<ResourceRef>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<ResourceRef<'a>>,
     /// Answer with the grants or the denial code.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub explain: bool,
@@ -45,7 +67,7 @@ pub struct CheckRequest {
     pub min_revision: Option<u64>,
 }
 
-impl CheckRequest {
+impl CheckRequest<'_> {
     /// Checks the request's shape: a project or a resource, not both, and
     /// no environment beside a resource.
     ///
@@ -181,12 +203,13 @@ impl CheckResponse {
 /// `POST /api/v1/check/batch`: at most [`BatchRequest::MAX`] checks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BatchRequest {
+pub struct BatchRequest<'a> {
     /// The checks, answered in order.
-    pub checks: Vec<CheckRequest>,
+    #[serde(borrow)]
+    pub checks: Vec<CheckRequest<'a>>,
 }
 
-impl BatchRequest {
+impl BatchRequest<'_> {
     /// The most checks in one batch.
     pub const MAX: usize = 1_000;
 

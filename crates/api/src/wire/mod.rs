@@ -2,6 +2,7 @@
 //! Request bodies deny unknown fields (SPEC §7); answers may gain fields.
 
 pub mod audit;
+pub mod borrowed;
 pub mod catalogue;
 pub mod check;
 pub mod document;

@@ -2,9 +2,9 @@
 //! names it, and becomes a 422 naming it.
 
 use gatehouse_api::*;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
-fn rejects<T: DeserializeOwned + std::fmt::Debug>(body: &str, field: &str) {
+fn rejects<'a, T: Deserialize<'a> + std::fmt::Debug>(body: &'a str, field: &str) {
     let error = serde_json::from_str::<T>(body).unwrap_err();
     assert!(
         error.to_string().contains(&format!("unknown field `{field}`")),

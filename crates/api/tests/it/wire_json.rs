@@ -1,8 +1,10 @@
 //! Round trips of the wire shapes against literal JSON from SPEC Appendix A.
 
 use gatehouse_api::*;
-use serde::Serialize;
+use std::borrow::Cow;
+
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// `literal` parses as `T` and serializes back to itself.
@@ -17,14 +19,37 @@ fn round_trip<T: Serialize + DeserializeOwned + std::fmt::Debug>(literal: Value)
     parsed
 }
 
+/// As [`round_trip`], for a type whose strings borrow from what it is read
+/// from.
+fn round_trip_borrowed<'a, T: Serialize + Deserialize<'a> + std::fmt::Debug>(literal: &'a Value) -> T {
+    let parsed = T::deserialize(literal).unwrap();
+    assert_eq!(
+        serde_json::to_value(&parsed).unwrap(),
+        *literal,
+        "{}",
+        std::any::type_name::<T>()
+    );
+    parsed
+}
+
 #[test]
 fn the_check_request_of_spec_7_1() {
-    let c: CheckRequest = round_trip(json!({"user": "alice", "action": "repository.delete", "project": "web",
-        "environment": "DEV", "explain": true, "min_revision": 1234}));
+    let literal = json!({"user": "alice", "action": "repository.delete", "project": "web",
+        "environment": "DEV", "explain": true, "min_revision": 1234});
+    let c: CheckRequest = round_trip_borrowed(&literal);
     assert_eq!((c.user.as_deref(), c.min_revision), (Some("alice"), Some(1234)));
-    let r: CheckRequest =
-        round_trip(json!({"action": "repository.delete", "resource": {"type": "repository", "name": "web-libs-dev"}}));
-    assert_eq!(r.resource.unwrap().resource_type, "repository");
+    // Read in place: no string of a check is copied.
+    for text in [c.user, Some(c.action), c.project, c.environment] {
+        assert!(matches!(text, Some(Cow::Borrowed(_))), "{text:?}");
+    }
+    let literal = json!({"action": "repository.delete", "resource": {"type": "repository", "name": "web-libs-dev"}});
+    let r: CheckRequest = round_trip_borrowed(&literal);
+    let resource = r.resource.unwrap();
+    assert_eq!(resource.resource_type, "repository");
+    assert!(matches!(
+        (resource.resource_type, resource.name),
+        (Cow::Borrowed(_), Cow::Borrowed(_))
+    ));
     assert!(!r.explain);
 }
 

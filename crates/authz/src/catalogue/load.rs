@@ -1,14 +1,14 @@
 //! Catalogue TOML → validated [`Catalogue`], with the parts every catalogue
 //! shares (SPEC §3.2: the `project` actions, `project.admin`, Project Admin).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Action, Catalogue, CatalogueError, CatalogueErrorKind, Category, MAX_ACTIONS, PROJECT_ADMIN_ROLE,
+    Action, ActionNames, Catalogue, CatalogueError, CatalogueErrorKind, Category, MAX_ACTIONS, PROJECT_ADMIN_ROLE,
     PROTECTED_ENVIRONMENTS, PredefinedRole, ResourceType, RoleType,
 };
 use crate::ids::ActionId;
@@ -198,8 +198,8 @@ struct Builder {
     actions: Vec<Action>,
     categories: Vec<Category>,
     predefined_roles: Vec<PredefinedRole>,
-    by_id: HashMap<String, ActionId>,
-    by_wire_name: HashMap<String, ActionId>,
+    by_id: ActionNames,
+    by_wire_name: ActionNames,
 }
 
 impl Builder {

@@ -102,6 +102,10 @@ pub struct PredefinedRole {
     pub environments: Vec<String>,
 }
 
+/// Actions by id or wire name; foldhash rather than SipHash, as every
+/// check asked by name resolves its action here.
+pub(crate) type ActionNames = HashMap<String, ActionId, foldhash::fast::RandomState>;
+
 /// A loaded, validated catalogue.
 #[derive(Clone, Debug)]
 pub struct Catalogue {
@@ -112,8 +116,8 @@ pub struct Catalogue {
     categories: Vec<Category>,
     predefined_roles: Vec<PredefinedRole>,
     env_scoped: ActionSet,
-    by_id: HashMap<String, ActionId>,
-    by_wire_name: HashMap<String, ActionId>,
+    by_id: ActionNames,
+    by_wire_name: ActionNames,
 }
 
 impl Catalogue {

@@ -12,7 +12,7 @@ mod table;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use imbl::{HashMap as PMap, OrdMap, OrdSet};
+use imbl::{GenericHashMap, OrdMap, OrdSet};
 
 use crate::account::AccountPermissions;
 use crate::catalogue::{Catalogue, RoleType};
@@ -22,6 +22,12 @@ use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
 pub(crate) use access::{Access, HotAccess, PermRef, SharedPerms, SharedSets, SnapshotPerms, Via, unpack};
 pub(crate) use bits::Layout;
+
+/// A persistent name map: an edit copies a path, not the map. Hashed with
+/// foldhash, seeded per map, rather than SipHash: a check looks up a user,
+/// a project and an environment by name, and SipHash was a sixth of an
+/// HTTP check's own time.
+type PMap<K, V> = GenericHashMap<K, V, foldhash::fast::RandomState, imbl::shared_ptr::DefaultSharedPtr>;
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -25,7 +25,7 @@ pub struct CheckArgs {
     pub environment: Option<String>,
     /// A registered resource instead of project and environment: `TYPE/NAME`.
     #[arg(long, value_parser = parse_resource)]
-    pub resource: Option<ResourceRef>,
+    pub resource: Option<ResourceRef<'static>>,
     /// Explain the decision: the grants that allow it, or why it is denied.
     #[arg(long)]
     pub explain: bool,
@@ -35,11 +35,11 @@ pub struct CheckArgs {
 }
 
 /// `TYPE/NAME` as a resource reference.
-fn parse_resource(raw: &str) -> Result<ResourceRef, String> {
+fn parse_resource(raw: &str) -> Result<ResourceRef<'static>, String> {
     match raw.split_once('/') {
         Some((resource_type, name)) if !resource_type.is_empty() && !name.is_empty() => Ok(ResourceRef {
-            resource_type: resource_type.to_owned(),
-            name: name.to_owned(),
+            resource_type: resource_type.to_owned().into(),
+            name: name.to_owned().into(),
         }),
         _ => Err(format!("`{raw}` is not `TYPE/NAME`")),
     }
@@ -48,10 +48,10 @@ fn parse_resource(raw: &str) -> Result<ResourceRef, String> {
 /// Asks the check API; exit code 0 when allowed, 3 when denied.
 pub async fn check(client: &Client, format: Format, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let request = CheckRequest {
-        user: Some(args.user.clone()),
-        action: args.action.clone(),
-        project: args.project.clone(),
-        environment: args.environment.clone(),
+        user: Some(args.user.as_str().into()),
+        action: args.action.as_str().into(),
+        project: args.project.as_deref().map(Into::into),
+        environment: args.environment.as_deref().map(Into::into),
         resource: args.resource.clone(),
         explain: args.explain,
         min_revision: args.min_revision,

@@ -10,23 +10,20 @@ use serde::Deserialize;
 
 use super::respond::Params;
 use crate::caller::Caller;
-use crate::json::JsonBody;
+use crate::json::JsonBytes;
 use crate::operations::Via;
 use crate::operations::access::{CheckInput, Decision};
 use crate::problem::ApiProblem;
 use crate::state::App;
 
 /// A check as the operations take it.
-fn input(check: &api::CheckRequest) -> CheckInput<'_> {
+fn input<'a>(check: &'a api::CheckRequest<'_>) -> CheckInput<'a> {
     CheckInput {
         user: check.user.as_deref(),
         action: &check.action,
         project: check.project.as_deref(),
         environment: check.environment.as_deref(),
-        resource: check
-            .resource
-            .as_ref()
-            .map(|r| (r.resource_type.as_str(), r.name.as_str())),
+        resource: check.resource.as_ref().map(|r| (&*r.resource_type, &*r.name)),
         explain: check.explain,
     }
 }
@@ -50,8 +47,9 @@ fn result(snapshot: &gatehouse_authz::Snapshot, decision: &Decision) -> api::Che
 pub async fn check(
     State(app): State<App>,
     caller: Caller,
-    JsonBody(body): JsonBody<api::CheckRequest>,
+    body: JsonBytes,
 ) -> Result<Json<api::CheckResponse>, ApiProblem> {
+    let body: api::CheckRequest<'_> = body.read_struct()?;
     body.validate()?;
     let decided = app
         .ops(Via::Api)
@@ -74,8 +72,9 @@ pub async fn check(
 pub async fn batch(
     State(app): State<App>,
     caller: Caller,
-    JsonBody(body): JsonBody<api::BatchRequest>,
+    body: JsonBytes,
 ) -> Result<Json<api::BatchResponse>, ApiProblem> {
+    let body: api::BatchRequest<'_> = body.read_struct()?;
     body.validate()?;
     let min = body.checks.iter().filter_map(|c| c.min_revision).max();
     let checks: Vec<_> = body.checks.iter().map(input).collect();

@@ -132,9 +132,13 @@ impl<'a> Asker<'a> {
         }
     }
 
-    /// Whether it may ask about `user` in `project`.
-    fn may_ask(&self, user: Option<UserId>, project: Option<gatehouse_authz::ProjectId>) -> bool {
-        self.anyone || may_ask_about(self.app, self.snapshot, self.acting, user, project)
+    /// Whether it may ask about the user in the project `about` names (by
+    /// id, looked up only when the answer depends on them).
+    fn may_ask(&self, about: impl FnOnce() -> (Option<UserId>, Option<gatehouse_authz::ProjectId>)) -> bool {
+        self.anyone || {
+            let (user, project) = about();
+            may_ask_about(self.app, self.snapshot, self.acting, user, project)
+        }
     }
 }
 
@@ -170,8 +174,7 @@ fn decide(asker: &Asker<'_>, check: &CheckInput<'_>, index: Option<usize>) -> Op
         },
         (None, None) => return Err(DomainError::field(FieldError::required("project")).into()),
     };
-    let user = snapshot.user_id(user_name);
-    if !itself && !asker.may_ask(user, snapshot.project_id(project)) {
+    if !itself && !asker.may_ask(|| (snapshot.user_id(user_name), snapshot.project_id(project))) {
         return Err(not_about_others());
     }
     // A project the caller may not see is answered as an unknown one
