@@ -13,7 +13,7 @@ use imbl::OrdMap;
 use super::access::{self, Access, HotAccess, RoleGrant, SharedSets, Source, Via};
 use super::bits::Word;
 use super::{
-    EnvData, GroupData, ModelError, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, RoleEntry, Snapshot,
+    EnvData, GroupData, ModelError, Name, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, RoleEntry, Snapshot,
     UserData, pack_env,
 };
 use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
@@ -500,7 +500,7 @@ impl Snapshot {
                     projects: Vec::new(),
                 })));
                 self.user_flags.push(0);
-                self.user_names.insert(name, user);
+                self.user_names.insert(Name::new(&*name), user);
                 user
             }
         };
@@ -557,7 +557,7 @@ impl Snapshot {
             members: Vec::new(),
             projects: Vec::new(),
         })));
-        self.group_names.insert(name, group);
+        self.group_names.insert(Name::new(&*name), group);
         Ok(Stale::Nothing)
     }
 
@@ -635,7 +635,7 @@ impl Snapshot {
             access: Access::default(),
         })));
         self.hot.push(Access::default().hot());
-        self.project_names.insert(key, project);
+        self.project_names.insert(Name::new(&*key), project);
         Ok(Stale::Nothing)
     }
 
@@ -693,7 +693,7 @@ impl Snapshot {
         };
         self.env_slots.push(pack_env(Some(&data)));
         self.envs.push(Some(data));
-        self.env_names.insert(name, env);
+        self.env_names.insert(Name::new(&*name), env);
         match owner {
             Some(project) => self.with_project(project, |_, d| d.envs.push(env)),
             None => {

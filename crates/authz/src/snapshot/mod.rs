@@ -23,11 +23,14 @@ use crate::sets::ActionSet;
 pub(crate) use access::{Access, HotAccess, PermRef, SharedPerms, SharedSets, SnapshotPerms, Via, unpack};
 pub(crate) use bits::Layout;
 
-/// A persistent name map: an edit copies a path, not the map. Hashed with
-/// foldhash, seeded per map, rather than SipHash: a check looks up a user,
-/// a project and an environment by name, and SipHash was a sixth of an
-/// HTTP check's own time.
-type PMap<K, V> = GenericHashMap<K, V, foldhash::fast::RandomState, imbl::shared_ptr::DefaultSharedPtr>;
+/// A persistent name map: an edit copies a path, not the map. A check asked
+/// by name looks up a user, a project and an environment here: hashed with
+/// foldhash, seeded per map, rather than SipHash, and keyed by names kept
+/// inline up to 23 bytes, compared without reading another cache line.
+type PMap<V> = GenericHashMap<Name, V, foldhash::fast::RandomState, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// A name as a name map keys it.
+pub(crate) type Name = smol_str::SmolStr;
 
 /// A model that cannot be compiled, or a change that cannot be applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -245,10 +248,10 @@ pub struct Snapshot {
     users: PagedVec<Option<Arc<UserData>>>,
     groups: PagedVec<Option<Arc<GroupData>>>,
     roles: SharedVec<RoleEntry>,
-    user_names: PMap<Arc<str>, UserId>,
-    group_names: PMap<Arc<str>, GroupId>,
-    project_names: PMap<Arc<str>, ProjectId>,
-    env_names: PMap<Arc<str>, EnvId>,
+    user_names: PMap<UserId>,
+    group_names: PMap<GroupId>,
+    project_names: PMap<ProjectId>,
+    env_names: PMap<EnvId>,
     global_roles: OrdMap<Arc<str>, RoleId>,
     global_env_slots: u64,
     // INVARIANT: sorted: the ids of the global environments (`envs` entries
