@@ -1,8 +1,8 @@
 //! Round trips of the wire shapes against literal JSON from SPEC Appendix A.
 
-use gatehouse_api::*;
 use std::borrow::Cow;
 
+use gatehouse_api::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
