@@ -488,10 +488,9 @@ impl Snapshot {
                 user
             }
             None => {
-                let name: Arc<str> = spec.name.as_str().into();
                 let user = UserId(next_id(self.users.len()));
                 self.users.push(Some(Arc::new(UserData {
-                    name: Arc::clone(&name),
+                    name: spec.name.as_str().into(),
                     status: spec.status,
                     admin: spec.admin,
                     kind: spec.kind,
@@ -500,7 +499,7 @@ impl Snapshot {
                     projects: Vec::new(),
                 })));
                 self.user_flags.push(0);
-                self.user_names.insert(Name::new(&*name), user);
+                self.user_names.insert(Name::new(&spec.name), user);
                 user
             }
         };
@@ -550,14 +549,13 @@ impl Snapshot {
         if self.group_id(name).is_some() {
             return Err(ModelError::AlreadyExists(name.to_owned()));
         }
-        let name: Arc<str> = name.into();
         let group = GroupId(next_id(self.groups.len()));
         self.groups.push(Some(Arc::new(GroupData {
-            name: Arc::clone(&name),
+            name: name.into(),
             members: Vec::new(),
             projects: Vec::new(),
         })));
-        self.group_names.insert(Name::new(&*name), group);
+        self.group_names.insert(Name::new(name), group);
         Ok(Stale::Nothing)
     }
 
@@ -622,10 +620,9 @@ impl Snapshot {
             });
             return Ok(Stale::Perms(vec![project]));
         }
-        let key: Arc<str> = spec.key.as_str().into();
         let project = ProjectId(next_id(self.projects.len()));
         self.projects.push(Some(Arc::new(ProjectData {
-            key: Arc::clone(&key),
+            key: spec.key.as_str().into(),
             privileges: spec.admin_privileges,
             admin_removed,
             envs: Vec::new(),
@@ -635,7 +632,7 @@ impl Snapshot {
             access: Access::default(),
         })));
         self.hot.push(Access::default().hot());
-        self.project_names.insert(Name::new(&*key), project);
+        self.project_names.insert(Name::new(&spec.key), project);
         Ok(Stale::Nothing)
     }
 
@@ -685,15 +682,14 @@ impl Snapshot {
         // trailing_ones of a mask with a zero bit is below 64.
         let slot = taken.trailing_ones() as u8;
         let env = EnvId(next_id(self.envs.len()));
-        let name: Arc<str> = spec.name.as_str().into();
         let data = EnvData {
-            name: Arc::clone(&name),
+            name: spec.name.as_str().into(),
             project: owner,
             slot,
         };
         self.env_slots.push(pack_env(Some(&data)));
         self.envs.push(Some(data));
-        self.env_names.insert(Name::new(&*name), env);
+        self.env_names.insert(Name::new(&spec.name), env);
         match owner {
             Some(project) => self.with_project(project, |_, d| d.envs.push(env)),
             None => {
