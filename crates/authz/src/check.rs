@@ -233,13 +233,18 @@ impl Snapshot {
     /// # Errors
     /// As [`Snapshot::check`].
     pub fn explain(&self, q: &Query) -> Result<Explanation, QueryError> {
-        // The same steps as `check`, so that denies cost what a check costs.
+        // The same steps as `check`, so that denies cost what a check costs;
+        // the cold table an allow reads first is fetched meanwhile.
+        let project = self.project(q.project);
+        if let Some(project) = project {
+            project.access.prefetch_sources(q.user);
+        }
         let place = self.place(q)?;
         let flags = self.flags(q.user);
         if !is_known_flag(flags) {
             return Ok(Explanation::Deny(Denial::UnknownUser));
         }
-        let Some(hot) = self.hot(q.project) else {
+        let (Some(hot), Some(project)) = (self.hot(q.project), project) else {
             return Ok(Explanation::Deny(Denial::UnknownProject));
         };
         let Some(place) = place else {
@@ -262,9 +267,6 @@ impl Snapshot {
             return Ok(Explanation::Deny(hot.denial(run, q.action, self.shared_perms())));
         }
         // An allow names every grant, from the project's cold tables.
-        let Some(project) = self.project(q.project) else {
-            return Ok(Explanation::Deny(Denial::UnknownProject));
-        };
         let grants = project
             .access
             .granting(q.user, ActionSet::single(q.action), place.env_mask, |role| {

@@ -399,12 +399,25 @@ impl Access {
         env_mask: u64,
         grant: impl Fn(RoleId) -> RoleGrant + 'a,
     ) -> impl Iterator<Item = Source> + 'a {
-        let sources = self.user_sets.get(user).map_or(&[][..], |s| self.sets.get(s));
-        sources.iter().filter_map(move |source| {
+        self.sources(user).iter().filter_map(move |source| {
             let (actions, envs) = grant(source.role);
             let granted = !actions.intersection(action).is_empty() && (env_mask == ALL_SLOTS || envs & env_mask != 0);
             granted.then_some(*source)
         })
+    }
+
+    /// Asks the CPU to fetch where [`Access::sources`] finds `user`'s
+    /// sources (a hint: an explanation asks before it knows it allows).
+    #[inline]
+    pub(crate) fn prefetch_sources(&self, user: UserId) {
+        self.user_sets.prefetch(user);
+    }
+
+    /// The roles `user` holds here, and through which membership (none
+    /// for a user without a role here).
+    #[inline]
+    pub(crate) fn sources(&self, user: UserId) -> &[Source] {
+        self.user_sets.get(user).map_or(&[][..], |s| self.sets.get(s))
     }
 
     /// Whether `user` holds a role here, directly or through a group.
