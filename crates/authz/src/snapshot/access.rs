@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 use foldhash::fast::RandomState;
 
 use super::ALL_SLOTS;
-use super::bits::{Layout, Word, has_bit};
+use super::bits::{Layout, Word, has_bit_flat};
 use super::pairs::SortedPairs;
 use super::table::{MemberTable, Slots};
 use crate::check::Denial;
@@ -284,11 +284,17 @@ impl HotAccess {
     }
 
     /// Whether the permission run `r` ([`HotAccess::find`]) sets `bit`:
-    /// its own words, or its shared set's.
+    /// its own words, or its shared set's. Both are read and no branch
+    /// depends on what they hold: they come from memory just fetched, and
+    /// a mispredicted branch on them would discard the work the CPU had
+    /// started on the checks after this one.
     #[inline]
     pub(crate) fn run_allows(&self, r: PermRef, bit: u32, shared: &SharedPerms) -> bool {
-        let (set, own) = split(run_in(&self.words, r));
-        has_bit(own, bit) || has_bit(shared.run(set), bit)
+        let run = run_in(&self.words, r);
+        let (set, _) = split(run);
+        // The run's own bits follow its one-word header, which is read in
+        // their stead for a bit past the run's end.
+        has_bit_flat(run, bit + Word::BITS) | shared.row_allows(set, bit)
     }
 
     /// Whether the user's permissions grant `action` in the slots of `env_mask`.
@@ -640,6 +646,13 @@ pub(crate) struct SharedSets {
 pub(crate) struct SharedPerms {
     runs: Vec<PermRef>,
     words: Vec<Word>,
+    // INVARIANT: the same runs laid out as rows of `stride` words (the
+    // longest run's length), row i holding set i's run padded with zeros,
+    // then one row of zeros for no set; empty, with `stride` 0, when there
+    // is no set. What checks read: a bit of a set is one load at a
+    // computed place, with no branch on the set or the bit.
+    rows: Vec<Word>,
+    stride: usize,
 }
 
 impl SharedPerms {
@@ -654,6 +667,50 @@ impl SharedPerms {
         let r = pack(self.words.len(), run.len());
         self.words.extend_from_slice(run);
         r
+    }
+
+    /// Whether set `set` grants `bit`: [`has_bit`](super::bits::has_bit)
+    /// of its run, no for an unknown set or [`NO_SHARED_SET`]. No branch
+    /// depends on the set or the bit, which come from words just fetched
+    /// from memory: a set past the end reads the row of zeros, a bit past
+    /// the stride reads the row's first word and the answer is cleared.
+    #[inline]
+    fn row_allows(&self, set: u32, bit: u32) -> bool {
+        let stride = self.stride.max(1);
+        let row = (set as usize).min(self.runs.len());
+        let at = (bit / Word::BITS) as usize;
+        let inside = at < stride;
+        let word = self.rows.get(row * stride + if inside { at } else { 0 });
+        (word.copied().unwrap_or(0) >> (bit % Word::BITS)) & u32::from(inside) != 0
+    }
+
+    /// Appends the run of a new set (already in `runs`) to the rows: in
+    /// place of the row of zeros when it fits the stride, else by laying
+    /// every row out again (the stride grows at most once per word a run
+    /// can hold).
+    fn push_row(&mut self, run: &[Word]) {
+        if self.rows.is_empty() || run.len() > self.stride {
+            self.reflow();
+            return;
+        }
+        let start = self.rows.len() - self.stride;
+        self.rows[start..start + run.len()].copy_from_slice(run);
+        self.rows.resize(self.rows.len() + self.stride, 0);
+    }
+
+    /// Lays every row out again from the runs.
+    fn reflow(&mut self) {
+        if self.runs.is_empty() {
+            (self.rows, self.stride) = (Vec::new(), 0);
+            return;
+        }
+        let stride = self.runs.iter().map(|r| unpack(*r).1).max().unwrap_or(0).max(1);
+        let mut rows = vec![0; (self.runs.len() + 1) * stride];
+        for (row, r) in rows.chunks_exact_mut(stride).zip(&self.runs) {
+            let run = run_in(&self.words, *r);
+            row[..run.len()].copy_from_slice(run);
+        }
+        (self.rows, self.stride) = (rows, stride);
     }
 }
 
@@ -672,6 +729,7 @@ impl SharedSets {
         self.index.insert(Arc::clone(&roles), i);
         self.sets.push(roles);
         self.perms.runs.push(r);
+        self.perms.push_row(&run);
         i
     }
 
@@ -690,6 +748,7 @@ impl SharedSets {
             let r = perms.push(&run);
             perms.runs.push(r);
         }
+        perms.reflow();
         self.perms = perms;
     }
 
@@ -701,6 +760,41 @@ impl SharedSets {
 
     /// Approximate heap bytes of the parts checks read.
     pub(crate) fn hot_bytes(&self) -> usize {
-        self.perms.runs.len() * size_of::<PermRef>() + self.perms.words.len() * size_of::<Word>()
+        self.perms.runs.len() * size_of::<PermRef>()
+            + (self.perms.words.len() + self.perms.rows.len()) * size_of::<Word>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The shared sets' rows against their runs.
+
+    use proptest::prelude::*;
+
+    use super::{NO_SHARED_SET, SharedPerms};
+    use crate::snapshot::bits::has_bit;
+
+    proptest! {
+        #[test]
+        fn rows_answer_as_runs(
+            runs in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..12),
+            refreshed in any::<bool>(),
+        ) {
+            let mut perms = SharedPerms::default();
+            for run in &runs {
+                let r = perms.push(run);
+                perms.runs.push(r);
+                perms.push_row(run);
+            }
+            if refreshed {
+                perms.reflow();
+            }
+            let sets = (0..runs.len() as u32 + 2).chain([NO_SHARED_SET]);
+            for set in sets {
+                for bit in 0..7 * 32 {
+                    prop_assert_eq!(perms.row_allows(set, bit), has_bit(perms.run(set), bit), "set {} bit {}", set, bit);
+                }
+            }
+        }
     }
 }
