@@ -641,74 +641,65 @@ pub(crate) struct SharedSets {
     perms: SharedPerms,
 }
 
-/// The part of [`SharedSets`] that checks read: each set's words.
+/// The part of [`SharedSets`] that checks read: each set's words, laid
+/// out as rows of one stride, so that a bit of a set is one load at a
+/// computed place with no branch on the set or the bit.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SharedPerms {
-    runs: Vec<PermRef>,
-    words: Vec<Word>,
-    // INVARIANT: the same runs laid out as rows of `stride` words (the
-    // longest run's length), row i holding set i's run padded with zeros,
-    // then one row of zeros for no set; empty, with `stride` 0, when there
-    // is no set. What checks read: a bit of a set is one load at a
-    // computed place, with no branch on the set or the bit.
+    // INVARIANT: `len + 1` rows of `stride` words (the longest run's
+    // length; none at all while `len` is 0): row i is set i's run padded
+    // with zeros, the last row is zeros and stands for no set.
     rows: Vec<Word>,
     stride: usize,
+    len: usize,
 }
 
 impl SharedPerms {
-    /// The words of set `set` (none for an unknown set or
-    /// [`NO_SHARED_SET`]).
-    #[inline]
+    /// The words of set `set`, padded with zeros to the stride (none for
+    /// an unknown set or [`NO_SHARED_SET`]).
     fn run(&self, set: u32) -> &[Word] {
-        self.runs.get(set as usize).map_or(&[], |r| run_in(&self.words, *r))
+        let set = set as usize;
+        if set >= self.len {
+            return &[];
+        }
+        self.rows.get(set * self.stride..(set + 1) * self.stride).unwrap_or(&[])
     }
 
-    fn push(&mut self, run: &[Word]) -> PermRef {
-        let r = pack(self.words.len(), run.len());
-        self.words.extend_from_slice(run);
-        r
-    }
-
-    /// Whether set `set` grants `bit`: [`has_bit`](super::bits::has_bit)
-    /// of its run, no for an unknown set or [`NO_SHARED_SET`]. No branch
-    /// depends on the set or the bit, which come from words just fetched
-    /// from memory: a set past the end reads the row of zeros, a bit past
-    /// the stride reads the row's first word and the answer is cleared.
+    /// Whether set `set` grants `bit`: what [`has_bit`](super::bits::has_bit)
+    /// answers of its run, no for an unknown set or [`NO_SHARED_SET`].
+    /// No branch depends on the set or the bit, which come from words just
+    /// fetched from memory: a set past the end reads the row of zeros.
     #[inline]
     fn row_allows(&self, set: u32, bit: u32) -> bool {
-        let stride = self.stride.max(1);
-        let row = (set as usize).min(self.runs.len());
-        let at = (bit / Word::BITS) as usize;
-        let inside = at < stride;
-        let word = self.rows.get(row * stride + if inside { at } else { 0 });
-        (word.copied().unwrap_or(0) >> (bit % Word::BITS)) & u32::from(inside) != 0
+        let start = (set as usize).min(self.len) * self.stride;
+        self.rows
+            .get(start..start + self.stride)
+            .is_some_and(|row| has_bit_flat(row, bit))
     }
 
-    /// Appends the run of a new set (already in `runs`) to the rows: in
-    /// place of the row of zeros when it fits the stride, else by laying
-    /// every row out again (the stride grows at most once per word a run
-    /// can hold).
-    fn push_row(&mut self, run: &[Word]) {
-        if self.rows.is_empty() || run.len() > self.stride {
-            self.reflow();
-            return;
+    /// Appends the run of a new set: it takes the place of the row of
+    /// zeros, and a row of zeros follows. A run longer than the stride
+    /// widens every row first (at most once per word a run can hold).
+    fn push(&mut self, run: &[Word]) {
+        if run.len() > self.stride {
+            self.widen(run.len());
+        }
+        if self.rows.is_empty() {
+            self.rows.resize(self.stride, 0);
         }
         let start = self.rows.len() - self.stride;
         self.rows[start..start + run.len()].copy_from_slice(run);
         self.rows.resize(self.rows.len() + self.stride, 0);
+        self.len += 1;
     }
 
-    /// Lays every row out again from the runs.
-    fn reflow(&mut self) {
-        if self.runs.is_empty() {
-            (self.rows, self.stride) = (Vec::new(), 0);
-            return;
-        }
-        let stride = self.runs.iter().map(|r| unpack(*r).1).max().unwrap_or(0).max(1);
-        let mut rows = vec![0; (self.runs.len() + 1) * stride];
-        for (row, r) in rows.chunks_exact_mut(stride).zip(&self.runs) {
-            let run = run_in(&self.words, *r);
-            row[..run.len()].copy_from_slice(run);
+    /// Lays the rows out again `stride` words wide (wider than now).
+    fn widen(&mut self, stride: usize) {
+        let mut rows = vec![0; (self.len + 1) * stride];
+        if self.stride > 0 {
+            for (wide, row) in rows.chunks_exact_mut(stride).zip(self.rows.chunks_exact(self.stride)) {
+                wide[..self.stride].copy_from_slice(row);
+            }
         }
         (self.rows, self.stride) = (rows, stride);
     }
@@ -722,14 +713,12 @@ impl SharedSets {
             return i;
         }
         let run = layout.encode(roles.iter().map(|r| grant(*r)));
-        let r = self.perms.push(&run);
+        self.perms.push(&run);
         // Far fewer than 2^32 - 1 distinct sets of global roles exist.
         let i = self.sets.len() as u32;
         let roles: Arc<[RoleId]> = roles.into();
         self.index.insert(Arc::clone(&roles), i);
         self.sets.push(roles);
-        self.perms.runs.push(r);
-        self.perms.push_row(&run);
         i
     }
 
@@ -742,13 +731,9 @@ impl SharedSets {
     /// environment changed): work in the number of distinct sets only.
     pub(crate) fn refresh(&mut self, grant: impl Fn(RoleId) -> RoleGrant, layout: &Layout) {
         let mut perms = SharedPerms::default();
-        perms.words.reserve(self.perms.words.len());
         for roles in &self.sets {
-            let run = layout.encode(roles.iter().map(|r| grant(*r)));
-            let r = perms.push(&run);
-            perms.runs.push(r);
+            perms.push(&layout.encode(roles.iter().map(|r| grant(*r))));
         }
-        perms.reflow();
         self.perms = perms;
     }
 
@@ -760,8 +745,7 @@ impl SharedSets {
 
     /// Approximate heap bytes of the parts checks read.
     pub(crate) fn hot_bytes(&self) -> usize {
-        self.perms.runs.len() * size_of::<PermRef>()
-            + (self.perms.words.len() + self.perms.rows.len()) * size_of::<Word>()
+        self.perms.rows.len() * size_of::<Word>()
     }
 }
 
@@ -776,23 +760,18 @@ mod tests {
 
     proptest! {
         #[test]
-        fn rows_answer_as_runs(
-            runs in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..12),
-            refreshed in any::<bool>(),
-        ) {
+        fn rows_answer_as_runs(runs in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..12)) {
             let mut perms = SharedPerms::default();
             for run in &runs {
-                let r = perms.push(run);
-                perms.runs.push(r);
-                perms.push_row(run);
-            }
-            if refreshed {
-                perms.reflow();
+                perms.push(run);
             }
             let sets = (0..runs.len() as u32 + 2).chain([NO_SHARED_SET]);
             for set in sets {
+                let run = runs.get(set as usize).map_or(&[][..], Vec::as_slice);
                 for bit in 0..7 * 32 {
-                    prop_assert_eq!(perms.row_allows(set, bit), has_bit(perms.run(set), bit), "set {} bit {}", set, bit);
+                    let granted = has_bit(run, bit);
+                    prop_assert_eq!(perms.row_allows(set, bit), granted, "set {} bit {}", set, bit);
+                    prop_assert_eq!(has_bit(perms.run(set), bit), granted, "set {} bit {}", set, bit);
                 }
             }
         }
