@@ -44,21 +44,28 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
             })
         })
         .collect::<Result<_, StoreError>>()?;
+    // One row per group, its members as a JSON array (a row per
+    // membership, millions at scale, costs a start far more).
+    let sql = if C::POSTGRES {
+        "SELECT group_name, json_agg(username)::text AS members FROM group_members \
+         GROUP BY group_name ORDER BY group_name"
+    } else {
+        "SELECT group_name, json_group_array(username) AS members FROM group_members \
+         GROUP BY group_name ORDER BY group_name"
+    };
     let mut at = 0;
-    c.for_each_row(
-        "SELECT group_name, username FROM group_members ORDER BY group_name, username",
-        args![],
-        |row| {
-            let group = row.text("group_name")?;
-            while groups.get(at).is_some_and(|g| g.name < group) {
-                at += 1;
-            }
-            if let Some(g) = groups.get_mut(at).filter(|g| g.name == group) {
-                g.members.push(row.text("username")?);
-            }
-            Ok(())
-        },
-    )
+    c.for_each_row(sql, args![], |row| {
+        let group = row.text("group_name")?;
+        while groups.get(at).is_some_and(|g| g.name < group) {
+            at += 1;
+        }
+        if let Some(g) = groups.get_mut(at).filter(|g| g.name == group) {
+            g.members = from_json("group members", &row.text("members")?)?;
+            // Neither aggregate promises an order.
+            g.members.sort_unstable();
+        }
+        Ok(())
+    })
     .await?;
 
     let projects = c
