@@ -5,7 +5,7 @@
 //! references), then answers which compiled access it made stale; `apply`
 //! refreshes just that, `compile` rebuilds every project once at the end.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use imbl::OrdMap;
@@ -16,13 +16,15 @@ use super::{
     EnvData, GroupData, ModelError, Name, PROJECT_ENV_SLOTS, ProjectData, ResourceData, RoleData, RoleEntry, Snapshot,
     UserData, pack_env,
 };
-use crate::catalogue::{Catalogue, PROTECTED_ENVIRONMENTS};
+use crate::catalogue::PROTECTED_ENVIRONMENTS;
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{
-    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Model, Principal, ProjectSpec, ResourceSpec, RoleGrants,
-    RoleSpec, UserSpec,
+    AdminPrivileges, Change, EnvironmentSpec, MemberSpec, Principal, ProjectSpec, ResourceSpec, RoleGrants, RoleSpec,
+    UserSpec,
 };
 use crate::sets::ActionSet;
+
+mod compile;
 
 /// The compiled access an edit made stale.
 #[must_use]
@@ -58,15 +60,6 @@ impl Gone {
     }
 }
 
-/// The id of each of `names` by `id_of`, in a map of its own: for
-/// resolving many references to the same names while compiling.
-fn resolved<'m, T: Copy>(
-    names: impl Iterator<Item = &'m str>,
-    id_of: impl Fn(&str) -> Option<T>,
-) -> HashMap<&'m str, T, foldhash::fast::RandomState> {
-    names.filter_map(|name| Some((name, id_of(name)?))).collect()
-}
-
 fn insert_sorted<T: Ord>(items: &mut Vec<T>, item: T) {
     if let Err(at) = items.binary_search(&item) {
         items.insert(at, item);
@@ -86,77 +79,6 @@ fn next_id(len: usize) -> u32 {
 }
 
 impl Snapshot {
-    /// Compiles a whole model.
-    ///
-    /// # Errors
-    /// The first inconsistency: a name used twice, or a reference to
-    /// something the model lacks.
-    pub fn compile(catalogue: Arc<Catalogue>, model: &Model) -> Result<Self, ModelError> {
-        let mut s = Self::empty(catalogue);
-        for env in model.environments.iter().filter(|e| e.project.is_none()) {
-            let _ = s.add_environment(env)?;
-        }
-        for user in &model.users {
-            let _ = s.put_user(user)?;
-        }
-        // Names resolved once: a million memberships would each walk the
-        // persistent name maps, a cache miss per level.
-        let users = resolved(model.users.iter().map(|u| u.name.as_str()), |n| s.user_id(n));
-        for group in &model.groups {
-            let _ = s.add_group(&group.name)?;
-            let id = s.group_named(&group.name)?;
-            for member in &group.members {
-                let user = users.get(member.as_str()).copied();
-                let _ = s.add_group_member_id(id, user.ok_or_else(|| ModelError::UnknownUser(member.clone()))?);
-            }
-        }
-        for project in &model.projects {
-            let _ = s.put_project(project)?;
-        }
-        for env in model.environments.iter().filter(|e| e.project.is_some()) {
-            let _ = s.add_environment(env)?;
-        }
-        for role in &model.roles {
-            let _ = s.put_role(role)?;
-        }
-        let projects = resolved(model.projects.iter().map(|p| p.key.as_str()), |k| s.project_id(k));
-        // Members holding the same roles share one list (most hold one or two).
-        let mut lists: HashSet<Arc<[RoleId]>, foldhash::fast::RandomState> = HashSet::default();
-        let mut shared_list = |roles: Arc<[RoleId]>| match lists.get(&roles) {
-            Some(known) => Arc::clone(known),
-            None => {
-                lists.insert(Arc::clone(&roles));
-                roles
-            }
-        };
-        for member in &model.members {
-            let project = projects.get(member.project.as_str()).copied();
-            let project = project.ok_or_else(|| ModelError::UnknownProject(member.project.clone()))?;
-            let _ = match &member.principal {
-                Principal::User(name) => {
-                    let user = users.get(name.as_str()).copied();
-                    let user = user.ok_or_else(|| ModelError::UnknownUser(name.clone()))?;
-                    let roles = shared_list(s.member_roles(project, &member.roles, name)?);
-                    s.set_user_member(project, user, roles)
-                }
-                Principal::Group(name) => {
-                    let group = s.group_named(name)?;
-                    let roles = shared_list(s.member_roles(project, &member.roles, name)?);
-                    s.set_group_member(project, group, roles)
-                }
-            };
-        }
-        for resource in &model.resources {
-            let _ = s.put_resource(resource)?;
-        }
-        let projects: Vec<ProjectId> = s.project_names.values().copied().collect();
-        for project in projects {
-            s.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
-        }
-        s.sync_hot();
-        Ok(s)
-    }
-
     /// A new snapshot with `change` applied; `self` is untouched.
     ///
     /// # Errors

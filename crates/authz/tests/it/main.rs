@@ -8,6 +8,7 @@
 )]
 
 mod catalogue;
+mod compile;
 mod edits;
 mod escalation;
 mod fixtures;
