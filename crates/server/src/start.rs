@@ -132,7 +132,7 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     if !initialized {
         keep_catalogue(&store, &catalogue, &model).await?;
     }
-    let snapshot = Snapshot::compile(catalogue, &model)?.with_revision(revision);
+    let snapshot = Snapshot::compile_owned(catalogue, model)?.with_revision(revision);
     tracing::info!(revision, "snapshot compiled");
     // Unknown users are checked against this hash (SPEC §6.1).
     let dummy_hash =

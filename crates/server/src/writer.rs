@@ -80,7 +80,7 @@ impl App {
     async fn reload(&self) -> Result<(), StoreError> {
         let (model, revision) = self.store().load_model().await?;
         let catalogue = Arc::clone(self.snapshot().catalogue());
-        let snapshot = Snapshot::compile(catalogue, &model)
+        let snapshot = Snapshot::compile_owned(catalogue, model)
             .map_err(|e| StoreError::Backend(format!("the stored model does not compile: {e}")))?;
         self.publish(snapshot.with_revision(revision));
         Ok(())

@@ -753,6 +753,20 @@ proptest! {
     }
 
     #[test]
+    fn an_owned_model_compiles_as_a_borrowed_one(seed in any::<u64>()) {
+        let cat = catalogue();
+        let model = random_model(seed);
+        let borrowed = Snapshot::compile(cat.clone(), &model).unwrap();
+        let owned = Snapshot::compile_owned(cat.clone(), model.clone()).unwrap();
+        let u = universe(&model, &cat);
+        let diff = first_difference(&decisions(&borrowed, &u), &decisions(&owned, &u));
+        prop_assert!(diff.is_none(), "{}", diff.unwrap_or_default());
+        prop_assert_eq!(resource_view(&borrowed), resource_view(&owned));
+        prop_assert_eq!(membership_view(&borrowed), membership_view(&owned));
+        assert_matches_reference(&owned, &model);
+    }
+
+    #[test]
     fn a_token_never_allows_more_than_its_user(seed in any::<u64>()) {
         let model = random_model(seed);
         let s = Snapshot::compile(catalogue(), &model).unwrap();

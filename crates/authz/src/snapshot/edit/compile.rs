@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::insert_sorted;
 use crate::catalogue::Catalogue;
 use crate::ids::{GroupId, ProjectId, RoleId, UserId};
-use crate::model::{Model, Principal};
+use crate::model::{Model, Principal, ResourceSpec};
 use crate::snapshot::{ModelError, Snapshot};
 
 /// The id of each of `names` by `id_of`, in a map of its own: for
@@ -36,6 +36,27 @@ impl Snapshot {
     /// The first inconsistency: a name used twice, or a reference to
     /// something the model lacks.
     pub fn compile(catalogue: Arc<Catalogue>, model: &Model) -> Result<Self, ModelError> {
+        let (s, members) = Self::compile_sources(catalogue, model)?;
+        s.compile_access(members, &model.resources)
+    }
+
+    /// [`Snapshot::compile`] of a model it drops as soon as its names are
+    /// resolved, before the access tables are built: at a million users
+    /// the memberships by name take more than a GiB, and a start would
+    /// otherwise hold them and the compiled snapshot at once.
+    ///
+    /// # Errors
+    /// As [`Snapshot::compile`].
+    pub fn compile_owned(catalogue: Arc<Catalogue>, mut model: Model) -> Result<Self, ModelError> {
+        let (s, members) = Self::compile_sources(catalogue, &model)?;
+        let resources = std::mem::take(&mut model.resources);
+        drop(model);
+        s.compile_access(members, &resources)
+    }
+
+    /// Everything of `model` but the access tables and the resources: its
+    /// memberships are answered, resolved, not set.
+    fn compile_sources(catalogue: Arc<Catalogue>, model: &Model) -> Result<(Self, Memberships), ModelError> {
         let mut s = Self::empty(catalogue);
         for env in model.environments.iter().filter(|e| e.project.is_none()) {
             let _ = s.add_environment(env)?;
@@ -83,32 +104,30 @@ impl Snapshot {
         for role in &model.roles {
             let _ = s.put_role(role)?;
         }
-        let (user_members, group_members) = s.resolve_members(model, &users)?;
-        s.set_members(user_members, group_members);
-        for resource in &model.resources {
-            let _ = s.put_resource(resource)?;
+        let members = s.resolve_members(model, &users)?;
+        Ok((s, members))
+    }
+
+    /// Sets the resolved memberships, registers the resources and builds
+    /// every project's access.
+    fn compile_access(mut self, (users, groups): Memberships, resources: &[ResourceSpec]) -> Result<Self, ModelError> {
+        self.set_members(users, groups);
+        for resource in resources {
+            let _ = self.put_resource(resource)?;
         }
-        let projects: Vec<ProjectId> = s.project_names.values().copied().collect();
+        let projects: Vec<ProjectId> = self.project_names.values().copied().collect();
         for project in projects {
-            s.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
+            self.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
         }
-        s.sync_hot();
-        Ok(s)
+        self.sync_hot();
+        Ok(self)
     }
 
     /// Every membership of `model` by ids, users' and groups' apart, in
-    /// the model's order; members holding the same roles share one list
-    /// (most hold one or two).
+    /// the model's order.
     fn resolve_members(&self, model: &Model, users: &Ids<'_, UserId>) -> Result<Memberships, ModelError> {
         let projects = resolved(model.projects.iter().map(|p| p.key.as_str()), |k| self.project_id(k));
-        let mut lists: HashSet<Arc<[RoleId]>, foldhash::fast::RandomState> = HashSet::default();
-        let mut shared_list = |roles: Arc<[RoleId]>| match lists.get(&roles) {
-            Some(known) => Arc::clone(known),
-            None => {
-                lists.insert(Arc::clone(&roles));
-                roles
-            }
-        };
+        let mut roles = RoleLists::default();
         let (mut user_members, mut group_members) = (Vec::new(), Vec::new());
         for member in &model.members {
             let project = projects.get(member.project.as_str()).copied();
@@ -117,13 +136,11 @@ impl Snapshot {
                 Principal::User(name) => {
                     let user = users.get(name.as_str()).copied();
                     let user = user.ok_or_else(|| ModelError::UnknownUser(name.clone()))?;
-                    let roles = shared_list(self.member_roles(project, &member.roles, name)?);
-                    user_members.push((project, user, roles));
+                    user_members.push((project, user, roles.resolve(self, project, &member.roles, name)?));
                 }
                 Principal::Group(name) => {
                     let group = self.group_named(name)?;
-                    let roles = shared_list(self.member_roles(project, &member.roles, name)?);
-                    group_members.push((project, group, roles));
+                    group_members.push((project, group, roles.resolve(self, project, &member.roles, name)?));
                 }
             }
         }
@@ -178,5 +195,60 @@ impl Snapshot {
         for run in pairs.chunk_by(|a, b| a.0 == b.0) {
             add(self, run[0].0, run);
         }
+    }
+}
+
+/// The role lists of memberships, as [`Snapshot::member_roles`] makes
+/// them, for a whole model: the role names of the project at hand are
+/// remembered (a model lists a project's members together), and members
+/// holding the same roles share one list (most hold one or two), made
+/// only when new.
+#[derive(Default)]
+struct RoleLists<'m> {
+    project: Option<ProjectId>,
+    names: Vec<(&'m str, RoleId)>,
+    ids: Vec<RoleId>,
+    lists: HashSet<Arc<[RoleId]>, foldhash::fast::RandomState>,
+}
+
+impl<'m> RoleLists<'m> {
+    /// The sorted roles `names` name in `project`, shared.
+    fn resolve(
+        &mut self,
+        s: &Snapshot,
+        project: ProjectId,
+        names: &'m [String],
+        member: &str,
+    ) -> Result<Arc<[RoleId]>, ModelError> {
+        if self.project != Some(project) {
+            self.project = Some(project);
+            self.names.clear();
+        }
+        self.ids.clear();
+        for name in names {
+            let known = self.names.iter().find(|(n, _)| *n == name).map(|(_, id)| *id);
+            let id = match known {
+                Some(id) => id,
+                None => {
+                    let id = s
+                        .role_id(Some(project), name)
+                        .ok_or_else(|| ModelError::UnknownRole(name.clone()))?;
+                    self.names.push((name, id));
+                    id
+                }
+            };
+            self.ids.push(id);
+        }
+        self.ids.sort_unstable();
+        self.ids.dedup();
+        if self.ids.is_empty() {
+            return Err(ModelError::MemberNeedsRole(member.to_owned()));
+        }
+        if let Some(known) = self.lists.get(self.ids.as_slice()) {
+            return Ok(Arc::clone(known));
+        }
+        let list: Arc<[RoleId]> = self.ids.as_slice().into();
+        self.lists.insert(Arc::clone(&list));
+        Ok(list)
     }
 }
