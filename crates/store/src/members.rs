@@ -424,6 +424,9 @@ pub(crate) async fn specs<C: Conn>(c: &mut C) -> Result<Vec<MemberSpec>, StoreEr
                 continue;
             };
             roles.sort_unstable();
+            // Read from JSON with room to grow; six million members
+            // hold it until the model is compiled.
+            roles.shrink_to_fit();
             let principal = match kind {
                 KIND_USER => authz::Principal::User(name),
                 KIND_GROUP => authz::Principal::Group(name),
@@ -438,6 +441,7 @@ pub(crate) async fn specs<C: Conn>(c: &mut C) -> Result<Vec<MemberSpec>, StoreEr
         Ok(())
     })
     .await?;
+    specs.shrink_to_fit();
     Ok(specs)
 }
 

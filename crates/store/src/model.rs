@@ -1,7 +1,11 @@
 //! The whole permission model by name, read in one transaction with the
 //! revision it reflects, for `Snapshot::compile`. Roles and members become
 //! specs through the domain's converters, the ones the change log uses;
-//! users are read straight into their spec (the same five fields).
+//! users are read straight into their spec (the same five fields). The
+//! largest tables come as JSON arrays the database builds (users a page a
+//! row, group members a group a row, members a project a row): millions
+//! of rows handed one by one from SQLite's worker thread to the reader
+//! cost most of a start at a million users.
 
 use gatehouse_authz::{AccountPermissions, EnvironmentSpec, GroupSpec, Model, ProjectSpec, UserSpec};
 use gatehouse_domain::StoreError;
@@ -52,6 +56,7 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
             g.members = from_json("group members", &row.text("members")?)?;
             // Neither aggregate promises an order.
             g.members.sort_unstable();
+            g.members.shrink_to_fit();
         }
         Ok(())
     })
@@ -146,5 +151,6 @@ async fn users<C: Conn>(c: &mut C) -> Result<Vec<UserSpec>, StoreError> {
         users[first..].sort_unstable_by(|a, b| a.name.cmp(&b.name));
         after = last;
     }
+    users.shrink_to_fit();
     Ok(users)
 }

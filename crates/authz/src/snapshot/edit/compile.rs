@@ -54,8 +54,9 @@ impl Snapshot {
         s.compile_access(members, &resources)
     }
 
-    /// Everything of `model` but the access tables and the resources: its
-    /// memberships are answered, resolved, not set.
+    /// A snapshot of everything in `model` but its memberships, its
+    /// resources and the access tables, with the memberships resolved to
+    /// ids (not yet set).
     fn compile_sources(catalogue: Arc<Catalogue>, model: &Model) -> Result<(Self, Memberships), ModelError> {
         let mut s = Self::empty(catalogue);
         for env in model.environments.iter().filter(|e| e.project.is_none()) {
