@@ -72,6 +72,26 @@ fn remove_sorted<T: Ord>(items: &mut Vec<T>, item: &T) {
     }
 }
 
+/// The roles `names` name, by `id_of`, sorted and deduplicated into `ids`
+/// (cleared first): a member's role list. A member needs one role.
+fn member_role_ids<'n>(
+    names: &'n [String],
+    member: &str,
+    ids: &mut Vec<RoleId>,
+    mut id_of: impl FnMut(&'n str) -> Option<RoleId>,
+) -> Result<(), ModelError> {
+    ids.clear();
+    for name in names {
+        ids.push(id_of(name).ok_or_else(|| ModelError::UnknownRole(name.clone()))?);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(ModelError::MemberNeedsRole(member.to_owned()));
+    }
+    Ok(())
+}
+
 /// Allocates an id for the next item of a table.
 fn next_id(len: usize) -> u32 {
     // Tables hold far fewer than 2^32 items: ids are dense and never reused.
@@ -826,18 +846,8 @@ impl Snapshot {
     }
 
     fn member_roles(&self, project: ProjectId, names: &[String], member: &str) -> Result<Arc<[RoleId]>, ModelError> {
-        let mut roles = names
-            .iter()
-            .map(|n| {
-                self.role_id(Some(project), n)
-                    .ok_or_else(|| ModelError::UnknownRole(n.clone()))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        roles.sort_unstable();
-        roles.dedup();
-        if roles.is_empty() {
-            return Err(ModelError::MemberNeedsRole(member.to_owned()));
-        }
+        let mut roles = Vec::with_capacity(names.len());
+        member_role_ids(names, member, &mut roles, |n| self.role_id(Some(project), n))?;
         Ok(roles.into())
     }
 

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::insert_sorted;
+use super::{insert_sorted, member_role_ids};
 use crate::catalogue::Catalogue;
 use crate::ids::{GroupId, ProjectId, RoleId, UserId};
 use crate::model::{Model, Principal, ResourceSpec};
@@ -225,26 +225,15 @@ impl<'m> RoleLists<'m> {
             self.project = Some(project);
             self.names.clear();
         }
-        self.ids.clear();
-        for name in names {
-            let known = self.names.iter().find(|(n, _)| *n == name).map(|(_, id)| *id);
-            let id = match known {
-                Some(id) => id,
-                None => {
-                    let id = s
-                        .role_id(Some(project), name)
-                        .ok_or_else(|| ModelError::UnknownRole(name.clone()))?;
-                    self.names.push((name, id));
-                    id
-                }
-            };
-            self.ids.push(id);
-        }
-        self.ids.sort_unstable();
-        self.ids.dedup();
-        if self.ids.is_empty() {
-            return Err(ModelError::MemberNeedsRole(member.to_owned()));
-        }
+        let Self { names: known, ids, .. } = self;
+        member_role_ids(names, member, ids, |name| {
+            if let Some((_, id)) = known.iter().find(|(n, _)| *n == name) {
+                return Some(*id);
+            }
+            let id = s.role_id(Some(project), name)?;
+            known.push((name, id));
+            Some(id)
+        })?;
         if let Some(known) = self.lists.get(self.ids.as_slice()) {
             return Ok(Arc::clone(known));
         }
