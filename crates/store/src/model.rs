@@ -117,25 +117,27 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
 /// thread to the reader at scale 100).
 async fn users<C: Conn>(c: &mut C) -> Result<Vec<UserSpec>, StoreError> {
     let sql = if C::POSTGRES {
-        "SELECT json_agg(json_build_array(username, status, admin, kind, account_permissions::json))::text AS users, \
-                max(username) AS last \
+        "SELECT json_agg(json_build_array(username, status, admin, kind, account_permissions::json))::text AS users \
          FROM (SELECT username, status, admin, kind, account_permissions FROM users \
                WHERE username > $1 ORDER BY username LIMIT $2) page"
     } else {
         "SELECT json_group_array(json_array(username, status, \
-                  json(CASE WHEN admin THEN 'true' ELSE 'false' END), kind, json(account_permissions))) AS users, \
-                max(username) AS last \
+                  json(CASE WHEN admin THEN 'true' ELSE 'false' END), kind, json(account_permissions))) AS users \
          FROM (SELECT username, status, admin, kind, account_permissions FROM users \
                WHERE username > $1 ORDER BY username LIMIT $2) page"
     };
     let mut users: Vec<UserSpec> = Vec::new();
-    let mut after = String::new();
     loop {
-        let row = c.fetch_one(sql, args![after.as_str(), USER_PAGE]).await?;
-        let Some(last) = row.opt_text("last")? else {
-            break;
+        let after = users.last().map_or("", |u| u.name.as_str());
+        let row = c.fetch_one(sql, args![after, USER_PAGE]).await?;
+        // An empty page is `[]` on SQLite, null on PostgreSQL.
+        let page: Vec<(String, String, bool, String, AccountPermissions)> = match row.opt_text("users")? {
+            Some(json) => from_json("users", &json)?,
+            None => Vec::new(),
         };
-        let page: Vec<(String, String, bool, String, AccountPermissions)> = from_json("users", &row.text("users")?)?;
+        if page.is_empty() {
+            break;
+        }
         let first = users.len();
         for (name, status, admin, kind, account_permissions) in page {
             users.push(UserSpec {
@@ -147,9 +149,8 @@ async fn users<C: Conn>(c: &mut C) -> Result<Vec<UserSpec>, StoreError> {
             });
         }
         // Neither aggregate promises an order: each page is sorted here,
-        // and the pages follow each other.
+        // and the next starts after its last name.
         users[first..].sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        after = last;
     }
     users.shrink_to_fit();
     Ok(users)
