@@ -173,7 +173,9 @@ impl Snapshot {
             }
             Stale::Rebuild(projects) => {
                 for project in projects {
-                    self.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
+                    self.with_project_shared(project, |s, data, shared| {
+                        data.access = s.build_access(data, |global| s.shared_set(shared, global));
+                    });
                 }
             }
         }
@@ -249,6 +251,17 @@ impl Snapshot {
     /// roles, then the bits of what its project roles and Project Admin
     /// grant there.
     fn run_of(&self, shared: &mut Arc<SharedSets>, sources: &[Source], admin_removed: ActionSet) -> Vec<Word> {
+        self.run_with(sources, admin_removed, |global| self.shared_set(shared, global))
+    }
+
+    /// [`Snapshot::run_of`] with `set_of` giving the index of the shared
+    /// set of the global roles (sorted, deduplicated, never empty).
+    fn run_with(
+        &self,
+        sources: &[Source],
+        admin_removed: ActionSet,
+        set_of: impl FnOnce(Vec<RoleId>) -> u32,
+    ) -> Vec<Word> {
         let mut global: Vec<RoleId> = Vec::new();
         let mut own: Vec<RoleGrant> = Vec::with_capacity(sources.len());
         for source in sources {
@@ -260,11 +273,17 @@ impl Snapshot {
         }
         global.sort_unstable();
         global.dedup();
-        let set = (!global.is_empty()).then(|| match shared.find(&global) {
+        let set = (!global.is_empty()).then(|| set_of(global));
+        access::run_of(own.into_iter(), set, &self.layout)
+    }
+
+    /// The index of the shared set of `global` (sorted, deduplicated),
+    /// interned if new.
+    fn shared_set(&self, shared: &mut Arc<SharedSets>, global: Vec<RoleId>) -> u32 {
+        match shared.find(&global) {
             Some(set) => set,
             None => Arc::make_mut(shared).intern(global, self.shared_grant(), &self.layout),
-        });
-        access::run_of(own.into_iter(), set, &self.layout)
+        }
     }
 
     /// What `user` holds in the project, directly or through groups, sorted
@@ -307,7 +326,9 @@ impl Snapshot {
     /// and deduplicated, as [`Snapshot::sources_in`] gives them. One pass
     /// over the memberships, where asking each user's groups would read
     /// every member's user data (a cache miss each at a million users).
-    fn build_access(&self, data: &ProjectData, shared: &mut Arc<SharedSets>) -> Access {
+    /// `set_of` gives the index of a shared set of global roles, as
+    /// [`Snapshot::run_with`] asks.
+    fn build_access(&self, data: &ProjectData, mut set_of: impl FnMut(Vec<RoleId>) -> u32) -> Access {
         let mut pairs: Vec<(UserId, Source)> = Vec::new();
         for (user, roles) in &data.users {
             pairs.extend(roles.iter().map(|role| {
@@ -338,7 +359,7 @@ impl Snapshot {
         Access::build(
             by_user().map(|run| (run[0].0, run.iter().map(|(_, source)| *source))),
             by_user().count(),
-            |sources| self.run_of(shared, sources, data.admin_removed),
+            |sources| self.run_with(sources, data.admin_removed, &mut set_of),
         )
     }
 
@@ -358,7 +379,7 @@ impl Snapshot {
     /// dead source sets, words or removed users' entries.
     fn compact(&self, data: &mut ProjectData, shared: &mut Arc<SharedSets>) {
         if data.access.needs_compaction() {
-            data.access = self.build_access(data, shared);
+            data.access = self.build_access(data, |global| self.shared_set(shared, global));
         }
     }
 

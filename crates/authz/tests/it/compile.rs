@@ -1,10 +1,19 @@
 //! The full compile, which sets memberships in bulk rather than one change
 //! at a time: the first bad membership in the model's order is the error,
-//! and a member listed twice holds what its later listing says.
+//! and a member listed twice holds what its later listing says, on any
+//! number of threads (a large model's memberships are resolved in runs,
+//! one a thread).
+
+use std::num::NonZeroUsize;
 
 use gatehouse_authz::{GroupSpec, MemberSpec, Model, ModelError, Snapshot, UserSpec};
 
 use crate::fixtures::{allows, compile, group, member, platform, project, role, user};
+
+/// One to four threads, for [`Snapshot::compile_on`].
+fn thread_counts() -> impl Iterator<Item = NonZeroUsize> {
+    (1..=4).filter_map(NonZeroUsize::new)
+}
 
 /// Users `ann` and `bob`, group `team` (ann), projects `web` and `api`,
 /// global roles `Reader` (read) and `Writer` (deploy), in DEV and PROD.
@@ -73,7 +82,15 @@ fn the_first_bad_membership_is_the_error() {
     for (case, members, error) in cases {
         let mut model = base();
         model.members = members;
-        assert_eq!(Snapshot::compile(platform(), &model).err(), Some(error), "{case}");
+        assert_eq!(
+            Snapshot::compile(platform(), &model).err(),
+            Some(error.clone()),
+            "{case}"
+        );
+        for threads in thread_counts() {
+            let on_threads = Snapshot::compile_on(platform(), model.clone(), threads).err();
+            assert_eq!(on_threads, Some(error.clone()), "{case}, {threads} threads");
+        }
     }
 }
 
@@ -97,14 +114,19 @@ fn a_member_listed_twice_holds_what_its_later_listing_says() {
         member("web", user("bob"), &["Reader"]),
         member("web", group("team"), &["Writer"]),
     ];
-    let s = compile(&model);
-    for env in ["DEV", "PROD"] {
-        assert!(allows(&s, "bob", "repository.read", "web", Some(env)));
-        assert!(!allows(&s, "bob", "repository.deploy", "web", Some(env)));
-        assert!(allows(&s, "bob", "repository.read", "api", Some(env)));
-        assert!(allows(&s, "ann", "repository.deploy", "web", Some(env)));
-        assert!(!allows(&s, "ann", "repository.read", "web", Some(env)));
-        assert!(!allows(&s, "ann", "repository.read", "api", Some(env)));
+    let on_threads = thread_counts().map(|threads| {
+        let s = Snapshot::compile_on(platform(), model.clone(), threads);
+        s.unwrap_or_else(|e| panic!("{threads} threads: {e}"))
+    });
+    for s in std::iter::once(compile(&model)).chain(on_threads) {
+        for env in ["DEV", "PROD"] {
+            assert!(allows(&s, "bob", "repository.read", "web", Some(env)));
+            assert!(!allows(&s, "bob", "repository.deploy", "web", Some(env)));
+            assert!(allows(&s, "bob", "repository.read", "api", Some(env)));
+            assert!(allows(&s, "ann", "repository.deploy", "web", Some(env)));
+            assert!(!allows(&s, "ann", "repository.read", "web", Some(env)));
+            assert!(!allows(&s, "ann", "repository.read", "api", Some(env)));
+        }
     }
 }
 

@@ -4,14 +4,22 @@
 //! references in one pass in id order. Set one at a time, as a change
 //! sets them, each membership visited its project and its user: two cache
 //! misses each, twelve million at scale 100.
+//!
+//! A large model is compiled on every core: the memberships are resolved
+//! in as many runs of the model's list and the projects' access tables
+//! built in as many runs of the projects, each on its own thread. Only the
+//! shared sets of global roles are common to the projects: interned under
+//! a lock, their indices follow the order the threads met them in, and no
+//! answer depends on an index.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{insert_sorted, member_role_ids};
 use crate::catalogue::Catalogue;
 use crate::ids::{GroupId, ProjectId, RoleId, UserId};
-use crate::model::{Model, Principal, ResourceSpec};
+use crate::model::{MemberSpec, Model, Principal, ResourceSpec};
 use crate::snapshot::{ModelError, Snapshot};
 
 /// The id of each of `names` by `id_of`, in a map of its own: for
@@ -29,6 +37,40 @@ type Memberships = (Vec<Held<UserId>>, Vec<Held<GroupId>>);
 /// Names resolved to ids, for one compile.
 type Ids<'m, T> = HashMap<&'m str, T, foldhash::fast::RandomState>;
 
+/// Memberships from which a compile uses every core (below, threads cost
+/// more than they save: a model this size compiles in milliseconds).
+const PARALLEL_FROM: usize = 100_000;
+
+/// The threads a compile of `model` uses: one for a small model, else one
+/// per core.
+fn threads_for(model: &Model) -> NonZeroUsize {
+    if model.members.len() < PARALLEL_FROM {
+        return NonZeroUsize::MIN;
+    }
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+}
+
+/// `f` of each of `threads` runs of `items` (nearly equal, none empty
+/// unless `items` is), in order, each on its own thread but the first,
+/// which runs on this one. A panic in any propagates.
+fn in_runs<T: Sync, R: Send>(items: &[T], threads: NonZeroUsize, f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let size = items.len().div_ceil(threads.get()).max(1);
+    let mut runs = items.chunks(size);
+    let first = runs.next().unwrap_or_default();
+    if runs.len() == 0 {
+        return vec![f(first)];
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let others: Vec<_> = runs.map(|run| scope.spawn(move || f(run))).collect();
+        let mut results = vec![f(first)];
+        for other in others {
+            results.push(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        results
+    })
+}
+
 impl Snapshot {
     /// Compiles a whole model.
     ///
@@ -36,8 +78,9 @@ impl Snapshot {
     /// The first inconsistency: a name used twice, or a reference to
     /// something the model lacks.
     pub fn compile(catalogue: Arc<Catalogue>, model: &Model) -> Result<Self, ModelError> {
-        let (s, members) = Self::compile_sources(catalogue, model)?;
-        s.compile_access(members, &model.resources)
+        let threads = threads_for(model);
+        let (s, members) = Self::compile_sources(catalogue, model, threads)?;
+        s.compile_access(members, &model.resources, threads)
     }
 
     /// [`Snapshot::compile`] of a model it drops as soon as its names are
@@ -47,17 +90,32 @@ impl Snapshot {
     ///
     /// # Errors
     /// As [`Snapshot::compile`].
-    pub fn compile_owned(catalogue: Arc<Catalogue>, mut model: Model) -> Result<Self, ModelError> {
-        let (s, members) = Self::compile_sources(catalogue, &model)?;
+    pub fn compile_owned(catalogue: Arc<Catalogue>, model: Model) -> Result<Self, ModelError> {
+        let threads = threads_for(&model);
+        Self::compile_on(catalogue, model, threads)
+    }
+
+    /// [`Snapshot::compile_owned`] on `threads` threads, where it would
+    /// choose one for a small model and one per core for a large one. The
+    /// answers are the same on any number.
+    ///
+    /// # Errors
+    /// As [`Snapshot::compile`].
+    pub fn compile_on(catalogue: Arc<Catalogue>, mut model: Model, threads: NonZeroUsize) -> Result<Self, ModelError> {
+        let (s, members) = Self::compile_sources(catalogue, &model, threads)?;
         let resources = std::mem::take(&mut model.resources);
         drop(model);
-        s.compile_access(members, &resources)
+        s.compile_access(members, &resources, threads)
     }
 
     /// A snapshot of everything in `model` but its memberships, its
     /// resources and the access tables, with the memberships resolved to
     /// ids (not yet set).
-    fn compile_sources(catalogue: Arc<Catalogue>, model: &Model) -> Result<(Self, Memberships), ModelError> {
+    fn compile_sources(
+        catalogue: Arc<Catalogue>,
+        model: &Model,
+        threads: NonZeroUsize,
+    ) -> Result<(Self, Memberships), ModelError> {
         let mut s = Self::empty(catalogue);
         for env in model.environments.iter().filter(|e| e.project.is_none()) {
             let _ = s.add_environment(env)?;
@@ -105,32 +163,77 @@ impl Snapshot {
         for role in &model.roles {
             let _ = s.put_role(role)?;
         }
-        let members = s.resolve_members(model, &users)?;
+        let members = s.resolve_members(model, &users, threads)?;
         Ok((s, members))
     }
 
     /// Sets the resolved memberships, registers the resources and builds
     /// every project's access.
-    fn compile_access(mut self, (users, groups): Memberships, resources: &[ResourceSpec]) -> Result<Self, ModelError> {
+    fn compile_access(
+        mut self,
+        (users, groups): Memberships,
+        resources: &[ResourceSpec],
+        threads: NonZeroUsize,
+    ) -> Result<Self, ModelError> {
         self.set_members(users, groups);
         for resource in resources {
             let _ = self.put_resource(resource)?;
         }
         let projects: Vec<ProjectId> = self.project_names.values().copied().collect();
-        for project in projects {
-            self.with_project_shared(project, |s, data, shared| data.access = s.build_access(data, shared));
+        // Out of the snapshot while the threads read it, as
+        // `with_project_shared` takes it.
+        let shared = Mutex::new(std::mem::take(&mut self.shared));
+        let built = in_runs(&projects, threads, |projects| {
+            let set_of = |global| {
+                let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                self.shared_set(&mut shared, global)
+            };
+            projects
+                .iter()
+                .filter_map(|p| Some((*p, self.build_access(self.project(*p)?, set_of))))
+                .collect::<Vec<_>>()
+        });
+        self.shared = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+        for (project, access) in built.into_iter().flatten() {
+            self.with_project(project, |_, data| data.access = access);
         }
         self.sync_hot();
         Ok(self)
     }
 
     /// Every membership of `model` by ids, users' and groups' apart, in
-    /// the model's order.
-    fn resolve_members(&self, model: &Model, users: &Ids<'_, UserId>) -> Result<Memberships, ModelError> {
+    /// the model's order; resolved in `threads` runs of the model's list.
+    /// The first bad membership is the error, as if resolved in one.
+    fn resolve_members(
+        &self,
+        model: &Model,
+        users: &Ids<'_, UserId>,
+        threads: NonZeroUsize,
+    ) -> Result<Memberships, ModelError> {
         let projects = resolved(model.projects.iter().map(|p| p.key.as_str()), |k| self.project_id(k));
+        let mut runs = in_runs(&model.members, threads, |members| {
+            self.resolve_run(members, &projects, users)
+        })
+        .into_iter();
+        let (mut user_members, mut group_members) = runs.next().unwrap_or_else(|| Ok(Memberships::default()))?;
+        for run in runs {
+            let (more_users, more_groups) = run?;
+            user_members.extend(more_users);
+            group_members.extend(more_groups);
+        }
+        Ok((user_members, group_members))
+    }
+
+    /// The memberships of `members`, resolved in order.
+    fn resolve_run(
+        &self,
+        members: &[MemberSpec],
+        projects: &Ids<'_, ProjectId>,
+        users: &Ids<'_, UserId>,
+    ) -> Result<Memberships, ModelError> {
         let mut roles = RoleLists::default();
         let (mut user_members, mut group_members) = (Vec::new(), Vec::new());
-        for member in &model.members {
+        for member in members {
             let project = projects.get(member.project.as_str()).copied();
             let project = project.ok_or_else(|| ModelError::UnknownProject(member.project.clone()))?;
             match &member.principal {
