@@ -5,9 +5,12 @@
 //! largest tables come as JSON arrays the database builds (users a page a
 //! row, group members a group a row, members a project a row): millions
 //! of rows handed one by one from SQLite's worker thread to the reader
-//! cost most of a start at a million users.
+//! cost most of a start at a million users. The members, half of what is
+//! read, can be read in a transaction of their own beside the rest
+//! (`load_members`, `load_but_members`): the store joins the two when
+//! they saw the same revision.
 
-use gatehouse_authz::{AccountPermissions, EnvironmentSpec, GroupSpec, Model, ProjectSpec, UserSpec};
+use gatehouse_authz::{AccountPermissions, EnvironmentSpec, GroupSpec, MemberSpec, Model, ProjectSpec, UserSpec};
 use gatehouse_domain::StoreError;
 use gatehouse_domain::commit::role_spec;
 
@@ -22,6 +25,20 @@ const USER_PAGE: i64 = 4_000;
 /// Reads the model; run inside a read transaction so that every query sees
 /// the same state.
 pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError> {
+    let (mut model, revision) = load_but_members(c).await?;
+    model.members = members::specs(c).await?;
+    Ok((model, revision))
+}
+
+/// The members of [`load`] and the revision they reflect; run inside a
+/// read transaction, beside [`load_but_members`] in another.
+pub(crate) async fn load_members<C: Conn>(c: &mut C) -> Result<(Vec<MemberSpec>, u64), StoreError> {
+    let revision = revision::current(c).await?;
+    Ok((members::specs(c).await?, revision))
+}
+
+/// [`load`] but the members, which are left empty.
+pub(crate) async fn load_but_members<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError> {
     let revision = revision::current(c).await?;
 
     let users = users(c).await?;
@@ -94,7 +111,6 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
         .collect::<Result<Vec<_>, StoreError>>()?;
 
     let roles = roles::all(c).await?.iter().map(role_spec).collect();
-    let members = members::specs(c).await?;
     let resources = resources::specs(c).await?;
 
     Ok((
@@ -104,7 +120,7 @@ pub(crate) async fn load<C: Conn>(c: &mut C) -> Result<(Model, u64), StoreError>
             projects,
             environments,
             roles,
-            members,
+            members: Vec::new(),
             resources,
         },
         revision,

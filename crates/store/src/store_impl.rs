@@ -20,6 +20,10 @@ use crate::{
     revision, roles, sessions, tokens, users,
 };
 
+/// Reads of the model in two transactions before [`Store::load_model`]
+/// settles for one (a commit between the two starts costs a try).
+const MODEL_READ_TRIES: u32 = 3;
+
 impl gatehouse_domain::Store for Store {
     async fn revision(&self) -> Result<u64, StoreError> {
         with_conn!(self, |c| revision::current(c).await)
@@ -214,6 +218,23 @@ impl gatehouse_domain::Store for Store {
     }
 
     async fn load_model(&self) -> Result<(Model, u64), StoreError> {
+        // The members, half of the work, on a connection of their own
+        // beside the rest: SQLite (or PostgreSQL) builds both at once, on
+        // two cores. Each read transaction sees one state; every commit
+        // moves the revision, so two that saw the same revision saw the
+        // same model. A write between the two starts costs another try,
+        // and the last is one transaction.
+        for _ in 1..MODEL_READ_TRIES {
+            let (rest, members) = tokio::try_join!(
+                async { with_read_tx!(self, |c| model::load_but_members(c).await) },
+                async { with_read_tx!(self, |c| model::load_members(c).await) },
+            )?;
+            let ((mut model, revision), (members, members_revision)) = (rest, members);
+            if revision == members_revision {
+                model.members = members;
+                return Ok((model, revision));
+            }
+        }
         with_read_tx!(self, |c| model::load(c).await)
     }
 

@@ -75,6 +75,41 @@ async fn world_model(db: Db) {
 }
 conformance!(load_model_reads_the_whole_model, world_model);
 
+/// A model read while commits land is the model of the revision it
+/// answers: the store reads the members in a transaction of their own
+/// beside the rest, and joins the two only when they saw one revision.
+async fn read_while_committing(db: Db) {
+    const COMMITS: usize = 150;
+    let base = build_world(&db).await;
+    let (model, _) = db.store.load_model().await.unwrap();
+    let (users, members) = (model.users.len(), model.members.len());
+    let store = db.store.clone();
+    let writer = tokio::spawn(async move {
+        for i in 0..COMMITS {
+            let name = format!("w{i:03}");
+            let mutations = vec![
+                Mutation::CreateUser(user(&name)),
+                Mutation::SetMember(user_member("web", &name, &["Reader"])),
+            ];
+            store.commit(&commit(mutations), at(0)).await.unwrap();
+        }
+    });
+    let mut reads = 0;
+    while !writer.is_finished() {
+        let (model, revision) = db.store.load_model().await.unwrap();
+        let landed = usize::try_from(revision - base).unwrap();
+        assert_eq!(
+            (model.users.len(), model.members.len()),
+            (users + landed, members + landed),
+            "the model read at revision {revision}"
+        );
+        reads += 1;
+    }
+    writer.await.unwrap();
+    assert!(reads > 1, "{reads} reads while {COMMITS} commits landed");
+}
+conformance!(a_model_read_while_commits_land_is_one_revision, read_while_committing);
+
 /// Commits at the reference scale; answers the revision.
 async fn reference_scale(db: &Db) -> u64 {
     let mut last = 0;
