@@ -279,7 +279,7 @@ impl Snapshot {
 
     /// The index of the shared set of `global` (sorted, deduplicated),
     /// interned if new.
-    fn shared_set(&self, shared: &mut Arc<SharedSets>, global: Vec<RoleId>) -> u32 {
+    pub(super) fn shared_set(&self, shared: &mut Arc<SharedSets>, global: Vec<RoleId>) -> u32 {
         match shared.find(&global) {
             Some(set) => set,
             None => Arc::make_mut(shared).intern(global, self.shared_grant(), &self.layout),
@@ -320,15 +320,19 @@ impl Snapshot {
         sources
     }
 
-    /// Compiles a project's access from its memberships: every (user,
-    /// source) pair, from the direct memberships and each member group's
-    /// members, sorted so that each user's sources come together, sorted
-    /// and deduplicated, as [`Snapshot::sources_in`] gives them. One pass
-    /// over the memberships, where asking each user's groups would read
-    /// every member's user data (a cache miss each at a million users).
-    /// `set_of` gives the index of a shared set of global roles, as
-    /// [`Snapshot::run_with`] asks.
-    fn build_access(&self, data: &ProjectData, mut set_of: impl FnMut(Vec<RoleId>) -> u32) -> Access {
+    /// Compiles a project's access from its memberships (the
+    /// [`Snapshot::access_pairs`] built by [`Snapshot::access_of`]).
+    fn build_access(&self, data: &ProjectData, set_of: impl FnMut(Vec<RoleId>) -> u32) -> Access {
+        self.access_of(data, &self.access_pairs(data), set_of)
+    }
+
+    /// Every (user, source) pair of a project, from the direct memberships
+    /// and each member group's members, sorted so that each user's sources
+    /// come together, sorted and deduplicated, as [`Snapshot::sources_in`]
+    /// gives them. One pass over the memberships, where asking each user's
+    /// groups would read every member's user data (a cache miss each at a
+    /// million users).
+    pub(super) fn access_pairs(&self, data: &ProjectData) -> Vec<(UserId, Source)> {
         let mut pairs: Vec<(UserId, Source)> = Vec::new();
         for (user, roles) in &data.users {
             pairs.extend(roles.iter().map(|role| {
@@ -355,6 +359,18 @@ impl Snapshot {
         }
         pairs.sort_unstable();
         pairs.dedup();
+        pairs
+    }
+
+    /// A project's access from its [`Snapshot::access_pairs`]; `set_of`
+    /// gives the index of a shared set of global roles, as
+    /// [`Snapshot::run_with`] asks.
+    pub(super) fn access_of(
+        &self,
+        data: &ProjectData,
+        pairs: &[(UserId, Source)],
+        mut set_of: impl FnMut(Vec<RoleId>) -> u32,
+    ) -> Access {
         let by_user = || pairs.chunk_by(|a, b| a.0 == b.0);
         Access::build(
             by_user().map(|run| (run[0].0, run.iter().map(|(_, source)| *source))),

@@ -6,20 +6,20 @@
 //! misses each, twelve million at scale 100.
 //!
 //! A large model is compiled on every core: the memberships are resolved
-//! in as many runs of the model's list and the projects' access tables
-//! built in as many runs of the projects, each on its own thread. Only the
-//! shared sets of global roles are common to the projects: interned under
-//! a lock, their indices follow the order the threads met them in, and no
-//! answer depends on an index.
+//! in as many runs of the model's list, each on its own thread, and a
+//! helper thread lists each project's (user, source) pairs ahead while
+//! this one builds the access tables from them. The result is the same
+//! snapshot on any number of threads.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use super::{insert_sorted, member_role_ids};
 use crate::catalogue::Catalogue;
 use crate::ids::{GroupId, ProjectId, RoleId, UserId};
 use crate::model::{MemberSpec, Model, Principal, ResourceSpec};
+use crate::snapshot::access::{Access, Source};
 use crate::snapshot::{ModelError, Snapshot};
 
 /// The id of each of `names` by `id_of`, in a map of its own: for
@@ -50,13 +50,18 @@ fn threads_for(model: &Model) -> NonZeroUsize {
     std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
 }
 
-/// `f` of each of `threads` runs of `items` (nearly equal, none empty
-/// unless `items` is), in order, each on its own thread but the first,
+/// The length of each of `threads` nearly equal runs of `len` items.
+fn run_length(len: usize, threads: NonZeroUsize) -> usize {
+    len.div_ceil(threads.get()).max(1)
+}
+
+/// `f` of each of `runs`, in order, each on its own thread but the first,
 /// which runs on this one. A panic in any propagates.
-fn in_runs<T: Sync, R: Send>(items: &[T], threads: NonZeroUsize, f: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let size = items.len().div_ceil(threads.get()).max(1);
-    let mut runs = items.chunks(size);
-    let first = runs.next().unwrap_or_default();
+fn on_threads<T: Send, R: Send>(runs: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let mut runs = runs.into_iter();
+    let Some(first) = runs.next() else {
+        return Vec::new();
+    };
     if runs.len() == 0 {
         return vec![f(first)];
     }
@@ -71,6 +76,29 @@ fn in_runs<T: Sync, R: Send>(items: &[T], threads: NonZeroUsize, f: impl Fn(&[T]
     })
 }
 
+/// A model's memberships as a compile reads them: borrowed, or its own,
+/// each emptied once resolved (at a million users their names take more
+/// than a GiB, which the access tables then reuse).
+enum MemberList<'a> {
+    Borrowed(&'a [MemberSpec]),
+    Owned(&'a mut [MemberSpec]),
+}
+
+/// Projects whose (user, source) pairs a compile lists ahead of building
+/// their access.
+const PAIRS_AHEAD: usize = 64;
+
+/// Memberships resolved between two releases of their names.
+const RELEASE_EVERY: usize = 4_096;
+
+/// Frees what `member` holds.
+fn release(member: &mut MemberSpec) {
+    let (Principal::User(name) | Principal::Group(name)) = &mut member.principal;
+    drop(std::mem::take(name));
+    drop(std::mem::take(&mut member.project));
+    drop(std::mem::take(&mut member.roles));
+}
+
 impl Snapshot {
     /// Compiles a whole model.
     ///
@@ -79,14 +107,16 @@ impl Snapshot {
     /// something the model lacks.
     pub fn compile(catalogue: Arc<Catalogue>, model: &Model) -> Result<Self, ModelError> {
         let threads = threads_for(model);
-        let (s, members) = Self::compile_sources(catalogue, model, threads)?;
+        let members = MemberList::Borrowed(&model.members);
+        let (s, members) = Self::compile_sources(catalogue, model, members, threads)?;
         s.compile_access(members, &model.resources, threads)
     }
 
-    /// [`Snapshot::compile`] of a model it drops as soon as its names are
-    /// resolved, before the access tables are built: at a million users
-    /// the memberships by name take more than a GiB, and a start would
-    /// otherwise hold them and the compiled snapshot at once.
+    /// [`Snapshot::compile`] of a model it frees as its names are
+    /// resolved (each membership once resolved, the rest before the
+    /// access tables are built): at a million users the memberships by
+    /// name take more than a GiB, and a start would otherwise hold them
+    /// and the compiled snapshot at once.
     ///
     /// # Errors
     /// As [`Snapshot::compile`].
@@ -102,7 +132,9 @@ impl Snapshot {
     /// # Errors
     /// As [`Snapshot::compile`].
     pub fn compile_on(catalogue: Arc<Catalogue>, mut model: Model, threads: NonZeroUsize) -> Result<Self, ModelError> {
-        let (s, members) = Self::compile_sources(catalogue, &model, threads)?;
+        let mut members = std::mem::take(&mut model.members);
+        let owned = MemberList::Owned(&mut members);
+        let (s, members) = Self::compile_sources(catalogue, &model, owned, threads)?;
         let resources = std::mem::take(&mut model.resources);
         drop(model);
         s.compile_access(members, &resources, threads)
@@ -114,6 +146,7 @@ impl Snapshot {
     fn compile_sources(
         catalogue: Arc<Catalogue>,
         model: &Model,
+        members: MemberList<'_>,
         threads: NonZeroUsize,
     ) -> Result<(Self, Memberships), ModelError> {
         let mut s = Self::empty(catalogue);
@@ -163,7 +196,7 @@ impl Snapshot {
         for role in &model.roles {
             let _ = s.put_role(role)?;
         }
-        let members = s.resolve_members(model, &users, threads)?;
+        let members = s.resolve_members(model, members, &users, threads)?;
         Ok((s, members))
     }
 
@@ -180,41 +213,85 @@ impl Snapshot {
             let _ = self.put_resource(resource)?;
         }
         let projects: Vec<ProjectId> = self.project_names.values().copied().collect();
-        // Out of the snapshot while the threads read it, as
-        // `with_project_shared` takes it.
-        let shared = Mutex::new(std::mem::take(&mut self.shared));
-        let built = in_runs(&projects, threads, |projects| {
-            let set_of = |global| {
-                let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                self.shared_set(&mut shared, global)
-            };
-            projects
-                .iter()
-                .filter_map(|p| Some((*p, self.build_access(self.project(*p)?, set_of))))
-                .collect::<Vec<_>>()
-        });
-        self.shared = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
-        for (project, access) in built.into_iter().flatten() {
+        let mut shared = std::mem::take(&mut self.shared);
+        let built = self.build_every_access(&projects, threads, |global| self.shared_set(&mut shared, global));
+        self.shared = shared;
+        for (project, access) in built {
             self.with_project(project, |_, data| data.access = access);
         }
         self.sync_hot();
         Ok(self)
     }
 
-    /// Every membership of `model` by ids, users' and groups' apart, in
-    /// the model's order; resolved in `threads` runs of the model's list.
-    /// The first bad membership is the error, as if resolved in one.
+    /// The access of each of `projects`, in order. On more than one
+    /// thread, a helper lists each project's (user, source) pairs ahead
+    /// while this thread builds the tables from them: the tables, which the
+    /// snapshot keeps, are allocated where the model's names were freed
+    /// (glibc gives each thread a heap of its own, so tables built on a
+    /// helper took half a GiB more at a million users), and the shared
+    /// sets are interned here alone, in the projects' order.
+    fn build_every_access(
+        &self,
+        projects: &[ProjectId],
+        threads: NonZeroUsize,
+        mut set_of: impl FnMut(Vec<RoleId>) -> u32,
+    ) -> Vec<(ProjectId, Access)> {
+        let mut build = |project: ProjectId, pairs: &[(UserId, Source)]| {
+            Some((project, self.access_of(self.project(project)?, pairs, &mut set_of)))
+        };
+        if threads.get() == 1 {
+            let pairs = |p: &ProjectId| self.project(*p).map(|d| self.access_pairs(d)).unwrap_or_default();
+            return projects.iter().filter_map(|p| build(*p, &pairs(p))).collect();
+        }
+        std::thread::scope(|scope| {
+            let (ahead, pairs) = std::sync::mpsc::sync_channel(PAIRS_AHEAD);
+            scope.spawn(move || {
+                for project in projects {
+                    let listed = self.project(*project).map(|d| self.access_pairs(d)).unwrap_or_default();
+                    if ahead.send((*project, listed)).is_err() {
+                        break;
+                    }
+                }
+            });
+            pairs
+                .into_iter()
+                .filter_map(|(project, listed)| build(project, &listed))
+                .collect()
+        })
+    }
+
+    /// Every membership of `members` by ids, users' and groups' apart, in
+    /// the list's order; resolved in `threads` runs of the list. The first
+    /// bad membership is the error, as if resolved in one.
     fn resolve_members(
         &self,
         model: &Model,
+        members: MemberList<'_>,
         users: &Ids<'_, UserId>,
         threads: NonZeroUsize,
     ) -> Result<Memberships, ModelError> {
         let projects = resolved(model.projects.iter().map(|p| p.key.as_str()), |k| self.project_id(k));
-        let mut runs = in_runs(&model.members, threads, |members| {
-            self.resolve_run(members, &projects, users)
-        })
-        .into_iter();
+        let resolve = |run: &[MemberSpec]| self.resolve_run(run, &projects, users);
+        let runs = match members {
+            MemberList::Borrowed(members) => {
+                let length = run_length(members.len(), threads);
+                on_threads(members.chunks(length).collect(), resolve)
+            }
+            MemberList::Owned(members) => {
+                let length = run_length(members.len(), threads);
+                on_threads(members.chunks_mut(length).collect(), |run| {
+                    let mut resolved = Memberships::default();
+                    for part in run.chunks_mut(RELEASE_EVERY) {
+                        let (users, groups) = resolve(part)?;
+                        part.iter_mut().for_each(release);
+                        resolved.0.extend(users);
+                        resolved.1.extend(groups);
+                    }
+                    Ok(resolved)
+                })
+            }
+        };
+        let mut runs = runs.into_iter();
         let (mut user_members, mut group_members) = runs.next().unwrap_or_else(|| Ok(Memberships::default()))?;
         for run in runs {
             let (more_users, more_groups) = run?;
@@ -343,5 +420,104 @@ impl<'m> RoleLists<'m> {
         let list: Arc<[RoleId]> = self.ids.as_slice().into();
         self.lists.insert(Arc::clone(&list));
         Ok(list)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The borrowed model's runs on threads (a public compile uses them
+    //! from 100,000 memberships; the integration tests cover the owned
+    //! ones on any number of threads).
+
+    use std::num::NonZeroUsize;
+    use std::sync::Arc;
+
+    use super::MemberList;
+    use crate::catalogue::{Catalogue, RoleType};
+    use crate::model::{
+        AdminPrivileges, GroupSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants, RoleSpec, UserSpec,
+    };
+    use crate::snapshot::Snapshot;
+
+    const ACTIONS: [&str; 2] = ["repository.read", "repository.deploy"];
+
+    /// Twelve users, two groups, six projects each with a role of its
+    /// own, two global roles; members in every project.
+    fn model(catalogue: &Catalogue) -> Model {
+        let mut model = Model::new(catalogue);
+        let users: Vec<String> = (0..12).map(|u| format!("u{u:02}")).collect();
+        model.users = users.iter().map(|u| UserSpec::person(u)).collect();
+        model.groups = (0..2)
+            .map(|g| GroupSpec {
+                name: format!("g{g}"),
+                members: users.iter().skip(g).step_by(3).cloned().collect(),
+            })
+            .collect();
+        let role = |name: String, project: Option<String>, action: &str, env: &str| RoleSpec {
+            name,
+            role_type: if project.is_some() {
+                RoleType::Custom
+            } else {
+                RoleType::CustomGlobal
+            },
+            project,
+            grants: RoleGrants::Actions(vec![action.to_owned()]),
+            environments: vec![env.to_owned()],
+        };
+        model.roles.push(role("Reader".into(), None, ACTIONS[0], "DEV"));
+        model.roles.push(role("Deployer".into(), None, ACTIONS[1], "PROD"));
+        for p in 0..6 {
+            let key = format!("p{p}");
+            model.projects.push(ProjectSpec {
+                key: key.clone(),
+                admin_privileges: AdminPrivileges::default(),
+            });
+            model
+                .roles
+                .push(role("Own".into(), Some(key.clone()), ACTIONS[p % 2], "PROD"));
+            for (u, user) in users.iter().enumerate().filter(|(u, _)| (u + p) % 4 != 0) {
+                let roles = [["Reader"].as_slice(), &["Own"], &["Deployer", "Own"]][(u * p) % 3];
+                model.members.push(MemberSpec {
+                    project: key.clone(),
+                    principal: Principal::User(user.clone()),
+                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                });
+            }
+            model.members.push(MemberSpec {
+                project: key,
+                principal: Principal::Group(format!("g{}", p % 2)),
+                roles: vec![if p % 3 == 0 { "Deployer" } else { "Own" }.to_owned()],
+            });
+        }
+        model
+    }
+
+    #[test]
+    fn a_borrowed_model_compiles_alike_on_threads() {
+        let catalogue = Arc::new(Catalogue::platform().expect("the platform catalogue"));
+        let model = model(&catalogue);
+        let one = Snapshot::compile(Arc::clone(&catalogue), &model).expect("compiles");
+        for threads in [2, 3, 5] {
+            let threads = NonZeroUsize::new(threads).expect("not zero");
+            let members = MemberList::Borrowed(&model.members);
+            let (s, members) =
+                Snapshot::compile_sources(Arc::clone(&catalogue), &model, members, threads).expect("resolves");
+            let on_threads = s.compile_access(members, &model.resources, threads).expect("compiles");
+            let mut allowed = 0;
+            for user in &model.users {
+                for project in &model.projects {
+                    for (action, env) in ACTIONS.iter().flat_map(|a| ["DEV", "PROD"].map(|e| (*a, e))) {
+                        let ask = |s: &Snapshot| {
+                            let q = s.query(&user.name, action, &project.key, Some(env)).expect("valid");
+                            s.check(&q.expect("known")).expect("valid")
+                        };
+                        let answer = ask(&one);
+                        assert_eq!(ask(&on_threads), answer, "{} {action} {} {env}", user.name, project.key);
+                        allowed += usize::from(answer);
+                    }
+                }
+            }
+            assert!(allowed > 50, "the model grants something ({allowed})");
+        }
     }
 }
