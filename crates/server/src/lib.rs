@@ -5,6 +5,7 @@
 
 pub mod caller;
 pub mod client_address;
+pub mod compile_threads;
 pub mod config;
 pub mod credentials;
 pub mod denials;

@@ -132,7 +132,8 @@ pub async fn start(config: Config) -> Result<Server, StartError> {
     if !initialized {
         keep_catalogue(&store, &catalogue, &model).await?;
     }
-    let snapshot = Snapshot::compile_owned(catalogue, model)?.with_revision(revision);
+    let threads = crate::compile_threads::for_model(&model);
+    let snapshot = Snapshot::compile_owned_on(catalogue, model, threads)?.with_revision(revision);
     tracing::info!(revision, "snapshot compiled");
     // Unknown users are checked against this hash (SPEC §6.1).
     let dummy_hash =

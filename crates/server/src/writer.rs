@@ -80,7 +80,8 @@ impl App {
     async fn reload(&self) -> Result<(), StoreError> {
         let (model, revision) = self.store().load_model().await?;
         let catalogue = Arc::clone(self.snapshot().catalogue());
-        let snapshot = Snapshot::compile_owned(catalogue, model)
+        let threads = crate::compile_threads::for_model(&model);
+        let snapshot = Snapshot::compile_owned_on(catalogue, model, threads)
             .map_err(|e| StoreError::Backend(format!("the stored model does not compile: {e}")))?;
         self.publish(snapshot.with_revision(revision));
         Ok(())

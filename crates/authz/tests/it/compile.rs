@@ -10,7 +10,8 @@ use gatehouse_authz::{GroupSpec, MemberSpec, Model, ModelError, Snapshot, UserSp
 
 use crate::fixtures::{allows, compile, group, member, platform, project, role, user};
 
-/// One to four threads, for [`Snapshot::compile_on`].
+/// One to four threads, for [`Snapshot::compile_on`] and
+/// [`Snapshot::compile_owned_on`].
 fn thread_counts() -> impl Iterator<Item = NonZeroUsize> {
     (1..=4).filter_map(NonZeroUsize::new)
 }
@@ -88,8 +89,10 @@ fn the_first_bad_membership_is_the_error() {
             "{case}"
         );
         for threads in thread_counts() {
-            let on_threads = Snapshot::compile_on(platform(), model.clone(), threads).err();
-            assert_eq!(on_threads, Some(error.clone()), "{case}, {threads} threads");
+            let borrowed = Snapshot::compile_on(platform(), &model, threads).err();
+            assert_eq!(borrowed, Some(error.clone()), "{case}, {threads} threads");
+            let owned = Snapshot::compile_owned_on(platform(), model.clone(), threads).err();
+            assert_eq!(owned, Some(error.clone()), "{case}, {threads} threads, owned");
         }
     }
 }
@@ -114,9 +117,10 @@ fn a_member_listed_twice_holds_what_its_later_listing_says() {
         member("web", user("bob"), &["Reader"]),
         member("web", group("team"), &["Writer"]),
     ];
-    let on_threads = thread_counts().map(|threads| {
-        let s = Snapshot::compile_on(platform(), model.clone(), threads);
-        s.unwrap_or_else(|e| panic!("{threads} threads: {e}"))
+    let on_threads = thread_counts().flat_map(|threads| {
+        let borrowed = Snapshot::compile_on(platform(), &model, threads);
+        let owned = Snapshot::compile_owned_on(platform(), model.clone(), threads);
+        [borrowed, owned].map(|s| s.unwrap_or_else(|e| panic!("{threads} threads: {e}")))
     });
     for s in std::iter::once(compile(&model)).chain(on_threads) {
         for env in ["DEV", "PROD"] {

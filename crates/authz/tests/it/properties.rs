@@ -772,12 +772,15 @@ proptest! {
         let mut model = random_model(seed);
         let one = Snapshot::compile(cat.clone(), &model).unwrap();
         let threads = std::num::NonZeroUsize::new(threads).unwrap();
-        let mut s = Snapshot::compile_on(cat.clone(), model.clone(), threads).unwrap();
+        let borrowed = Snapshot::compile_on(cat.clone(), &model, threads).unwrap();
+        let mut s = Snapshot::compile_owned_on(cat.clone(), model.clone(), threads).unwrap();
         let u = universe(&model, &cat);
-        let diff = first_difference(&decisions(&one, &u), &decisions(&s, &u));
-        prop_assert!(diff.is_none(), "{}", diff.unwrap_or_default());
-        prop_assert_eq!(resource_view(&one), resource_view(&s));
-        prop_assert_eq!(membership_view(&one), membership_view(&s));
+        for on_threads in [&borrowed, &s] {
+            let diff = first_difference(&decisions(&one, &u), &decisions(on_threads, &u));
+            prop_assert!(diff.is_none(), "{}", diff.unwrap_or_default());
+            prop_assert_eq!(resource_view(&one), resource_view(on_threads));
+            prop_assert_eq!(membership_view(&one), membership_view(on_threads));
+        }
         // The shared sets the threads interned serve later changes too.
         let mut rng = Rng(seed ^ 0x5A5A);
         for step in 0..steps {

@@ -5,11 +5,11 @@
 //! sets them, each membership visited its project and its user: two cache
 //! misses each, twelve million at scale 100.
 //!
-//! A large model is compiled on every core: the memberships are resolved
-//! in as many runs of the model's list, each on its own thread, and a
-//! helper thread lists each project's (user, source) pairs ahead while
-//! this one builds the access tables from them. The result is the same
-//! snapshot on any number of threads.
+//! On more than one thread (the caller says how many), the memberships
+//! are resolved in as many runs of the model's list, each on a scoped
+//! thread, and a helper thread lists each project's (user, source) pairs
+//! ahead while this one builds the access tables from them. The result is
+//! the same snapshot on any number of threads.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -36,19 +36,6 @@ type Memberships = (Vec<Held<UserId>>, Vec<Held<GroupId>>);
 
 /// Names resolved to ids, for one compile.
 type Ids<'m, T> = HashMap<&'m str, T, foldhash::fast::RandomState>;
-
-/// Memberships from which a compile uses every core (below, threads cost
-/// more than they save: a model this size compiles in milliseconds).
-const PARALLEL_FROM: usize = 100_000;
-
-/// The threads a compile of `model` uses: one for a small model, else one
-/// per core.
-fn threads_for(model: &Model) -> NonZeroUsize {
-    if model.members.len() < PARALLEL_FROM {
-        return NonZeroUsize::MIN;
-    }
-    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
-}
 
 /// The length of each of `threads` nearly equal runs of `len` items.
 fn run_length(len: usize, threads: NonZeroUsize) -> usize {
@@ -100,13 +87,22 @@ fn release(member: &mut MemberSpec) {
 }
 
 impl Snapshot {
-    /// Compiles a whole model.
+    /// Compiles a whole model, on this thread.
     ///
     /// # Errors
     /// The first inconsistency: a name used twice, or a reference to
     /// something the model lacks.
     pub fn compile(catalogue: Arc<Catalogue>, model: &Model) -> Result<Self, ModelError> {
-        let threads = threads_for(model);
+        Self::compile_on(catalogue, model, NonZeroUsize::MIN)
+    }
+
+    /// [`Snapshot::compile`] on `threads` threads (this one and scoped
+    /// helpers; the caller chooses, as the core reads nothing of the
+    /// machine). The snapshot is the same on any number.
+    ///
+    /// # Errors
+    /// As [`Snapshot::compile`].
+    pub fn compile_on(catalogue: Arc<Catalogue>, model: &Model, threads: NonZeroUsize) -> Result<Self, ModelError> {
         let members = MemberList::Borrowed(&model.members);
         let (s, members) = Self::compile_sources(catalogue, model, members, threads)?;
         s.compile_access(members, &model.resources, threads)
@@ -121,17 +117,19 @@ impl Snapshot {
     /// # Errors
     /// As [`Snapshot::compile`].
     pub fn compile_owned(catalogue: Arc<Catalogue>, model: Model) -> Result<Self, ModelError> {
-        let threads = threads_for(&model);
-        Self::compile_on(catalogue, model, threads)
+        Self::compile_owned_on(catalogue, model, NonZeroUsize::MIN)
     }
 
-    /// [`Snapshot::compile_owned`] on `threads` threads, where it would
-    /// choose one for a small model and one per core for a large one. The
-    /// answers are the same on any number.
+    /// [`Snapshot::compile_owned`] on `threads` threads, as
+    /// [`Snapshot::compile_on`].
     ///
     /// # Errors
     /// As [`Snapshot::compile`].
-    pub fn compile_on(catalogue: Arc<Catalogue>, mut model: Model, threads: NonZeroUsize) -> Result<Self, ModelError> {
+    pub fn compile_owned_on(
+        catalogue: Arc<Catalogue>,
+        mut model: Model,
+        threads: NonZeroUsize,
+    ) -> Result<Self, ModelError> {
         let mut members = std::mem::take(&mut model.members);
         let owned = MemberList::Owned(&mut members);
         let (s, members) = Self::compile_sources(catalogue, &model, owned, threads)?;
@@ -420,104 +418,5 @@ impl<'m> RoleLists<'m> {
         let list: Arc<[RoleId]> = self.ids.as_slice().into();
         self.lists.insert(Arc::clone(&list));
         Ok(list)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! The borrowed model's runs on threads (a public compile uses them
-    //! from 100,000 memberships; the integration tests cover the owned
-    //! ones on any number of threads).
-
-    use std::num::NonZeroUsize;
-    use std::sync::Arc;
-
-    use super::MemberList;
-    use crate::catalogue::{Catalogue, RoleType};
-    use crate::model::{
-        AdminPrivileges, GroupSpec, MemberSpec, Model, Principal, ProjectSpec, RoleGrants, RoleSpec, UserSpec,
-    };
-    use crate::snapshot::Snapshot;
-
-    const ACTIONS: [&str; 2] = ["repository.read", "repository.deploy"];
-
-    /// Twelve users, two groups, six projects each with a role of its
-    /// own, two global roles; members in every project.
-    fn model(catalogue: &Catalogue) -> Model {
-        let mut model = Model::new(catalogue);
-        let users: Vec<String> = (0..12).map(|u| format!("u{u:02}")).collect();
-        model.users = users.iter().map(|u| UserSpec::person(u)).collect();
-        model.groups = (0..2)
-            .map(|g| GroupSpec {
-                name: format!("g{g}"),
-                members: users.iter().skip(g).step_by(3).cloned().collect(),
-            })
-            .collect();
-        let role = |name: String, project: Option<String>, action: &str, env: &str| RoleSpec {
-            name,
-            role_type: if project.is_some() {
-                RoleType::Custom
-            } else {
-                RoleType::CustomGlobal
-            },
-            project,
-            grants: RoleGrants::Actions(vec![action.to_owned()]),
-            environments: vec![env.to_owned()],
-        };
-        model.roles.push(role("Reader".into(), None, ACTIONS[0], "DEV"));
-        model.roles.push(role("Deployer".into(), None, ACTIONS[1], "PROD"));
-        for p in 0..6 {
-            let key = format!("p{p}");
-            model.projects.push(ProjectSpec {
-                key: key.clone(),
-                admin_privileges: AdminPrivileges::default(),
-            });
-            model
-                .roles
-                .push(role("Own".into(), Some(key.clone()), ACTIONS[p % 2], "PROD"));
-            for (u, user) in users.iter().enumerate().filter(|(u, _)| (u + p) % 4 != 0) {
-                let roles = [["Reader"].as_slice(), &["Own"], &["Deployer", "Own"]][(u * p) % 3];
-                model.members.push(MemberSpec {
-                    project: key.clone(),
-                    principal: Principal::User(user.clone()),
-                    roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-                });
-            }
-            model.members.push(MemberSpec {
-                project: key,
-                principal: Principal::Group(format!("g{}", p % 2)),
-                roles: vec![if p % 3 == 0 { "Deployer" } else { "Own" }.to_owned()],
-            });
-        }
-        model
-    }
-
-    #[test]
-    fn a_borrowed_model_compiles_alike_on_threads() {
-        let catalogue = Arc::new(Catalogue::platform().expect("the platform catalogue"));
-        let model = model(&catalogue);
-        let one = Snapshot::compile(Arc::clone(&catalogue), &model).expect("compiles");
-        for threads in [2, 3, 5] {
-            let threads = NonZeroUsize::new(threads).expect("not zero");
-            let members = MemberList::Borrowed(&model.members);
-            let (s, members) =
-                Snapshot::compile_sources(Arc::clone(&catalogue), &model, members, threads).expect("resolves");
-            let on_threads = s.compile_access(members, &model.resources, threads).expect("compiles");
-            let mut allowed = 0;
-            for user in &model.users {
-                for project in &model.projects {
-                    for (action, env) in ACTIONS.iter().flat_map(|a| ["DEV", "PROD"].map(|e| (*a, e))) {
-                        let ask = |s: &Snapshot| {
-                            let q = s.query(&user.name, action, &project.key, Some(env)).expect("valid");
-                            s.check(&q.expect("known")).expect("valid")
-                        };
-                        let answer = ask(&one);
-                        assert_eq!(ask(&on_threads), answer, "{} {action} {} {env}", user.name, project.key);
-                        allowed += usize::from(answer);
-                    }
-                }
-            }
-            assert!(allowed > 50, "the model grants something ({allowed})");
-        }
     }
 }
