@@ -781,7 +781,7 @@ proptest! {
             prop_assert_eq!(resource_view(&one), resource_view(on_threads));
             prop_assert_eq!(membership_view(&one), membership_view(on_threads));
         }
-        // The shared sets the threads interned serve later changes too.
+        // The snapshot compiled on threads takes later changes as one does.
         let mut rng = Rng(seed ^ 0x5A5A);
         for step in 0..steps {
             let Some(change) = random_change(&mut rng, &model, step) else { continue };
