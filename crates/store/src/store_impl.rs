@@ -20,8 +20,8 @@ use crate::{
     revision, roles, sessions, tokens, users,
 };
 
-/// Reads of the model in two transactions before [`Store::load_model`]
-/// settles for one (a commit between the two starts costs a try).
+/// Tries at reading the model, the last in one transaction; each earlier
+/// one reads in two, and a commit between their starts costs a try.
 const MODEL_READ_TRIES: u32 = 3;
 
 impl gatehouse_domain::Store for Store {
