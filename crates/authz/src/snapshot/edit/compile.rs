@@ -234,27 +234,26 @@ impl Snapshot {
         threads: NonZeroUsize,
         mut set_of: impl FnMut(Vec<RoleId>) -> u32,
     ) -> Vec<(ProjectId, Access)> {
-        let mut build = |project: ProjectId, pairs: &[(UserId, Source)]| {
-            Some((project, self.access_of(self.project(project)?, pairs, &mut set_of)))
+        let listed = |project: &ProjectId| {
+            let pairs = self.project(*project).map(|d| self.access_pairs(d));
+            (*project, pairs.unwrap_or_default())
+        };
+        let build = |(project, pairs): (ProjectId, Vec<(UserId, Source)>)| {
+            Some((project, self.access_of(self.project(project)?, &pairs, &mut set_of)))
         };
         if threads.get() == 1 {
-            let pairs = |p: &ProjectId| self.project(*p).map(|d| self.access_pairs(d)).unwrap_or_default();
-            return projects.iter().filter_map(|p| build(*p, &pairs(p))).collect();
+            return projects.iter().map(listed).filter_map(build).collect();
         }
         std::thread::scope(|scope| {
             let (ahead, pairs) = std::sync::mpsc::sync_channel(PAIRS_AHEAD);
             scope.spawn(move || {
                 for project in projects {
-                    let listed = self.project(*project).map(|d| self.access_pairs(d)).unwrap_or_default();
-                    if ahead.send((*project, listed)).is_err() {
+                    if ahead.send(listed(project)).is_err() {
                         break;
                     }
                 }
             });
-            pairs
-                .into_iter()
-                .filter_map(|(project, listed)| build(project, &listed))
-                .collect()
+            pairs.into_iter().filter_map(build).collect()
         })
     }
 
@@ -272,12 +271,11 @@ impl Snapshot {
         let resolve = |run: &[MemberSpec]| self.resolve_run(run, &projects, users);
         let runs = match members {
             MemberList::Borrowed(members) => {
-                let length = run_length(members.len(), threads);
-                on_threads(members.chunks(length).collect(), resolve)
+                on_threads(members.chunks(run_length(members.len(), threads)).collect(), resolve)
             }
             MemberList::Owned(members) => {
-                let length = run_length(members.len(), threads);
-                on_threads(members.chunks_mut(length).collect(), |run| {
+                let runs = members.chunks_mut(run_length(members.len(), threads)).collect();
+                on_threads(runs, |run| {
                     let mut resolved = Memberships::default();
                     for part in run.chunks_mut(RELEASE_EVERY) {
                         let (users, groups) = resolve(part)?;
