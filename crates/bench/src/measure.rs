@@ -1,16 +1,18 @@
 //! Measuring tools: a counting global allocator, best-of timing of a pass
 //! over the checks, medians, and the process's peak memory.
 
-use std::alloc::System;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use cap::Cap;
+use mimalloc::MiMalloc;
 
 /// Every allocation of the bench binary goes through this counter (one
-/// relaxed atomic per allocation and free, for Gatehouse and Cedar alike).
+/// relaxed atomic per allocation and free, for Gatehouse and Cedar alike),
+/// over mimalloc, the `gatehouse` binary's allocator, so that the snapshot
+/// and the in-process server sit in memory as under `gatehouse serve`.
 #[global_allocator]
-static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
+static ALLOCATOR: Cap<MiMalloc> = Cap::new(MiMalloc, usize::MAX);
 
 /// Heap bytes allocated and not yet freed by the whole process.
 #[must_use]

@@ -31,6 +31,12 @@ use anyhow::Context;
 use clap::{CommandFactory as _, Parser, Subcommand};
 use gatehouse_authz::Catalogue;
 
+/// mimalloc rather than the C library's malloc: huge pages for the compiled
+/// model, freed pages given back (docs/operations.md, "The allocator and huge
+/// pages").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench_data;
 mod catalogue_cmd;
 mod cli;
