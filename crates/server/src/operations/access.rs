@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gatehouse_api::{ErrorCode, Problem, ProblemField};
-use gatehouse_authz::{AccountPermission, Allowed, Denial, Explanation, Permission, QueryError, Snapshot, UserId};
+use gatehouse_authz::{
+    AccountPermission, Allowed, Denial, Explanation, Permission, Query, QueryError, Snapshot, TokenScope, UserId,
+};
 use gatehouse_domain::commands::Acting;
 use gatehouse_domain::{DomainError, FieldError};
 
@@ -150,8 +152,91 @@ fn deny(check: &CheckInput<'_>, denial: Denial) -> Decision {
     }
 }
 
+/// A check decided while its names were resolved, or a query the
+/// snapshot's check answers (seen through the caller's scope when the
+/// caller asks about itself).
+enum Step<'a> {
+    Decided(Decision),
+    Pending {
+        query: Query,
+        scope: Option<&'a TokenScope>,
+    },
+}
+
+impl Step<'_> {
+    /// The query the snapshot's check is to answer, if any.
+    fn pending(&self) -> Option<Query> {
+        match self {
+            Self::Decided(_) => None,
+            Self::Pending { query, .. } => Some(*query),
+        }
+    }
+
+    /// The decision, `check` answering a pending query.
+    fn decision(
+        self,
+        snapshot: &Snapshot,
+        check: impl FnOnce(&Query) -> Result<bool, QueryError>,
+        index: Option<usize>,
+    ) -> OpResult<Decision> {
+        match self {
+            Self::Decided(decision) => Ok(decision),
+            Self::Pending { query, scope } => {
+                let allowed = check(&query).map_err(|e| query_problem(e, index))?;
+                Ok(Decision {
+                    allowed: allowed && scope.is_none_or(|scope| scope.allows(snapshot, &query)),
+                    denial: None,
+                    reasons: None,
+                })
+            }
+        }
+    }
+}
+
 /// Decides one check for the asker; `index` is its place in a batch.
 fn decide(asker: &Asker<'_>, check: &CheckInput<'_>, index: Option<usize>) -> OpResult<Decision> {
+    let snapshot = asker.snapshot;
+    prepare(asker, check, index)?.decision(snapshot, |query| snapshot.check(query), index)
+}
+
+/// Decides a batch's checks for the asker, in order; an error names the
+/// first check that cannot be answered.
+fn decide_each(asker: &Asker<'_>, checks: &[CheckInput<'_>]) -> OpResult<Vec<Decision>> {
+    let snapshot = asker.snapshot;
+    // Names first, in order, up to the first check that cannot be
+    // answered; then the snapshot answers the resolved queries
+    // together, fetching later ones' tables while it answers earlier
+    // ones (`check_each`), and an error among those precedes the
+    // first one's. The latency sampled is a check's names and guard.
+    let mut steps = Vec::with_capacity(checks.len());
+    let mut unanswerable = None;
+    for (i, check) in checks.iter().enumerate() {
+        match sampled_check(|| prepare(asker, check, Some(i))) {
+            Ok(step) => steps.push(step),
+            Err(problem) => {
+                unanswerable = Some(problem);
+                break;
+            }
+        }
+    }
+    let queries: Vec<Query> = steps.iter().filter_map(Step::pending).collect();
+    let mut answers = snapshot.check_each(&queries);
+    let decisions = steps
+        .into_iter()
+        .enumerate()
+        // One answer a pending query, in order; a missing one denies.
+        .map(|(i, step)| step.decision(snapshot, |_| answers.next().unwrap_or(Ok(false)), Some(i)))
+        .collect::<Result<Vec<_>, _>>()?;
+    match unanswerable {
+        Some(problem) => Err(problem),
+        None => Ok(decisions),
+    }
+}
+
+/// Resolves one check's names for the asker and decides what needs more
+/// than the snapshot's check (a resource, the guard, an explanation, a
+/// deny by name); `index` is its place in a batch.
+fn prepare<'a>(asker: &Asker<'a>, check: &CheckInput<'_>, index: Option<usize>) -> OpResult<Step<'a>> {
     let (app, snapshot, acting) = (asker.app, asker.snapshot, asker.acting);
     let user_name = check.user.unwrap_or(acting.username.as_str());
     let itself = user_name == acting.username.as_str();
@@ -167,10 +252,10 @@ fn decide(asker: &Asker<'_>, check: &CheckInput<'_>, index: Option<usize>) -> Op
                         .project_id(project)
                         .is_none_or(|p| !sees_project(app, snapshot, acting, p)) =>
             {
-                return Ok(deny(check, Denial::UnknownResource));
+                return Ok(Step::Decided(deny(check, Denial::UnknownResource)));
             }
             Ok(Some(found)) => found,
-            Ok(None) => return Ok(deny(check, Denial::UnknownResource)),
+            Ok(None) => return Ok(Step::Decided(deny(check, Denial::UnknownResource))),
         },
         (None, None) => return Err(DomainError::field(FieldError::required("project")).into()),
     };
@@ -190,8 +275,8 @@ fn decide(asker: &Asker<'_>, check: &CheckInput<'_>, index: Option<usize>) -> Op
     };
     let query = match snapshot.query(user_name, check.action, project, environment) {
         Err(error) => return Err(query_problem(error, index)),
-        Ok(Err(denial)) if check.explain => return Ok(deny(check, masked(denial))),
-        Ok(Err(denial)) => return Ok(deny(check, denial)),
+        Ok(Err(denial)) if check.explain => return Ok(Step::Decided(deny(check, masked(denial)))),
+        Ok(Err(denial)) => return Ok(Step::Decided(deny(check, denial))),
         Ok(Ok(q)) => q,
     };
     // A caller asking about itself is bound by its token's scope.
@@ -203,24 +288,15 @@ fn decide(asker: &Asker<'_>, check: &CheckInput<'_>, index: Option<usize>) -> Op
         }
         .map_err(|e| query_problem(e, index))?;
         if let Explanation::Deny(denial) = explanation {
-            return Ok(deny(check, masked(denial)));
+            return Ok(Step::Decided(deny(check, masked(denial))));
         }
-        Ok(Decision {
+        Ok(Step::Decided(Decision {
             allowed: true,
             denial: None,
             reasons: Some((query.user, explanation)),
-        })
+        }))
     } else {
-        let allowed = match scope {
-            Some(scope) => snapshot.check_scoped(&query, scope),
-            None => snapshot.check(&query),
-        }
-        .map_err(|e| query_problem(e, index))?;
-        Ok(Decision {
-            allowed,
-            denial: None,
-            reasons: None,
-        })
+        Ok(Step::Pending { query, scope })
     }
 }
 
@@ -270,11 +346,7 @@ impl Ops<'_> {
     ) -> OpResult<Decided<Vec<Decision>>> {
         let snapshot = snapshot_at_least(self.app, min_revision).await?;
         let asker = Asker::new(self.app, &snapshot, acting);
-        let decisions = checks
-            .iter()
-            .enumerate()
-            .map(|(i, check)| sampled_check(|| decide(&asker, check, Some(i))))
-            .collect::<Result<Vec<_>, _>>()?;
+        let decisions = decide_each(&asker, checks)?;
         let allowed = decisions.iter().filter(|d| d.allowed).count();
         count(decisions.len() as u64, allowed as u64);
         Ok(Decided {

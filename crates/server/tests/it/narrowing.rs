@@ -137,6 +137,27 @@ async fn a_check_outside_a_tokens_scope_answers_token_scope_excludes() {
         .post("/api/v1/check", &tess, &check("web", "repository.deploy", "DEV"))
         .await;
     assert_eq!(by_user.body["allowed"], true);
+
+    // A batch answers through the scope too, each answer in its place
+    // among checks decided by name (an unknown project) on the way.
+    let asked = |action: &str, project: &str| json!({"action": action, "project": project, "environment": "DEV"});
+    let checks = [
+        asked("repository.read", "web"),
+        asked("repository.deploy", "web"),
+        asked("repository.read", "nope"),
+        asked("repository.read", "web"),
+    ];
+    let batch = t.post("/api/v1/check/batch", &narrow, &json!({"checks": checks})).await;
+    assert_eq!(batch.status, 200, "{:?}", batch.body);
+    let answers: Vec<&Value> = batch.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| &r["allowed"])
+        .collect();
+    assert_eq!(answers, [true, false, false, true], "{:?}", batch.body);
+    let by_user = t.post("/api/v1/check/batch", &tess, &json!({"checks": checks})).await;
+    assert_eq!(by_user.body["results"][1]["allowed"], true, "{:?}", by_user.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]
