@@ -32,8 +32,8 @@ use clap::{CommandFactory as _, Parser, Subcommand};
 use gatehouse_authz::Catalogue;
 
 /// mimalloc rather than the C library's malloc: huge pages for the compiled
-/// model, freed pages given back (docs/operations.md, "The allocator and huge
-/// pages").
+/// model, and what one thread frees reused by the others (docs/operations.md,
+/// "The allocator and huge pages").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
