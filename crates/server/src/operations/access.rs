@@ -206,8 +206,9 @@ fn decide_each(asker: &Asker<'_>, checks: &[CheckInput<'_>]) -> OpResult<Vec<Dec
     // Names first, in order, up to the first check that cannot be
     // answered; then the snapshot answers the resolved queries
     // together, fetching later ones' tables while it answers earlier
-    // ones (`check_each`), and an error among those precedes the
-    // first one's. The latency sampled is a check's names and guard.
+    // ones (`check_each`). Those queries all come before the check that
+    // stopped the names, so an error among their answers is the first.
+    // The latency sampled is a check's names and guard.
     let mut steps = Vec::with_capacity(checks.len());
     let mut unanswerable = None;
     for (i, check) in checks.iter().enumerate() {
