@@ -225,9 +225,10 @@ impl Snapshot {
     /// thread, a helper lists each project's (user, source) pairs ahead
     /// while this thread builds the tables from them: the tables, which the
     /// snapshot keeps, are allocated where the model's names were freed
-    /// (glibc gives each thread a heap of its own, so tables built on a
-    /// helper took half a GiB more at a million users), and the shared
-    /// sets are interned here alone, in the projects' order.
+    /// (under glibc's malloc, which gives each thread a heap of its own,
+    /// tables built on a helper took half a GiB more at a million users;
+    /// not measured again under mimalloc, the binary's allocator since),
+    /// and the shared sets are interned here alone, in the projects' order.
     fn build_every_access(
         &self,
         projects: &[ProjectId],
