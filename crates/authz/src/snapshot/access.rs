@@ -15,7 +15,7 @@ use std::sync::{Arc, LazyLock};
 use foldhash::fast::RandomState;
 
 use super::ALL_SLOTS;
-use super::bits::{Layout, Word, has_bit_flat};
+use super::bits::{Layout, Word, has_bit_in};
 use super::pairs::SortedPairs;
 use super::table::{MemberTable, Slots};
 use crate::check::Denial;
@@ -290,11 +290,11 @@ impl HotAccess {
     /// started on the checks after this one.
     #[inline]
     pub(crate) fn run_allows(&self, r: PermRef, bit: u32, shared: &SharedPerms) -> bool {
-        let run = run_in(&self.words, r);
-        let (set, _) = split(run);
-        // The run's own bits follow its one-word header, which is read in
-        // their stead for a bit past the run's end.
-        has_bit_flat(run, bit + Word::BITS) | shared.row_allows(set, bit)
+        let (start, len) = unpack(r);
+        // The run's one-word header is its shared set; its own bits follow,
+        // and the header is read in their stead for a bit past the run's end.
+        let set = self.words.get(start).copied().unwrap_or(NO_SHARED_SET);
+        has_bit_in(&self.words, start, len, bit + Word::BITS) | shared.row_allows(set, bit)
     }
 
     /// Whether the user's permissions grant `action` in the slots of `env_mask`.
@@ -672,9 +672,7 @@ impl SharedPerms {
     #[inline]
     fn row_allows(&self, set: u32, bit: u32) -> bool {
         let start = (set as usize).min(self.len) * self.stride;
-        self.rows
-            .get(start..start + self.stride)
-            .is_some_and(|row| has_bit_flat(row, bit))
+        has_bit_in(&self.rows, start, self.stride, bit)
     }
 
     /// Appends the run of a new set: it takes the place of the row of

@@ -154,15 +154,16 @@ pub(crate) fn has_bit(words: &[Word], bit: u32) -> bool {
         .is_some_and(|w| w & (1 << (bit % WORD_BITS)) != 0)
 }
 
-/// [`has_bit`] without a branch on where the bit falls (the check path:
-/// where a run ends depends on words just fetched from memory). For a bit
-/// past the end it reads the first word, which the caller has in cache,
-/// and clears the answer.
+/// [`has_bit`] of the run `words[start..start + len]`, reading one word
+/// and with no branch on where the bit falls (the check path: where a run
+/// starts and ends depends on words just fetched from memory). For a bit
+/// past the run's end it reads the run's first word, which the caller has
+/// in cache, and clears the answer; for a run past the end of `words`, no.
 #[inline]
-pub(crate) fn has_bit_flat(words: &[Word], bit: u32) -> bool {
+pub(crate) fn has_bit_in(words: &[Word], start: usize, len: usize, bit: u32) -> bool {
     let at = (bit / WORD_BITS) as usize;
-    let inside = at < words.len();
-    let word = words.get(if inside { at } else { 0 }).copied().unwrap_or(0);
+    let inside = at < len;
+    let word = words.get(start + if inside { at } else { 0 }).copied().unwrap_or(0);
     (word >> (bit % WORD_BITS)) & u32::from(inside) != 0
 }
 
@@ -172,7 +173,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{ALL_SLOTS, Layout, has_bit, has_bit_flat, row_of, slot_of};
+    use super::{ALL_SLOTS, Layout, has_bit, has_bit_in, row_of, slot_of};
     use crate::ids::ActionId;
     use crate::sets::ActionSet;
 
@@ -188,8 +189,17 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_flat_test_reads_as_the_plain_one(words in proptest::collection::vec(any::<u32>(), 0..6), bit in 0u32..256) {
-            prop_assert_eq!(has_bit_flat(&words, bit), has_bit(&words, bit));
+        fn the_flat_test_reads_as_the_plain_one(
+            words in proptest::collection::vec(any::<u32>(), 0..12),
+            start in 0usize..12,
+            len in 0usize..12,
+            bit in 0u32..512,
+        ) {
+            // A run within the words, as every run is.
+            let start = start.min(words.len());
+            let len = len.min(words.len() - start);
+            let run = &words[start..start + len];
+            prop_assert_eq!(has_bit_in(&words, start, len, bit), has_bit(run, bit));
         }
 
         #[test]
