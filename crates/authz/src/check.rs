@@ -143,10 +143,10 @@ impl Snapshot {
     /// Where `q` looks; `None` for an environment the project does not see.
     #[inline]
     fn place(&self, q: &Query) -> Result<Option<Place>, QueryError> {
-        if q.action.index() >= self.action_count() {
+        let Some(at) = self.layout().locate(q.action) else {
             return Err(QueryError::UnknownAction);
-        }
-        let scoped = self.env_scoped_actions().contains(q.action);
+        };
+        let scoped = at.scoped();
         let slot = match q.environment {
             None if scoped => return Err(QueryError::EnvironmentRequired),
             // Not scoped: any slot's row holds the action's one bit.
@@ -157,7 +157,7 @@ impl Snapshot {
             },
         };
         Ok(Some(Place {
-            bit: self.layout().bit(q.action, slot),
+            bit: at.bit(slot),
             env_mask: if scoped { 1u64 << slot } else { ALL_SLOTS },
         }))
     }

@@ -141,6 +141,18 @@ impl<T: Clone + Default, const BITS: u32, L: Chunks<T>> ChunkVec<T, BITS, L> {
             .and_then(|chunk| chunk.get(index & Self::CHUNK_MASK))
     }
 
+    /// [`ChunkVec::get`] without its test of the length: within the last
+    /// chunk an index at or past `len` reads a default item. For the
+    /// check's tables, whose default item reads as "none" (an unknown
+    /// user's flags, a project that is not live, an unknown environment):
+    /// one test and one read fewer per check.
+    #[inline]
+    pub(crate) fn get_or_default(&self, index: usize) -> Option<&T> {
+        self.chunks
+            .chunk(index >> BITS)
+            .and_then(|chunk| chunk.get(index & Self::CHUNK_MASK))
+    }
+
     /// Replaces the item at `index`; false when `index` is out of range.
     pub(crate) fn set(&mut self, index: usize, value: T) -> bool {
         match self.get_mut(index) {
@@ -230,6 +242,11 @@ mod tests {
         prop_assert_eq!(chunked.len(), plain.len());
         for at in 0..plain.len() + 2 {
             prop_assert_eq!(chunked.get(at), plain.get(at));
+            // Past the end: a default, or nothing past the last chunk.
+            let padding = (at >= plain.len())
+                .then_some(&0)
+                .filter(|_| at < plain.len().next_multiple_of(1 << BITS));
+            prop_assert_eq!(chunked.get_or_default(at), plain.get(at).or(padding));
         }
         prop_assert!(chunked.iter().eq(plain.iter()));
         // A clone taken earlier saw none of the later writes.

@@ -27,8 +27,32 @@ pub(crate) struct Layout {
     env_scoped: ActionSet,
     // `place[a]` packs the first bit of action `a` (low half) and the
     // distance between its rows (high half, 0 for an action that is not
-    // environment-scoped: its one bit stands for every environment).
+    // environment-scoped: its one bit stands for every environment);
+    // `NO_PLACE` for an action past the catalogue's.
     place: [u32; 128],
+}
+
+/// The place of an action the catalogue does not have.
+const NO_PLACE: u32 = u32::MAX;
+
+/// Where one action's bits are ([`Layout::locate`]): its first bit and
+/// the distance between its rows, packed as in [`Layout`].
+#[derive(Clone, Copy)]
+pub(crate) struct ActionPlace(u32);
+
+impl ActionPlace {
+    /// Whether the action is environment-scoped (its rows are apart).
+    #[inline]
+    pub(crate) fn scoped(self) -> bool {
+        self.0 >> 16 != 0
+    }
+
+    /// The bit that grants the action in environment slot `slot` (any
+    /// slot for an action that is not environment-scoped).
+    #[inline]
+    pub(crate) fn bit(self, slot: u8) -> u32 {
+        (self.0 & 0xFFFF) + row_of(slot) * (self.0 >> 16)
+    }
 }
 
 /// The row of an environment slot: global slots (below 32) on even rows,
@@ -48,7 +72,7 @@ impl Layout {
     /// The layout of a catalogue of `action_count` actions, of which
     /// `env_scoped` are environment-scoped.
     pub(crate) fn new(action_count: usize, env_scoped: ActionSet) -> Self {
-        let mut place = [0u32; 128];
+        let mut place = [NO_PLACE; 128];
         let mut next_scoped = 0u32;
         // A catalogue has at most 128 actions.
         let count = action_count.min(128) as u32;
@@ -71,12 +95,19 @@ impl Layout {
         self.env_scoped
     }
 
-    /// The bit that grants `action` in environment slot `slot` (any slot
-    /// for an action that is not environment-scoped).
+    /// Where `action`'s bits are, and whether it is environment-scoped,
+    /// in one read: `None` for an action the catalogue does not have.
+    #[inline]
+    pub(crate) fn locate(&self, action: ActionId) -> Option<ActionPlace> {
+        let place = *self.place.get(action.index())?;
+        (place != NO_PLACE).then_some(ActionPlace(place))
+    }
+
+    /// The bit that grants `action` (of the catalogue) in environment slot
+    /// `slot` (any slot for an action that is not environment-scoped).
     #[inline]
     pub(crate) fn bit(&self, action: ActionId, slot: u8) -> u32 {
-        let place = self.place[action.index() & 127];
-        (place & 0xFFFF) + row_of(slot) * (place >> 16)
+        ActionPlace(self.place[action.index() & 127]).bit(slot)
     }
 
     /// The bit that says some role names `action`.
@@ -212,6 +243,10 @@ mod tests {
             let all = if count == 128 { u128::MAX } else { (1u128 << count) - 1 };
             let scoped = ActionSet(scoped_bits & all);
             let layout = Layout::new(count, scoped);
+            for beyond in count..256 {
+                // An action id past the catalogue's has no place.
+                prop_assert!(layout.locate(ActionId(beyond as u8)).is_none());
+            }
             let grants: Vec<(ActionSet, u64)> = grants.into_iter().map(|(a, e)| (ActionSet(a & all), e)).collect();
             let words = layout.encode(grants.iter().copied());
             prop_assert!(words.last().is_none_or(|w| *w != 0), "no trailing zero word");
@@ -221,6 +256,9 @@ mod tests {
                     actions.contains(action) && (!scoped.contains(action) || envs & ALL_SLOTS & (1u64 << slot) != 0)
                 });
                 prop_assert_eq!(has_bit(&words, layout.bit(action, slot)), expected);
+                let place = layout.locate(action);
+                prop_assert_eq!(place.map(|p| p.bit(slot)), Some(layout.bit(action, slot)));
+                prop_assert_eq!(place.map(|p| p.scoped()), Some(scoped.contains(action)));
                 let named = grants.iter().any(|(actions, _)| actions.contains(action));
                 prop_assert_eq!(Layout::names(&words, action), named);
                 let slots = layout.slots(&words, action);

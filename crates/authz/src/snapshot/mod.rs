@@ -227,7 +227,6 @@ pub struct Snapshot {
     catalogue: Arc<Catalogue>,
     // Where checks find each action's bits (from the catalogue).
     layout: Layout,
-    action_count: usize,
     revision: u64,
     // Read by every check.
     user_flags: ChunkVec<u8>,
@@ -332,7 +331,6 @@ impl Snapshot {
     pub fn empty(catalogue: Arc<Catalogue>) -> Self {
         Self {
             layout: Layout::new(catalogue.actions().len(), catalogue.env_scoped()),
-            action_count: catalogue.actions().len(),
             catalogue,
             revision: 0,
             user_flags: ChunkVec::default(),
@@ -675,7 +673,7 @@ impl Snapshot {
     /// is unknown or belongs to another project.
     #[inline]
     pub(crate) fn env_slot(&self, env: EnvId, project: ProjectId) -> Option<u8> {
-        let packed = *self.env_slots.get(env.index())?;
+        let packed = *self.env_slots.get_or_default(env.index())?;
         let owner = packed >> 32;
         let visible = packed & ENV_KNOWN != 0 && (owner == 0 || owner == u64::from(project.0) + 1);
         // The low byte is the slot.
@@ -685,7 +683,7 @@ impl Snapshot {
     /// The hot access of a project (not live when unknown).
     #[inline]
     pub(crate) fn hot(&self, project: ProjectId) -> Option<&HotAccess> {
-        self.hot.get(project.index()).filter(|h| h.is_live())
+        self.hot.get_or_default(project.index()).filter(|h| h.is_live())
     }
 
     /// The shared global-role sets' words, which project runs refer to.
@@ -735,7 +733,7 @@ impl Snapshot {
 
     #[inline]
     pub(crate) fn flags(&self, user: UserId) -> u8 {
-        self.user_flags.get(user.index()).copied().unwrap_or(0)
+        self.user_flags.get_or_default(user.index()).copied().unwrap_or(0)
     }
 
     pub(crate) fn env_scoped_actions(&self) -> ActionSet {
@@ -754,10 +752,6 @@ impl Snapshot {
             shared: self.shared_perms(),
             layout: &self.layout,
         }
-    }
-
-    pub(crate) fn action_count(&self) -> usize {
-        self.action_count
     }
 }
 
