@@ -293,7 +293,13 @@ impl HotAccess {
         let (start, len) = unpack(r);
         // The run's one-word header is its shared set; its own bits follow,
         // and the header is read in their stead for a bit past the run's end.
-        let set = self.words.get(start).copied().unwrap_or(NO_SHARED_SET);
+        // (Every run holds its header; an empty one would name no set.)
+        let set = self
+            .words
+            .get(start)
+            .copied()
+            .filter(|_| len != 0)
+            .unwrap_or(NO_SHARED_SET);
         has_bit_in(&self.words, start, len, bit + Word::BITS) | shared.row_allows(set, bit)
     }
 
