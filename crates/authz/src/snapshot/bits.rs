@@ -51,7 +51,14 @@ impl ActionPlace {
     /// slot for an action that is not environment-scoped).
     #[inline]
     pub(crate) fn bit(self, slot: u8) -> u32 {
-        (self.0 & 0xFFFF) + row_of(slot) * (self.0 >> 16)
+        self.row_bit(row_of(slot))
+    }
+
+    /// The action's bit in row `row`: its first bit plus `row` times the
+    /// distance between its rows.
+    #[inline]
+    fn row_bit(self, row: u32) -> u32 {
+        (self.0 & 0xFFFF) + row * (self.0 >> 16)
     }
 }
 
@@ -147,11 +154,10 @@ impl Layout {
                 0
             };
         }
-        let place = self.place[action.index() & 127];
-        let (first, stride) = (place & 0xFFFF, place >> 16);
+        let place = ActionPlace(self.place[action.index() & 127]);
         let mut slots = 0u64;
         for row in 0..64 {
-            let bit = first + row * stride;
+            let bit = place.row_bit(row);
             if bit >= words.len() as u32 * WORD_BITS {
                 break;
             }
