@@ -1,13 +1,14 @@
 //! One project's compiled access. Hot: a member table from user to a packed
 //! reference into an array of permission words, interned by content, so
 //! users whose roles add up to the same permissions share one run. A run
-//! holds the index of a [`SharedSets`] entry for the user's global roles
-//! (but Project Admin), interned once for the whole snapshot, then the bits
-//! of what project roles and Project Admin grant ([`bits`](super::bits)),
-//! so that a global role's edit recomputes that shared table and no
-//! project. Cold: the interned source sets (the roles each user holds, and
-//! through which membership), to explain allows and to recompute runs when
-//! a project role changes without touching the memberships.
+//! holds where the row of a [`SharedSets`] entry for the user's global
+//! roles (but Project Admin) starts, interned once for the whole snapshot,
+//! then the bits of what project roles and Project Admin grant
+//! ([`bits`](super::bits)), so that a global role's edit recomputes that
+//! shared table and no project. Cold: the interned source sets (the roles
+//! each user holds, and through which membership), to explain allows and
+//! to recompute runs when a project role changes without touching the
+//! memberships.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -49,23 +50,26 @@ fn run_in(words: &[Word], r: PermRef) -> &[Word] {
     words.get(start..start + len).unwrap_or(&[])
 }
 
-/// The header of a run whose holders hold no shared global role.
-const NO_SHARED_SET: Word = Word::MAX;
+/// The header of a run whose holders hold no shared global role: the
+/// shared rows' first row, of zeros.
+const NO_SHARED_ROW: Word = 0;
 
-/// The run of a source set: the index of its shared global-role set, then
-/// the bits of what its own grants give.
+/// The run of a source set: where the row of its shared global-role set
+/// starts ([`SharedPerms::row_start`]), then the bits of what its own
+/// grants give.
 pub(crate) fn run_of(grants: impl Iterator<Item = RoleGrant>, shared: Option<u32>, layout: &Layout) -> Vec<Word> {
-    let mut run = vec![shared.unwrap_or(NO_SHARED_SET)];
+    let header = shared.map_or(NO_SHARED_ROW, |set| SharedPerms::row_start(set, layout.width()));
+    let mut run = vec![header];
     run.extend(layout.encode(grants));
     run
 }
 
-/// A run's shared set (the header) and its own bits.
+/// A run's shared row (the header) and its own bits.
 #[inline]
-fn split(run: &[Word]) -> (u32, &[Word]) {
+fn split(run: &[Word]) -> (Word, &[Word]) {
     match run.split_first() {
-        Some((set, own)) => (*set, own),
-        None => (NO_SHARED_SET, &[]),
+        Some((row, own)) => (*row, own),
+        None => (NO_SHARED_ROW, &[]),
     }
 }
 
@@ -291,16 +295,17 @@ impl HotAccess {
     #[inline]
     pub(crate) fn run_allows(&self, r: PermRef, bit: u32, shared: &SharedPerms) -> bool {
         let (start, len) = unpack(r);
-        // The run's one-word header is its shared set; its own bits follow,
-        // and the header is read in their stead for a bit past the run's end.
-        // (Every run holds its header; an empty one would name no set.)
-        let set = self
+        // The run's one-word header is where its shared row starts; its own
+        // bits follow, and the header is read in their stead for a bit past
+        // the run's end. (Every run holds its header; an empty one would
+        // name no row.)
+        let row = self
             .words
             .get(start)
             .copied()
             .filter(|_| len != 0)
-            .unwrap_or(NO_SHARED_SET);
-        has_bit_in(&self.words, start, len, bit + Word::BITS) | shared.row_allows(set, bit)
+            .unwrap_or(NO_SHARED_ROW);
+        has_bit_in(&self.words, start, len, bit + Word::BITS) | shared.row_allows(row, bit)
     }
 
     /// Whether the user's permissions grant `action` in the slots of `env_mask`.
@@ -331,8 +336,8 @@ impl HotAccess {
 
     /// The environment slots in which the permission run `r` grants `action`.
     pub(crate) fn run_slots(&self, r: PermRef, action: ActionId, perms: SnapshotPerms<'_>) -> u64 {
-        let (set, own) = split(run_in(&self.words, r));
-        perms.layout.slots(own, action) | perms.layout.slots(perms.shared.run(set), action)
+        let (row, own) = split(run_in(&self.words, r));
+        perms.layout.slots(own, action) | perms.layout.slots(perms.shared.run(row), action)
     }
 
     /// Every member with its permission run, in table order.
@@ -354,8 +359,8 @@ impl HotAccess {
     /// Why a member whose permission run `r` does not allow a check is
     /// denied: no role naming the action, or not in this environment.
     pub(crate) fn denial(&self, r: PermRef, action: ActionId, shared: &SharedPerms) -> Denial {
-        let (set, own) = split(run_in(&self.words, r));
-        if Layout::names(own, action) || Layout::names(shared.run(set), action) {
+        let (row, own) = split(run_in(&self.words, r));
+        if Layout::names(own, action) || Layout::names(shared.run(row), action) {
             Denial::EnvironmentNotGranted
         } else {
             Denial::ActionNotGranted
@@ -390,7 +395,7 @@ impl Access {
     /// The hot part, for the snapshot's check table.
     pub(crate) fn hot(&self) -> HotAccess {
         // A live project's entry is told from a removed one's by its words.
-        static NO_MEMBERS: LazyLock<Arc<[Word]>> = LazyLock::new(|| Arc::from([NO_SHARED_SET]));
+        static NO_MEMBERS: LazyLock<Arc<[Word]>> = LazyLock::new(|| Arc::from([NO_SHARED_ROW]));
         let words = if self.perms.words.is_empty() {
             Arc::clone(&NO_MEMBERS)
         } else {
@@ -648,64 +653,60 @@ pub(crate) struct SharedSets {
 }
 
 /// The part of [`SharedSets`] that checks read: each set's words, laid
-/// out as rows of one stride, so that a bit of a set is one load at a
-/// computed place with no branch on the set or the bit.
+/// out as rows as wide as the catalogue's layout, so that a bit of a set
+/// is one load at the row's start plus the bit's word, with no bound to
+/// test but the table's.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SharedPerms {
-    // INVARIANT: `len + 1` rows of `stride` words (the longest run's
-    // length; none at all while `len` is 0): row i is set i's run padded
-    // with zeros, the last row is zeros and stands for no set.
+    // INVARIANT: `stride` words of zeros (the row of no set, at
+    // `NO_SHARED_ROW`), then a row of `stride` words per set, set i's at
+    // `row_start(i, stride)`: its run padded with zeros. `stride` is the
+    // layout's width, so every bit a check asks lies in a row. Empty (no
+    // rows, stride 0) until the first set.
     rows: Vec<Word>,
     stride: usize,
-    len: usize,
 }
 
 impl SharedPerms {
-    /// The words of set `set`, padded with zeros to the stride (none for
-    /// an unknown set or [`NO_SHARED_SET`]).
-    fn run(&self, set: u32) -> &[Word] {
-        let set = set as usize;
-        if set >= self.len {
-            return &[];
-        }
-        self.rows.get(set * self.stride..(set + 1) * self.stride).unwrap_or(&[])
+    /// Where the row of set `set` starts in rows `stride` words wide: the
+    /// header of the runs of its holders.
+    pub(crate) fn row_start(set: u32, stride: usize) -> Word {
+        // Far fewer than 2^32 / stride distinct sets of global roles exist
+        // (a stride is at most 260 words); past that, a row past the end,
+        // which grants nothing.
+        Word::try_from((set as usize + 1) * stride).unwrap_or(Word::MAX)
     }
 
-    /// Whether set `set` grants `bit`: what [`has_bit`](super::bits::has_bit)
-    /// answers of its run, no for an unknown set or [`NO_SHARED_SET`].
-    /// No branch depends on the set or the bit, which come from words just
-    /// fetched from memory: a set past the end reads the row of zeros.
+    /// The words of the row starting at `row` (a run's header), padded
+    /// with zeros to the stride (none past the rows).
+    fn run(&self, row: Word) -> &[Word] {
+        let row = row as usize;
+        self.rows.get(row..row + self.stride).unwrap_or(&[])
+    }
+
+    /// Whether the row starting at `row` (a run's header) grants `bit`, a
+    /// bit of the layout (below its width · 32): what
+    /// [`has_bit`](super::bits::has_bit) answers of [`SharedPerms::run`].
+    /// One load, no branch on the row or the bit, which come from words
+    /// just fetched from memory; no for a row past the end.
     #[inline]
-    fn row_allows(&self, set: u32, bit: u32) -> bool {
-        let start = (set as usize).min(self.len) * self.stride;
-        has_bit_in(&self.rows, start, self.stride, bit)
+    fn row_allows(&self, row: Word, bit: u32) -> bool {
+        self.rows
+            .get(row as usize + (bit / Word::BITS) as usize)
+            .is_some_and(|word| word >> (bit % Word::BITS) & 1 != 0)
     }
 
-    /// Appends the run of a new set: it takes the place of the row of
-    /// zeros, and a row of zeros follows. A run longer than the stride
-    /// widens every row first (at most once per word a run can hold).
-    fn push(&mut self, run: &[Word]) {
-        if run.len() > self.stride {
-            self.widen(run.len());
-        }
+    /// Appends the run of a new set (no longer than the stride) in a row
+    /// of its own, after the row of zeros.
+    fn push(&mut self, run: &[Word], stride: usize) {
         if self.rows.is_empty() {
-            self.rows.resize(self.stride, 0);
+            self.stride = stride;
+            self.rows.resize(stride, 0);
         }
-        let start = self.rows.len() - self.stride;
-        self.rows[start..start + run.len()].copy_from_slice(run);
-        self.rows.resize(self.rows.len() + self.stride, 0);
-        self.len += 1;
-    }
-
-    /// Lays the rows out again `stride` words wide (wider than now).
-    fn widen(&mut self, stride: usize) {
-        let mut rows = vec![0; (self.len + 1) * stride];
-        if self.stride > 0 {
-            for (wide, row) in rows.chunks_exact_mut(stride).zip(self.rows.chunks_exact(self.stride)) {
-                wide[..self.stride].copy_from_slice(row);
-            }
-        }
-        (self.rows, self.stride) = (rows, stride);
+        let start = self.rows.len();
+        self.rows.resize(start + self.stride, 0);
+        let width = run.len().min(self.stride);
+        self.rows[start..start + width].copy_from_slice(&run[..width]);
     }
 }
 
@@ -717,7 +718,7 @@ impl SharedSets {
             return i;
         }
         let run = layout.encode(roles.iter().map(|r| grant(*r)));
-        self.perms.push(&run);
+        self.perms.push(&run, layout.width());
         // Far fewer than 2^32 - 1 distinct sets of global roles exist.
         let i = self.sets.len() as u32;
         let roles: Arc<[RoleId]> = roles.into();
@@ -736,7 +737,7 @@ impl SharedSets {
     pub(crate) fn refresh(&mut self, grant: impl Fn(RoleId) -> RoleGrant, layout: &Layout) {
         let mut perms = SharedPerms::default();
         for roles in &self.sets {
-            perms.push(&layout.encode(roles.iter().map(|r| grant(*r))));
+            perms.push(&layout.encode(roles.iter().map(|r| grant(*r))), layout.width());
         }
         self.perms = perms;
     }
@@ -759,23 +760,29 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{NO_SHARED_SET, SharedPerms};
+    use super::{NO_SHARED_ROW, SharedPerms};
     use crate::snapshot::bits::has_bit;
 
     proptest! {
         #[test]
-        fn rows_answer_as_runs(runs in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..12)) {
+        fn rows_answer_as_runs(
+            stride in 1usize..8,
+            runs in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..8), 0..12),
+        ) {
+            // A run is never wider than the layout.
+            let runs: Vec<&[u32]> = runs.iter().map(|run| &run[..run.len().min(stride)]).collect();
             let mut perms = SharedPerms::default();
             for run in &runs {
-                perms.push(run);
+                perms.push(run, stride);
             }
-            let sets = (0..runs.len() as u32 + 2).chain([NO_SHARED_SET]);
-            for set in sets {
-                let run = runs.get(set as usize).map_or(&[][..], Vec::as_slice);
-                for bit in 0..7 * 32 {
+            let known = (0..runs.len() as u32).map(|set| (SharedPerms::row_start(set, stride), runs[set as usize]));
+            // The row of no set, and rows past the end, grant nothing.
+            let beyond = (runs.len() as u32..runs.len() as u32 + 2).map(|set| (SharedPerms::row_start(set, stride), &[][..]));
+            for (row, run) in known.chain([(NO_SHARED_ROW, &[][..])]).chain(beyond) {
+                for bit in 0..(stride * 32) as u32 {
                     let granted = has_bit(run, bit);
-                    prop_assert_eq!(perms.row_allows(set, bit), granted, "set {} bit {}", set, bit);
-                    prop_assert_eq!(has_bit(perms.run(set), bit), granted, "set {} bit {}", set, bit);
+                    prop_assert_eq!(perms.row_allows(row, bit), granted, "row {} bit {}", row, bit);
+                    prop_assert_eq!(has_bit(perms.run(row), bit), granted, "row {} bit {}", row, bit);
                 }
             }
         }

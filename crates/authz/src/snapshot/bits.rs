@@ -30,6 +30,9 @@ pub(crate) struct Layout {
     // environment-scoped: its one bit stands for every environment);
     // `NO_PLACE` for an action past the catalogue's.
     place: [u32; 128],
+    // The words that hold every bit of the layout: every bit `locate`
+    // and `bit` give is below `width · 32`.
+    width: u32,
 }
 
 /// The place of an action the catalogue does not have.
@@ -93,7 +96,24 @@ impl Layout {
                 a
             };
         }
-        Self { env_scoped, place }
+        // The last scoped action's bit in the last row (row 63), or the
+        // last action's bit without scoped actions.
+        let last = if scoped_count == 0 {
+            count.saturating_sub(1)
+        } else {
+            count + scoped_count - 1 + 63 * scoped_count
+        };
+        Self {
+            env_scoped,
+            place,
+            width: last / WORD_BITS + 1,
+        }
+    }
+
+    /// How many words hold every bit of the layout (every bit that
+    /// [`Layout::locate`] and [`Layout::bit`] give lies in them).
+    pub(crate) fn width(&self) -> usize {
+        self.width as usize
     }
 
     /// The actions that are environment-scoped.
@@ -256,12 +276,14 @@ mod tests {
             let grants: Vec<(ActionSet, u64)> = grants.into_iter().map(|(a, e)| (ActionSet(a & all), e)).collect();
             let words = layout.encode(grants.iter().copied());
             prop_assert!(words.last().is_none_or(|w| *w != 0), "no trailing zero word");
+            prop_assert!(words.len() <= layout.width(), "a run fits in the layout's width");
             for (action, slot) in asked {
                 let action = ActionId((action as usize % count) as u8);
                 let expected = grants.iter().any(|(actions, envs)| {
                     actions.contains(action) && (!scoped.contains(action) || envs & ALL_SLOTS & (1u64 << slot) != 0)
                 });
                 prop_assert_eq!(has_bit(&words, layout.bit(action, slot)), expected);
+                prop_assert!((layout.bit(action, slot) as usize) < layout.width() * 32);
                 let place = layout.locate(action);
                 prop_assert_eq!(place.map(|p| p.bit(slot)), Some(layout.bit(action, slot)));
                 prop_assert_eq!(place.map(|p| p.scoped()), Some(scoped.contains(action)));
