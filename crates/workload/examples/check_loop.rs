@@ -78,21 +78,29 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
     let (allowed, denied): (Vec<Query>, Vec<Query>) = queries.iter().partition(|q| snapshot.check(q).unwrap_or(false));
-    for (name, part) in [("allowed", &allowed), ("denied", &denied)] {
-        let (check, _) = fastest(passes, part.len(), || {
+    for (name, part, allow) in [("allowed", &allowed, true), ("denied", &denied, false)] {
+        let (check, check_allows) = fastest(passes, part.len(), || {
             let mut allows = 0u64;
             for q in part {
                 allows += u64::from(snapshot.check(black_box(q))?);
             }
             Ok(allows)
         })?;
-        let (explain, _) = fastest(passes.div_ceil(3), part.len(), || {
+        let (explain, explain_allows) = fastest(passes.div_ceil(3), part.len(), || {
             let mut allows = 0u64;
             for q in part {
                 allows += u64::from(snapshot.explain(black_box(q))?.is_allow());
             }
             Ok(allows)
         })?;
+        let expected = if allow { part.len() as u64 } else { 0 };
+        if check_allows != expected || explain_allows != expected {
+            return Err(format!(
+                "of the {} {name} questions, check allows {check_allows} and explain {explain_allows}",
+                part.len()
+            )
+            .into());
+        }
         println!(
             "{name} ({} questions): check {check:.2} M/s, explain {explain:.2} M/s (explain ÷ check {:.3})",
             part.len(),
