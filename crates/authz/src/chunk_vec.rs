@@ -136,9 +136,7 @@ impl<T: Clone + Default, const BITS: u32, L: Chunks<T>> ChunkVec<T, BITS, L> {
         if index >= self.len {
             return None;
         }
-        self.chunks
-            .chunk(index >> BITS)
-            .and_then(|chunk| chunk.get(index & Self::CHUNK_MASK))
+        self.get_or_default(index)
     }
 
     /// [`ChunkVec::get`] without its test of the length: within the last

@@ -246,7 +246,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_flat_test_reads_as_the_plain_one(
+        fn a_run_read_in_place_reads_as_its_slice(
             words in proptest::collection::vec(any::<u32>(), 0..12),
             start in 0usize..12,
             len in 0usize..12,
