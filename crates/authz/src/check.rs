@@ -147,17 +147,17 @@ impl Snapshot {
             return Err(QueryError::UnknownAction);
         };
         let scoped = at.scoped();
-        let slot = match q.environment {
+        let (slot, row) = match q.environment {
             None if scoped => return Err(QueryError::EnvironmentRequired),
             // Not scoped: any slot's row holds the action's one bit.
-            None => 0,
-            Some(env) => match self.env_slot(env, q.project) {
+            None => (0, 0),
+            Some(env) => match self.env_slot_row(env, q.project) {
                 None => return Ok(None),
-                Some(slot) => slot,
+                Some(place) => place,
             },
         };
         Ok(Some(Place {
-            bit: at.bit(slot),
+            bit: at.row_bit(row),
             env_mask: if scoped { 1u64 << slot } else { ALL_SLOTS },
         }))
     }

@@ -16,7 +16,7 @@ use std::sync::{Arc, LazyLock};
 use foldhash::fast::RandomState;
 
 use super::ALL_SLOTS;
-use super::bits::{Layout, Word, has_bit_in};
+use super::bits::{Layout, Word, word_has, word_in, word_of};
 use super::pairs::SortedPairs;
 use super::table::{MemberTable, Slots};
 use crate::check::Denial;
@@ -296,16 +296,12 @@ impl HotAccess {
     pub(crate) fn run_allows(&self, r: PermRef, bit: u32, shared: &SharedPerms) -> bool {
         let (start, len) = unpack(r);
         // The run's one-word header is where its shared row starts; its own
-        // bits follow, and the header is read in their stead for a bit past
-        // the run's end. (Every run holds its header; an empty one would
-        // name no row.)
-        let row = self
-            .words
-            .get(start)
-            .copied()
-            .filter(|_| len != 0)
-            .unwrap_or(NO_SHARED_ROW);
-        has_bit_in(&self.words, start, len, bit + Word::BITS) | shared.row_allows(row, bit)
+        // bits follow. Every run holds its header (`run_of`), so `start` is
+        // a word of it.
+        let row = self.words.get(start).copied().unwrap_or(NO_SHARED_ROW);
+        let at = word_of(bit);
+        let own = word_in(&self.words, start + 1, len.wrapping_sub(1), at);
+        word_has(own | shared.row_word(row, at), bit)
     }
 
     /// Whether the user's permissions grant `action` in the slots of `env_mask`.
@@ -684,16 +680,14 @@ impl SharedPerms {
         self.rows.get(row..row + self.stride).unwrap_or(&[])
     }
 
-    /// Whether the row starting at `row` (a run's header) grants `bit`, a
-    /// bit of the layout (below its width · 32): what
-    /// [`has_bit`](super::bits::has_bit) answers of [`SharedPerms::run`].
-    /// One load, no branch on the row or the bit, which come from words
-    /// just fetched from memory; no for a row past the end.
+    /// The word `at` of the row starting at `row` (a run's header), for
+    /// a word of the layout (below its width): the word of
+    /// [`SharedPerms::run`] there. One load, no branch on the row or the
+    /// word, which come from words just fetched from memory; 0 for a row
+    /// past the end.
     #[inline]
-    fn row_allows(&self, row: Word, bit: u32) -> bool {
-        self.rows
-            .get(row as usize + (bit / Word::BITS) as usize)
-            .is_some_and(|word| word >> (bit % Word::BITS) & 1 != 0)
+    fn row_word(&self, row: Word, at: usize) -> Word {
+        self.rows.get(row as usize + at).copied().unwrap_or(0)
     }
 
     /// Appends the run of a new set (no longer than the stride) in a row
@@ -761,7 +755,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::{NO_SHARED_ROW, SharedPerms};
-    use crate::snapshot::bits::has_bit;
+    use crate::snapshot::bits::{has_bit, word_has, word_of};
 
     proptest! {
         #[test]
@@ -781,7 +775,7 @@ mod tests {
             for (row, run) in known.chain([(NO_SHARED_ROW, &[][..])]).chain(beyond) {
                 for bit in 0..(stride * 32) as u32 {
                     let granted = has_bit(run, bit);
-                    prop_assert_eq!(perms.row_allows(row, bit), granted, "row {} bit {}", row, bit);
+                    prop_assert_eq!(word_has(perms.row_word(row, word_of(bit)), bit), granted, "row {} bit {}", row, bit);
                     prop_assert_eq!(has_bit(perms.run(row), bit), granted, "row {} bit {}", row, bit);
                 }
             }

@@ -60,7 +60,7 @@ impl ActionPlace {
     /// The action's bit in row `row`: its first bit plus `row` times the
     /// distance between its rows.
     #[inline]
-    fn row_bit(self, row: u32) -> u32 {
+    pub(crate) fn row_bit(self, row: u32) -> u32 {
         (self.0 & 0xFFFF) + row * (self.0 >> 16)
     }
 }
@@ -68,7 +68,7 @@ impl ActionPlace {
 /// The row of an environment slot: global slots (below 32) on even rows,
 /// project slots on odd ones.
 #[inline]
-const fn row_of(slot: u8) -> u32 {
+pub(crate) const fn row_of(slot: u8) -> u32 {
     (((slot & 31) as u32) << 1) | (slot >> 5 & 1) as u32
 }
 
@@ -211,17 +211,29 @@ pub(crate) fn has_bit(words: &[Word], bit: u32) -> bool {
         .is_some_and(|w| w & (1 << (bit % WORD_BITS)) != 0)
 }
 
-/// [`has_bit`] of the run `words[start..start + len]`, reading one word
-/// and with no branch on where the bit falls (the check path: where a run
-/// starts and ends depends on words just fetched from memory). For a bit
-/// past the run's end it reads the run's first word, which the caller has
-/// in cache, and clears the answer; for a run past the end of `words`, no.
+/// The word `at` of the run `words[start..start + len]`, 0 past its end:
+/// one load and no branch on where the word falls (the check path: where
+/// a run starts and ends depends on words just fetched from memory). Past
+/// the run's end it still reads the word there (a later run's, in the
+/// same cache line or the next) and clears it: choosing which word to
+/// read would cost more than that read; past the end of `words`, 0.
 #[inline]
-pub(crate) fn has_bit_in(words: &[Word], start: usize, len: usize, bit: u32) -> bool {
-    let at = (bit / WORD_BITS) as usize;
+pub(crate) fn word_in(words: &[Word], start: usize, len: usize, at: usize) -> Word {
     let inside = at < len;
-    let word = words.get(start + if inside { at } else { 0 }).copied().unwrap_or(0);
-    (word >> (bit % WORD_BITS)) & u32::from(inside) != 0
+    let word = words.get(start + at).copied().unwrap_or(0);
+    word & Word::from(inside).wrapping_neg()
+}
+
+/// Whether `word` ([`word_in`] of `bit`'s word) sets `bit`.
+#[inline]
+pub(crate) fn word_has(word: Word, bit: u32) -> bool {
+    word >> (bit % WORD_BITS) & 1 != 0
+}
+
+/// The word of a run that holds `bit`.
+#[inline]
+pub(crate) fn word_of(bit: u32) -> usize {
+    (bit / WORD_BITS) as usize
 }
 
 #[cfg(test)]
@@ -230,7 +242,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::{ALL_SLOTS, Layout, has_bit, has_bit_in, row_of, slot_of};
+    use super::{ALL_SLOTS, Layout, has_bit, row_of, slot_of, word_has, word_in, word_of};
     use crate::ids::ActionId;
     use crate::sets::ActionSet;
 
@@ -256,7 +268,7 @@ mod tests {
             let start = start.min(words.len());
             let len = len.min(words.len() - start);
             let run = &words[start..start + len];
-            prop_assert_eq!(has_bit_in(&words, start, len, bit), has_bit(run, bit));
+            prop_assert_eq!(word_has(word_in(&words, start, len, word_of(bit)), bit), has_bit(run, bit));
         }
 
         #[test]

@@ -16,7 +16,7 @@ use imbl::{GenericHashMap, OrdMap, OrdSet};
 
 use crate::account::AccountPermissions;
 use crate::catalogue::{Catalogue, RoleType};
-use crate::chunk_vec::{ChunkVec, PagedVec, SHARED_CHUNK_BITS, SharedVec};
+use crate::chunk_vec::{ChunkVec, PagedVec, SHARED_CHUNK, SharedVec};
 use crate::ids::{EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::model::{AdminPrivileges, UserKind, UserStatus};
 use crate::sets::ActionSet;
@@ -82,14 +82,17 @@ pub enum ModelError {
     ResourceTakesNoEnvironment(String),
 }
 
-/// Bit of a packed environment: it exists. Bits 0–7 hold its slot, bits
-/// 32– its owning project's id plus one (0 for a global environment).
-const ENV_KNOWN: u64 = 1 << 8;
+/// Who sees a packed environment (bits 16–): 0 for an unknown one, this
+/// for a global one, its owning project's id plus two for a project's.
+const ENV_GLOBAL: u64 = 1;
 
-/// Packs an environment for the check path.
+/// Packs an environment for the check path: bits 0–7 hold its slot, bits
+/// 8–15 the slot's row in a permission run ([`bits::row_of`]), bits 16–
+/// who sees it (see [`ENV_GLOBAL`]); 0 for an unknown environment.
 pub(crate) fn pack_env(data: Option<&EnvData>) -> u64 {
     data.map_or(0, |e| {
-        ENV_KNOWN | u64::from(e.slot) | e.project.map_or(0, |p| (u64::from(p.0) + 1) << 32)
+        let seen_by = e.project.map_or(ENV_GLOBAL, |p| u64::from(p.0) + 2);
+        u64::from(e.slot) | u64::from(bits::row_of(e.slot)) << 8 | seen_by << 16
     })
 }
 
@@ -232,7 +235,7 @@ pub struct Snapshot {
     user_flags: ChunkVec<u8>,
     // INVARIANT: `hot[p]` is `projects[p].access.hot()` (not live when the
     // project is absent); `env_slots[e]` packs `envs[e]` (see `pack_env`).
-    hot: ChunkVec<HotAccess, SHARED_CHUNK_BITS>,
+    hot: ChunkVec<HotAccess, SHARED_CHUNK>,
     env_slots: ChunkVec<u64>,
     // The distinct sets of global roles (but Project Admin) held in some
     // project, and what each grants: project runs refer to them by index.
@@ -671,13 +674,18 @@ impl Snapshot {
 
     /// The slot of `env` as seen from `project`: `None` when the environment
     /// is unknown or belongs to another project.
-    #[inline]
     pub(crate) fn env_slot(&self, env: EnvId, project: ProjectId) -> Option<u8> {
+        self.env_slot_row(env, project).map(|(slot, _)| slot)
+    }
+
+    /// [`Snapshot::env_slot`], with the slot's row in a permission run.
+    #[inline]
+    pub(crate) fn env_slot_row(&self, env: EnvId, project: ProjectId) -> Option<(u8, u32)> {
         let packed = *self.env_slots.get_or_default(env.index())?;
-        let owner = packed >> 32;
-        let visible = packed & ENV_KNOWN != 0 && (owner == 0 || owner == u64::from(project.0) + 1);
-        // The low byte is the slot.
-        visible.then_some(packed as u8)
+        let seen_by = packed >> 16;
+        let visible = seen_by == ENV_GLOBAL || seen_by == u64::from(project.0) + 2;
+        // The low bytes are the slot and its row.
+        visible.then_some((packed as u8, u32::from((packed >> 8) as u8)))
     }
 
     /// The hot access of a project (not live when unknown).

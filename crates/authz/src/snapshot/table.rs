@@ -13,7 +13,7 @@ const MIN_SLOTS: usize = 8;
 #[derive(Clone, Debug)]
 pub(crate) struct Slots {
     // INVARIANT: the length is a power of two (at least MIN_SLOTS); a slot
-    // is 0 (empty) or `(user + 1) << 32 | value`; linear probing with no
+    // is 0 (empty) or `value << 32 | key(user)`; linear probing with no
     // tombstones (removal shifts entries back), never full.
     slots: Arc<[u64]>,
 }
@@ -24,17 +24,31 @@ impl Default for Slots {
     }
 }
 
+/// A user's key in the low half of its slot: never 0 (an empty slot),
+/// for user ids are dense indices, far below `u32::MAX`.
 #[inline]
-fn key(user: UserId) -> u64 {
-    u64::from(user.0) + 1
+fn key(user: UserId) -> u32 {
+    user.0.wrapping_add(1)
+}
+
+/// The key of a taken slot (its low half).
+#[inline]
+fn key_of(slot: u64) -> u32 {
+    slot as u32
+}
+
+/// The value of a taken slot (its high half).
+#[inline]
+fn value_of(slot: u64) -> u32 {
+    (slot >> 32) as u32
 }
 
 /// Fibonacci hashing: the high bits of the product spread dense ids;
 /// `shift` leaves log2(slots) of them.
 #[inline]
-fn home_of(key: u64, shift: u32) -> usize {
+fn home_of(key: u32, shift: u32) -> usize {
     // the shift leaves at most log2(slots) bits.
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
+    (u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift) as usize
 }
 
 impl Slots {
@@ -64,12 +78,11 @@ impl Slots {
         let mut i = self.home(user);
         loop {
             let slot = self.slots[i];
+            if key_of(slot) == wanted {
+                return Some(value_of(slot));
+            }
             if slot == 0 {
                 return None;
-            }
-            if slot >> 32 == wanted {
-                // the low half is the value.
-                return Some(slot as u32);
             }
             i = (i + 1) & mask;
         }
@@ -85,10 +98,10 @@ impl Slots {
 
     /// Every (user, value) pair, in slot order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (UserId, u32)> + '_ {
-        self.slots.iter().filter(|s| **s != 0).map(|s| {
-            // both halves are u32.
-            (UserId(((s >> 32) - 1) as u32), *s as u32)
-        })
+        self.slots
+            .iter()
+            .filter(|s| **s != 0)
+            .map(|s| (UserId(key_of(*s).wrapping_sub(1)), value_of(*s)))
     }
 
     /// Whether both are the same slots (one shared copy).
@@ -165,10 +178,10 @@ impl MemberTable {
         let slots = Arc::make_mut(&mut self.slots.slots);
         let mask = slots.len() - 1;
         let wanted = key(user);
-        while slots[i] != 0 && slots[i] >> 32 != wanted {
+        while slots[i] != 0 && key_of(slots[i]) != wanted {
             i = (i + 1) & mask;
         }
-        slots[i] = wanted << 32 | u64::from(set);
+        slots[i] = u64::from(set) << 32 | u64::from(wanted);
         if new {
             self.len += 1;
         }
@@ -180,7 +193,7 @@ impl MemberTable {
         let slots = Arc::make_mut(&mut self.slots.slots);
         let mask = slots.len() - 1;
         let wanted = key(user);
-        while slots[hole] >> 32 != wanted {
+        while key_of(slots[hole]) != wanted {
             hole = (hole + 1) & mask;
         }
         slots[hole] = 0;
@@ -189,7 +202,7 @@ impl MemberTable {
         // their home lies at or before it.
         let mut i = (hole + 1) & mask;
         while slots[i] != 0 {
-            let home = home_of(slots[i] >> 32, shift);
+            let home = home_of(key_of(slots[i]), shift);
             if (i.wrapping_sub(home) & mask) >= (i.wrapping_sub(hole) & mask) {
                 slots[hole] = slots[i];
                 slots[i] = 0;
@@ -217,9 +230,15 @@ mod tests {
     use super::MemberTable;
     use crate::ids::UserId;
 
+    /// Small ids, which collide often, and the largest a table holds.
+    fn users() -> impl Strategy<Value = u32> {
+        prop_oneof![0u32..64, u32::MAX - 65..u32::MAX - 1]
+    }
+
     proptest! {
         #[test]
-        fn behaves_like_a_map(ops in proptest::collection::vec((0u32..64, proptest::option::of(0u32..1000)), 0..400)) {
+        fn behaves_like_a_map(ops in proptest::collection::vec((users(), proptest::option::of(any::<u32>())), 0..400)) {
+            // Values of every size: a value's bits must not spill into its key.
             let mut table = MemberTable::default();
             let mut model: HashMap<u32, u32> = HashMap::new();
             for (user, value) in ops {
@@ -232,7 +251,7 @@ mod tests {
                 prop_assert_eq!(table.len, model.len());
                 prop_assert!(table.slots.slots.len() * 3 >= table.len * 4, "at most 3/4 full");
             }
-            for user in 0..64 {
+            for user in (0..64).chain(u32::MAX - 65..u32::MAX - 1) {
                 prop_assert_eq!(table.get(UserId(user)), model.get(&user).copied());
             }
             let mut listed: Vec<(u32, u32)> = table.iter().map(|(u, v)| (u.0, v)).collect();
