@@ -8,7 +8,9 @@ use std::fmt;
 use crate::ids::{ActionId, EnvId, GroupId, ProjectId, RoleId, UserId};
 use crate::scope::TokenScope;
 use crate::sets::ActionSet;
-use crate::snapshot::{ALL_SLOTS, HotAccess, PermRef, Snapshot, Via, is_admin_flag, is_blocked_flag, is_known_flag};
+use crate::snapshot::{
+    ALL_SLOTS, HotAccess, PermRef, Snapshot, Via, is_admin_flag, is_blocked_flag, is_known_flag, is_plain_flag,
+};
 
 /// A question: may `user` do `action` in `project` (in `environment`)?
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -184,15 +186,14 @@ impl Snapshot {
             return Ok(false);
         };
         let flags = self.flags(q.user);
-        let Some(project) = self.hot(q.project) else {
+        let Some(project) = self.hot_entry(q.project) else {
             return Ok(false);
         };
-        if !is_known_flag(flags) || is_blocked_flag(flags) {
-            return Ok(false);
+        if !is_plain_flag(flags) {
+            // Unknown, blocked, or a platform admin.
+            return Ok(is_known_flag(flags) && !is_blocked_flag(flags) && is_admin_flag(flags) && project.is_live());
         }
-        if is_admin_flag(flags) {
-            return Ok(true);
-        }
+        // A project that is not live has no members: `find` finds none.
         Ok(find(project).is_some_and(|r| project.run_allows(r, place.bit, self.shared_perms())))
     }
 
