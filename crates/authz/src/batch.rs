@@ -64,7 +64,9 @@ impl Snapshot {
     /// project's entry).
     #[inline]
     fn prefetch_slot(&self, q: &Query) {
-        if let Some(hot) = self.hot(q.project) {
+        // A project that is not live has an empty table: fetching a slot
+        // of it costs less than telling it apart.
+        if let Some(hot) = self.hot_entry(q.project) {
             hot.prefetch_slot(q.user);
         }
     }
@@ -73,7 +75,8 @@ impl Snapshot {
     /// fetching the run's first words into cache.
     #[inline]
     fn find_run(&self, q: &Query) -> Option<PermRef> {
-        let hot = self.hot(q.project)?;
+        // A project that is not live has no members: `find` finds none.
+        let hot = self.hot_entry(q.project)?;
         let run = hot.find(q.user)?;
         hot.prefetch_run(run);
         Some(run)

@@ -735,7 +735,7 @@ impl Snapshot {
     /// Asks the CPU to fetch the user's flags into cache (a hint).
     #[inline]
     pub(crate) fn prefetch_flags(&self, user: UserId) {
-        if let Some(flags) = self.user_flags.get(user.index()) {
+        if let Some(flags) = self.user_flags.get_or_default(user.index()) {
             mem_prefetch::prefetch_read_data::<u8, 3>(flags);
         }
     }
@@ -744,7 +744,7 @@ impl Snapshot {
     /// cache (a hint).
     #[inline]
     pub(crate) fn prefetch_hot(&self, project: ProjectId) {
-        if let Some(hot) = self.hot.get(project.index()) {
+        if let Some(hot) = self.hot.get_or_default(project.index()) {
             mem_prefetch::prefetch_read_data::<HotAccess, 3>(hot);
         }
     }
