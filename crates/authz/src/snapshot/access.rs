@@ -296,8 +296,8 @@ impl HotAccess {
     pub(crate) fn run_allows(&self, r: PermRef, bit: u32, shared: &SharedPerms) -> bool {
         let (start, len) = unpack(r);
         // The run's one-word header is where its shared row starts; its own
-        // bits follow. Every run holds its header (`run_of`), so `start` is
-        // a word of it.
+        // bits follow. Every run holds its header (`run_of`): `start` is a
+        // word of it, and `len` is at least 1.
         let row = self.words.get(start).copied().unwrap_or(NO_SHARED_ROW);
         let at = word_of(bit);
         let own = word_in(&self.words, start + 1, len.wrapping_sub(1), at);
