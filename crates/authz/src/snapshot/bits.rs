@@ -196,7 +196,7 @@ impl Layout {
 }
 
 fn set_bit(words: &mut Vec<Word>, bit: u32) {
-    let at = (bit / WORD_BITS) as usize;
+    let at = word_of(bit);
     if words.len() <= at {
         words.resize(at + 1, 0);
     }
@@ -206,9 +206,7 @@ fn set_bit(words: &mut Vec<Word>, bit: u32) {
 /// Whether `bit` is set (clear past the end).
 #[inline]
 pub(crate) fn has_bit(words: &[Word], bit: u32) -> bool {
-    words
-        .get((bit / WORD_BITS) as usize)
-        .is_some_and(|w| w & (1 << (bit % WORD_BITS)) != 0)
+    words.get(word_of(bit)).is_some_and(|w| word_has(*w, bit))
 }
 
 /// The word `at` of the run `words[start..start + len]`, 0 past its end:
